@@ -1,0 +1,1 @@
+"""Benchmarks that measure ror-listener against published ground truth."""

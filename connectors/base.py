@@ -1,0 +1,134 @@
+"""What connectors produce (items, authors, events, pages) and how a stream is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ItemKind = Literal["post", "reply", "comment", "share", "quote", "review", "mention"]
+Role = Literal["owned", "inbound"]
+EventKind = Literal["like", "share", "quote"]
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person or account on a platform, as seen at fetch time."""
+
+    platform: str
+    external_id: str
+    handle: str
+    display_name: str | None = None
+    url: str | None = None
+    followers: int | None = None
+    following: int | None = None
+
+
+@dataclass(frozen=True)
+class Counters:
+    """Engagement counters the platform reports for an item (None = not reported)."""
+
+    likes: int | None = None
+    shares: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    views: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """Anything collected: a post, reply, share, quote, review or mention."""
+
+    platform: str
+    external_id: str
+    kind: ItemKind
+    role: Role
+    author: Author | None
+    text: str
+    created_at: datetime
+    url: str | None = None
+    language: str | None = None
+    parent_external_id: str | None = None
+    root_external_id: str | None = None
+    counters: Counters = field(default_factory=Counters)
+    rating: float | None = None
+    rating_scale: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EngagementEvent:
+    """Someone liked or shared an item, where the platform says who (and maybe when)."""
+
+    platform: str
+    item_external_id: str
+    actor: Author
+    kind: EventKind
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record that could not be parsed: kept with its error, never silently dropped."""
+
+    error: str
+    payload: Any
+    external_id: str | None = None
+
+
+@dataclass
+class Page:
+    """One page of a stream: what it holds and the cursor that is safe once it is stored."""
+
+    items: list[Item] = field(default_factory=list)
+    events: list[EngagementEvent] = field(default_factory=list)
+    authors: list[Author] = field(default_factory=list)
+    bad_records: list[BadRecord] = field(default_factory=list)
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """What the store tells a stream before it runs (connectors never read the database)."""
+
+    cursor: str | None
+    now: datetime
+    recent_owned_ids: Sequence[str] = ()
+
+
+class SourceSettings(BaseModel):
+    """Keys every source has, whatever its platform."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    platform: str
+    enabled: bool = True
+    interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    base_url: str
+
+
+class Stream:
+    """A named sequence of pages with its own cursor; subclasses declare and override."""
+
+    name: ClassVar[str] = ""
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        """Yield pages in an order where each page's cursor is safe once it is stored."""
+        raise NotImplementedError
+
+
+class Connector:
+    """A platform: its settings model and the streams one source of it runs."""
+
+    platform: ClassVar[str] = ""
+    settings_model: ClassVar[type[SourceSettings]] = SourceSettings
+    description: ClassVar[str] = ""
+    auth: ClassVar[str] = ""
+
+    def streams(self) -> list[Stream]:
+        """The streams this source runs, in order."""
+        raise NotImplementedError

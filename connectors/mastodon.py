@@ -1,0 +1,318 @@
+"""Mastodon (any instance): the brand's statuses, replies, boosts, favourites, hashtags, mentions, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import Field, model_validator
+
+from connectors.base import (
+    Author,
+    BadRecord,
+    Connector,
+    Counters,
+    EngagementEvent,
+    Item,
+    Page,
+    SourceSettings,
+    Stream,
+    SyncContext,
+)
+from connectors.errors import MalformedItemError, PermanentError
+from connectors.html_text import html_to_text
+from connectors.http import HttpSession, RateLimitHeaders
+from connectors.pagination import LoopGuard, parse_link_header
+
+PLATFORM = "mastodon"
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    remaining="X-RateLimit-Remaining", limit="X-RateLimit-Limit", reset="X-RateLimit-Reset",
+    reset_format="iso",
+)
+MAX_STATUS_PAGE = 40
+MAX_ACCOUNT_PAGE = 80
+
+
+class MastodonSettings(SourceSettings):
+    """One brand account on one Mastodon instance, plus hashtags and searches there."""
+
+    platform: Literal["mastodon"]
+    account: str = Field(min_length=1, description="the brand's handle on this instance")
+    hashtags: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
+    mentions: bool = False
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    refresh_days: int = Field(default=7, ge=0, le=90)
+
+    @model_validator(mode="after")
+    def _token_for_private_reads(self) -> "MastodonSettings":
+        if (self.mentions or self.search) and not self.token_env:
+            raise ValueError("mentions and search need a user token: set token_env")
+        return self
+
+
+def snowflake_for(moment: datetime) -> str:
+    """The smallest Mastodon id a status created at `moment` can have (ids embed ms time)."""
+    return str(int(moment.timestamp() * 1000) << 16)
+
+
+def id_order(status_id: str) -> tuple[int, str]:
+    """Sort key for Mastodon ids: numeric strings, longer is newer (never cast to float)."""
+    return (len(status_id), status_id)
+
+
+def parse_time(value: str) -> datetime:
+    """Mastodon timestamps: ISO 8601 with a Z."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without time zone: {value!r}")
+    return moment
+
+
+class MastodonApi:
+    """The Mastodon REST calls one source makes, with ids qualified by instance host."""
+
+    def __init__(self, settings: MastodonSettings, session: HttpSession) -> None:
+        self.settings = settings
+        self.session = session
+        self.host = urlsplit(settings.base_url).netloc or settings.base_url
+        self._brand: dict[str, Any] | None = None
+
+    def qualify(self, local_id: str | None) -> str | None:
+        """Instance-local id -> our external id (local ids collide across instances)."""
+        return f"{self.host}/{local_id}" if local_id else None
+
+    def brand(self) -> dict[str, Any]:
+        """The brand's Account, resolved once per run with accounts/lookup."""
+        if self._brand is None:
+            body, _ = self.session.get_json("/api/v1/accounts/lookup", params={"acct": self.settings.account})
+            if not isinstance(body, dict) or "id" not in body:
+                raise PermanentError(f"accounts/lookup: no account {self.settings.account!r}")
+            self._brand = body
+        return self._brand
+
+    def author(self, account: dict[str, Any]) -> Author:
+        """Our Author from a Mastodon Account entity."""
+        return Author(
+            platform=PLATFORM, external_id=self.qualify(str(account["id"])) or "",
+            handle=str(account["acct"]), display_name=account.get("display_name") or None,
+            url=account.get("url"), followers=account.get("followers_count"),
+            following=account.get("following_count"),
+        )
+
+    def item(self, status: dict[str, Any], *, root: str | None = None) -> Item:
+        """Our Item from a Status entity; raises MalformedItemError on a broken record."""
+        try:
+            return self._item(status, root)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MalformedItemError(f"status {status.get('id') if isinstance(status, dict) else '?'}: {error!r}") from error
+
+    def _item(self, status: dict[str, Any], root: str | None) -> Item:
+        brand_id = str(self.brand()["id"])
+        account = status["account"]
+        owned = str(account["id"]) == brand_id
+        reblog = status.get("reblog")
+        parent = status.get("in_reply_to_id")
+        mentions_brand = any(str(m.get("id")) == brand_id for m in status.get("mentions") or [])
+        kind = "share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned else "post"
+        return Item(
+            platform=PLATFORM, external_id=self.qualify(str(status["id"])) or "",
+            kind=kind, role="owned" if owned else "inbound", author=self.author(account),
+            text="" if reblog else html_to_text(status.get("content") or ""),
+            created_at=parse_time(status["created_at"]), url=status.get("url") or status.get("uri"),
+            language=status.get("language"),
+            parent_external_id=self.qualify(str(reblog["id"]) if reblog else parent),
+            root_external_id=self.qualify(root) if parent else None,
+            counters=Counters(
+                likes=int(status["favourites_count"]), shares=int(status["reblogs_count"]),
+                replies=int(status["replies_count"]), quotes=status.get("quotes_count"),
+            ),
+            raw=status,
+        )
+
+    def page_of_statuses(self, statuses: Any, *, root: str | None = None) -> Page:
+        """Items of a list of statuses; broken records go to bad_records, the rest go on."""
+        if not isinstance(statuses, list):
+            raise MalformedItemError(f"expected a list of statuses, got {type(statuses).__name__}")
+        page = Page()
+        for status in statuses:
+            try:
+                page.items.append(self.item(status, root=root))
+            except MalformedItemError as error:
+                external = self.qualify(str(status.get("id"))) if isinstance(status, dict) and status.get("id") else None
+                page.bad_records.append(BadRecord(str(error), status, external))
+        return page
+
+    def iter_accounts(self, path: str) -> Iterator[dict[str, Any]]:
+        """All accounts of a reblogged_by / favourited_by list, following Link `next`."""
+        guard = LoopGuard(path)
+        url: str | None = path
+        params: dict[str, Any] | None = {"limit": MAX_ACCOUNT_PAGE}
+        while url:
+            guard.check(url)
+            body, response = self.session.get_json(url, params=params)
+            if not body:
+                return
+            yield from body
+            url, params = parse_link_header(response.headers.get("Link")).get("next"), None
+
+
+class ForwardStatusStream(Stream):
+    """Statuses newer than the cursor, oldest page first, via min_id and Link `prev`."""
+
+    name = "statuses"
+    path: ClassVar[str] = ""
+
+    def __init__(self, api: MastodonApi, name: str, path: str, params: dict[str, Any] | None = None) -> None:
+        self.api, self.name, self.path, self.params = api, name, path, params or {}
+
+    def start_cursor(self, context: SyncContext) -> str:
+        """Where a first sync starts: backfill_days before now."""
+        return context.cursor or snowflake_for(context.now - timedelta(days=self.api.settings.backfill_days))
+
+    def extract(self, body: Any) -> list[Any]:
+        """The statuses in a response body."""
+        return body
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        cursor = self.start_cursor(context)
+        guard = LoopGuard(self.name)
+        while True:
+            guard.check(cursor)
+            body, response = self.api.session.get_json(
+                self.resolve_path(), params={**self.params, "min_id": cursor, "limit": MAX_STATUS_PAGE}
+            )
+            records = self.extract(body)
+            if not records:
+                return
+            page = self.api.page_of_statuses(self.statuses_of(records))
+            page.cursor = self.next_cursor(records, response, cursor)
+            yield page
+            cursor = page.cursor
+
+    def resolve_path(self) -> str:
+        """The endpoint path (may need the brand's account id)."""
+        return self.path
+
+    def statuses_of(self, records: list[Any]) -> list[Any]:
+        """The Status entities in the records (notifications wrap them)."""
+        return records
+
+    def next_cursor(self, records: list[Any], response: Any, cursor: str) -> str:
+        """The Link header's `prev` min_id, else the newest id on the page."""
+        prev = parse_link_header(response.headers.get("Link")).get("prev")
+        if prev:
+            values = parse_qs(urlsplit(prev).query).get("min_id")
+            if values:
+                return values[0]
+        ids = [str(r["id"]) for r in records if isinstance(r, dict) and "id" in r]
+        return max(ids, key=id_order) if ids else cursor
+
+
+class OwnedStatusesStream(ForwardStatusStream):
+    """The brand account's own statuses (posts, its replies, its boosts)."""
+
+    def __init__(self, api: MastodonApi) -> None:
+        super().__init__(api, "statuses", "")
+
+    def resolve_path(self) -> str:
+        return f"/api/v1/accounts/{self.api.brand()['id']}/statuses"
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        brand = self.api.author(self.api.brand())
+        for page in super().iter_pages(context):
+            page.authors.append(brand)
+            yield page
+        yield Page(authors=[brand], cursor=None)
+
+
+class MentionsStream(ForwardStatusStream):
+    """Notifications of type mention (a user token is required)."""
+
+    def __init__(self, api: MastodonApi) -> None:
+        super().__init__(api, "mentions", "/api/v1/notifications", {"types[]": "mention"})
+
+    def statuses_of(self, records: list[Any]) -> list[Any]:
+        # A notification without a status is passed on as is, so it lands in quarantine.
+        return [n["status"] if isinstance(n, dict) and n.get("status") else n for n in records]
+
+
+class SearchStream(ForwardStatusStream):
+    """Status search for a brand term (a user token is required)."""
+
+    def __init__(self, api: MastodonApi, query: str) -> None:
+        super().__init__(api, f"search:{query}", "/api/v2/search", {"q": query, "type": "statuses"})
+
+    def extract(self, body: Any) -> list[Any]:
+        if not isinstance(body, dict):
+            raise MalformedItemError(f"search: expected an object, got {type(body).__name__}")
+        return body.get("statuses") or []
+
+
+class RecentOwnedRefreshStream(Stream):
+    """Re-reads recent owned statuses: counters, replies (context), boosts and favourites."""
+
+    name = "refresh"
+
+    def __init__(self, api: MastodonApi) -> None:
+        self.api = api
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        prefix = f"{self.api.host}/"
+        for external_id in context.recent_owned_ids:
+            if external_id.startswith(prefix):
+                page = self.refresh_one(external_id.removeprefix(prefix))
+                if page is not None:
+                    yield page
+
+    def refresh_one(self, status_id: str) -> Page | None:
+        """One page for one owned status: itself, its descendants and who engaged."""
+        try:
+            status, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}")
+            thread, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}/context")
+        except PermanentError:
+            return None  # deleted or no longer visible: keep what we stored
+        ancestors = thread.get("ancestors") or [] if isinstance(thread, dict) else []
+        root = str(ancestors[0]["id"]) if ancestors else status_id
+        page = self.api.page_of_statuses([status])
+        page.items.extend(self.api.page_of_statuses(thread.get("descendants") or [], root=root).items)
+        page.events.extend(self.events(status_id))
+        return page
+
+    def events(self, status_id: str) -> list[EngagementEvent]:
+        """Favourites and boosts of one status (Mastodon gives who, not when)."""
+        item_id = self.api.qualify(status_id) or ""
+        events = []
+        for kind, path in (("like", "favourited_by"), ("share", "reblogged_by")):
+            for account in self.api.iter_accounts(f"/api/v1/statuses/{status_id}/{path}"):
+                events.append(EngagementEvent(PLATFORM, item_id, self.api.author(account), kind))
+        return events
+
+
+class MastodonConnector(Connector):
+    """Streams of one Mastodon source, in the order they should run."""
+
+    platform = PLATFORM
+    settings_model = MastodonSettings
+    description = "Mastodon or any Mastodon-API server: brand statuses, replies, boosts, favourites, hashtags, mentions, search"
+    auth = "none for public reads; a user access token (read scope) in token_env for mentions and search"
+    rate_limit_headers = RATE_LIMIT_HEADERS
+
+    def __init__(self, settings: MastodonSettings, session: HttpSession, token: str | None = None) -> None:
+        if token:
+            session.client.headers["Authorization"] = f"Bearer {token}"
+        self.settings = settings
+        self.api = MastodonApi(settings, session)
+
+    def streams(self) -> list[Stream]:
+        streams: list[Stream] = [OwnedStatusesStream(self.api), RecentOwnedRefreshStream(self.api)]
+        for tag in self.settings.hashtags:
+            tag = tag.lstrip("#")
+            streams.append(ForwardStatusStream(self.api, f"tag:{tag}", f"/api/v1/timelines/tag/{tag}"))
+        if self.settings.mentions:
+            streams.append(MentionsStream(self.api))
+        streams.extend(SearchStream(self.api, q) for q in self.settings.search)
+        return streams

@@ -1,0 +1,42 @@
+"""Which connector serves which platform, and how one is built for a source."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from connectors.base import Connector, SourceSettings
+from connectors.http import Clock, HttpSession, RetryPolicy, Sleep, build_client, utc_now
+from connectors.mastodon import MastodonConnector
+
+CONNECTORS: dict[str, type[Connector]] = {
+    MastodonConnector.platform: MastodonConnector,
+}
+
+
+def settings_models() -> list[type[SourceSettings]]:
+    """The settings model of every platform, for the config loader."""
+    return [connector.settings_model for connector in CONNECTORS.values()]
+
+
+def build_connector(
+    settings: SourceSettings,
+    *,
+    token: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    clock: Clock = utc_now,
+    sleep: Sleep = time.sleep,
+    policy: RetryPolicy | None = None,
+) -> Connector:
+    """A ready connector for one configured source; HTTP transport, clock and sleep injectable."""
+    connector_class = CONNECTORS[settings.platform]
+    session = HttpSession(
+        client=build_client(settings.base_url, transport=transport),
+        policy=policy or RetryPolicy(),
+        rate_headers=getattr(connector_class, "rate_limit_headers"),
+        credential_env=getattr(settings, "token_env", None),
+        clock=clock,
+        sleep=sleep,
+    )
+    return connector_class(settings, session, token)  # type: ignore[call-arg]

@@ -1,0 +1,234 @@
+"""The `ror` command line: thin wrappers over library functions, with documented exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from connectors.registry import CONNECTORS, build_connector
+from listener.aggregate import aggregate_profile
+from listener.config import ConfigError, check_secrets, default_config_path, load_config, source_token
+from listener.progress import progress
+from listener.reports import load_index_points
+from listener.score import count_unscored, score_pending
+from listener.status import source_statuses
+from listener.storage.engine import open_database
+from listener.sync import sync_source
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
+EXAMPLE_CONFIG = Path(__file__).resolve().parent / "config.example.toml"
+
+app = typer.Typer(help="ror-listener: listen to a brand's social and review platforms and keep its RoR index.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Work with the configuration file.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("ror")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: $ROR_CONFIG or ./ror.toml).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ProfileOption = Annotated[str | None, typer.Option("--profile", "-p", help="Profile name (default: the only one).")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(command: F) -> F:
+    """Turn known failures into a one-line message and a documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as error:
+            err.print(f"[red]config error:[/red] {error}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_CONFIG) from None
+        except SQLAlchemyError as error:
+            err.print(f"[red]database error:[/red] {type(error).__name__}: {str(error).splitlines()[0]}", highlight=False)
+            raise typer.Exit(EXIT_DATABASE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(config_path: Path | None) -> tuple[Any, Engine]:
+    config = load_config(config_path or default_config_path())
+    return config, open_database(config.database_url())
+
+
+@app.callback()
+def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False) -> None:
+    """Set up logging for every command."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+@handles_errors
+def init(path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path("ror.toml"),
+         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False) -> None:
+    """Write a starter config (a copy of config.example.toml) and create its database."""
+    if path.exists() and not force:
+        err.print(f"{path} exists; use --force to overwrite")
+        raise typer.Exit(EXIT_USAGE)
+    shutil.copyfile(EXAMPLE_CONFIG, path)
+    config = load_config(path)
+    open_database(config.database_url())
+    out.print(f"wrote {path}; database at {config.database_url()}")
+
+
+@config_app.command("check")
+@handles_errors
+def config_check(config: ConfigOption = None) -> None:
+    """Validate a config file and the environment variables it names."""
+    loaded = load_config(config or default_config_path())
+    problems = check_secrets(loaded)
+    for problem in problems:
+        err.print(f"[red]config error:[/red] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(EXIT_CONFIG)
+    out.print(f"{loaded.path}: ok, {len(loaded.profiles)} profile(s), {len(loaded.sources())} source(s)")
+
+
+@app.command()
+@handles_errors
+def sync(config: ConfigOption = None,
+         source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None) -> None:
+    """Collect new items from every enabled source (or one) into the database."""
+    loaded, engine = _engine(config)
+    pairs = [(p, s) for p, s in loaded.sources() if (source is None and s.enabled) or s.name == source]
+    if source and not pairs:
+        raise ConfigError(f"{loaded.path}: no source named {source!r}")
+    failed = 0
+    for profile, settings in pairs:
+        try:
+            connector = build_connector(settings, token=source_token(settings))
+        except ConfigError as error:
+            err.print(f"[red]{settings.name}: skipped:[/red] {error}", highlight=False)
+            failed += 1
+            continue
+        with progress(f"sync {settings.name}") as advance:
+            result = sync_source(engine, profile.name, profile.timezone, settings, connector,
+                                 on_page=lambda _stream, page: advance(len(page.items)))
+        failed += result.status == "failed"
+        line = f"{settings.name}: {result.status}, {result.items} items, {result.events} events, {result.quarantined} quarantined"
+        out.print(line + (f" ({result.error})" if result.error else ""), highlight=False)
+    if failed:
+        raise typer.Exit(EXIT_SYNC_FAILED)
+
+
+@app.command()
+@handles_errors
+def score(config: ConfigOption = None) -> None:
+    """Score new items' sentiment, then recompute every profile's index."""
+    loaded, engine = _engine(config)
+    scored = run_scoring(engine, loaded)
+    out.print(f"scored {scored} item(s); index updated for {len(loaded.profiles)} profile(s)")
+
+
+def run_scoring(engine: Engine, config: Any) -> int:
+    """Score what is pending with a progress bar, then aggregate every profile."""
+    with progress("score", total=count_unscored(engine)) as advance:
+        scored = score_pending(engine, progress=advance)
+    for profile in config.profiles:
+        aggregate_profile(engine, profile)
+    return scored
+
+
+@app.command()
+@handles_errors
+def index(config: ConfigOption = None, profile: ProfileOption = None,
+          days: Annotated[int, typer.Option("--days", "-d", min=1, help="How many days to show.")] = 28,
+          as_json: JsonOption = False) -> None:
+    """Show the daily and running RoR index with its components."""
+    loaded, engine = _engine(config)
+    chosen = loaded.profile(profile)
+    points = load_index_points(engine, chosen, days)
+    if not points:
+        aggregate_profile(engine, chosen)
+        points = load_index_points(engine, chosen, days)
+    if as_json:
+        out.print_json(json.dumps({"profile": chosen.name, "points": points}))
+        return
+    out.print(index_table(chosen.name, points))
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def index_table(profile: str, points: list[dict[str, Any]]) -> Table:
+    """A Rich table of index points."""
+    table = Table(title=f"RoR index: {profile}")
+    for header in ("day", "inbound +/-/0", "net sent.", "sentiment", "eng. rate", "engagement", "daily", "running", ""):
+        table.add_column(header, justify="right")
+    for p in points:
+        s, e = p["components"]["sentiment"], p["components"]["engagement"]
+        table.add_row(
+            p["day"], f"{s['positive']}/{s['negative']}/{s['neutral']}", _fmt(s["net"], 2), _fmt(s["score"]),
+            "-" if e["rate"] is None else f"{100 * e['rate']:.2f}%", _fmt(e["score"]), _fmt(p["daily_index"]),
+            _fmt(p["running_index"]), "provisional" if p["provisional"] else "",
+        )
+    return table
+
+
+@app.command()
+@handles_errors
+def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Per source: health, last run, last success, last error, items collected, cursors."""
+    loaded, engine = _engine(config)
+    statuses = source_statuses(engine, loaded)
+    if as_json:
+        out.print_json(json.dumps([s.to_json() for s in statuses]))
+        return
+    table = Table(title="sources")
+    for header in ("source", "profile", "platform", "state", "last run", "last success", "items", "quarantined", "last error"):
+        table.add_column(header)
+    for s in statuses:
+        table.add_row(s.source, s.profile, s.platform, s.state if s.enabled else "disabled",
+                      _when(s.last_run_at), _when(s.last_success_at), str(s.items), str(s.quarantined),
+                      (s.last_error or "")[:80])
+    out.print(table)
+
+
+def _when(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+@app.command()
+def sources() -> None:
+    """List every connector: platform, what it collects, its config keys and auth."""
+    for platform, connector in sorted(CONNECTORS.items()):
+        out.print(f"[bold]{platform}[/bold]: {connector.description}", highlight=False)
+        out.print(f"  auth: {connector.auth}", highlight=False)
+        for name, field in connector.settings_model.model_fields.items():
+            required = "required" if field.is_required() else f"default {field.get_default(call_default_factory=True)!r}"
+            out.print(f"  {name}: {required}", highlight=False)
+
+
+@app.command()
+@handles_errors
+def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo config and database.")] = Path("ror-demo")) -> None:
+    """Replay a demo Mastodon brand on loopback, run the whole pipeline, show the index."""
+    from listener.demo.run import run_demo
+
+    result = run_demo(directory)
+    out.print(index_table(result.profile, result.points))
+    out.print(f"\ndatabase: {result.database}\nconfig:   {result.config_path}", highlight=False)
+    out.print(f"try: ror index --config {result.config_path} --json | ror status --config {result.config_path}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,227 @@
+"""Configuration: one TOML file, loaded once into validated objects, with errors a person can act on."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from connectors.base import SourceSettings
+from connectors.registry import settings_models
+
+DEFAULT_CONFIG_NAME = "ror.toml"
+CONFIG_ENV = "ROR_CONFIG"
+COMPONENTS = (
+    "sentiment", "engagement", "advocacy", "loyalty", "responsiveness", "nps", "return_rate",
+)
+DEFAULT_WEIGHTS = {
+    "sentiment": 0.25, "engagement": 0.15, "advocacy": 0.15, "loyalty": 0.10,
+    "responsiveness": 0.15, "nps": 0.10, "return_rate": 0.10,
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Strict):
+    """Where data lives: a SQLAlchemy URL, or the name of a variable holding one."""
+
+    url: str | None = None
+    url_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+
+class IndexConfig(_Strict):
+    """How components become the index."""
+
+    weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    half_life_days: float = Field(default=7.0, gt=0, le=365)
+    baseline_days: int = Field(default=28, ge=1, le=365)
+    sentiment_pseudo_count: float = Field(default=10.0, ge=0)
+
+    @field_validator("weights")
+    @classmethod
+    def _known_non_negative(cls, weights: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(weights) - set(COMPONENTS))
+        if unknown:
+            raise ValueError(f"unknown component {unknown[0]!r}; expected one of {', '.join(COMPONENTS)}")
+        if any(w < 0 for w in weights.values()):
+            raise ValueError("weights must be >= 0")
+        if sum(weights.values()) <= 0:
+            raise ValueError("weights must not sum to zero")
+        return {name: weights.get(name, 0.0) for name in COMPONENTS}
+
+
+def _source_type() -> Any:
+    models = tuple(settings_models())
+    if len(models) == 1:
+        return models[0]
+    return Annotated[Union[models], Field(discriminator="platform")]  # type: ignore[valid-type]
+
+
+class ProfileConfig(_Strict):
+    """A brand: its sources, time zone and index settings."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
+    timezone: str = "UTC"
+    sources: list[_source_type()] = Field(default_factory=list)  # type: ignore[valid-type]
+    index: IndexConfig = Field(default_factory=IndexConfig)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("expected an IANA time zone such as 'Europe/Berlin'") from error
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The profile's time zone object."""
+        return ZoneInfo(self.timezone)
+
+
+class Config(_Strict):
+    """The whole file."""
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    profiles: list[ProfileConfig] = Field(min_length=1)
+    path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Config":
+        for kind, names in (
+            ("profile", [p.name for p in self.profiles]),
+            ("source", [s.name for p in self.profiles for s in p.sources]),
+        ):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise ValueError(f"{kind} name {duplicates[0]!r} is used twice; names must be unique")
+        return self
+
+    def sources(self) -> list[tuple[ProfileConfig, SourceSettings]]:
+        """Every (profile, source) pair, in file order."""
+        return [(p, s) for p in self.profiles for s in p.sources]
+
+    def profile(self, name: str | None) -> ProfileConfig:
+        """A profile by name; the only one when name is None."""
+        if name is None:
+            if len(self.profiles) == 1:
+                return self.profiles[0]
+            raise ConfigError(f"{self.path}: several profiles; choose one with --profile ({', '.join(p.name for p in self.profiles)})")
+        for profile in self.profiles:
+            if profile.name == name:
+                return profile
+        raise ConfigError(f"{self.path}: no profile named {name!r}")
+
+    def database_url(self) -> str:
+        """The database URL; a relative SQLite path is relative to the config file."""
+        url = self.database.url
+        if self.database.url_env:
+            url = require_env(self.database.url_env, "database.url_env")
+        url = url or f"sqlite:///{DEFAULT_DATABASE_NAME}"
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            url = prefix + str((self.path.parent / url[len(prefix):]).resolve())
+        return url
+
+
+DEFAULT_DATABASE_NAME = "ror.db"
+
+
+def require_env(name: str, key: str) -> str:
+    """The value of a secret's environment variable, or a ConfigError naming it."""
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"environment variable {name} (named by {key}) is not set")
+    return value
+
+
+def source_token(source: SourceSettings) -> str | None:
+    """The source's secret from its token_env variable, if it names one."""
+    env = getattr(source, "token_env", None)
+    return require_env(env, f"source {source.name!r} token_env") if env else None
+
+
+def check_secrets(config: Config) -> list[str]:
+    """Problems with secrets (unset variables), one message each."""
+    problems = []
+    for _, source in config.sources():
+        if source.enabled:
+            try:
+                source_token(source)
+            except ConfigError as error:
+                problems.append(str(error))
+    return problems
+
+
+def default_config_path() -> Path:
+    """$ROR_CONFIG, else ./ror.toml."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate a config file; every problem becomes a ConfigError."""
+    path = Path(path) if path else default_config_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (create one with `ror init`)") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(path, data, error)) from None
+    config.path = path
+    return config
+
+
+def format_validation_error(path: Path, data: Any, error: ValidationError) -> str:
+    """One line per problem: file, key, value, what was expected."""
+    lines = [f"{path}: {error.error_count()} problem(s):"]
+    for problem in error.errors():
+        key = _dotted(data, problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key (check the spelling against config.example.toml)")
+        elif problem["type"] == "missing":
+            lines.append(f"  {key}: required key is missing")
+        else:
+            lines.append(f"  {key} = {_short(problem.get('input'))}: {message}")
+    return "\n".join(lines)
+
+
+def _dotted(data: Any, loc: tuple[Any, ...]) -> str:
+    """profiles.0.sources.1.x -> profiles[0].sources[1].x, dropping pydantic's union tags."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        elif isinstance(node, dict) and part in node:
+            parts.append(("." if parts else "") + str(part))
+            node = node[part]
+        elif node is None or not isinstance(node, dict):
+            parts.append(("." if parts else "") + str(part))
+        # else: a union tag such as 'mastodon' that is not a key of the file
+    return "".join(parts) or "(top level)"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

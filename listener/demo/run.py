@@ -1,0 +1,81 @@
+"""`ror demo`: replay a Mastodon brand on loopback and run the real pipeline against it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.registry import build_connector
+from listener.aggregate import aggregate_profile
+from listener.config import load_config, source_token
+from listener.demo.mastodon_replay import start_replay_server
+from listener.progress import progress
+from listener.reports import load_index_points
+from listener.score import count_unscored, score_pending
+from listener.storage.engine import open_database
+from listener.sync import SyncResult, sync_source
+
+DEMO_TOKEN_ENV = "ROR_DEMO_TOKEN"
+DEMO_TOKEN = "demo-token-not-a-secret"
+DEMO_DAYS_SHOWN = 21
+
+DEMO_CONFIG = """\
+# Written by `ror demo`. The replay server it points at lived only while the demo ran;
+# every read-only command (index, status, ...) works on the database it left behind.
+[database]
+url = "sqlite:///ror.db"
+
+[[profiles]]
+name = "acme"
+timezone = "Europe/Berlin"
+
+[[profiles.sources]]
+name = "acme-mastodon"
+platform = "mastodon"
+base_url = "{base_url}"
+account = "acme"
+hashtags = ["acmecoffee"]
+mentions = true
+token_env = "{token_env}"
+backfill_days = 60
+refresh_days = 60
+"""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Where the demo left its files, what it collected, and the index it computed."""
+
+    config_path: Path
+    database: str
+    profile: str
+    sync: SyncResult
+    points: list[dict[str, Any]]
+
+
+def write_demo_config(directory: Path, base_url: str) -> Path:
+    """Write D/ror.toml pointing at the replay server and D/ror.db."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "ror.toml"
+    path.write_text(DEMO_CONFIG.format(base_url=base_url, token_env=DEMO_TOKEN_ENV), encoding="utf-8")
+    return path
+
+
+def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN) -> DemoResult:
+    """Start the replay server, sync, score and aggregate; the server stops at the end."""
+    os.environ.setdefault(DEMO_TOKEN_ENV, DEMO_TOKEN)
+    with start_replay_server(require_token=os.environ[DEMO_TOKEN_ENV]) as server:
+        config = load_config(write_demo_config(directory, server.url))
+        engine = open_database(config.database_url())
+        profile, source = config.sources()[0]
+        connector = build_connector(source, token=source_token(source))
+        with progress("demo: sync") as advance:
+            result = sync_source(engine, profile.name, profile.timezone, source, connector,
+                                 on_page=lambda _stream, page: advance(len(page.items)))
+    with progress("demo: score", total=count_unscored(engine)) as advance:
+        score_pending(engine, progress=advance)
+    aggregate_profile(engine, profile)
+    points = load_index_points(engine, profile, days_shown)
+    return DemoResult(config.path, config.database_url(), profile.name, result, points)

@@ -1,0 +1,23 @@
+"""Alembic environment: migrations run on the connection the application hands in."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import listener.storage.models  # noqa: F401  (registers the tables)
+
+target_metadata = SQLModel.metadata
+connection = context.config.attributes.get("connection")
+
+if connection is None:
+    raise RuntimeError("run migrations through listener.storage.engine.migrate()")
+
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata,
+    render_as_batch=True,
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,56 @@
+"""Dialect-aware batch upserts on natural keys through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+
+DEFAULT_BATCH_SIZE = 2000
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class."""
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _insert_for(connection: Connection, table: Table) -> Any:
+    name = connection.dialect.name
+    if name == "sqlite":
+        return sqlite.insert(table)
+    if name == "postgresql":
+        return postgresql.insert(table)
+    raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {name}")
+
+
+def upsert_rows(
+    connection: Connection,
+    model: type[SQLModel],
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Iterable[str] = (),
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> None:
+    """Insert rows; on a key conflict update `update` columns, and only if they differ.
+
+    Updating only changed rows keeps re-syncs from touching anything (idempotent by
+    construction); with no `update` columns a conflict leaves the stored row alone.
+    """
+    if not rows:
+        return
+    table = table_of(model)
+    update = list(update)
+    stmt = _insert_for(connection, table)
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={column: stmt.excluded[column] for column in update},
+            where=or_(*(table.c[column].is_distinct_from(stmt.excluded[column]) for column in update)),
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    for start in range(0, len(rows), batch_size):
+        connection.execute(stmt, list(rows[start : start + batch_size]))

@@ -1,0 +1,135 @@
+"""Per-day relationship signals, as pure functions over plain values (no I/O, no clock)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
+
+
+@dataclass(frozen=True)
+class SentimentCounts:
+    """One day's inbound sentiment: polarity counts, mean compound, and net sentiment."""
+
+    positive: int
+    negative: int
+    neutral: int
+    unscored: int
+    mean_compound: float | None
+
+    @property
+    def polar(self) -> int:
+        """Items that are clearly positive or negative."""
+        return self.positive + self.negative
+
+    @property
+    def net(self) -> float | None:
+        """NS = (pos - neg) / (pos + neg), None with no polar items."""
+        return (self.positive - self.negative) / self.polar if self.polar else None
+
+
+def count_sentiment(compounds: Iterable[float | None]) -> SentimentCounts:
+    """Classify compounds with the VADER authors' thresholds; None = unscored (e.g. language)."""
+    pos = neg = neu = unscored = 0
+    scored: list[float] = []
+    for value in compounds:
+        if value is None:
+            unscored += 1
+            continue
+        scored.append(value)
+        if value >= POSITIVE_THRESHOLD:
+            pos += 1
+        elif value <= NEGATIVE_THRESHOLD:
+            neg += 1
+        else:
+            neu += 1
+    mean = sum(scored) / len(scored) if scored else None
+    return SentimentCounts(pos, neg, neu, unscored, mean)
+
+
+def shrink_net_sentiment(counts: SentimentCounts, prior: float, pseudo_count: float) -> float | None:
+    """Net sentiment shrunk towards `prior` with `pseudo_count` imaginary polar items.
+
+    With p = share positive among polar items, NS = 2p - 1; a Beta prior of strength k
+    centred on the prior's share gives NS' = (pos - neg + k * prior) / (pos + neg + k).
+    """
+    if counts.polar == 0:
+        return None
+    return (counts.positive - counts.negative + pseudo_count * prior) / (counts.polar + pseudo_count)
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    """The calendar day of an aware moment in the profile's time zone."""
+    return moment.astimezone(zone).date()
+
+
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of a local day, as aware datetimes (23 or 25 h across DST)."""
+    start = datetime.combine(day, datetime.min.time(), zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
+    return start, end
+
+
+@dataclass(frozen=True)
+class CounterObservation:
+    """An item's summed engagement counters (likes+shares+replies+quotes) at a moment."""
+
+    at: datetime
+    total: int
+
+
+def attribute_growth(
+    created_at: datetime, observations: Sequence[CounterObservation], zone: tzinfo
+) -> dict[date, float]:
+    """Engagement gained per local day, from counter snapshots of one item.
+
+    The first observation's count is put on the day the item was made (backfilled items
+    have no history, and most engagement comes on day one). Growth between two later
+    snapshots is spread over the interval between them in proportion to time.
+    """
+    gained: dict[date, float] = defaultdict(float)
+    ordered = sorted(observations, key=lambda o: o.at)
+    if not ordered:
+        return {}
+    gained[local_day(created_at, zone)] += ordered[0].total
+    for before, after in zip(ordered, ordered[1:]):
+        growth = after.total - before.total
+        if growth:
+            for day, share in _spread(before.at, after.at, zone).items():
+                gained[day] += growth * share
+    return dict(gained)
+
+
+def _spread(start: datetime, end: datetime, zone: tzinfo) -> dict[date, float]:
+    """Share of the interval [start, end) that falls on each local day."""
+    total = (end - start).total_seconds()
+    if total <= 0:
+        return {local_day(end, zone): 1.0}
+    shares: dict[date, float] = {}
+    cursor = start
+    while cursor < end:
+        day = local_day(cursor, zone)
+        _, day_end = day_bounds(day, zone)
+        stop = min(day_end, end)
+        shares[day] = shares.get(day, 0.0) + (stop - cursor).total_seconds() / total
+        cursor = stop
+    return shares
+
+
+def followers_on(day: date, history: Mapping[date, int]) -> int | None:
+    """The follower count on a day: that day's, else the nearest earlier, else the earliest."""
+    if not history:
+        return None
+    earlier = [d for d in history if d <= day]
+    return history[max(earlier)] if earlier else history[min(history)]
+
+
+def trailing_median(values: Mapping[date, float], day: date, window_days: int) -> float | None:
+    """Median of the values on the `window_days` days before `day` (days with data only)."""
+    start = day - timedelta(days=window_days)
+    window = [v for d, v in values.items() if start <= d < day]
+    return statistics.median(window) if window else None

@@ -1,0 +1,138 @@
+"""The Mastodon connector against recorded-shape responses: through respx and a loopback server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from sqlalchemy import Engine, select
+
+from listener.storage.models import (
+    AccountRow,
+    EngagementEventRow,
+    ItemProfileRow,
+    ItemRow,
+    QuarantineRow,
+    SyncCursorRow,
+)
+from listener.storage.upsert import table_of
+from listener.sync import sync_source
+from tests.cassette import CassetteServer, load_cassette
+from tests.mastodon_setup import mastodon_connector, mastodon_settings
+
+BASE = "https://mastodon.example"
+S1, S2, S3 = "117625297305600001", "117632493158400001", "117632630784000003"
+HOST = "mastodon.example"
+
+
+def rows(engine: Engine, model: Any) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [dict(r) for r in connection.execute(select(table_of(model))).mappings()]
+
+
+def items_by_id(engine: Engine) -> dict[str, dict[str, Any]]:
+    return {r["external_id"]: r for r in rows(engine, ItemRow)}
+
+
+def run_sync_respx(engine: Engine, clock: Any, sleep: Any) -> Any:
+    cassette = load_cassette("mastodon")
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.route().mock(side_effect=cassette.httpx_handler(BASE))
+        connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
+        return sync_source(engine, "acme", "Europe/Berlin", connector.settings, connector, clock=clock)
+
+
+def check_story(engine: Engine, host: str) -> None:
+    """What the fixture story must leave in the store, whoever served it."""
+    items = items_by_id(engine)
+    q = lambda local: f"{host}/{local}"  # noqa: E731
+    assert items[q(S2)]["kind"] == "post" and items[q(S2)]["likes"] == 3
+    question = [i for i in items.values() if i["text"].startswith("@acme How do I descale")]
+    assert len(question) == 1
+    assert question[0]["text"] == "@acme How do I descale the grinder? The manual & the website disagree."
+    assert question[0]["parent_external_id"] == q(S2) and question[0]["root_external_id"] == q(S2)
+    answer = items[q(S3)]
+    assert answer["kind"] == "reply" and answer["parent_external_id"] == question[0]["external_id"]
+    assert "https://acme.example/descale" in answer["text"]
+    roles = {(r["external_id"], r["role"]) for r in rows(engine, ItemProfileRow)}
+    assert (q(S3), "owned") in roles and (question[0]["external_id"], "inbound") in roles
+    events = rows(engine, EngagementEventRow)
+    s2_events = {(e["kind"], e["actor_external_id"]) for e in events if e["item_external_id"] == q(S2)}
+    assert {k for k, _ in s2_events if k == "like"} and len([e for e in s2_events if e[0] == "like"]) == 3
+    assert len([e for e in s2_events if e[0] == "share"]) == 1
+    kinds = {i["kind"] for i in items.values()}
+    assert {"post", "reply", "mention"} <= kinds
+    mentions = [i for i in items.values() if i["kind"] == "mention"]
+    assert {m["text"] for m in mentions} >= {"@acme still waiting for my replacement part <sigh>"}
+    accounts = rows(engine, AccountRow)
+    assert [a["handle"] for a in accounts] == ["acme"]
+    cursors = {(c["stream"], c["cursor"]) for c in rows(engine, SyncCursorRow)}
+    assert ("statuses", S3) in cursors and ("mentions", "3900020") in cursors
+    quarantined = rows(engine, QuarantineRow)
+    assert len(quarantined) == 1 and "account" in quarantined[0]["error"]
+
+
+def test_mastodon_sync_through_respx_stores_the_whole_story(engine: Engine, clock: Any, sleep: Any) -> None:
+    result = run_sync_respx(engine, clock, sleep)
+    assert result.status == "ok", result.error
+    assert result.quarantined == 1
+    check_story(engine, HOST)
+
+
+def test_mastodon_sync_against_loopback_replay_server(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("mastodon")
+    with CassetteServer(cassette) as server:
+        connector = mastodon_connector(mastodon_settings(server.url), clock, sleep)
+        result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
+    assert result.status == "ok", result.error
+    check_story(engine, server.url.removeprefix("http://"))
+    assert any(r.startswith("/api/v1/notifications") for r in cassette.requests)
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    tables = (ItemRow, ItemProfileRow, EngagementEventRow, QuarantineRow, SyncCursorRow, AccountRow)
+    out = {}
+    with engine.connect() as connection:
+        for model in tables:
+            table = table_of(model)
+            out[table.name] = sorted(tuple(r) for r in connection.execute(select(table)).all())
+    return out
+
+
+def test_syncing_the_same_pages_twice_gives_identical_tables(engine: Engine, clock: Any, sleep: Any) -> None:
+    run_sync_respx(engine, clock, sleep)
+    first = snapshot(engine)
+    clock.now = clock.now.replace(minute=30)
+    second_result = run_sync_respx(engine, clock, sleep)
+    assert second_result.status == "ok"
+    assert snapshot(engine) == first
+
+
+def test_cursor_not_advanced_when_the_write_fails(engine: Engine, clock: Any, sleep: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import listener.storage.store as store
+
+    def broken_events(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "save_events", broken_events)
+    result = run_sync_respx(engine, clock, sleep)
+    assert result.status in {"partial", "failed"} and "disk full" in (result.error or "")
+    assert rows(engine, SyncCursorRow) == []
+    assert rows(engine, ItemRow) == []
+
+
+def test_a_failing_stream_does_not_stop_the_others(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("mastodon")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/api/v1/notifications"]
+    cassette.interactions.insert(0, {"request": {"path": "/api/v1/notifications", "query": {}},
+                                     "response": {"status": 401, "headers": {}, "body": {"error": "The access token is invalid"}}})
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.route().mock(side_effect=cassette.httpx_handler(BASE))
+        connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
+        result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
+    assert result.status == "partial"
+    assert "TEST_MASTODON_TOKEN" in (result.error or "")
+    assert len(items_by_id(engine)) >= 7

@@ -1,0 +1,152 @@
+"""Tests for the sentiment quality benchmark and the guard it keeps on the scorer."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bench import sentiment_quality
+from bench.sentiment_quality import (
+    CORPORA,
+    Quality,
+    find_regressions,
+    load_corpus,
+    main,
+    pearson_r,
+    polarity_class,
+    weighted_f1,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+LINE = re.compile(r"^(raw|scorer) (\w+) n=\d+ r=-?\d\.\d{3} f1=\d\.\d{3}( lang_misses=\d+)?$")
+TINY_CORPUS = "1\t2.5\tI love it, great work!\n2\t-3.0\tThis is awful and sad.\n3\t0.0\tIt is a box.\n"
+
+
+def write_tiny_corpora(folder: Path) -> Path:
+    """The same three-line corpus under every expected file name."""
+    for file_name in CORPORA.values():
+        (folder / file_name).write_text(TINY_CORPUS, encoding="utf-8")
+    return folder
+
+
+def test_pearson_r_matches_hand_computed_value() -> None:
+    # xs = 1 2 3 4, ys = 2 1 4 3, both means 2.5
+    # dx = -1.5 -0.5 0.5 1.5, dy = -0.5 -1.5 1.5 0.5
+    # sum dx*dy = 0.75 + 0.75 + 0.75 + 0.75 = 3; sum dx^2 = sum dy^2 = 5
+    # r = 3 / sqrt(5 * 5) = 0.6
+    assert pearson_r([1, 2, 3, 4], [2, 1, 4, 3]) == pytest.approx(0.6)
+
+
+def test_pearson_r_is_plus_or_minus_one_on_straight_lines() -> None:
+    assert pearson_r([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
+    assert pearson_r([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize(("xs", "ys"), [([1, 1, 1], [1, 2, 3]), ([1, 2], [1, 2, 3]), ([1], [1])])
+def test_pearson_r_refuses_undefined_input(xs: Sequence[float], ys: Sequence[float]) -> None:
+    with pytest.raises(ValueError):
+        pearson_r(xs, ys)
+
+
+def test_weighted_f1_matches_hand_computed_value() -> None:
+    # pos: support 4, predicted 3, hit 3 -> P 1,   R 3/4 -> F1 6/7
+    # neg: support 2, predicted 3, hit 2 -> P 2/3, R 1   -> F1 4/5
+    # neu: support 2, predicted 2, hit 2 -> F1 1
+    # weighted = (4 * 6/7 + 2 * 4/5 + 2 * 1) / 8 = 123/140
+    truth = ["pos"] * 4 + ["neg"] * 2 + ["neu"] * 2
+    predicted = ["pos"] * 3 + ["neg"] * 3 + ["neu"] * 2
+    assert weighted_f1(truth, predicted) == pytest.approx(123 / 140)
+
+
+def test_weighted_f1_gives_no_weight_to_classes_absent_from_truth() -> None:
+    # pos: support 2, predicted 1, hit 1 -> P 1, R 1/2 -> F1 2/3; neu has no support
+    assert weighted_f1(["pos", "pos"], ["pos", "neu"]) == pytest.approx(2 / 3)
+
+
+def test_weighted_f1_counts_a_never_hit_class_as_zero() -> None:
+    # pos: F1 0; neg: predicted 2, hit 1 -> P 1/2, R 1 -> F1 2/3; weighted = (0 + 2/3) / 2
+    assert weighted_f1(["pos", "neg"], ["neg", "neg"]) == pytest.approx(1 / 3)
+
+
+def test_polarity_class_thresholds_are_inclusive() -> None:
+    assert polarity_class(0.05) == "positive"
+    assert polarity_class(-0.05) == "negative"
+    assert polarity_class(0.0499) == "neutral"
+    assert polarity_class(-0.0499) == "neutral"
+    assert polarity_class(0.3, threshold=0.5) == "neutral"
+
+
+def test_load_corpus_parses_ratings_and_keeps_tabs_inside_text(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_bytes(b"1_1\t-0.9\tno picture\tat all.\r\n2\t3.53333333333\tgreat\r\n\r\n")
+    items = load_corpus(path)
+    assert [(i.id, i.rating, i.text) for i in items] == [
+        ("1_1", -0.9, "no picture\tat all."),
+        ("2", 3.53333333333, "great"),
+    ]
+
+
+def test_load_corpus_names_file_and_line_of_a_bad_rating(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.txt"
+    path.write_text("1\t0.5\tfine\n2\tgood\ttext\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"corpus\.txt:2: rating 'good'"):
+        load_corpus(path)
+
+
+def test_find_regressions_flags_only_drops_beyond_tolerance() -> None:
+    results = [
+        Quality("raw", "movie_reviews", 10, r=0.5000, f1=0.6000),
+        Quality("scorer", "movie_reviews", 10, r=0.4996, f1=0.5990),
+    ]
+    problems = find_regressions(results, tolerance=0.0005)
+    assert len(problems) == 1
+    assert problems[0].startswith("movie_reviews: scorer f1=0.5990 is below raw f1=0.6000")
+
+
+def test_check_exits_nonzero_when_scorer_lowers_a_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def inverted(texts: Sequence[str]) -> list[float]:
+        return [-c for c in sentiment_quality.score_raw(texts)]
+
+    monkeypatch.setattr(sentiment_quality, "score_pipeline", inverted)
+    data_dir = write_tiny_corpora(tmp_path)
+    assert main(["--check", "--skip-lang-misses", "--data-dir", str(data_dir)]) == 1
+    assert "check failed: product_reviews: scorer r=" in capsys.readouterr().err
+
+
+def test_missing_data_dir_is_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(tmp_path / "absent")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_runs_as_a_script_from_the_project_root(tmp_path: Path) -> None:
+    data_dir = write_tiny_corpora(tmp_path)
+    args = ["bench/sentiment_quality.py", "--data-dir", str(data_dir), "--skip-lang-misses"]
+    done = subprocess.run(
+        [sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 2 * len(CORPORA)
+
+
+def test_scorer_does_not_lower_any_raw_figure_on_bundled_corpora(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    exit_code = main(["--check", "--skip-lang-misses"])
+    out, err = capsys.readouterr()
+    assert exit_code == 0, err
+    lines = out.splitlines()
+    assert all(LINE.match(line) for line in lines), out
+    assert sorted(line.split()[1] for line in lines) == sorted(list(CORPORA) * 2)
+    raw_r = {line.split()[1]: line.split()[3] for line in lines if line.startswith("raw ")}
+    # the team's baseline for vaderSentiment 3.3.2: proves the corpora load as published
+    assert raw_r == {"product_reviews": "r=0.590", "movie_reviews": "r=0.427",
+                     "editorial_snippets": "r=0.503"}
