@@ -182,7 +182,7 @@ class HttpSession:
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts) | self._wait_too_long,
             wait=_wait_for_server(
-                wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)
+                wait_exponential_jitter(multiplier=self.policy.backoff_initial, max=self.policy.backoff_max)
             ),
             retry=retry_if_exception_type(TransientError),
             sleep=self.sleep,

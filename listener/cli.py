@@ -33,8 +33,8 @@ app = typer.Typer(help="ror-listener: listen to a brand's social and review plat
                   no_args_is_help=True, pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Work with the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("ror")
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: $ROR_CONFIG or ./ror.toml).")]

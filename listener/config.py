@@ -213,12 +213,11 @@ def _dotted(data: Any, loc: tuple[Any, ...]) -> str:
         if isinstance(part, int):
             parts.append(f"[{part}]")
             node = node[part] if isinstance(node, list) and part < len(node) else None
-        elif isinstance(node, dict) and part in node:
+        elif isinstance(node, dict) and part not in node and node.get("platform") == part:
+            continue  # pydantic's union tag (the platform), not a key of the file
+        else:
             parts.append(("." if parts else "") + str(part))
-            node = node[part]
-        elif node is None or not isinstance(node, dict):
-            parts.append(("." if parts else "") + str(part))
-        # else: a union tag such as 'mastodon' that is not a key of the file
+            node = node.get(part) if isinstance(node, dict) else None
     return "".join(parts) or "(top level)"
 
 

@@ -24,7 +24,9 @@ from bench.sentiment_quality import (
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LINE = re.compile(r"^(raw|scorer) (\w+) n=\d+ r=-?\d\.\d{3} f1=\d\.\d{3}( lang_misses=\d+)?$")
-TINY_CORPUS = "1\t2.5\tI love it, great work!\n2\t-3.0\tThis is awful and sad.\n3\t0.0\tIt is a box.\n"
+TINY_CORPUS = (
+    "1\t2.5\tI love it, great work!\n2\t-3.0\tThis is awful and sad.\n3\t0.0\tIt is a box.\n"
+)
 
 
 def write_tiny_corpora(folder: Path) -> Path:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
-DEFAULT_SEED = 2611
+DEFAULT_SEED = 11
 DEFAULT_DAYS = 42
 DEFAULT_CUSTOMERS = 120
 BRAND_USERNAME = "acme"
@@ -53,31 +53,25 @@ INCIDENT_POSTS = (
 ENGLISH: dict[str, tuple[str, ...]] = {
     "positive": (
         "Love this! My G2 has been going strong for two years.",
+        "Brilliant tip, my espresso tastes so much better now.",
         "Just got mine & it's fantastic. Best coffee purchase I've made <3",
+        "Ordered one already, exactly what I needed!",
         "The kettle is gorgeous, and it actually holds temperature. Great job!",
         "Customer support sorted out my order in minutes. Thank you!",
-        "Brilliant tip, my espresso tastes so much better now.",
-        "This is exactly what I needed. Ordered one already!",
     ),
     "neutral": (
-        "Ordered one, arriving Thursday.",
-        "Interesting, will have a look at the specs.",
-        "I use the G2 mostly for pour-over.",
+        "Ordered one, arriving Thursday.", "Interesting, will have a look at the specs.",
         "Moka pot here, grind setting 7.",
-        "Saw your booth at the festival last year.",
+        "I use the G2 mostly for pour-over.", "Saw your booth at the festival last year.",
     ),
     "question": (
-        "How do I descale the grinder?",
-        "Does the G3 fit the old hopper?",
-        "When will the cold brew kit ship to Canada?",
-        "Is there a manual for the SmartScale firmware update?",
+        "How do I descale the grinder?", "Does the G3 fit the old hopper?", "What's the warranty on the kettle?",
+        "When will the cold brew kit ship to Canada?", "Is there a manual for the SmartScale firmware update?",
         "Can I swap the burrs myself or do I need to send it in?",
-        "What's the warranty on the kettle?",
     ),
     "negative": (
-        "My order is two weeks late & nobody answers my emails.",
+        "My order is two weeks late & nobody answers my emails.", "Third time asking: where is my refund?",
         "The grinder started making a horrible noise after a month. Disappointed.",
-        "Third time asking: where is my refund?",
         'The "quiet" motor is not quiet at all.',
         "Support closed my ticket without fixing anything. Not impressed.",
     ),
@@ -95,32 +89,28 @@ FOREIGN: dict[str, dict[str, tuple[str, ...]]] = {
         "positive": ("Die Mühle ist fantastisch, danke!", "Super Kundenservice, alles schnell gelöst."),
         "neutral": ("Ich nutze die G2 hauptsächlich für Filterkaffee.", "Bestellt, kommt am Donnerstag."),
         "question": ("Wie entkalke ich die Mühle?", "Gibt es die Mahlwerke auch einzeln?"),
-        "negative": ("Meine Mühle kam kaputt an. Sehr enttäuschend!", "Seit zwei Wochen keine Lieferung und keine Antwort."),
+        "negative": ("Meine Mühle kam kaputt an. Sehr enttäuschend!", "Zwei Wochen keine Lieferung, keine Antwort."),
     },
     "fr": {
         "positive": ("J'adore ce moulin, le café est bien meilleur !", "Service client au top, merci !"),
         "neutral": ("Commandé, livraison prévue jeudi.", "J'utilise surtout la cafetière italienne."),
         "question": ("Comment détartrer le moulin ?", "La bouilloire est-elle disponible en France ?"),
-        "negative": ("Mon moulin est arrivé cassé. Inacceptable !", "Toujours pas livré après deux semaines, très déçu."),
+        "negative": ("Mon moulin est arrivé cassé. Inacceptable !", "Pas livré après deux semaines, très déçu."),
     },
     "es": {
-        "positive": ("¡Me encanta el molinillo, el café sabe mucho mejor!", "Atención al cliente excelente, ¡gracias!"),
+        "positive": ("¡Me encanta el molinillo, el café sabe mejor!", "Atención al cliente excelente, ¡gracias!"),
         "neutral": ("Pedido hecho, llega el jueves.", "Uso sobre todo la cafetera italiana."),
         "question": ("¿Cómo descalcifico el molinillo?", "¿Hacen envíos a México?"),
-        "negative": ("Mi molinillo llegó roto. ¡Inaceptable!", "Dos semanas sin noticias del envío, muy decepcionado."),
+        "negative": ("Mi molinillo llegó roto. ¡Inaceptable!", "Dos semanas sin noticias del envío."),
     },
 }
 BRAND_ANSWERS = {
-    "question": (
-        f"Thanks for asking! Here's our step-by-step guide: {_SITE}/help?topic=descale&model=g2",
-        "Yes, it does! Every G-series accessory fits.",
-        "Good question. We've sent you a DM with the details.",
-    ),
-    "negative": (
-        "We're really sorry about this. Please send us your order number & we'll sort it out today.",
-        "That's not the experience we want you to have. Our team will reach out within 24h.",
-        "Sorry for the wait! A replacement is on its way.",
-    ),
+    "question": (f"Thanks for asking! Here's our step-by-step guide: {_SITE}/help?topic=descale&model=g2",
+                 "Yes, it does! Every G-series accessory fits.",
+                 "Good question. We've sent you a DM with the details."),
+    "negative": ("We're really sorry about this. Please send us your order number & we'll sort it out today.",
+                 "That's not the experience we want you to have. Our team will reach out within 24h.",
+                 "Sorry for the wait! A replacement is on its way."),
 }
 INCIDENT_ANSWER = f"We're sorry, this batch has a defect. You'll get a free replacement: {_SITE}/recall"
 FIRST_NAMES = (
@@ -130,6 +120,7 @@ FIRST_NAMES = (
 SUFFIXES = ("", "_brews", "_bean", "_roasts", "83", "_pdx", "_k", "_moka", "_v60", "_latte")
 SPECIAL_NAMES = ("Zoë <3 Espresso", "Sam & Alex", 'Jo "Crema" Park', "Café <Noir>")
 REMOTE_DOMAINS = ("fosstodon.example", "mstdn.example", "hachyderm.example", "kaffee.social.example")
+NOTES = ("Coffee nerd & home barista.", "Pour-over person.", "")
 APPS = ("Web", "Ivory", "Tusky", "Elk", "Ice Cubes", "Mona")
 NORMAL_TONES = (("positive", 0.40), ("neutral", 0.27), ("question", 0.20), ("negative", 0.13))
 BAD_TONES = (("positive", 0.05), ("neutral", 0.10), ("question", 0.15), ("negative", 0.70))
@@ -211,11 +202,6 @@ class DemoWorld:
         return {(a.username.lower(), a.domain): a for a in self.accounts}
 
 
-def is_bad_stretch(offset: float) -> bool:
-    """Whether an offset falls in the incident days (15 to 11 days before now)."""
-    return int(offset // DAY_SECONDS) in BAD_STRETCH_DAYS
-
-
 @lru_cache(maxsize=8)
 def build_demo_world(
     seed: int = DEFAULT_SEED, *, days: int = DEFAULT_DAYS, customers: int = DEFAULT_CUSTOMERS
@@ -257,7 +243,7 @@ def _make_customer(rng: random.Random, index: int, username: str, rank: int, cou
         id=_account_id(rng),
         username="coffee_deals_bot" if bot else username,
         display_name="Coffee Deals Bot" if bot else display,
-        note="Automated coffee gear deals." if bot else rng.choice(("Coffee nerd & home barista.", "Pour-over person.", "")),
+        note="Automated coffee gear deals." if bot else rng.choice(NOTES),
         followers_count=int(rng.lognormvariate(4.6, 1.1)),
         following_count=int(rng.lognormvariate(5.0, 0.7)),
         created_days_ago=rng.randint(60, 2_500),
@@ -277,12 +263,13 @@ class _WorldBuilder:
         self.statuses: list[DemoStatus] = []
         self.favourites: list[DemoFavourite] = []
         self._by_acct = {(a.username.lower(), a.domain): a for a in (brand, *customers)}
+        self._by_id = {a.id: a for a in (brand, *customers)}
 
     def add_day(self, day: int) -> None:
         """Add one day of owned posts with their threads, mentions and hashtag posts."""
         bad = day in BAD_STRETCH_DAYS
         scale = 2 if bad else 1
-        for _ in range(self.rng.choice((1, 2, 2, 2, 3))):
+        for _ in range(2 if bad else self.rng.choice((1, 2, 2, 2, 3))):
             self._add_owned(day, bad, scale)
         for _ in range(self.rng.randint(1, 4) * scale):
             self._add_mention(day, bad)
@@ -295,7 +282,8 @@ class _WorldBuilder:
         for status in self.rng.sample(candidates, min(count, len(candidates))):
             self._add_reblog(self.brand, status)
 
-    def _add(self, account: DemoAccount, offset: float, kind: StatusKind, text: str = "", **extra: object) -> DemoStatus:
+    def _add(self, account: DemoAccount, offset: float, kind: StatusKind, text: str = "",
+             **extra: object) -> DemoStatus:
         seq = len(self.statuses)
         if seq >= SEQ_LIMIT:
             raise ValueError("demo world too large for 16-bit snowflake sequences")
@@ -318,8 +306,9 @@ class _WorldBuilder:
         offset = day * DAY_SECONDS + self.rng.uniform(2 * 3600, 22 * 3600)
         pool = INCIDENT_POSTS if bad and self.rng.random() < 0.6 else self.rng.choice((NEWS, NEWS, AUDIENCE_QUESTIONS))
         edited = self.rng.uniform(60, 900) if self.rng.random() < 0.08 else None
-        root = self._add(self.brand, offset, "owned", self.rng.choice(pool), tone="neutral", application="Web", edited_after=edited)
-        self._add_thread(root, self.rng.randint(2, 15) * scale, bad)
+        root = self._add(self.brand, offset, "owned", self.rng.choice(pool), tone="neutral", application="Web",
+                         edited_after=edited)
+        self._add_thread(root, sum(self.rng.randint(2, 15) for _ in range(scale)), bad)
         self._add_reactions(root, bad)
 
     def _add_thread(self, root: DemoStatus, replies: int, bad: bool) -> None:
@@ -336,7 +325,7 @@ class _WorldBuilder:
         author = self._pick_customer(exclude=parent.account_id)
         tone = self._pick_tone(bad)
         body, language = self._customer_text(tone, bad)
-        parent_author = self._account(parent.account_id)
+        parent_author = self._by_id[parent.account_id]
         prefix = "" if parent_author is self.brand else f"@{parent_author.acct} "
         text = f"{prefix}@{BRAND_USERNAME} {body}"
         reply = self._add(author, self._after(parent.offset, 2_400), "reply", text, language=language, tone=tone,
@@ -349,9 +338,10 @@ class _WorldBuilder:
         if status.tone not in ("question", "negative") or self.rng.random() >= 0.6:
             return None
         pool = (INCIDENT_ANSWER,) if bad and status.tone == "negative" else BRAND_ANSWERS[status.tone]
-        text = f"@{self._account(status.account_id).acct} {self.rng.choice(pool)}"
+        text = f"@{self._by_id[status.account_id].acct} {self.rng.choice(pool)}"
         offset = self._after(status.offset, 5_400)
-        return self._add(self.brand, offset, "brand_reply", text, tone="neutral", in_reply_to=status.seq, application="Web")
+        return self._add(self.brand, offset, "brand_reply", text, tone="neutral", in_reply_to=status.seq,
+                         application="Web")
 
     def _add_mention(self, day: int, bad: bool) -> None:
         author = self._pick_customer()
@@ -433,11 +423,6 @@ class _WorldBuilder:
 
     def _app(self, account: DemoAccount) -> str | None:
         return None if account.domain is not None else self.rng.choice(APPS)
-
-    def _account(self, account_id: str) -> DemoAccount:
-        if account_id == self.brand.id:
-            return self.brand
-        return next(c for c in self.customers if c.id == account_id)
 
 
 def _tags(text: str) -> tuple[str, ...]:

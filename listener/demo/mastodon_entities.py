@@ -15,11 +15,17 @@ FAVOURITE_ID_BASE = 4_100_000
 GROUP_SPAN_HOURS = 12
 APP_WEBSITES = {"Tusky": "https://tusky.app", "Elk": "https://elk.zone"}
 GROUPABLE_TYPES = ("favourite", "reblog")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def snowflake_id(ts_ms: int, seq: int) -> int:
     """A Mastodon-style snowflake id: the millisecond timestamp shifted left 16 bits, plus a sequence."""
     return (ts_ms << 16) + seq
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, in exact integer arithmetic."""
+    return (moment - EPOCH) // timedelta(milliseconds=1)
 
 
 def format_datetime(ts_ms: int) -> str:
@@ -75,7 +81,8 @@ class ReplayIndex:
 
 def build_index(world: DemoWorld, now: datetime) -> ReplayIndex:
     """Pin every offset of the world to `now` and index it the ways the API reads it."""
-    now_ms = int(now.timestamp() * 1000)
+    now_ms = epoch_ms(now)
+    _ = world.accounts_by_id, world.find_account("")  # warm lookup caches before threads share the world
     ts = tuple(now_ms - round(s.offset * 1000) for s in world.statuses)
     ids = tuple(snowflake_id(t, s.seq) for t, s in zip(ts, world.statuses))
     newest = sorted(range(len(ids)), key=ids.__getitem__, reverse=True)
@@ -112,7 +119,10 @@ def _favourite_records(world: DemoWorld, now_ms: int) -> dict[int, list[tuple[in
     return {status: rows[::-1] for status, rows in records.items()}
 
 
-def _notifications(world: DemoWorld, ts: tuple[int, ...], ids: tuple[int, ...], now_ms: int) -> list[NotificationRecord]:
+def _notifications(
+    world: DemoWorld, ts: tuple[int, ...], ids: tuple[int, ...], now_ms: int
+) -> list[NotificationRecord]:
+    """Mentions of the brand and favourites/boosts of its statuses, newest first, with snowflake ids."""
     brand = world.brand.id
     events: list[tuple[int, str, str, int]] = []
     for s in world.statuses:
@@ -274,13 +284,13 @@ class MastodonRenderer:
         if url:
             return _link_html(url)
         if tag:
-            href = f"{self.base_url}/tags/{tag.lower()}"
-            return f'<a href="{escape_html(href)}" class="mention hashtag" rel="tag">#<span>{escape_html(tag)}</span></a>'
+            href = escape_html(f"{self.base_url}/tags/{tag.lower()}")
+            return f'<a href="{href}" class="mention hashtag" rel="tag">#<span>{escape_html(tag)}</span></a>'
         account = self.world.find_account(user or "", domain)
         if account is None:
             return escape_html(raw)
-        href = escape_html(self.profile_url(account))
-        return f'<span class="h-card"><a href="{href}" class="u-url mention">@<span>{escape_html(account.username)}</span></a></span>'
+        href, name = escape_html(self.profile_url(account)), escape_html(account.username)
+        return f'<span class="h-card"><a href="{href}" class="u-url mention">@<span>{name}</span></a></span>'
 
     def _mention(self, account_id: str) -> JsonDict:
         account = self.world.accounts_by_id[account_id]
@@ -309,7 +319,7 @@ class MastodonRenderer:
     def _midnight(self, days_ago: int) -> str:
         moment = datetime.fromtimestamp(self.index.now_ms // 1000, UTC) - timedelta(days=days_ago)
         midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-        return format_datetime(int(midnight.timestamp()) * 1000)
+        return format_datetime(epoch_ms(midnight))
 
     def _fields(self, account: DemoAccount) -> list[JsonDict]:
         if account.id != self.world.brand.id:

@@ -172,13 +172,18 @@ def load_cursor(connection: Connection, source: str, stream: str) -> str | None:
 
 
 def recent_owned_ids(connection: Connection, profile_id: int, source: str, since: datetime) -> list[str]:
-    """External ids of owned items this source found that were created after `since`."""
-    table = table_of(ItemProfileRow)
+    """External ids of owned top-level posts this source found that were created after `since`.
+
+    Replies under them come with their thread; the brand's own replies elsewhere come back
+    through mentions, so re-reading only top-level posts keeps the request count down.
+    """
+    links, items = table_of(ItemProfileRow), table_of(ItemRow)
     return list(connection.execute(
-        select(table.c.external_id).where(
-            table.c.profile_id == profile_id, table.c.source == source,
-            table.c.role == "owned", table.c.created_at >= since,
-        ).order_by(table.c.created_at)
+        select(links.c.external_id)
+        .join(items, and_(items.c.platform == links.c.platform, items.c.external_id == links.c.external_id))
+        .where(links.c.profile_id == profile_id, links.c.source == source, links.c.role == "owned",
+               links.c.created_at >= since, items.c.kind.in_(("post", "quote")))
+        .order_by(links.c.created_at)
     ).scalars())
 
 

@@ -1,0 +1,144 @@
+"""One send(): retries, rate limits, auth errors and bad payloads, with an injected clock and sleep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from connectors.errors import AuthError, MalformedResponseError, PermanentError, TransientError, WaitTooLongError
+from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after
+from connectors.pagination import LoopGuard, parse_link_header
+from connectors.errors import PaginationLoopError
+
+BASE = "https://api.example"
+POLICY = RetryPolicy(max_attempts=4, backoff_initial=1, backoff_max=30, max_wait_seconds=120, slow_down_below=5)
+
+
+def session(clock: Any, sleep: Any, credential: str | None = "EXAMPLE_TOKEN") -> HttpSession:
+    return HttpSession(build_client(BASE), policy=POLICY, credential_env=credential, clock=clock, sleep=sleep)
+
+
+@respx.mock
+def test_429_waits_for_retry_after_then_succeeds(clock: Any, sleep: Any) -> None:
+    respx.get(f"{BASE}/x").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "17"}), httpx.Response(200, json={"ok": True}),
+    ])
+    body, _ = session(clock, sleep).get_json("/x")
+    assert body == {"ok": True}
+    assert sleep.calls == [17.0]
+
+
+@respx.mock
+def test_429_without_retry_after_waits_until_the_reset_header(clock: Any, sleep: Any) -> None:
+    reset = (clock.now + timedelta(seconds=42)).isoformat().replace("+00:00", "Z")
+    respx.get(f"{BASE}/x").mock(side_effect=[
+        httpx.Response(429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}),
+        httpx.Response(200, json=[]),
+    ])
+    session(clock, sleep).get_json("/x")
+    assert sleep.calls[0] == pytest.approx(42.0)
+
+
+@respx.mock
+def test_a_wait_longer_than_the_cap_ends_the_run_instead_of_sleeping(clock: Any, sleep: Any) -> None:
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(WaitTooLongError) as caught:
+        session(clock, sleep).get_json("/x")
+    assert caught.value.wait_seconds == 3600 and sleep.calls == []
+
+
+@respx.mock
+def test_503_is_retried_with_backoff_then_succeeds(clock: Any, sleep: Any) -> None:
+    route = respx.get(f"{BASE}/x").mock(side_effect=[
+        httpx.Response(503), httpx.Response(503), httpx.Response(200, json=[1]),
+    ])
+    body, _ = session(clock, sleep).get_json("/x")
+    assert body == [1] and route.call_count == 3
+    assert len(sleep.calls) == 2 and all(0 < s <= 30 for s in sleep.calls)
+
+
+@respx.mock
+def test_5xx_gives_up_after_max_attempts(clock: Any, sleep: Any) -> None:
+    route = respx.get(f"{BASE}/x").mock(return_value=httpx.Response(502))
+    with pytest.raises(TransientError, match="502"):
+        session(clock, sleep).get_json("/x")
+    assert route.call_count == POLICY.max_attempts
+
+
+@respx.mock
+def test_timeout_is_retried(clock: Any, sleep: Any) -> None:
+    respx.get(f"{BASE}/x").mock(side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, json={})])
+    body, _ = session(clock, sleep).get_json("/x")
+    assert body == {} and len(sleep.calls) == 1
+
+
+@respx.mock
+def test_401_stops_at_once_naming_the_credential_variable(clock: Any, sleep: Any) -> None:
+    route = respx.get(f"{BASE}/x").mock(return_value=httpx.Response(401, json={"error": "The access token is invalid"}))
+    with pytest.raises(AuthError, match=r"\$EXAMPLE_TOKEN"):
+        session(clock, sleep).get_json("/x")
+    assert route.call_count == 1 and sleep.calls == []
+
+
+@respx.mock
+def test_404_is_permanent_and_not_retried(clock: Any, sleep: Any) -> None:
+    route = respx.get(f"{BASE}/x").mock(return_value=httpx.Response(404, json={"error": "Record not found"}))
+    with pytest.raises(PermanentError):
+        session(clock, sleep).get_json("/x")
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_html_where_json_was_expected_is_a_clear_error(clock: Any, sleep: Any) -> None:
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(
+        200, headers={"Content-Type": "text/html"}, text="<html><body>Maintenance</body></html>"))
+    with pytest.raises(MalformedResponseError, match="expected JSON, got text/html"):
+        session(clock, sleep).get_json("/x")
+
+
+@respx.mock
+def test_slows_down_before_the_quota_runs_out(clock: Any, sleep: Any) -> None:
+    reset = (clock.now + timedelta(seconds=60)).isoformat()
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(
+        200, json=[], headers={"X-RateLimit-Remaining": "2", "X-RateLimit-Reset": reset}))
+    s = session(clock, sleep)
+    s.get_json("/x")
+    assert sleep.calls == [pytest.approx(20.0)]  # 60 s spread over the 2 calls left + this one
+    assert s.quota.remaining == 2
+
+
+@respx.mock
+def test_plenty_of_quota_means_no_pause(clock: Any, sleep: Any) -> None:
+    reset = (clock.now + timedelta(seconds=60)).isoformat()
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(
+        200, json=[], headers={"X-RateLimit-Remaining": "250", "X-RateLimit-Reset": reset}))
+    session(clock, sleep).get_json("/x")
+    assert sleep.calls == []
+
+
+def test_retry_after_accepts_an_http_date(clock: Any) -> None:
+    date = "Wed, 18 Nov 2026 13:01:30 GMT"
+    assert parse_retry_after(date, clock.now) == pytest.approx(90.0)
+    assert parse_retry_after("garbage", clock.now) is None
+
+
+def test_link_header_parsing() -> None:
+    header = ('<https://m.example/api/v1/x?limit=40&max_id=10>; rel="next", '
+              '<https://m.example/api/v1/x?limit=40&min_id=20>; rel="prev"')
+    assert parse_link_header(header) == {
+        "next": "https://m.example/api/v1/x?limit=40&max_id=10",
+        "prev": "https://m.example/api/v1/x?limit=40&min_id=20",
+    }
+    assert parse_link_header(None) == {} and parse_link_header("") == {}
+
+
+def test_loop_guard_refuses_a_repeated_token() -> None:
+    guard = LoopGuard("statuses")
+    guard.check("a")
+    guard.check("b")
+    with pytest.raises(PaginationLoopError, match="'a'"):
+        guard.check("a")
