@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -35,9 +36,12 @@ def utc_column(nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+
+
 def json_column() -> Any:
-    """A JSON column (TEXT on SQLite, JSON on PostgreSQL)."""
-    return Field(default=None, sa_column=Column(JSON, nullable=True))
+    """A JSON column: TEXT on SQLite, JSONB on PostgreSQL (JSONB has equality, needed by upserts)."""
+    return Field(default=None, sa_column=Column(JSON_DOCUMENT, nullable=True))
 
 
 class ProfileRow(SQLModel, table=True):

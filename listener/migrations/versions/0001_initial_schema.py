@@ -89,7 +89,7 @@ def upgrade() -> None:
     sa.Column('views', sa.Integer(), nullable=True),
     sa.Column('created_at', listener.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('fetched_at', listener.storage.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('raw', sa.JSON(), nullable=True),
+    sa.Column('raw', listener.storage.models.JSON_DOCUMENT, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('platform', 'external_id')
     )
@@ -112,7 +112,7 @@ def upgrade() -> None:
     sa.Column('digest', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=True),
+    sa.Column('payload', listener.storage.models.JSON_DOCUMENT, nullable=True),
     sa.Column('first_seen_at', listener.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('source', 'stream', 'digest')
@@ -174,8 +174,8 @@ def upgrade() -> None:
     sa.Column('profile_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('formula_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('parameters', sa.JSON(), nullable=True),
-    sa.Column('components', sa.JSON(), nullable=True),
+    sa.Column('parameters', listener.storage.models.JSON_DOCUMENT, nullable=True),
+    sa.Column('components', listener.storage.models.JSON_DOCUMENT, nullable=True),
     sa.Column('coverage', sa.Float(), nullable=False),
     sa.Column('daily_index', sa.Float(), nullable=True),
     sa.Column('running_index', sa.Float(), nullable=True),

@@ -1,0 +1,86 @@
+"""The same pipeline on a real PostgreSQL server: migrations, dialect-aware upserts, sync, score, index."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import respx
+from sqlalchemy import Engine, create_engine, select, text
+
+from listener.aggregate import aggregate_profile
+from listener.config import ProfileConfig
+from listener.score import score_pending
+from listener.storage.engine import open_database
+from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
+from listener.storage.upsert import table_of
+from listener.sync import sync_source
+from tests.cassette import load_cassette
+from tests.mastodon_setup import mastodon_connector, mastodon_settings
+from tests.postgres_server import URL_ENV, postgres_url
+from tests.test_mastodon_connector import BASE, HOST, check_story, snapshot
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    with postgres_url() as url:
+        if url is None:
+            message = f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        yield url
+
+
+@pytest.fixture
+def pg_engine(server_url: str) -> Iterator[Engine]:
+    name = f"ror_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_database(server_url.rsplit("/", 1)[0] + f"/{name}")
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def sync_fixture_story(engine: Engine, clock: Any, sleep: Any) -> Any:
+    cassette = load_cassette("mastodon")
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.route().mock(side_effect=cassette.httpx_handler(BASE))
+        connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
+        return sync_source(engine, "acme", "Europe/Berlin", connector.settings, connector, clock=clock)
+
+
+def test_postgres_runs_the_migrations_and_stores_the_story(pg_engine: Engine, clock: Any, sleep: Any) -> None:
+    assert pg_engine.dialect.name == "postgresql"
+    result = sync_fixture_story(pg_engine, clock, sleep)
+    assert result.status == "ok", result.error
+    check_story(pg_engine, HOST)
+
+
+def test_postgres_resync_is_idempotent(pg_engine: Engine, clock: Any, sleep: Any) -> None:
+    sync_fixture_story(pg_engine, clock, sleep)
+    first = snapshot(pg_engine)
+    clock.now = clock.now.replace(minute=45)
+    sync_fixture_story(pg_engine, clock, sleep)
+    assert snapshot(pg_engine) == first
+
+
+def test_postgres_scores_and_aggregates_with_aware_times(pg_engine: Engine, clock: Any, sleep: Any) -> None:
+    sync_fixture_story(pg_engine, clock, sleep)
+    assert score_pending(pg_engine, clock=clock) > 0
+    profile = ProfileConfig(name="acme", timezone="Europe/Berlin")
+    assert aggregate_profile(pg_engine, profile, clock=clock) >= 3
+    with pg_engine.connect() as connection:
+        created = connection.execute(select(table_of(ItemRow).c.created_at)).scalars().first()
+        statuses = set(connection.execute(select(table_of(SentimentRow).c.status)).scalars())
+        points = connection.execute(select(table_of(IndexPointRow))).mappings().all()
+    assert created is not None and created.utcoffset() is not None
+    assert {"scored", "unsupported_language"} <= statuses
+    assert any(p["daily_index"] is not None for p in points)
