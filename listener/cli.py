@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -33,7 +34,8 @@ app = typer.Typer(help="ror-listener: listen to a brand's social and review plat
                   no_args_is_help=True, pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Work with the configuration file.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-out = Console(soft_wrap=True)
+# Off a terminal Rich would assume 80 columns and squeeze tables; pipes and CI get 160.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 log = logging.getLogger("ror")
 
@@ -224,9 +226,14 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
     from listener.demo.run import run_demo
 
     result = run_demo(directory)
+    sync = result.sync
+    out.print(f"collected {sync.items} items and {sync.events} engagement events in {sync.pages} pages "
+              f"({sync.status}) from the loopback replay server, now stopped", highlight=False)
     out.print(index_table(result.profile, result.points))
     out.print(f"\ndatabase: {result.database}\nconfig:   {result.config_path}", highlight=False)
-    out.print(f"try: ror index --config {result.config_path} --json | ror status --config {result.config_path}", highlight=False)
+    out.print("next, try:", highlight=False)
+    for command in ("index --json --days 7", "status", "sources"):
+        out.print(f"  ror {command} --config {result.config_path}" if command != "sources" else "  ror sources", highlight=False)
 
 
 def main() -> None:

@@ -147,6 +147,14 @@ def test_rate_limit_headers_count_down_and_reset_with_the_window(clock: FakeCloc
     assert after_reset["x-ratelimit-reset"] == "2026-11-20T14:10:00.000000Z"
 
 
+def test_rate_limit_is_configurable_and_never_blocks(clock: FakeClock) -> None:
+    with start_replay_server(now=NOW, clock=clock, rate_limit=2) as running, httpx.Client(trust_env=False) as http:
+        responses = [http.get(f"{running.url}/api/v1/accounts/lookup?acct=acme") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert [r.headers["x-ratelimit-remaining"] for r in responses] == ["1", "0", "0"]
+    assert responses[0].headers["x-ratelimit-limit"] == "2"
+
+
 def test_favourited_by_pages_add_up_to_favourites_count(
     client: httpx.Client, brand_timeline: list[dict[str, Any]]
 ) -> None:

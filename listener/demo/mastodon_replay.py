@@ -130,8 +130,9 @@ def select_page(items: Sequence[tuple[int, T]], page: PageRequest, offset: int =
 class _RateWindow:
     """Mastodon's 300 requests per 5-minute window, aligned to the epoch like Rack::Attack."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, limit: int = RATE_LIMIT) -> None:
         self._clock = clock
+        self._limit = limit
         self._window = -1
         self._used = 0
 
@@ -143,8 +144,8 @@ class _RateWindow:
         self._used += 1
         reset = datetime.fromtimestamp((window + 1) * RATE_PERIOD_SECONDS, UTC)
         return {
-            "X-RateLimit-Limit": str(RATE_LIMIT),
-            "X-RateLimit-Remaining": str(max(0, RATE_LIMIT - self._used)),
+            "X-RateLimit-Limit": str(self._limit),
+            "X-RateLimit-Remaining": str(max(0, self._limit - self._used)),
             "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
 
@@ -152,13 +153,13 @@ class _RateWindow:
 class _ReplayApp:
     """Routes requests to the indexed world; all mutable state sits behind one lock."""
 
-    def __init__(self, index: ReplayIndex, base_url: str, require_token: str | None, clock: Clock) -> None:
+    def __init__(self, index: ReplayIndex, base_url: str, require_token: str | None, rate: _RateWindow) -> None:
         self.index = index
         self.base_url = base_url
         self.render = MastodonRenderer(index, base_url)
         self.require_token = require_token
         self._lock = threading.Lock()
-        self._rate = _RateWindow(clock)
+        self._rate = rate
         self._faults: deque[Response] = deque()
         self._search_rows = [
             (index.ids[seq], seq, index.status(seq).text.casefold())
@@ -297,7 +298,7 @@ class _ReplayApp:
         return self._paged(request, rows, NOTIFICATION_LIMITS, self.render.notification)
 
     def _search(self, request: Request) -> Response:
-        """v2 search: substring match on plain text; id paging and offset, but no Link header (as Mastodon)."""
+        """v2 search over statuses only: substring match on plain text; ids and offset page it, no Link header."""
         query = (request.param("q") or "").strip().casefold()
         if not query:
             return json_response({"error": "param is missing or the value is empty: q"}, 400)
@@ -310,13 +311,7 @@ class _ReplayApp:
             rows = [(i, s) for i, s, text in self._search_rows
                     if query in text and (account_id is None or self.index.status(s).account_id == account_id)]
             statuses = [self.render.status(s, viewer=True) for _, s in select_page(rows, page, offset)]
-        accounts = self._search_accounts(query, page.limit) if kind in (None, "accounts") else []
-        return json_response({"accounts": accounts, "statuses": statuses, "hashtags": []})
-
-    def _search_accounts(self, query: str, limit: int) -> list[Any]:
-        found = [a for a in self.index.world.accounts
-                 if query in a.acct.casefold() or query in a.display_name.casefold()]
-        return [self.render.account(a.id) for a in found[:limit]]
+        return json_response({"accounts": [], "statuses": statuses, "hashtags": []})
 
 
 def _reason(status: int) -> str:
@@ -426,17 +421,20 @@ def start_replay_server(
     port: int = 0,
     require_token: str | None = None,
     clock: Clock = _utc_now,
+    rate_limit: int = RATE_LIMIT,
 ) -> ReplayServer:
     """Serve `world` (the default demo world) as a Mastodon instance whose history ends at `now`.
 
-    `clock` drives only the rate-limit window; `now` defaults to `clock()` at start.
+    `clock` drives only the rate-limit window and `now` defaults to `clock()` at start.
+    `rate_limit` is the advertised X-RateLimit-Limit; the remaining count floors at 0 and
+    never blocks (use `fail_next(429, ...)` to test throttling).
     """
     world = world or build_demo_world()
     moment = now or clock()
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     httpd = _ReplayHTTPServer((host, port), _Handler)
     base_url = f"http://{host}:{httpd.server_address[1]}"
-    httpd.app = _ReplayApp(build_index(world, moment), base_url, require_token, clock)
+    httpd.app = _ReplayApp(build_index(world, moment), base_url, require_token, _RateWindow(clock, rate_limit))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                               name=f"mastodon-replay-{httpd.server_address[1]}", daemon=True)
     thread.start()
