@@ -123,7 +123,7 @@ def sync(config: ConfigOption = None,
         with progress(f"sync {settings.name}") as advance:
             result = sync_source(engine, profile.name, profile.timezone, settings, connector,
                                  on_page=lambda _stream, page: advance(len(page.items)))
-        failed += result.status == "failed"
+        failed += result.status in ("failed", "partial")
         line = f"{settings.name}: {result.status}, {result.items} items, {result.events} events, {result.quarantined} quarantined"
         out.print(line + (f" ({result.error})" if result.error else ""), highlight=False)
     if failed:

@@ -100,11 +100,12 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
     run_id = _start_run(engine, source.name, clock())
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile_name, timezone)
-    failed = 0
-    streams = connector.streams()
-    for stream in streams:
+    failed = productive = 0
+    for stream in connector.streams():
+        pages_before = result.pages
         try:
             sync_stream(engine, profile_id, source, stream, result, clock, on_page)
+            productive += result.pages > pages_before
         except WaitTooLongError as error:
             result.errors.append(f"{stream.name}: deferred: {error}")
             result.status = "deferred"
@@ -118,6 +119,7 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
             result.errors.append(f"{stream.name}: {type(error).__name__}: {error}")
             log.exception("%s/%s failed", source.name, stream.name)
     if result.status != "deferred" and failed:
-        result.status = "failed" if failed == len(streams) else "partial"
+        # Only streams that stored something count as working: an idle stream proves nothing.
+        result.status = "partial" if productive else "failed"
     _finish_run(engine, run_id, result, clock())
     return result
