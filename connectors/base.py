@@ -110,6 +110,19 @@ class SourceSettings(BaseModel):
     interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
     base_url: str
 
+    def secret_env_names(self) -> dict[str, str]:
+        """Secret name -> the environment variable that holds it (fields ending in `_env`).
+
+        `token_env = "MASTODON_TOKEN"` gives {"token": "MASTODON_TOKEN"}; a connector reads
+        its secrets by those names from the mapping it is built with.
+        """
+        names = {}
+        for field_name in type(self).model_fields:
+            value = getattr(self, field_name)
+            if field_name.endswith("_env") and isinstance(value, str) and value:
+                names[field_name.removesuffix("_env")] = value
+        return names
+
 
 class Stream:
     """A named sequence of pages with its own cursor; subclasses declare and override."""
@@ -122,12 +135,17 @@ class Stream:
 
 
 class Connector:
-    """A platform: its settings model and the streams one source of it runs."""
+    """A platform: its settings model and the streams one source of it runs.
+
+    Subclasses are built as `Connector(settings, session, secrets)` where `secrets` maps
+    the names from `settings.secret_env_names()` to their values.
+    """
 
     platform: ClassVar[str] = ""
     settings_model: ClassVar[type[SourceSettings]] = SourceSettings
     description: ClassVar[str] = ""
     auth: ClassVar[str] = ""
+    rate_limit_headers: ClassVar[Any] = None
 
     def streams(self) -> list[Stream]:
         """The streams this source runs, in order."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -301,7 +301,8 @@ class MastodonConnector(Connector):
     auth = "none for public reads; a user access token (read scope) in token_env for mentions and search"
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: MastodonSettings, session: HttpSession, token: str | None = None) -> None:
+    def __init__(self, settings: MastodonSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        token = (secrets or {}).get("token")
         if token:
             session.client.headers["Authorization"] = f"Bearer {token}"
         self.settings = settings

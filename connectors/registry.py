@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import httpx
 
 from connectors.base import Connector, SourceSettings
-from connectors.http import Clock, HttpSession, RetryPolicy, Sleep, build_client, utc_now
+from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, Sleep, build_client, utc_now
 from connectors.mastodon import MastodonConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -23,7 +24,7 @@ def settings_models() -> list[type[SourceSettings]]:
 def build_connector(
     settings: SourceSettings,
     *,
-    token: str | None = None,
+    secrets: Mapping[str, str] | None = None,
     transport: httpx.BaseTransport | None = None,
     clock: Clock = utc_now,
     sleep: Sleep = time.sleep,
@@ -34,9 +35,9 @@ def build_connector(
     session = HttpSession(
         client=build_client(settings.base_url, transport=transport),
         policy=policy or RetryPolicy(),
-        rate_headers=getattr(connector_class, "rate_limit_headers"),
-        credential_env=getattr(settings, "token_env", None),
+        rate_headers=connector_class.rate_limit_headers or RateLimitHeaders(),
+        credential_env=", $".join(settings.secret_env_names().values()) or None,
         clock=clock,
         sleep=sleep,
     )
-    return connector_class(settings, session, token)  # type: ignore[call-arg]
+    return connector_class(settings, session, secrets or {})  # type: ignore[call-arg]

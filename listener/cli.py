@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry import CONNECTORS, build_connector
 from listener.aggregate import aggregate_profile
-from listener.config import ConfigError, check_secrets, default_config_path, load_config, source_token
+from listener.config import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.progress import progress
 from listener.reports import load_index_points
 from listener.score import count_unscored, score_pending
@@ -115,7 +115,7 @@ def sync(config: ConfigOption = None,
     failed = 0
     for profile, settings in pairs:
         try:
-            connector = build_connector(settings, token=source_token(settings))
+            connector = build_connector(settings, secrets=source_secrets(settings))
         except ConfigError as error:
             err.print(f"[red]{settings.name}: skipped:[/red] {error}", highlight=False)
             failed += 1
@@ -234,6 +234,16 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
     out.print("next, try:", highlight=False)
     for command in ("index --json --days 7", "status", "sources"):
         out.print(f"  ror {command} --config {result.config_path}" if command != "sources" else "  ror sources", highlight=False)
+
+
+def _register_feature_commands() -> None:
+    from listener import cli_alerts, cli_daemon, cli_exports, cli_index
+
+    for module in (cli_index, cli_daemon, cli_alerts, cli_exports):
+        module.register(app)
+
+
+_register_feature_commands()
 
 
 def main() -> None:

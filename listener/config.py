@@ -146,10 +146,10 @@ def require_env(name: str, key: str) -> str:
     return value
 
 
-def source_token(source: SourceSettings) -> str | None:
-    """The source's secret from its token_env variable, if it names one."""
-    env = getattr(source, "token_env", None)
-    return require_env(env, f"source {source.name!r} token_env") if env else None
+def source_secrets(source: SourceSettings) -> dict[str, str]:
+    """The source's secrets, read from the environment variables its `*_env` keys name."""
+    return {name: require_env(env, f"source {source.name!r} {name}_env")
+            for name, env in source.secret_env_names().items()}
 
 
 def check_secrets(config: Config) -> list[str]:
@@ -157,10 +157,11 @@ def check_secrets(config: Config) -> list[str]:
     problems = []
     for _, source in config.sources():
         if source.enabled:
-            try:
-                source_token(source)
-            except ConfigError as error:
-                problems.append(str(error))
+            for name, env in source.secret_env_names().items():
+                try:
+                    require_env(env, f"source {source.name!r} {name}_env")
+                except ConfigError as error:
+                    problems.append(str(error))
     return problems
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.registry import build_connector
 from listener.aggregate import aggregate_profile
-from listener.config import load_config, source_token
+from listener.config import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
 from listener.progress import progress
 from listener.reports import load_index_points
@@ -81,7 +81,7 @@ def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN) -> DemoResult:
         config = load_config(write_demo_config(directory, server.url))
         engine = open_database(config.database_url())
         profile, source = config.sources()[0]
-        connector = build_connector(source, token=source_token(source))
+        connector = build_connector(source, secrets=source_secrets(source))
         with progress("demo: sync") as advance:
             result = sync_source(engine, profile.name, profile.timezone, source, connector,
                                  on_page=lambda _stream, page: advance(len(page.items)))
