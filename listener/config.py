@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.base import SourceSettings
 from connectors.registry import settings_models
+from listener.alerts_config import AlertsConfig, ChannelConfig
+from listener.daemon_config import DaemonConfig
+from listener.exports_config import ExportsConfig
 
 DEFAULT_CONFIG_NAME = "ror.toml"
 CONFIG_ENV = "ROR_CONFIG"
@@ -74,6 +77,8 @@ class ProfileConfig(_Strict):
     timezone: str = "UTC"
     sources: list[_source_type()] = Field(default_factory=list)  # type: ignore[valid-type]
     index: IndexConfig = Field(default_factory=IndexConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    exports: ExportsConfig = Field(default_factory=ExportsConfig)
 
     @field_validator("timezone")
     @classmethod
@@ -94,6 +99,8 @@ class Config(_Strict):
     """The whole file."""
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    channels: list[ChannelConfig] = Field(default_factory=list)
     profiles: list[ProfileConfig] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
 
