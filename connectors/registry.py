@@ -10,9 +10,25 @@ import httpx
 from connectors.base import Connector, SourceSettings
 from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, Sleep, build_client, utc_now
 from connectors.mastodon import MastodonConnector
+# registry-import: bluesky
+# registry-import: reddit
+# registry-import: hackernews
+# registry-import: youtube
+# registry-import: discourse
+# registry-import: appstore
+# registry-import: trustpilot
+# registry-import: google_reviews
 
 CONNECTORS: dict[str, type[Connector]] = {
     MastodonConnector.platform: MastodonConnector,
+    # registry-entry: bluesky
+    # registry-entry: reddit
+    # registry-entry: hackernews
+    # registry-entry: youtube
+    # registry-entry: discourse
+    # registry-entry: appstore
+    # registry-entry: trustpilot
+    # registry-entry: google_reviews
 }
 
 

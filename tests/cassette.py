@@ -1,4 +1,12 @@
-"""Replay recorded-shape API responses: as an httpx mock (respx) or a real loopback HTTP server."""
+"""Replay recorded-shape API responses: as an httpx mock (respx) or a real loopback HTTP server.
+
+A fixture file is {"endpoint": "...", "recorded_base_urls": [...], "interactions": [...]};
+an interaction is {"note", "request": {"method", "path", "query"}, "response": {"status",
+"headers", "body"}}. A request matches the first interaction with the same method and path
+whose query items are all present ("*" matches any value). The recorded base URLs
+(default https://mastodon.example) are rewritten to the server's own in headers and bodies,
+so absolute pagination links point back at the replay.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,17 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEFAULT_RECORDED_BASE = "https://mastodon.example"
+Reply = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Fault:
+    """A response (or a timeout, status 0) served instead of the recording."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
 
 
 @dataclass
@@ -20,34 +39,52 @@ class Cassette:
     """All interactions of one platform's fixture folder, matched in file order."""
 
     interactions: list[dict[str, Any]]
+    recorded_bases: list[str] = field(default_factory=lambda: [DEFAULT_RECORDED_BASE])
     requests: list[str] = field(default_factory=list)
-    faults: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
+    faults: dict[int, Fault] = field(default_factory=dict)
 
-    def respond(self, path: str, query: dict[str, str], base_url: str) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, method: str, path: str, query: dict[str, str], base_url: str) -> Reply | Fault:
         """Status, headers and body for one request (404 JSON when nothing matches)."""
-        self.requests.append(path + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else ""))
-        if self.faults:
-            status, headers, body = self.faults.pop(0)
-            return status, headers, body.encode()
+        index = len(self.requests)
+        self.requests.append(f"{method} {path}" + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else ""))
+        if index in self.faults:
+            return self.faults.pop(index)
         for interaction in self.interactions:
             request = interaction["request"]
-            if request["path"] == path and all(
+            if request.get("method", "GET") == method and request["path"] == path and all(
                 k in query and (v == "*" or query[k] == v) for k, v in request["query"].items()
             ):
-                response = interaction["response"]
-                headers = {k: v.replace("https://mastodon.example", base_url) for k, v in response["headers"].items()}
-                return response["status"], headers, json.dumps(response["body"]).encode()
+                return self._render(interaction["response"], base_url)
         return 404, {"Content-Type": "application/json"}, b'{"error":"Record not found"}'
 
+    def _render(self, response: dict[str, Any], base_url: str) -> Reply:
+        body = response["body"]
+        text = body if isinstance(body, str) else json.dumps(body)
+        headers = dict(response["headers"])
+        for recorded in self.recorded_bases:
+            text = text.replace(recorded, base_url)
+            headers = {k: v.replace(recorded, base_url) for k, v in headers.items()}
+        return response["status"], headers, text.encode()
+
     def fail_next(self, status: int, headers: dict[str, str] | None = None, body: str = "", count: int = 1) -> None:
-        """Answer the next `count` requests with this status instead."""
-        self.faults.extend([(status, headers or {}, body)] * count)
+        """Answer the next `count` requests with this status (0 = a timeout) instead."""
+        self.fail_at(len(self.requests), status, headers, body, count)
+
+    def fail_at(self, index: int, status: int, headers: dict[str, str] | None = None, body: str = "", count: int = 1) -> None:
+        """Answer requests number index .. index+count-1 (0-based) with this status instead."""
+        for i in range(index, index + count):
+            self.faults[i] = Fault(status, headers or {}, body)
 
     def httpx_handler(self, base_url: str):  # type: ignore[no-untyped-def]
         """A side effect for respx: the same matching, no sockets."""
 
         def handler(request: httpx.Request) -> httpx.Response:
-            status, headers, body = self.respond(request.url.path, dict(request.url.params), base_url)
+            reply = self.respond(request.method, request.url.path, dict(request.url.params), base_url)
+            if isinstance(reply, Fault):
+                if reply.status == 0:
+                    raise httpx.ReadTimeout("replayed timeout", request=request)
+                return httpx.Response(reply.status, headers=reply.headers, content=reply.body.encode())
+            status, headers, body = reply
             return httpx.Response(status, headers=headers, content=body)
 
         return handler
@@ -56,28 +93,46 @@ class Cassette:
 def load_cassette(platform: str) -> Cassette:
     """Every interaction in tests/fixtures/<platform>/*.json."""
     interactions: list[dict[str, Any]] = []
+    bases: list[str] = []
     for path in sorted((FIXTURES / platform).glob("*.json")):
-        interactions.extend(json.loads(path.read_text(encoding="utf-8"))["interactions"])
-    return Cassette(interactions)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        interactions.extend(data["interactions"])
+        bases.extend(b for b in data.get("recorded_base_urls", [DEFAULT_RECORDED_BASE]) if b not in bases)
+    return Cassette(interactions, bases)
 
 
 class CassetteServer:
-    """A real HTTP server on 127.0.0.1 replaying a cassette; a context manager."""
+    """A real HTTP server on 127.0.0.1 replaying a cassette; a context manager.
+
+    A timeout fault (status 0) is served as a response that never starts within the
+    client's timeout would be slow to test, so on the server it becomes a dropped connection.
+    """
 
     def __init__(self, cassette: Cassette) -> None:
         self.cassette = cassette
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def _serve(self) -> None:
                 parts = urlsplit(self.path)
-                status, headers, body = outer.cassette.respond(parts.path, dict(parse_qsl(parts.query)), outer.url)
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                reply = outer.cassette.respond(self.command, parts.path, dict(parse_qsl(parts.query)), outer.url)
+                if isinstance(reply, Fault):
+                    if reply.status == 0:
+                        self.close_connection = True
+                        return
+                    reply = (reply.status, reply.headers, reply.body.encode())
+                status, headers, body = reply
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            do_GET = do_POST = _serve  # noqa: N815 - http.server's naming
 
             def log_message(self, *args: Any) -> None:
                 pass

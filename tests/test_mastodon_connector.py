@@ -89,7 +89,7 @@ def test_mastodon_sync_against_loopback_replay_server(engine: Engine, clock: Any
         result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
     assert result.status == "ok", result.error
     check_story(engine, server.url.removeprefix("http://"))
-    assert any(r.startswith("/api/v1/notifications") for r in cassette.requests)
+    assert any(r.startswith("GET /api/v1/notifications") for r in cassette.requests)
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
