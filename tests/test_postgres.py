@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import respx
 from sqlalchemy import Engine, create_engine, select, text
 
 from listener.aggregate import aggregate_profile
@@ -17,11 +16,8 @@ from listener.score import score_pending
 from listener.storage.engine import open_database
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
-from listener.sync import sync_source
-from tests.cassette import load_cassette
-from tests.mastodon_setup import mastodon_connector, mastodon_settings
 from tests.postgres_server import URL_ENV, postgres_url
-from tests.test_mastodon_connector import BASE, HOST, check_story, snapshot
+from tests.test_mastodon_connector import HOST, check_story, run_sync_respx, snapshot
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +46,7 @@ def pg_engine(server_url: str) -> Iterator[Engine]:
 
 
 def sync_fixture_story(engine: Engine, clock: Any, sleep: Any) -> Any:
-    cassette = load_cassette("mastodon")
-    with respx.mock(base_url=BASE, assert_all_called=False) as router:
-        router.route().mock(side_effect=cassette.httpx_handler(BASE))
-        connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
-        return sync_source(engine, "acme", "Europe/Berlin", connector.settings, connector, clock=clock)
+    return run_sync_respx(engine, clock, sleep)
 
 
 def test_postgres_runs_the_migrations_and_stores_the_story(pg_engine: Engine, clock: Any, sleep: Any) -> None:
