@@ -136,3 +136,17 @@ def test_a_failing_stream_does_not_stop_the_others(engine: Engine, clock: Any, s
     assert result.status == "partial"
     assert "TEST_MASTODON_TOKEN" in (result.error or "")
     assert len(items_by_id(engine)) >= 7
+
+
+def test_search_stream_pages_forward_by_the_newest_id(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("mastodon")
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.route().mock(side_effect=cassette.httpx_handler(BASE))
+        connector = mastodon_connector(mastodon_settings(BASE, search=["grinder"]), clock, sleep)
+        result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
+    assert result.status == "ok", result.error
+    searches = [r for r in cassette.requests if r.startswith("GET /api/v2/search")]
+    assert len(searches) == 2 and "type=statuses" in searches[0]
+    cursors = {c["stream"]: c["cursor"] for c in rows(engine, SyncCursorRow)}
+    assert cursors["search:grinder"] == "117636897177600009"
+    assert "Morning ritual" in items_by_id(engine)[f"{HOST}/117636897177600009"]["text"]
