@@ -148,5 +148,5 @@ def test_search_stream_pages_forward_by_the_newest_id(engine: Engine, clock: Any
     searches = [r for r in cassette.requests if r.startswith("GET /api/v2/search")]
     assert len(searches) == 2 and "type=statuses" in searches[0]
     cursors = {c["stream"]: c["cursor"] for c in rows(engine, SyncCursorRow)}
-    assert cursors["search:grinder"] == "117636897177600009"
-    assert "Morning ritual" in items_by_id(engine)[f"{HOST}/117636897177600009"]["text"]
+    assert cursors["search:grinder"] == "117637329715200009"
+    assert "Morning ritual" in items_by_id(engine)[f"{HOST}/117637329715200009"]["text"]
