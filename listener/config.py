@@ -48,7 +48,39 @@ class IndexConfig(_Strict):
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     half_life_days: float = Field(default=7.0, gt=0, le=365)
     baseline_days: int = Field(default=28, ge=1, le=365)
+    baseline_min_days: int = Field(default=7, ge=1, le=365)
     sentiment_pseudo_count: float = Field(default=10.0, ge=0)
+    engagement_pseudo_count: float = Field(default=10.0, ge=0)
+    advocacy_pseudo_count: float = Field(default=5.0, ge=0)
+    loyalty_pseudo_count: float = Field(default=10.0, ge=0)
+    responsiveness_pseudo_count: float = Field(default=5.0, ge=0)
+    nps_pseudo_count: float = Field(default=10.0, ge=0)
+    return_rate_pseudo_count: float = Field(default=10.0, ge=0)
+    loyalty_window_days: int = Field(default=28, ge=1, le=365)
+    nps_window_days: int = Field(default=90, ge=1, le=3650)
+    return_window_days: int = Field(default=365, ge=1, le=3650)
+    sla_hours: float = Field(default=24.0, gt=0, le=720)
+    business_hours: str | None = Field(
+        default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+    business_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
+    provisional_hours: float = Field(default=48.0, ge=0, le=720)
+
+    @field_validator("business_days")
+    @classmethod
+    def _iso_weekdays(cls, days: list[int]) -> list[int]:
+        if any(d < 1 or d > 7 for d in days):
+            raise ValueError("business days are ISO weekdays: 1 (Monday) to 7 (Sunday)")
+        return sorted(set(days))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "IndexConfig":
+        if self.baseline_min_days > self.baseline_days:
+            raise ValueError("baseline_min_days must not exceed baseline_days")
+        if self.business_hours:
+            start, end = self.business_hours.split("-")
+            if start >= end:
+                raise ValueError(f"business_hours {self.business_hours!r}: the day must end after it starts")
+        return self
 
     @field_validator("weights")
     @classmethod
@@ -204,7 +236,12 @@ def format_validation_error(path: Path, data: Any, error: ValidationError) -> st
     for problem in error.errors():
         key = _dotted(data, problem["loc"])
         message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] == "union_tag_invalid":
+            context = problem.get("ctx", {})
+            lines.append(f"  {key}.platform = {context.get('tag')!r}: expected one of {context.get('expected_tags')}")
+        elif problem["type"] == "union_tag_not_found":
+            lines.append(f"  {key}.platform: required key is missing")
+        elif problem["type"] == "extra_forbidden":
             lines.append(f"  {key}: unknown key (check the spelling against config.example.toml)")
         elif problem["type"] == "missing":
             lines.append(f"  {key}: required key is missing")

@@ -76,7 +76,7 @@ def test_not_utf8(tmp_path: Path) -> None:
         (("account", 'acount = "acme"'), "profiles[0].sources[0].acount: unknown key"),
         (("account", "backfill_days = \"lots\""), "profiles[0].sources[0].backfill_days = 'lots': Input should be a valid integer"),
         (("timezone", 'timezone = "Mars/Olympus"'), "profiles[0].timezone = 'Mars/Olympus': expected an IANA time zone"),
-        (("platform", 'platform = "myspace"'), "profiles[0].sources[0].platform = 'myspace': Input should be 'mastodon'"),
+        (("platform", 'platform = "myspace"'), "profiles[0].sources[0].platform = 'myspace': expected one of 'mastodon', 'bluesky'"),
         (("account", 'account = "acme"\nmentions = true'), "mentions and search need a user token: set token_env"),
         (("account", 'account = "acme"\ntoken_env = "lower-case"'), "token_env = 'lower-case': String should match pattern"),
     ],

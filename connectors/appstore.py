@@ -1,0 +1,228 @@
+"""Apple App Store customer reviews: Apple's public RSS feed in JSON, per app and country (no key)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, WaitTooLongError
+from connectors.http import HttpSession, RateLimitHeaders
+from connectors.pagination import LoopGuard
+
+PLATFORM = "appstore"
+DEFAULT_BASE_URL = "https://itunes.apple.com"
+FEED_PATH = "/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
+MAX_PAGES = 10  # Apple serves the newest 500 reviews per country: 10 pages of 50
+RATING_SCALE = 5.0
+# Apple documents no quota headers for this feed; the common names are read if a proxy adds them.
+RATE_LIMIT_HEADERS = RateLimitHeaders()
+# Apple answers throttling with a bare 403 and no hint of how long; a quarter hour is a guess.
+THROTTLE_WAIT_SECONDS = 900.0
+_LAST_PAGE = re.compile(r"/page=(\d+)/")
+_AUTHOR_ID = re.compile(r"/id(\d+)\b")
+_STATUS_403 = re.compile(r": 403 ")
+
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_lower=True)]
+
+
+class AppStoreSettings(SourceSettings):
+    """One app on the App Store, read in the listed countries' storefronts."""
+
+    platform: Literal["appstore"]
+    base_url: str = DEFAULT_BASE_URL
+    app_id: str = Field(pattern=r"^\d+$", description="the numeric App Store id (apps.apple.com/.../id<app_id>)")
+    countries: list[Country] = Field(default_factory=lambda: ["us"], min_length=1)
+    backfill_days: int = Field(default=365, ge=0, le=3650)
+    request_interval_seconds: float = Field(default=3.0, ge=0, le=60, description="pause between feed requests")
+
+
+def parse_time(value: str) -> datetime:
+    """Apple's `updated` labels: ISO 8601 with a UTC offset (Pacific time) -> aware UTC."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without time zone: {value!r}")
+    return moment.astimezone(UTC)
+
+
+def label(node: Any, key: str) -> str | None:
+    """The `label` of a `{"label": ...}` wrapped field, or None."""
+    value = node.get(key) if isinstance(node, dict) else None
+    text = value.get("label") if isinstance(value, dict) else None
+    return text if isinstance(text, str) else None
+
+
+def require_label(node: Any, key: str) -> str:
+    """A wrapped field that must be there."""
+    text = label(node, key)
+    if text is None:
+        raise KeyError(key)
+    return text
+
+
+def entries_of(feed: dict[str, Any]) -> list[Any]:
+    """`feed.entry` as a list: absent when there are no reviews, an object when there is one."""
+    entry = feed.get("entry")
+    if entry is None:
+        return []
+    if isinstance(entry, dict):
+        return [entry]
+    if isinstance(entry, list):
+        return entry
+    raise MalformedResponseError(f"feed.entry: expected a list or an object, got {type(entry).__name__}")
+
+
+def last_page_of(feed: dict[str, Any]) -> int:
+    """The page number of the feed's `rel=last` link (Apple's hrefs point at XML, so only the number is used)."""
+    links = feed.get("link")
+    for link in links if isinstance(links, list) else [links]:
+        attributes = link.get("attributes") if isinstance(link, dict) else None
+        if isinstance(attributes, dict) and attributes.get("rel") == "last":
+            match = _LAST_PAGE.search(str(attributes.get("href", "")))
+            if match:
+                return min(int(match.group(1)), MAX_PAGES)
+    return MAX_PAGES
+
+
+def is_app_entry(entry: Any) -> bool:
+    """Older feeds open page 1 with the app itself (im:name, no rating): not a review."""
+    return isinstance(entry, dict) and "im:name" in entry and "im:rating" not in entry
+
+
+def review_author(entry: dict[str, Any]) -> Author | None:
+    """The reviewer, keyed by the numeric id in their profile URI."""
+    node = entry.get("author")
+    match = _AUTHOR_ID.search(label(node, "uri") or "")
+    name = label(node, "name")
+    if not match or not name:
+        return None
+    return Author(platform=PLATFORM, external_id=match.group(1), handle=name, display_name=name, url=label(node, "uri"))
+
+
+def review_item(entry: Any) -> Item:
+    """Our Item from one feed entry; raises MalformedItemError on a broken record."""
+    try:
+        return _review_item(entry)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise MalformedItemError(f"review {label(entry, 'id') or '?'}: {error!r}") from error
+
+
+def _review_item(entry: dict[str, Any]) -> Item:
+    rating = int(require_label(entry, "im:rating"))
+    if not 1 <= rating <= RATING_SCALE:
+        raise ValueError(f"im:rating {rating} outside 1..5")
+    title, content = (label(entry, "title") or "").strip(), (label(entry, "content") or "").strip()
+    link = entry.get("link")
+    href = link.get("attributes", {}).get("href") if isinstance(link, dict) else None
+    votes = label(entry, "im:voteSum")
+    return Item(
+        platform=PLATFORM, external_id=require_label(entry, "id"), kind="review", role="inbound",
+        author=review_author(entry), text="\n".join(part for part in (title, content) if part),
+        created_at=parse_time(require_label(entry, "updated")), url=href,
+        counters=Counters(likes=int(votes) if votes is not None else None),
+        rating=float(rating), rating_scale=RATING_SCALE, raw=entry,
+    )
+
+
+Record = tuple[datetime, list[Item]]  # a review's time on the feed and what it became
+
+
+def records_of(entries: list[Any]) -> tuple[list[Record], list[BadRecord]]:
+    """Reviews of a feed page with their times; broken ones are set apart, the app's own entry skipped."""
+    records: list[Record] = []
+    bad: list[BadRecord] = []
+    for entry in entries:
+        if is_app_entry(entry):
+            continue
+        try:
+            item = review_item(entry)
+        except MalformedItemError as error:
+            bad.append(BadRecord(str(error), entry, label(entry, "id")))
+            continue
+        records.append((item.created_at, [item]))
+    return records, bad
+
+
+class AppStoreFeed:
+    """The feed requests of one source, paced: Apple allows about 20 calls a minute per IP."""
+
+    def __init__(self, settings: AppStoreSettings, session: HttpSession) -> None:
+        self.settings = settings
+        self.session = session
+        self.requests = 0
+
+    def fetch(self, country: str, page: int) -> dict[str, Any]:
+        """`feed` of one page; a 403 (Apple's throttle, this feed needs no key) defers the run."""
+        if self.requests:
+            self.session.sleep(self.settings.request_interval_seconds)
+        self.requests += 1
+        path = FEED_PATH.format(country=country, page=page, app_id=self.settings.app_id)
+        try:
+            body, _ = self.session.get_json(path)
+        except AuthError as error:
+            if _STATUS_403.search(str(error)):
+                raise WaitTooLongError(f"{path}: 403, Apple's throttle (no wait given): next run resumes",
+                                       THROTTLE_WAIT_SECONDS) from error
+            raise
+        feed = body.get("feed") if isinstance(body, dict) else None
+        if not isinstance(feed, dict):
+            raise MalformedResponseError(f"{path}: expected {{\"feed\": {{...}}}}, got {str(body)[:80]!r}")
+        return feed
+
+
+class CountryReviewsStream(Stream):
+    """Reviews of the app in one storefront, newest first, down to the stored high-water mark."""
+
+    def __init__(self, feed: AppStoreFeed, country: str) -> None:
+        self.feed, self.country = feed, country
+        self.name = f"reviews:{country}"
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        high_water = parse_time(context.cursor) if context.cursor else None
+        floor = high_water or context.now - timedelta(days=self.feed.settings.backfill_days)
+        newest = high_water
+        for records, bad in self.iter_feed_pages():
+            times = [moment for moment, _ in records]
+            newest = max([moment for moment in (newest, *times) if moment], default=None)
+            yield Page(items=[i for moment, items in records if moment >= floor for i in items], bad_records=bad)
+            if times and min(times) < floor:
+                break
+        if newest is not None:
+            yield Page(cursor=newest.isoformat())
+
+    def iter_feed_pages(self) -> Iterator[tuple[list[Record], list[BadRecord]]]:
+        """Feed pages 1..last (at most 10), newest first, fetched only as far as they are read."""
+        guard = LoopGuard(self.name)
+        last_page = MAX_PAGES
+        for number in range(1, MAX_PAGES + 1):
+            feed = self.feed.fetch(self.country, number)
+            entries = entries_of(feed)
+            if not entries:
+                return
+            # A feed that ignored the page number would serve the same reviews forever.
+            guard.check(tuple(label(entry, "id") for entry in entries))
+            last_page = min(last_page, last_page_of(feed))
+            yield records_of(entries)
+            if number >= last_page:
+                return
+
+
+class AppStoreConnector(Connector):
+    """One stream per country of the app's customer reviews."""
+
+    platform = PLATFORM
+    settings_model = AppStoreSettings
+    description = "Apple App Store customer reviews of one app in several countries (star rating, title, text, version)"
+    auth = "none (Apple's public customer-reviews feed)"
+    rate_limit_headers = RATE_LIMIT_HEADERS
+
+    def __init__(self, settings: AppStoreSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.feed = AppStoreFeed(settings, session)
+
+    def streams(self) -> list[Stream]:
+        return [CountryReviewsStream(self.feed, country) for country in dict.fromkeys(self.settings.countries)]

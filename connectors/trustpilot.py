@@ -1,0 +1,211 @@
+"""Trustpilot: a business unit's public service reviews and the company's replies (API key)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.errors import MalformedItemError, MalformedResponseError, PermanentError
+from connectors.http import HttpSession, RateLimitHeaders
+from connectors.pagination import LoopGuard
+
+PLATFORM = "trustpilot"
+DEFAULT_BASE_URL = "https://api.trustpilot.com"
+SITE_URL = "https://www.trustpilot.com"
+RATING_SCALE = 5.0
+MAX_PAGE_SIZE = 100
+# Trustpilot documents ceilings (833 calls / 5 min, 10,000 / hour) but no quota headers;
+# the common names are read if they ever appear, a bare 429 waits the session's default.
+RATE_LIMIT_HEADERS = RateLimitHeaders()
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+
+
+class TrustpilotSettings(SourceSettings):
+    """One business unit (a domain on Trustpilot), found by its domain or given by id."""
+
+    platform: Literal["trustpilot"]
+    base_url: str = DEFAULT_BASE_URL
+    domain: str | None = Field(default=None, description="the business unit's name, e.g. acme.example")
+    business_unit_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
+    api_key_env: str = Field(pattern=ENV_NAME, description="variable holding the API key (apikey header)")
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    backfill_days: int = Field(default=365, ge=0, le=3650)
+    refresh_days: int = Field(default=14, ge=0, le=365, description="re-read this many days for new replies")
+
+    @model_validator(mode="after")
+    def _one_business_unit(self) -> "TrustpilotSettings":
+        if not self.domain and not self.business_unit_id:
+            raise ValueError("set domain (looked up with business-units/find) or business_unit_id")
+        return self
+
+
+def parse_time(value: str) -> datetime:
+    """Trustpilot times are UTC; the docs show them without a zone, the API adds a Z."""
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def next_page_url(body: dict[str, Any]) -> str | None:
+    """The href of the `rel: next-page` entry of a response's `links` array."""
+    for link in body.get("links") or []:
+        if isinstance(link, dict) and link.get("rel") == "next-page" and link.get("href"):
+            return str(link["href"])
+    return None
+
+
+def business_author(unit: dict[str, Any]) -> Author:
+    """The business unit as the author of its company replies."""
+    name = unit.get("name")
+    identifying = name.get("identifying") if isinstance(name, dict) else None
+    handle = str(identifying or unit.get("displayName") or unit["id"])
+    return Author(platform=PLATFORM, external_id=str(unit["id"]), handle=handle,
+                  display_name=unit.get("displayName"), url=f"{SITE_URL}/review/{handle}")
+
+
+def consumer_author(consumer: dict[str, Any]) -> Author:
+    """The reviewer (Trustpilot gives a name and their review count, no followers)."""
+    consumer_id = str(consumer["id"])
+    name = consumer.get("displayName") or consumer_id
+    return Author(platform=PLATFORM, external_id=consumer_id, handle=name, display_name=name,
+                  url=f"{SITE_URL}/users/{consumer_id}")
+
+
+def review_items(review: Any, brand: Author) -> list[Item]:
+    """The review and, when the company answered, its reply; raises MalformedItemError."""
+    try:
+        return _review_items(review, brand)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise MalformedItemError(f"review {review.get('id') if isinstance(review, dict) else '?'}: {error!r}") from error
+
+
+def _review_items(review: dict[str, Any], brand: Author) -> list[Item]:
+    review_id = str(review["id"])
+    stars = int(review["stars"])
+    if not 1 <= stars <= RATING_SCALE:
+        raise ValueError(f"stars {stars} outside 1..5")
+    url = f"{SITE_URL}/reviews/{review_id}"
+    text = "\n".join(part.strip() for part in (review.get("title") or "", review.get("text") or "") if part.strip())
+    items = [Item(
+        platform=PLATFORM, external_id=review_id, kind="review", role="inbound",
+        author=consumer_author(review["consumer"]), text=text, created_at=parse_time(review["createdAt"]),
+        url=url, language=review.get("language"), counters=Counters(likes=review.get("numberOfLikes")),
+        rating=float(stars), rating_scale=RATING_SCALE, raw=review,
+    )]
+    reply = review.get("companyReply")
+    if isinstance(reply, dict) and (reply.get("text") or "").strip():
+        items.append(Item(
+            platform=PLATFORM, external_id=f"{review_id}/reply", kind="reply", role="owned", author=brand,
+            text=reply["text"].strip(), created_at=parse_time(reply["createdAt"]), url=url,
+            parent_external_id=review_id, root_external_id=review_id, raw=reply,
+        ))
+    return items
+
+
+Record = tuple[datetime, list[Item]]  # a review's creation time and the items it became
+
+
+def records_of(reviews: list[Any], brand: Author) -> tuple[list[Record], list[BadRecord]]:
+    """Reviews with their creation times; broken records are set apart, the rest go on."""
+    records: list[Record] = []
+    bad: list[BadRecord] = []
+    for review in reviews:
+        try:
+            items = review_items(review, brand)
+        except MalformedItemError as error:
+            review_id = review.get("id") if isinstance(review, dict) else None
+            bad.append(BadRecord(str(error), review, str(review_id) if review_id else None))
+            continue
+        records.append((items[0].created_at, items))
+    return records, bad
+
+
+class TrustpilotApi:
+    """The Business Units API calls one source makes."""
+
+    def __init__(self, settings: TrustpilotSettings, session: HttpSession) -> None:
+        self.settings = settings
+        self.session = session
+        self._unit: dict[str, Any] | None = None
+
+    def business_unit(self) -> dict[str, Any]:
+        """The business unit, resolved once per run (find by name, or by id)."""
+        if self._unit is None:
+            if self.settings.business_unit_id:
+                body, _ = self.session.get_json(f"/v1/business-units/{self.settings.business_unit_id}")
+            else:
+                body, _ = self.session.get_json("/v1/business-units/find", params={"name": self.settings.domain})
+            if not isinstance(body, dict) or not body.get("id"):
+                wanted = self.settings.domain or self.settings.business_unit_id
+                raise PermanentError(f"business-units: no business unit {wanted!r}")
+            self._unit = body
+        return self._unit
+
+    def iter_review_pages(self, brand: Author) -> Iterator[tuple[list[Record], list[BadRecord]]]:
+        """Public reviews, newest first, following the `next-page` links (fetched as they are read)."""
+        guard = LoopGuard("reviews")
+        url: str | None = f"/v1/business-units/{self.business_unit()['id']}/reviews"
+        params: dict[str, Any] | None = {"perPage": self.settings.page_size, "page": 1, "orderBy": "createdat.desc"}
+        while url:
+            guard.check((url, tuple(sorted((params or {}).items()))))
+            body, _ = self.session.get_json(url, params=params)
+            if not isinstance(body, dict) or not isinstance(body.get("reviews"), list):
+                raise MalformedResponseError(f"{url}: expected {{\"reviews\": [...]}}, got {str(body)[:80]!r}")
+            if not body["reviews"]:
+                return
+            yield records_of(body["reviews"], brand)
+            url, params = next_page_url(body), None
+
+
+class ReviewsStream(Stream):
+    """The business unit's reviews newest first, down to the high-water mark less `refresh_days`."""
+
+    name = "reviews"
+
+    def __init__(self, api: TrustpilotApi) -> None:
+        self.api = api
+
+    def floor(self, context: SyncContext, high_water: datetime | None) -> datetime:
+        """The oldest review time this run reads: replies come days after their review."""
+        settings = self.api.settings
+        if high_water is None:
+            return context.now - timedelta(days=settings.backfill_days)
+        return min(high_water, context.now - timedelta(days=settings.refresh_days))
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        high_water = parse_time(context.cursor) if context.cursor else None
+        floor = self.floor(context, high_water)
+        brand = business_author(self.api.business_unit())
+        newest = high_water
+        for records, bad in self.api.iter_review_pages(brand):
+            times = [moment for moment, _ in records]
+            newest = max([moment for moment in (newest, *times) if moment], default=None)
+            kept = [item for moment, items in records if moment >= floor for item in items]
+            yield Page(items=kept, bad_records=bad, authors=[brand])
+            if times and min(times) < floor:
+                break
+        if newest is not None:
+            yield Page(cursor=newest.isoformat())
+
+
+class TrustpilotConnector(Connector):
+    """The reviews stream of one business unit."""
+
+    platform = PLATFORM
+    settings_model = TrustpilotSettings
+    description = "Trustpilot service reviews of one business unit (stars, title, text, language) and the company's replies"
+    auth = "an API key (Trustpilot Business API module) in api_key_env, sent as the apikey header"
+    rate_limit_headers = RATE_LIMIT_HEADERS
+
+    def __init__(self, settings: TrustpilotSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        api_key = (secrets or {}).get("api_key")
+        if api_key:
+            session.client.headers["apikey"] = api_key
+        self.settings = settings
+        self.api = TrustpilotApi(settings, session)
+
+    def streams(self) -> list[Stream]:
+        return [ReviewsStream(self.api)]
