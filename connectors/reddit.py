@@ -1,0 +1,334 @@
+"""Reddit (OAuth): subreddit posts, brand search, comment trees with `more` stubs, inbox, the brand's own posts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+from pydantic import Field, field_validator, model_validator
+
+from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
+from connectors.http import HttpSession, RateLimitHeaders
+from connectors.pagination import LoopGuard
+from connectors.reddit_auth import RedditToken
+from connectors.reddit_things import (
+    PLATFORM,
+    Brand,
+    flatten_tree,
+    listing_children,
+    thing_item,
+    thing_name,
+)
+
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+# Reddit sends Used/Remaining/Reset (Remaining is a float string, Reset is seconds from now); no Limit header.
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    remaining="X-Ratelimit-Remaining", limit="X-Ratelimit-Limit", reset="X-Ratelimit-Reset", reset_format="seconds",
+)
+MORECHILDREN_BATCH = 100
+TREE_LIMIT = 500
+USER_AGENT = "python:ror-listener:0.1"
+
+
+class RedditSettings(SourceSettings):
+    """One brand on Reddit: its subreddits, brand search terms, its account and inbox."""
+
+    platform: Literal["reddit"]
+    base_url: str = "https://oauth.reddit.com"
+    token_url: str = "https://www.reddit.com/api/v1/access_token"
+    account: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{3,20}$",
+                                description="the brand's Reddit username: its items are owned")
+    subreddits: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
+    search_subreddits_only: bool = False
+    inbox: bool = False
+    comments: bool = True
+    user_agent: str | None = None
+    client_id_env: str = Field(default="REDDIT_CLIENT_ID", pattern=ENV_NAME)
+    client_secret_env: str = Field(default="REDDIT_CLIENT_SECRET", pattern=ENV_NAME)
+    username_env: str | None = Field(default=None, pattern=ENV_NAME)
+    password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    page_size: int = Field(default=100, ge=1, le=100)
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    refresh_days: int = Field(default=2, ge=0, le=90)
+
+    @field_validator("subreddits")
+    @classmethod
+    def _bare_names(cls, names: list[str]) -> list[str]:
+        bare = [n.strip().removeprefix("/").removeprefix("r/") for n in names]
+        for name in bare:
+            if not name.replace("_", "").isalnum() or not 2 <= len(name) <= 21:
+                raise ValueError(f"not a subreddit name: {name!r}")
+        return bare
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "RedditSettings":
+        if (self.username_env is None) != (self.password_env is None):
+            raise ValueError("a script app needs both username_env and password_env")
+        if self.inbox and not self.password_env:
+            raise ValueError("inbox needs a user token: set username_env and password_env (script app)")
+        if self.search_subreddits_only and not self.subreddits:
+            raise ValueError("search_subreddits_only needs subreddits")
+        if not (self.subreddits or self.search or self.inbox or self.account):
+            raise ValueError("nothing to collect: set subreddits, search, inbox or account")
+        return self
+
+    def agent(self) -> str:
+        """The descriptive User-Agent Reddit requires: platform:app:version (by /u/name)."""
+        if self.user_agent:
+            return self.user_agent
+        return f"{USER_AGENT} (by /u/{self.account})" if self.account else USER_AGENT
+
+
+@dataclass
+class WalkState:
+    """A listing stream's cursor: the newest creation time stored and recent posts' comment counts."""
+
+    newest: int | None = None
+    comments: dict[str, int] = field(default_factory=dict)
+    created: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> "WalkState":
+        """The state in a stored cursor (a fresh one for None)."""
+        if not cursor:
+            return cls()
+        data = json.loads(cursor)
+        return cls(data.get("newest"), {str(k): int(v) for k, v in (data.get("comments") or {}).items()})
+
+    def dump(self) -> str:
+        """The cursor string, stable for equal states."""
+        return json.dumps({"newest": self.newest, "comments": self.comments}, sort_keys=True, separators=(",", ":"))
+
+    def note(self, items: list[Item]) -> None:
+        """Remember the newest creation time and every post's comment count."""
+        for item in items:
+            stamp = int(item.created_at.timestamp())
+            self.newest = max(self.newest or stamp, stamp)
+            if item.external_id.startswith("t3_"):
+                self.comments[item.external_id] = item.counters.replies or 0
+                self.created[item.external_id] = stamp
+
+    def finish(self, now: datetime, refresh_days: int) -> "WalkState":
+        """Keep the counts of posts the next walk will see again (at or after its floor)."""
+        if self.newest is None:
+            return self
+        floor = self.floor(now, 0, refresh_days).timestamp()
+        self.comments = {k: v for k, v in self.comments.items() if self.created.get(k, 0) >= floor}
+        return self
+
+    def floor(self, now: datetime, backfill_days: int, refresh_days: int) -> datetime:
+        """How far back this walk goes: the backfill at first, then the refresh window or the newest stored."""
+        if self.newest is None:
+            return now - timedelta(days=backfill_days)
+        return min(datetime.fromtimestamp(self.newest, UTC), now - timedelta(days=refresh_days))
+
+
+class RedditApi:
+    """Reddit's OAuth API for one source: bearer token, one renewal on 401, comment trees."""
+
+    def __init__(self, settings: RedditSettings, session: HttpSession, token: RedditToken) -> None:
+        self.settings = settings
+        self.session = session
+        self.token = token
+        self.brand = Brand(settings.account, tuple(settings.search))
+        self.trees_done: set[str] = set()
+        self._last_status: int | None = None
+        session.client.event_hooks["response"].append(self._note_status)
+
+    def _note_status(self, response: httpx.Response) -> None:
+        self._last_status = response.status_code
+
+    def get(self, path: str, params: dict[str, Any]) -> Any:
+        """GET an API path with the bearer token; a 401 renews the token and retries once."""
+        params = {**params, "raw_json": 1}
+        headers = self.token.headers()
+        try:
+            return self.session.get_json(path, params=params, headers=headers)[0]
+        except AuthError:
+            if self._last_status != 401:
+                raise
+            self.token.forget()
+            return self.session.get_json(path, params=params, headers=self.token.headers())[0]
+
+    def page_of(self, things: list[Any], *, found_by_search: bool = False) -> Page:
+        """Items of some things, each at most once; broken ones become bad records."""
+        items: dict[str, Item] = {}
+        page = Page()
+        for thing in things:
+            try:
+                item = thing_item(thing, self.brand, found_by_search=found_by_search)
+            except MalformedItemError as error:
+                page.bad_records.append(BadRecord(str(error), thing, thing_name(thing)))
+                continue
+            if item is not None:
+                items.setdefault(item.external_id, item)
+        page.items = list(items.values())
+        return page
+
+    def comment_tree(self, post: str) -> list[Any]:
+        """Every comment under a post (t3 fullname), `more` stubs expanded."""
+        children = self._thread(post, {"limit": TREE_LIMIT})
+        things, stubs = flatten_tree(children)
+        return things + self.expand(post, stubs)
+
+    def expand(self, post: str, stubs: list[dict[str, Any]]) -> list[Any]:
+        """Comments behind `more` stubs: /api/morechildren for listed ids, the thread below for 'continue this thread'."""
+        guard = LoopGuard(f"more comments of {post}")
+        found: list[Any] = []
+        pending = list(stubs)
+        while pending:
+            for kind, ids in self._requests(pending.pop(0)):
+                guard.check((kind, ids))
+                things, more = flatten_tree(self._more(post, ids) if kind == "more" else self._continue(post, ids[0]))
+                found.extend(things)
+                pending.extend(more)
+        return found
+
+    def _requests(self, stub: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+        """What one stub needs: morechildren batches of its ids, or (no ids) the thread below its parent."""
+        ids = [str(c) for c in stub.get("children") or []]
+        if ids:
+            return [("more", tuple(ids[i : i + MORECHILDREN_BATCH])) for i in range(0, len(ids), MORECHILDREN_BATCH)]
+        parent = str(stub.get("parent_id") or "")
+        return [("thread", (parent.removeprefix("t1_"),))] if parent.startswith("t1_") else []
+
+    def _more(self, post: str, ids: tuple[str, ...]) -> list[Any]:
+        body = self.get("/api/morechildren", {"api_type": "json", "link_id": post, "children": ",".join(ids),
+                                              "limit_children": "false"})
+        data = body.get("json", {}).get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or not isinstance(data.get("things"), list):
+            raise MalformedResponseError(f"/api/morechildren: expected json.data.things, got {str(body)[:80]!r}")
+        return data["things"]
+
+    def _continue(self, post: str, comment: str) -> list[Any]:
+        return self._thread(post, {"comment": comment, "limit": TREE_LIMIT})
+
+    def _thread(self, post: str, params: dict[str, Any]) -> list[Any]:
+        path = f"/comments/{post.removeprefix('t3_')}"
+        body = self.get(path, params)
+        if not isinstance(body, list) or len(body) != 2:
+            raise MalformedResponseError(f"{path}: expected [post listing, comment listing]")
+        return listing_children(body[1], path)[0]
+
+
+class ListingStream(Stream):
+    """A newest-first listing walked back to the stored high-water mark, with its posts' comment trees."""
+
+    def __init__(self, api: RedditApi, name: str, path: str, params: dict[str, Any] | None = None,
+                 *, found_by_search: bool = False) -> None:
+        self.api, self.name, self.path = api, name, path
+        self.params = params or {}
+        self.found_by_search = found_by_search
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        settings = self.api.settings
+        state = WalkState.parse(context.cursor)
+        floor = state.floor(context.now, settings.backfill_days, settings.refresh_days)
+        seen = WalkState(newest=state.newest)
+        guard = LoopGuard(self.name)
+        after: str | None = None
+        while True:
+            params = {**self.params, "limit": settings.page_size, **({"after": after} if after else {})}
+            children, after = listing_children(self.api.get(self.path, params), self.path)
+            kept = [c for c in children if not _older_than(c, floor)]
+            page = self.api.page_of(self.resolve(kept), found_by_search=self.found_by_search)
+            if page.items or page.bad_records:
+                yield page
+            seen.note(page.items)
+            yield from self.trees(page.items, state)
+            if not after or len(kept) < len(children):
+                break
+            guard.check(after)
+        yield Page(cursor=seen.finish(context.now, settings.refresh_days).dump())
+
+    def resolve(self, things: list[Any]) -> list[Any]:
+        """The things to store for a listing page (the page itself, unless a stream knows better)."""
+        return things
+
+    def trees(self, items: list[Item], before: WalkState) -> Iterator[Page]:
+        """A page per post whose comment count changed since the last walk."""
+        for item in items:
+            count = item.counters.replies or 0
+            if item.external_id.startswith("t3_") and self.wants_tree(item.external_id, count, before):
+                self.api.trees_done.add(item.external_id)
+                page = self.tree_page(item.external_id)
+                if page is not None:
+                    yield page
+
+    def wants_tree(self, post: str, count: int, before: WalkState) -> bool:
+        """Fetch a tree when comments are on, it has any, its count moved, and no stream fetched it this run."""
+        return (self.api.settings.comments and count > 0 and before.comments.get(post) != count
+                and post not in self.api.trees_done)
+
+    def tree_page(self, post: str) -> Page | None:
+        """The comments under one post as a page (None when the post is gone)."""
+        try:
+            return self.api.page_of(self.api.comment_tree(post))
+        except PermanentError:
+            return None  # deleted or banned since it was listed: keep what we stored
+
+
+class InboxStream(ListingStream):
+    """The brand's inbox: mentions and replies, re-read through /api/info as ordinary comments."""
+
+    def __init__(self, api: RedditApi) -> None:
+        super().__init__(api, "inbox", "/message/inbox", {"mark": "false"})
+
+    def resolve(self, things: list[Any]) -> list[Any]:
+        # Inbox entries are message-shaped (no link_id, no permalink); /api/info gives the comment
+        # itself, so it is stored exactly as a comment tree would store it. Private messages (t4) are skipped.
+        names = [thing_name(t) for t in things if isinstance(t, dict) and t.get("kind") == "t1"]
+        wanted = [n for n in names if n]
+        broken = [t for t in things if isinstance(t, dict) and t.get("kind") == "t1" and not thing_name(t)]
+        if not wanted:
+            return broken
+        children, _ = listing_children(self.api.get("/api/info", {"id": ",".join(wanted)}), "/api/info")
+        return children + broken
+
+
+def _older_than(thing: Any, floor: datetime) -> bool:
+    """True for a thing created before the floor (a thing without a valid time is kept, to be quarantined)."""
+    data = thing.get("data") if isinstance(thing, dict) else None
+    created = data.get("created_utc") if isinstance(data, dict) else None
+    if isinstance(created, bool) or not isinstance(created, (int, float)):
+        return False
+    return datetime.fromtimestamp(float(created), UTC) < floor
+
+
+class RedditConnector(Connector):
+    """Streams of one Reddit source, in the order they should run."""
+
+    platform = PLATFORM
+    settings_model = RedditSettings
+    description = ("Reddit (OAuth): subreddit new posts, brand search, comment trees (more stubs expanded), "
+                   "the brand account's posts and comments, inbox mentions and replies")
+    auth = ("a Reddit app's client id and secret (client_id_env, client_secret_env): application-only; "
+            "for inbox, a script app with the brand account's username_env and password_env")
+    rate_limit_headers = RATE_LIMIT_HEADERS
+
+    def __init__(self, settings: RedditSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        session.client.headers["User-Agent"] = settings.agent()
+        token = RedditToken(settings.token_url, session, secrets or {}, settings.secret_env_names())
+        self.settings = settings
+        self.api = RedditApi(settings, session, token)
+
+    def streams(self) -> list[Stream]:
+        s, api = self.settings, self.api
+        api.trees_done.clear()  # a new sync: every tree may be due again
+        streams: list[Stream] = []
+        if s.account:
+            streams.append(ListingStream(api, "owned", f"/user/{s.account}/overview", {"sort": "new"}))
+        streams.extend(ListingStream(api, f"r/{sub}", f"/r/{sub}/new") for sub in s.subreddits)
+        where = f"/r/{'+'.join(s.subreddits)}/search" if s.search_subreddits_only else "/search"
+        for term in s.search:
+            params = {"q": term, "sort": "new", "type": "link", **({"restrict_sr": 1} if s.search_subreddits_only else {})}
+            streams.append(ListingStream(api, f"search:{term}", where, params, found_by_search=True))
+        if s.inbox:
+            streams.append(InboxStream(api))
+        return streams

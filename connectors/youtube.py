@@ -1,0 +1,194 @@
+"""YouTube Data API v3: a channel's uploads, video statistics, comment threads and replies, keyword search."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
+from connectors.errors import PermanentError
+from connectors.http import HttpSession
+from connectors.youtube_api import (
+    DEFAULT_BASE_URL,
+    PLATFORM,
+    RECORD_ERRORS,
+    YouTubeApi,
+    add_records,
+    bad_record,
+    error_hook,
+    format_time,
+    install_log_redaction,
+    items_of,
+    parse_time,
+)
+
+
+class YouTubeSettings(SourceSettings):
+    """One brand channel (by id or handle), its comments, and optional keyword searches."""
+
+    platform: Literal["youtube"]
+    base_url: str = DEFAULT_BASE_URL
+    channel_id: str | None = Field(default=None, pattern=r"^UC[A-Za-z0-9_-]{22}$")
+    handle: str | None = Field(default=None, min_length=2, description="the channel's @handle")
+    api_key_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+    search: list[str] = Field(default_factory=list, description="keyword searches (100 quota units a page)")
+    search_interval_hours: float = Field(default=6.0, ge=1.0, le=24.0 * 7)
+    search_max_pages: int = Field(default=1, ge=1, le=10)
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    refresh_days: int = Field(default=7, ge=0, le=90)
+    page_size: int = Field(default=50, ge=1, le=50)
+    comment_page_size: int = Field(default=100, ge=1, le=100)
+    max_comment_pages: int = Field(default=10, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _one_channel(self) -> "YouTubeSettings":
+        if bool(self.channel_id) == bool(self.handle):
+            raise ValueError("set exactly one of channel_id and handle")
+        return self
+
+
+class UploadsStream(Stream):
+    """The channel's uploads playlist, newest first, down to the newest video already stored.
+
+    The playlist cannot be paged forward, so each page is stored without a cursor and the
+    final empty page carries the new high-water mark (the newest publish time seen).
+    """
+
+    name = "uploads"
+
+    def __init__(self, api: YouTubeApi, settings: YouTubeSettings) -> None:
+        self.api, self.settings = api, settings
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        start = parse_time(context.cursor) if context.cursor else context.now - timedelta(days=self.settings.backfill_days)
+        newest: datetime | None = start if context.cursor else None
+        params = {"part": "snippet,contentDetails", "playlistId": self.api.uploads_playlist(),
+                  "maxResults": self.settings.page_size}
+        for body in self.api.iter_pages("playlistItems", params, self.name):
+            page, times, reached_mark = self.page_of(items_of(body, "playlistItems"), start)
+            newest = max([t for t in (newest, *times) if t is not None], default=None)
+            if page.items or page.bad_records:
+                yield page
+            if reached_mark:
+                break
+        yield Page(authors=[self.api.channel_author()], cursor=format_time(newest) if newest else None)
+
+    def page_of(self, entries: list[Any], start: datetime) -> tuple[Page, list[datetime], bool]:
+        """Items for the entries published after `start`, their times, and whether an older one showed up."""
+        page, wanted, times, older = Page(), [], [], False
+        for entry in entries:
+            try:
+                details = entry["contentDetails"]
+                published = parse_time(details.get("videoPublishedAt") or entry["snippet"]["publishedAt"])
+                video_id = str(details["videoId"])
+            except RECORD_ERRORS as error:
+                page.bad_records.append(bad_record(entry, error))
+                continue
+            if published <= start:  # the video at the mark is stored already
+                older = True
+                continue
+            wanted.append(video_id)
+            times.append(published)
+        add_records(page, self.api.videos(wanted) if wanted else [], lambda video: [self.api.video_item(video)])
+        return page, times, older
+
+
+class RecentVideosRefreshStream(Stream):
+    """Re-reads the brand's recent videos: statistics, every comment thread and reply."""
+
+    name = "refresh"
+
+    def __init__(self, api: YouTubeApi, settings: YouTubeSettings) -> None:
+        self.api, self.settings = api, settings
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        video_ids = list(context.recent_owned_ids)
+        if not video_ids:
+            return
+        videos = {str(v.get("id")): v for v in self.api.videos(video_ids)}
+        for video_id in video_ids:
+            if video_id in videos:  # a video that went private or was deleted keeps what we stored
+                yield self.refresh_one(videos[video_id])
+
+    def refresh_one(self, video: dict[str, Any]) -> Page:
+        """One page for one video: itself, its comments and their replies."""
+        page = Page()
+        add_records(page, [video], lambda record: [self.api.video_item(record)])
+        params = {"part": "snippet,replies", "videoId": str(video["id"]), "order": "time",
+                  "maxResults": self.settings.comment_page_size}
+        try:
+            for body in self.api.iter_pages("commentThreads", params, self.name, self.settings.max_comment_pages):
+                add_records(page, items_of(body, "commentThreads"), lambda thread: self.api.thread_items(thread, self.name))
+        except PermanentError:
+            pass  # comments disabled (403 commentsDisabled) or the video is gone: keep the video itself
+        return page
+
+
+class SearchStream(Stream):
+    """Videos matching a keyword, newest first, since the last search; runs at most every search_interval_hours.
+
+    The cursor is JSON: `published_after` (the newest publish time seen) and `searched_at`.
+    A search page costs 100 units, so pages are capped at search_max_pages a run; results
+    beyond the cap are skipped (and logged) rather than paid for.
+    """
+
+    def __init__(self, api: YouTubeApi, settings: YouTubeSettings, query: str) -> None:
+        self.api, self.settings, self.query = api, settings, query
+        self.name = f"search:{query}"
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        state = json.loads(context.cursor) if context.cursor else {}
+        interval = timedelta(hours=self.settings.search_interval_hours)
+        if state.get("searched_at") and context.now - parse_time(state["searched_at"]) < interval:
+            return
+        backfill_start = context.now - timedelta(days=self.settings.backfill_days)
+        after = parse_time(state["published_after"]) if state.get("published_after") else backfill_start
+        newest = after
+        params = {"part": "snippet", "q": self.query, "type": "video", "order": "date",
+                  "publishedAfter": format_time(after), "maxResults": self.settings.page_size}
+        self.api.channel()  # a missing channel should fail before a search is paid for
+        for body in self.api.iter_pages("search", params, self.name, self.settings.search_max_pages):
+            page = self.page_of(items_of(body, "search"))
+            newest = max([newest, *(i.created_at for i in page.items)])
+            yield page
+        yield Page(cursor=json.dumps({"published_after": format_time(newest), "searched_at": format_time(context.now)}))
+
+    def page_of(self, results: list[Any]) -> Page:
+        """The videos of search results, read with videos.list for full text and statistics."""
+        page, ids = Page(), []
+        for result in results:
+            try:
+                ids.append(str(result["id"]["videoId"]))
+            except RECORD_ERRORS as error:
+                page.bad_records.append(bad_record(result, error))
+        add_records(page, self.api.videos(ids) if ids else [], lambda video: [self.api.video_item(video)])
+        return page
+
+
+class YouTubeConnector(Connector):
+    """Streams of one YouTube source, in the order they should run."""
+
+    platform = PLATFORM
+    settings_model = YouTubeSettings
+    description = ("YouTube Data API v3: a channel's uploads (uploads playlist), video statistics, comment "
+                   "threads and replies on recent videos, keyword search with a quota budget")
+    auth = "an API key (Google Cloud console, YouTube Data API v3 enabled) in api_key_env"
+    rate_limit_headers = None  # YouTube sends no quota headers; limits come as 403 quotaExceeded
+
+    def __init__(self, settings: YouTubeSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        key = (secrets or {}).get("api_key")
+        if key:
+            session.client.params = session.client.params.merge({"key": key})
+        session.client.event_hooks["response"].append(error_hook(session))
+        install_log_redaction()
+        self.settings = settings
+        self.api = YouTubeApi(session, key, channel_id=settings.channel_id, handle=settings.handle)
+
+    def streams(self) -> list[Stream]:
+        streams: list[Stream] = [UploadsStream(self.api, self.settings), RecentVideosRefreshStream(self.api, self.settings)]
+        streams.extend(SearchStream(self.api, self.settings, query) for query in self.settings.search)
+        return streams
