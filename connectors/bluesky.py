@@ -1,0 +1,134 @@
+"""Bluesky (AT Protocol): the brand's posts, replies, likes, reposts, quotes, notifications and keyword search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from connectors.base import Connector, SourceSettings, Stream
+from connectors.bluesky_records import PLATFORM, RecordMapper, author_of
+from connectors.bluesky_session import AppPasswordSession, body_object, list_of, xrpc_params
+from connectors.bluesky_streams import NotificationsStream, OwnedPostsStream, RecentOwnedRefreshStream, SearchStream
+from connectors.errors import MalformedResponseError, PermanentError
+from connectors.http import HttpSession, RateLimitHeaders
+from connectors.pagination import LoopGuard
+
+DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
+DEFAULT_PDS_URL = "https://bsky.social"
+DEFAULT_WEB_URL = "https://bsky.app"
+RATE_LIMIT_HEADERS = RateLimitHeaders(
+    remaining="RateLimit-Remaining", limit="RateLimit-Limit", reset="RateLimit-Reset", reset_format="epoch",
+)
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+
+
+class BlueskySettings(SourceSettings):
+    """One brand account on Bluesky: its posts and their engagement, plus searches and notifications."""
+
+    platform: Literal["bluesky"]
+    base_url: str = Field(default=DEFAULT_APPVIEW_URL, description="AppView for public reads")
+    pds_url: str = Field(default=DEFAULT_PDS_URL, description="the brand account's PDS (sessions, notifications, search)")
+    web_url: str = Field(default=DEFAULT_WEB_URL, description="where item links point")
+    handle: str = Field(min_length=1, description="the brand's handle (or DID); also the login identifier")
+    search: list[str] = Field(default_factory=list)
+    notifications: bool = False
+    app_password_env: str | None = Field(default=None, pattern=ENV_NAME)
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    refresh_days: int = Field(default=7, ge=0, le=90)
+    thread_depth: int = Field(default=10, ge=1, le=1000)
+    page_size: int = Field(default=100, ge=1, le=100)
+    overlap_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    clock_skew_minutes: int = Field(default=10, ge=0, le=24 * 60)
+
+    @field_validator("handle")
+    @classmethod
+    def _without_at(cls, value: str) -> str:
+        return value.strip().removeprefix("@")
+
+    @model_validator(mode="after")
+    def _password_for_private_reads(self) -> BlueskySettings:
+        if (self.notifications or self.search) and not self.app_password_env:
+            raise ValueError("notifications and search need an app password session: set app_password_env")
+        return self
+
+
+class BlueskyApi:
+    """The XRPC calls one source makes: AppView for public reads, the PDS session for the rest."""
+
+    def __init__(self, settings: BlueskySettings, http: HttpSession, password: str | None) -> None:
+        self.settings = settings
+        self.http = http
+        self.session = AppPasswordSession(http, settings.pds_url, settings.handle, password) if password else None
+        self._profile: dict[str, Any] | None = None
+        self._mapper: RecordMapper | None = None
+
+    def forget_profile(self) -> None:
+        """Re-read the brand's profile (follower counts) on the next call: once per sync run."""
+        self._profile = self._mapper = None
+
+    def public(self, nsid: str, **params: Any) -> dict[str, Any]:
+        """GET an AppView query without credentials."""
+        body, _ = self.http.get_json(f"/xrpc/{nsid}", params=xrpc_params(params))
+        return body_object(body, nsid)
+
+    def private(self, nsid: str, **params: Any) -> dict[str, Any]:
+        """GET a query through the PDS with the app-password session."""
+        if self.session is None:
+            raise PermanentError(f"{nsid} needs an app password: set app_password_env")
+        return self.session.get(nsid, params)
+
+    def profile(self) -> dict[str, Any]:
+        """The brand's profileViewDetailed (DID, follower counts) from app.bsky.actor.getProfile."""
+        if self._profile is None:
+            body = self.public("app.bsky.actor.getProfile", actor=self.settings.handle)
+            if not str(body.get("did", "")).startswith("did:"):
+                raise MalformedResponseError(f"getProfile {self.settings.handle!r}: no DID in {sorted(body)}")
+            self._profile = body
+        return self._profile
+
+    def mapper(self) -> RecordMapper:
+        """The record mapper for this run's brand profile."""
+        if self._mapper is None:
+            profile, web_url = self.profile(), self.settings.web_url
+            self._mapper = RecordMapper(str(profile["did"]), author_of(profile, web_url), web_url,
+                                        timedelta(minutes=self.settings.clock_skew_minutes))
+        return self._mapper
+
+    def iter_list(self, nsid: str, key: str, **params: Any) -> Iterator[Any]:
+        """Every entry of a cursor-paged AppView list (getLikes, getRepostedBy, getQuotes)."""
+        guard, cursor = LoopGuard(nsid), None
+        while True:
+            body = self.public(nsid, **params, limit=self.settings.page_size, cursor=cursor)
+            entries = list_of(body, key, nsid)
+            yield from entries
+            cursor = body.get("cursor")
+            if not entries or not cursor:
+                return
+            guard.check(cursor)
+
+
+class BlueskyConnector(Connector):
+    """Streams of one Bluesky source, in the order they should run."""
+
+    platform = PLATFORM
+    settings_model = BlueskySettings
+    description = ("Bluesky (AT Protocol, any AppView/PDS): brand posts, replies, likes, reposts, quotes, "
+                   "mentions/replies/quotes from notifications, keyword search")
+    auth = ("none for the brand's posts and their engagement; an app password (Settings > Privacy and security > "
+            "App passwords) in app_password_env for notifications and search")
+    rate_limit_headers = RATE_LIMIT_HEADERS
+
+    def __init__(self, settings: BlueskySettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.api = BlueskyApi(settings, session, (secrets or {}).get("app_password"))
+
+    def streams(self) -> list[Stream]:
+        self.api.forget_profile()
+        streams: list[Stream] = [OwnedPostsStream(self.api), RecentOwnedRefreshStream(self.api)]
+        if self.settings.notifications:
+            streams.append(NotificationsStream(self.api))
+        streams.extend(SearchStream(self.api, query) for query in self.settings.search)
+        return streams

@@ -1,0 +1,274 @@
+"""Bluesky streams: the brand's author feed, the refresh of recent posts, notifications and search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import Author, BadRecord, EngagementEvent, Page, Stream, SyncContext
+from connectors.bluesky_records import (
+    PLATFORM,
+    POST_TYPE,
+    REPOST_REASON,
+    THREAD_VIEW,
+    believable_time,
+    parse_time,
+    post_sort_time,
+)
+from connectors.bluesky_session import list_of
+from connectors.errors import MalformedItemError, PermanentError
+from connectors.pagination import LoopGuard
+
+if TYPE_CHECKING:
+    from connectors.bluesky import BlueskyApi
+
+NOTIFICATION_REASONS = ("mention", "reply", "quote")
+MAX_GET_POSTS = 25
+
+
+class NewestFirstStream(Stream):
+    """A newest-first listing walked back to the stored high-water mark, which moves only at the end.
+
+    Pages are stored with no cursor; the last, empty page carries the newest time seen.
+    An interrupted walk is redone from the top next time (upserts make that harmless).
+    `overlap_minutes` re-reads a little below the mark for entries indexed late.
+    """
+
+    def __init__(self, api: BlueskyApi, name: str) -> None:
+        self.api, self.name = api, name
+
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        """One page of entries and the platform's cursor to the next (older) one."""
+        raise NotImplementedError
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        """Where the entry sorts in the listing (None when broken: it goes to quarantine)."""
+        raise NotImplementedError
+
+    def page_of(self, entries: list[Any]) -> Page:
+        """Our page for entries at or above the floor."""
+        raise NotImplementedError
+
+    def final_page(self, mark: datetime | None) -> Page:
+        """The page that moves the high-water mark."""
+        return Page(cursor=mark.isoformat() if mark else None)
+
+    def floor(self, context: SyncContext, mark: datetime | None) -> datetime:
+        """The oldest sort time this run still reads."""
+        if mark is not None:
+            return mark - timedelta(minutes=self.api.settings.overlap_minutes)
+        return context.now - timedelta(days=self.api.settings.backfill_days)
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        mark = stored_mark(context.cursor)
+        floor, newest = self.floor(context, mark), mark
+        guard, cursor = LoopGuard(self.name), None
+        while True:
+            entries, next_cursor = self.fetch(cursor, floor)
+            timed = [(entry, self.entry_time(entry)) for entry in entries]
+            fresh = [entry for entry, when in timed if when is None or when >= floor]
+            times = [when for _, when in timed if when is not None]
+            if fresh:
+                yield self.page_of(fresh)
+                newest = max([t for t in times if t >= floor] + ([newest] if newest else []), default=None)
+            if not entries or not next_cursor or (times and min(times) < floor):
+                break
+            guard.check(next_cursor)
+            cursor = next_cursor
+        yield self.final_page(newest)
+
+
+def stored_mark(cursor: str | None) -> datetime | None:
+    """A stream's stored high-water mark (ISO time), None before the first complete walk."""
+    try:
+        return parse_time(cursor) if cursor else None
+    except ValueError:
+        return None
+
+
+def safe_time(read: Any, entry: Any) -> datetime | None:
+    """A sort time, or None for an entry too broken to have one."""
+    try:
+        return read(entry)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+class OwnedPostsStream(NewestFirstStream):
+    """The brand's author feed: its posts, its replies and its reposts (getAuthorFeed)."""
+
+    NSID = "app.bsky.feed.getAuthorFeed"
+
+    def __init__(self, api: BlueskyApi) -> None:
+        super().__init__(api, "posts")
+
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        body = self.api.public(self.NSID, actor=self.api.mapper().brand_did, filter="posts_with_replies",
+                               limit=self.api.settings.page_size, cursor=cursor)
+        return list_of(body, "feed", self.NSID), body.get("cursor")
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        reason = entry.get("reason") if isinstance(entry, dict) else None
+        if isinstance(reason, dict) and reason.get("$type") == REPOST_REASON:
+            return safe_time(lambda r: parse_time(r["indexedAt"]), reason)
+        return safe_time(lambda e: post_sort_time(e["post"]), entry)
+
+    def page_of(self, entries: list[Any]) -> Page:
+        mapper, page = self.api.mapper(), Page()
+        for entry in entries:
+            reason = entry.get("reason") if isinstance(entry, dict) else None
+            if not isinstance(reason, dict):
+                mapper.add_post(page, entry.get("post") if isinstance(entry, dict) else entry)
+            elif reason.get("$type") == REPOST_REASON:
+                try:
+                    share = mapper.repost_item(entry)
+                except MalformedItemError as error:
+                    page.bad_records.append(BadRecord(str(error), entry, reason.get("uri")))
+                    continue
+                if share is not None:
+                    page.items.append(share)
+        return page
+
+    def final_page(self, mark: datetime | None) -> Page:
+        page = super().final_page(mark)
+        brand = self.api.mapper().brand
+        page.authors = [brand] if brand else []
+        return page
+
+
+class RecentOwnedRefreshStream(Stream):
+    """Re-reads recent owned posts: counters, reply tree, likes (with times), reposts and quotes."""
+
+    name = "refresh"
+
+    def __init__(self, api: BlueskyApi) -> None:
+        self.api = api
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        uris = [u for u in context.recent_owned_ids if f"/{POST_TYPE}/" in u]
+        if not uris:
+            return
+        prefix = f"at://{self.api.mapper().brand_did}/"
+        for uri in uris:
+            if uri.startswith(prefix):
+                page = self.refresh_one(uri)
+                if page is not None:
+                    yield page
+
+    def refresh_one(self, uri: str) -> Page | None:
+        """One page for one owned post: itself, its replies, its quotes and who engaged."""
+        try:
+            body = self.api.public("app.bsky.feed.getPostThread", uri=uri, depth=self.api.settings.thread_depth,
+                                   parentHeight=0)
+        except PermanentError:
+            return None  # NotFound: deleted; keep what we stored
+        thread = body.get("thread")
+        if not isinstance(thread, dict) or thread.get("$type", THREAD_VIEW) != THREAD_VIEW or "post" not in thread:
+            return None  # notFoundPost / blockedPost
+        page = Page()
+        self.add_thread(page, thread)
+        page.events.extend(self.likes(uri))
+        page.events.extend(self.reposts(uri))
+        self.add_quotes(page, uri)
+        return page
+
+    def add_thread(self, page: Page, thread: dict[str, Any]) -> None:
+        """The post and, depth first, every reply the AppView returned (skipping not-found/blocked)."""
+        self.api.mapper().add_post(page, thread.get("post"))
+        for reply in thread.get("replies") or []:
+            if isinstance(reply, dict) and reply.get("$type", THREAD_VIEW) == THREAD_VIEW and "post" in reply:
+                self.add_thread(page, reply)
+
+    def likes(self, uri: str) -> list[EngagementEvent]:
+        """getLikes: who liked and when (createdAt, unless it claims a time after indexedAt)."""
+        mapper, events = self.api.mapper(), []
+        for like in self.api.iter_list("app.bsky.feed.getLikes", "likes", uri=uri):
+            actor = self.actor(like.get("actor") if isinstance(like, dict) else None)
+            if actor is None:
+                continue
+            when = safe_time(lambda entry: believable_time(entry.get("createdAt"), parse_time(entry["indexedAt"]),
+                                                           mapper.clock_skew), like)
+            events.append(EngagementEvent(PLATFORM, uri, actor, "like", when))
+        return events
+
+    def reposts(self, uri: str) -> list[EngagementEvent]:
+        """getRepostedBy: who reposted (the AppView gives who, not when)."""
+        events = []
+        for profile in self.api.iter_list("app.bsky.feed.getRepostedBy", "repostedBy", uri=uri):
+            actor = self.actor(profile)
+            if actor is not None:
+                events.append(EngagementEvent(PLATFORM, uri, actor, "share"))
+        return events
+
+    def add_quotes(self, page: Page, uri: str) -> None:
+        """getQuotes: each quote post as an item and as a quote event on the owned post."""
+        for post in self.api.iter_list("app.bsky.feed.getQuotes", "posts", uri=uri):
+            item = self.api.mapper().add_post(page, post)
+            if item is not None and item.author is not None:
+                page.events.append(EngagementEvent(PLATFORM, uri, item.author, "quote", item.created_at))
+
+    def actor(self, profile: Any) -> Author | None:
+        """An engaging account; a broken profile is skipped (events carry no payload to quarantine)."""
+        try:
+            return self.api.mapper().author(profile)
+        except (KeyError, TypeError):
+            return None
+
+
+class NotificationsStream(NewestFirstStream):
+    """The brand's notifications that are posts about it: mentions, replies and quotes."""
+
+    NSID = "app.bsky.notification.listNotifications"
+
+    def __init__(self, api: BlueskyApi) -> None:
+        super().__init__(api, "notifications")
+
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        body = self.api.private(self.NSID, reasons=list(NOTIFICATION_REASONS), limit=self.api.settings.page_size,
+                                cursor=cursor)
+        return list_of(body, "notifications", self.NSID), body.get("cursor")
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        return safe_time(lambda n: parse_time(n["indexedAt"]), entry)
+
+    def page_of(self, entries: list[Any]) -> Page:
+        """Hydrate the notified posts with getPosts, so items carry counters like everywhere else."""
+        page, uris = Page(), []
+        for note in entries:
+            if not isinstance(note, dict):
+                page.bad_records.append(BadRecord("notification is not an object", note))
+                continue
+            if note.get("reason") not in NOTIFICATION_REASONS:
+                continue  # likes, reposts, follows: not posts (servers that ignore `reasons` send them)
+            uri = note.get("uri")
+            if isinstance(uri, str) and uri.startswith("at://") and f"/{POST_TYPE}/" in uri:
+                uris.append(uri)
+            else:
+                page.bad_records.append(BadRecord(f"notification without a post URI: {uri!r}", note, None))
+        for start in range(0, len(uris), MAX_GET_POSTS):
+            body = self.api.public("app.bsky.feed.getPosts", uris=uris[start:start + MAX_GET_POSTS])
+            for post in list_of(body, "posts", "app.bsky.feed.getPosts"):
+                self.api.mapper().add_post(page, post)  # deleted posts are simply not returned
+        return page
+
+
+class SearchStream(NewestFirstStream):
+    """searchPosts for one brand term, newest first (through the PDS: the public AppView refuses it)."""
+
+    NSID = "app.bsky.feed.searchPosts"
+
+    def __init__(self, api: BlueskyApi, query: str) -> None:
+        super().__init__(api, f"search:{query}")
+        self.query = query
+
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        body = self.api.private(self.NSID, q=self.query, sort="latest", since=floor.isoformat().replace("+00:00", "Z"),
+                                limit=self.api.settings.page_size, cursor=cursor)
+        return list_of(body, "posts", self.NSID), body.get("cursor")
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        return safe_time(post_sort_time, entry)
+
+    def page_of(self, entries: list[Any]) -> Page:
+        return self.api.mapper().page_of_posts(entries)
