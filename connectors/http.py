@@ -7,8 +7,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -63,6 +63,19 @@ class Quota:
     remaining: float | None = None
     limit: float | None = None
     reset_at: datetime | None = None
+
+
+class SharedBudget(Protocol):
+    """A quota several sessions on one credential draw from (listener.budget.QuotaBudget is one)."""
+
+    def reserve(self, now: datetime, policy: RetryPolicy) -> float:
+        """Seconds to wait before the next request (reserving nothing if over policy.max_wait_seconds)."""
+
+    def record(self, quota: Quota) -> None:
+        """Take in the quota headers of a response."""
+
+    def block(self, until: datetime) -> None:
+        """Nobody sends before `until` (the platform answered 429)."""
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -171,6 +184,7 @@ class HttpSession:
     rng: random.Random = field(default_factory=random.Random)
     quota: Quota = field(default_factory=Quota)
     requests: int = 0
+    budget: SharedBudget | None = None  # shared by every session on one credential; paces instead of _pace
 
     def get_json(self, url: str, params: Any = None, headers: dict[str, str] | None = None) -> tuple[Any, httpx.Response]:
         """GET with retries; return the parsed JSON and the response (for its headers)."""
@@ -200,6 +214,8 @@ class HttpSession:
         return isinstance(error, RateLimitedError) and error.wait_seconds > self.policy.max_wait_seconds
 
     def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.budget is not None:
+            self._wait_for_budget(self.budget)
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TimeoutException as error:
@@ -211,9 +227,26 @@ class HttpSession:
         quota = read_quota(response, self.rate_headers, now)
         if quota.remaining is not None:
             self.quota = quota
-        classify_response(response, quota, now, self.credential_env)
-        self._pace(now)
+            if self.budget is not None:
+                self.budget.record(quota)
+        try:
+            classify_response(response, quota, now, self.credential_env)
+        except RateLimitedError as error:
+            if self.budget is not None:
+                self.budget.block(now + timedelta(seconds=error.wait_seconds))
+            raise
+        if self.budget is None:
+            self._pace(now)
         return response
+
+    def _wait_for_budget(self, budget: SharedBudget) -> None:
+        """Wait for this request's slot in the credential's shared budget."""
+        wait = budget.reserve(self.clock(), self.policy)
+        if wait > self.policy.max_wait_seconds:
+            raise WaitTooLongError(f"the shared quota of {self.credential_env or 'this host'} is spent; "
+                                   f"next slot in {wait:.0f}s", wait)
+        if wait > 0:
+            self.sleep(wait)
 
     def _pace(self, now: datetime) -> None:
         """Slow down before the platform says 429: spread the rest of the quota to its reset."""

@@ -8,27 +8,27 @@ from collections.abc import Mapping
 import httpx
 
 from connectors.base import Connector, SourceSettings
-from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, Sleep, build_client, utc_now
+from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, Sleep, build_client, utc_now
 from connectors.mastodon import MastodonConnector
-# registry-import: bluesky
-# registry-import: reddit
-# registry-import: hackernews
-# registry-import: youtube
-# registry-import: discourse
-# registry-import: appstore
-# registry-import: trustpilot
-# registry-import: google_reviews
+from connectors.bluesky import BlueskyConnector
+from connectors.reddit import RedditConnector
+from connectors.hackernews import HackerNewsConnector
+from connectors.youtube import YouTubeConnector
+from connectors.discourse import DiscourseConnector
+from connectors.appstore import AppStoreConnector
+from connectors.trustpilot import TrustpilotConnector
+from connectors.google_reviews import GoogleReviewsConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     MastodonConnector.platform: MastodonConnector,
-    # registry-entry: bluesky
-    # registry-entry: reddit
-    # registry-entry: hackernews
-    # registry-entry: youtube
-    # registry-entry: discourse
-    # registry-entry: appstore
-    # registry-entry: trustpilot
-    # registry-entry: google_reviews
+    BlueskyConnector.platform: BlueskyConnector,
+    RedditConnector.platform: RedditConnector,
+    HackerNewsConnector.platform: HackerNewsConnector,
+    YouTubeConnector.platform: YouTubeConnector,
+    DiscourseConnector.platform: DiscourseConnector,
+    AppStoreConnector.platform: AppStoreConnector,
+    TrustpilotConnector.platform: TrustpilotConnector,
+    GoogleReviewsConnector.platform: GoogleReviewsConnector,
 }
 
 
@@ -45,8 +45,12 @@ def build_connector(
     clock: Clock = utc_now,
     sleep: Sleep = time.sleep,
     policy: RetryPolicy | None = None,
+    budget: SharedBudget | None = None,
 ) -> Connector:
-    """A ready connector for one configured source; HTTP transport, clock and sleep injectable."""
+    """A ready connector for one configured source; HTTP transport, clock and sleep injectable.
+
+    `budget` is the rate-limit budget of the source's credential when several sources share it.
+    """
     connector_class = CONNECTORS[settings.platform]
     session = HttpSession(
         client=build_client(settings.base_url, transport=transport),
@@ -55,5 +59,6 @@ def build_connector(
         credential_env=", $".join(settings.secret_env_names().values()) or None,
         clock=clock,
         sleep=sleep,
+        budget=budget,
     )
     return connector_class(settings, session, secrets or {})  # type: ignore[call-arg]
