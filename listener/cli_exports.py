@@ -1,9 +1,69 @@
 """CLI commands for the exports feature (registered on the main `ror` app by listener.cli)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads the command's annotations, and the
+# shared options come from listener.cli inside register(), where only eager evaluation sees them.
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
 
 import typer
+
+from connectors.http import utc_now
+from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
+from listener.exports_config import EXPORT_FORMATS
+from listener.progress import progress
+
+
+class FormatChoice(StrEnum):
+    """The export formats."""
+
+    csv = "csv"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+WeekOption = Annotated[str | None, typer.Option(
+    "--week", "-w", help="ISO week such as 2026-W47 (default: the last complete week in the profile's time zone).")]
+FormatOption = Annotated[list[FormatChoice] | None, typer.Option(
+    "--format", "-f", help="csv, json, md or html; repeat for several (default: the profile's configured formats).")]
+ProfilesOption = Annotated[str | None, typer.Option(
+    "--profile", "-p", help="Only this profile (default: every profile).")]
+OutOption = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Directory to write into (default: the profile's exports.output_dir).")]
+
+
+def parse_week(text: str | None) -> IsoWeek | None:
+    """The --week value as an IsoWeek (None = per-profile default); a bad label is a usage error."""
+    if text is None:
+        return None
+    try:
+        return IsoWeek.parse(text)
+    except WeekError as error:
+        raise typer.BadParameter(str(error), param_hint="--week") from None
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
+    # listener.cli imports this module while it is being built: take its helpers only now.
+    from listener.cli import ConfigOption, _engine, handles_errors, out
+
+    @app.command("export")
+    @handles_errors
+    def export(config: ConfigOption = None, week: WeekOption = None, profile: ProfilesOption = None,
+               formats: FormatOption = None, out_dir: OutOption = None) -> None:
+        """Write the weekly engagement summary as CSV, JSON, Markdown and/or a self-contained HTML page."""
+        chosen_week = parse_week(week)
+        loaded, engine = _engine(config)
+        profiles = [loaded.profile(profile)] if profile else loaded.profiles
+        now = utc_now()
+        for chosen in profiles:
+            iso_week = chosen_week or IsoWeek.last_complete(now, chosen.zone)
+            names = [f.value for f in formats] if formats else list(chosen.exports.formats or EXPORT_FORMATS)
+            directory = out_dir or chosen.exports.directory(loaded.path)
+            with progress(f"export {chosen.name} {iso_week}", total=LOAD_STEPS + len(names)) as advance:
+                summary = build_weekly_summary(engine, chosen, iso_week, now, step=advance)
+                paths = write_summary(summary, names, directory, advance)
+            note = " (empty week)" if summary.empty else ""
+            out.print(f"{chosen.name} {iso_week}{note}: " + ", ".join(str(p) for p in paths), highlight=False)
