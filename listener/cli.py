@@ -23,7 +23,7 @@ from listener.config import ConfigError, check_secrets, default_config_path, loa
 from listener.progress import progress
 from listener.reports import load_index_points
 from listener.score import count_unscored, score_pending
-from listener.status import source_statuses
+from listener.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.storage.engine import open_database
 from listener.sync import sync_source
 
@@ -94,8 +94,11 @@ def init(path: Annotated[Path, typer.Option("--path", help="Where to write the c
 @handles_errors
 def config_check(config: ConfigOption = None) -> None:
     """Validate a config file and the environment variables it names."""
+    from listener.alerts import channel_problems
+    from listener.exports import exports_problems
+
     loaded = load_config(config or default_config_path())
-    problems = check_secrets(loaded)
+    problems = check_secrets(loaded) + channel_problems(loaded) + exports_problems(loaded)
     for problem in problems:
         err.print(f"[red]config error:[/red] {problem}", highlight=False)
     if problems:
@@ -173,14 +176,19 @@ def _fmt(value: Any, digits: int = 1) -> str:
 def index_table(profile: str, points: list[dict[str, Any]]) -> Table:
     """A Rich table of index points."""
     table = Table(title=f"RoR index: {profile}")
-    for header in ("day", "inbound +/-/0", "net sent.", "sentiment", "eng. rate", "engagement", "daily", "running", ""):
+    scores = (("sentiment", "sent."), ("engagement", "eng."), ("advocacy", "adv."), ("loyalty", "loy."),
+              ("responsiveness", "resp."), ("nps", "NPS"), ("return_rate", "return"))
+    for header in ("day", "inbound +/-/0", "net sent.", "eng. rate", *(h for _, h in scores), "cov.", "daily",
+                   "running", ""):
         table.add_column(header, justify="right")
     for p in points:
-        s, e = p["components"]["sentiment"], p["components"]["engagement"]
+        c = p["components"]
+        s, e = c["sentiment"], c["engagement"]
         table.add_row(
-            p["day"], f"{s['positive']}/{s['negative']}/{s['neutral']}", _fmt(s["net"], 2), _fmt(s["score"]),
-            "-" if e["rate"] is None else f"{100 * e['rate']:.2f}%", _fmt(e["score"]), _fmt(p["daily_index"]),
-            _fmt(p["running_index"]), "provisional" if p["provisional"] else "",
+            p["day"], f"{s['positive']}/{s['negative']}/{s['neutral']}", _fmt(s["net"], 2),
+            "-" if e["rate"] is None else f"{100 * e['rate']:.2f}%",
+            *(_fmt(c.get(name, {}).get("score")) for name, _ in scores), _fmt(p["coverage"], 2),
+            _fmt(p["daily_index"]), _fmt(p["running_index"]), "provisional" if p["provisional"] else "",
         )
     return table
 
@@ -188,19 +196,20 @@ def index_table(profile: str, points: list[dict[str, Any]]) -> Table:
 @app.command()
 @handles_errors
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """Per source: health, last run, last success, last error, items collected, cursors."""
+    """Per source: health, last run, last success, next run, quota left, last error, items collected, cursors."""
     loaded, engine = _engine(config)
     statuses = source_statuses(engine, loaded)
     if as_json:
         out.print_json(json.dumps([s.to_json() for s in statuses]))
         return
-    table = Table(title="sources")
-    for header in ("source", "profile", "platform", "state", "last run", "last success", "items", "quarantined", "last error"):
+    table = Table(title="sources", caption=daemon_caption(engine))
+    for header in ("source", "profile", "platform", "state", "last run", "last success", "next run", "quota left",
+                   "items", "quarantined", "last error"):
         table.add_column(header)
     for s in statuses:
-        table.add_row(s.source, s.profile, s.platform, s.state if s.enabled else "disabled",
-                      _when(s.last_run_at), _when(s.last_success_at), str(s.items), str(s.quarantined),
-                      (s.last_error or "")[:80])
+        table.add_row(s.source, s.profile, s.platform, shown_state(s),
+                      _when(s.last_run_at), _when(s.last_success_at), _when(s.next_run_at), quota_left(s),
+                      str(s.items), str(s.quarantined), (s.last_error or "")[:80])
     out.print(table)
 
 

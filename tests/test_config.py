@@ -151,3 +151,12 @@ def test_cli_config_check_missing_secret_exits_with_config_code(tmp_path: Path, 
     path = write(tmp_path, GOOD + 'token_env = "ACME_TOKEN_UNSET"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
     assert result.exit_code == EXIT_CONFIG and "ACME_TOKEN_UNSET" in result.output
+
+
+def test_cli_config_check_reports_channel_and_export_routing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOOK_URL_UNSET", raising=False)
+    text = ('[[channels]]\nname = "hook"\nkind = "webhook"\nurl_env = "HOOK_URL_UNSET"\n'
+            + GOOD.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\n[profiles.exports]\nemail_channel = "nope"'))
+    result = CliRunner().invoke(app, ["config", "check", "--config", str(write(tmp_path, text))])
+    assert result.exit_code == EXIT_CONFIG, result.output
+    assert "HOOK_URL_UNSET" in result.output and "email_channel = 'nope'" in result.output

@@ -95,11 +95,14 @@ class EmailChannel:
         return smtplib.SMTP(c.smtp_host or "", c.port, timeout=c.timeout_seconds)
 
     def send(self, message: AlertMessage) -> None:
-        """Send one mail, or raise DeliveryError naming the server and what went wrong."""
+        """Send one alert mail, or raise DeliveryError naming the server and what went wrong."""
+        self.send_mail(build_mail(message, self.config.from_address or "", self.config.to))
+
+    def send_mail(self, mail: EmailMessage) -> None:
+        """Send a prepared mail (alerts, the weekly summary) through this channel's server."""
         c = self.config
         user = _secret(self.env, c.username_env, f"channel {c.name!r} username_env")
         password = _secret(self.env, c.password_env, f"channel {c.name!r} password_env")
-        mail = build_mail(message, c.from_address or "", c.to)
         try:
             with self._connect() as smtp:
                 if c.security == "starttls":
