@@ -9,11 +9,15 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from listener.config import Config
+from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import ItemProfileRow, QuarantineRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of
 
-STATE_BY_RUN = {"ok": "healthy", "partial": "degraded", "deferred": "degraded", "failed": "down",
-                "running": "running"}
+STATE_BY_RUN = {"ok": "healthy", "partial": "degraded", "deferred": "degraded", "failed": "down"}
+# A run still going, or one a stop or a crash cut short, says nothing yet about health: the
+# state comes from the last run that finished, and `syncing` says one is in progress.
+NOT_A_VERDICT = ("running", "interrupted")
+TIMES = ("last_run_at", "last_success_at", "next_run_at", "quota_reset_at")
 
 
 @dataclass
@@ -31,11 +35,17 @@ class SourceStatus:
     items: int = 0
     quarantined: int = 0
     cursors: dict[str, str] = field(default_factory=dict)
+    syncing: bool = False
+    next_run_at: datetime | None = None
+    consecutive_failures: int = 0
+    quota_remaining: float | None = None
+    quota_limit: float | None = None
+    quota_reset_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict with ISO timestamps."""
         data = asdict(self)
-        for key in ("last_run_at", "last_success_at"):
+        for key in TIMES:
             data[key] = data[key].isoformat() if data[key] else None
         return data
 
@@ -54,6 +64,16 @@ def source_statuses(engine: Engine, config: Config) -> list[SourceStatus]:
                 status.state = STATE_BY_RUN.get(last.status, last.status)
                 status.last_run_at = last.ended_at or last.started_at
                 status.last_error = last.error
+            if last is not None and last.status in NOT_A_VERDICT:
+                status.syncing = last.status == "running"
+                verdict = connection.execute(
+                    select(runs.c.status, runs.c.error).where(runs.c.source == source.name,
+                                                              runs.c.status.not_in(NOT_A_VERDICT))
+                    .order_by(runs.c.id.desc()).limit(1)
+                ).first()
+                status.state = STATE_BY_RUN.get(verdict.status, verdict.status) if verdict else "never run"
+                status.last_error = verdict.error if verdict else None
+            _add_daemon_view(connection, status)
             status.last_success_at = connection.execute(
                 select(func.max(runs.c.ended_at)).where(runs.c.source == source.name, runs.c.status == "ok")
             ).scalar_one_or_none()
@@ -68,3 +88,44 @@ def source_statuses(engine: Engine, config: Config) -> list[SourceStatus]:
             ).all())
             statuses.append(status)
     return statuses
+
+
+def _add_daemon_view(connection: Any, status: SourceStatus) -> None:
+    """Next run, failures in a row and quota, as the daemon (`ror run`) last saved them."""
+    health = table_of(SourceHealthRow)
+    row = connection.execute(select(health).where(health.c.source == status.source)).first()
+    if row is not None:
+        status.next_run_at = row.next_run_at
+        status.consecutive_failures = row.consecutive_failures
+        status.quota_remaining, status.quota_limit = row.quota_remaining, row.quota_limit
+        status.quota_reset_at = row.quota_reset_at
+
+
+def shown_state(status: SourceStatus) -> str:
+    """The state as the status table shows it: 'disabled', or e.g. 'healthy, syncing'."""
+    if not status.enabled:
+        return "disabled"
+    return status.state + (", syncing" if status.syncing else "")
+
+
+def quota_left(status: SourceStatus) -> str:
+    """'41/300' requests left in the credential's window, or '-'."""
+    if status.quota_remaining is None:
+        return "-"
+    limit = f"/{status.quota_limit:g}" if status.quota_limit is not None else ""
+    return f"{status.quota_remaining:g}{limit}"
+
+
+def daemon_caption(engine: Engine) -> str:
+    """One line on the last `ror run` of this database (facts only: a killed daemon cannot say so)."""
+    state = table_of(DaemonStateRow)
+    with engine.connect() as connection:
+        row = connection.execute(select(state)).first()
+    if row is None:
+        return "daemon: never run on this database (start it with `ror run`)"
+    started = row.started_at.strftime("%Y-%m-%d %H:%M UTC")
+    if row.stopped_at is not None:
+        return f"daemon: stopped {row.stopped_at:%Y-%m-%d %H:%M UTC} (pid {row.pid} on {row.hostname}, started {started})"
+    health = f", health {row.health_url}/status" if row.health_url else ""
+    return (f"daemon: pid {row.pid} on {row.hostname}, started {started}, "
+            f"last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S UTC}{health}")

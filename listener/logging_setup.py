@@ -1,0 +1,127 @@
+"""Daemon logging: readable lines by default, one JSON object per line on request, secrets redacted."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from sqlalchemy.engine import make_url
+
+from listener.config import Config
+
+REDACTED = "***"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
+# Secrets that can show up in text without us knowing their value: bearer tokens, tokens in
+# query strings, passwords in URLs.
+PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
+    re.compile(r"(?i)((?:access_token|token|api_key|apikey|password|secret)=)[^&\s\"']+"),
+    re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)"),
+)
+STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+class Redactor:
+    """Replaces known secret values and secret-looking patterns with ***."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()
+        self.update(secrets)
+
+    def update(self, secrets: Iterable[str]) -> None:
+        """Replace the known secret values (longest first, so a secret containing another goes whole)."""
+        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
+        with self._lock:
+            self._secrets = tuple(sorted(values, key=len, reverse=True))
+
+    def __call__(self, text: str) -> str:
+        """The text with every secret replaced."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED + (m.group(2) if m.re.groups > 1 else ""), text)
+        return text
+
+
+def config_secrets(config: Config) -> list[str]:
+    """Values of every environment variable the config names for a secret, and the database password."""
+    names = [env for _, source in config.sources() for env in source.secret_env_names().values()]
+    for channel in config.channels:
+        names.extend(value for key, value in channel.model_dump().items()
+                     if key.endswith("_env") and isinstance(value, str))
+    if config.database.url_env:
+        names.append(config.database.url_env)
+    values = [os.environ.get(name, "") for name in names]
+    for value in list(values):
+        if "://" in value:
+            try:
+                values.append(make_url(value).password or "")
+            except Exception:  # noqa: BLE001 - not a URL after all: the whole value is redacted anyway
+                pass
+    return values
+
+
+class TextFormatter(logging.Formatter):
+    """`time LEVEL logger: message`, redacted."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__(TEXT_FORMAT)
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, extra fields, exception; redacted."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in STANDARD_ATTRIBUTES})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return self.redact(json.dumps(entry, default=str, ensure_ascii=False))
+
+
+class QuietSkippedRuns(logging.Filter):
+    """Drop APScheduler's warning that a poll was skipped because the previous one still runs.
+
+    With coalescing and one instance per job that is the intended behaviour, not a problem;
+    at an interval of a few seconds it would otherwise fill the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("apscheduler") and "maximum number of running instances" in record.getMessage())
+
+
+def configure_logging(log_format: str, redact: Redactor, level: int | None = None,
+                      stream: TextIO | None = None) -> logging.Handler:
+    """Route every log record through one redacting handler on stderr; returns the handler."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter(redact) if log_format == "json" else TextFormatter(redact))
+    handler.addFilter(QuietSkippedRuns())
+    root.addHandler(handler)
+    if level is not None:
+        root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    return handler
