@@ -309,11 +309,14 @@ class MastodonConnector(Connector):
         self.api = MastodonApi(settings, session)
 
     def streams(self) -> list[Stream]:
-        streams: list[Stream] = [OwnedStatusesStream(self.api), RecentOwnedRefreshStream(self.api)]
+        streams: list[Stream] = [OwnedStatusesStream(self.api)]
         for tag in self.settings.hashtags:
             tag = tag.lstrip("#")
             streams.append(ForwardStatusStream(self.api, f"tag:{tag}", f"/api/v1/timelines/tag/{tag}"))
         if self.settings.mentions:
             streams.append(MentionsStream(self.api))
         streams.extend(SearchStream(self.api, q) for q in self.settings.search)
+        # Last: the refresh has no cursor and re-reads every recent post, so a run cut short
+        # (a daemon stopped often) must not starve the cursor-driven streams behind it.
+        streams.append(RecentOwnedRefreshStream(self.api))
         return streams

@@ -150,3 +150,18 @@ def test_search_stream_pages_forward_by_the_newest_id(engine: Engine, clock: Any
     cursors = {c["stream"]: c["cursor"] for c in rows(engine, SyncCursorRow)}
     assert cursors["search:grinder"] == "117637329715200009"
     assert "Morning ritual" in items_by_id(engine)[f"{HOST}/117637329715200009"]["text"]
+
+
+def test_a_source_that_does_not_know_the_thread_root_does_not_erase_it(engine: Engine, clock: Any, sleep: Any) -> None:
+    run_sync_respx(engine, clock, sleep)
+    question = next(i for i in items_by_id(engine).values() if i["text"].startswith("@acme How do I descale"))
+    assert question["root_external_id"] == f"{HOST}/{S2}"
+    from connectors.base import Item
+    from listener.storage.store import save_items
+
+    again = Item(platform="mastodon", external_id=question["external_id"], kind="reply", role="inbound",
+                 author=None, text=question["text"], created_at=question["created_at"],
+                 parent_external_id=question["parent_external_id"], root_external_id=None)
+    with engine.begin() as connection:
+        save_items(connection, 1, "acme-mastodon", [again], clock())
+    assert items_by_id(engine)[question["external_id"]]["root_external_id"] == f"{HOST}/{S2}"

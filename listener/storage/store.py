@@ -118,7 +118,8 @@ def save_items(connection: Connection, profile_id: int, source: str, items: Sequ
         if any(r[c] is not None for c in COUNTERS)
         and before.get((r["platform"], r["external_id"])) != tuple(r[c] for c in COUNTERS)
     ]
-    upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE)
+    upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE,
+                keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
     upsert_rows(connection, CounterSnapshotRow, snapshots, ["platform", "external_id", "observed_at"], COUNTERS)
     links = [{"profile_id": profile_id, "platform": i.platform, "external_id": i.external_id,
               "role": i.role, "source": source, "created_at": i.created_at} for i in items]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, or_
+from sqlalchemy import Connection, Table, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
@@ -33,11 +33,13 @@ def upsert_rows(
     keys: Sequence[str],
     update: Iterable[str] = (),
     batch_size: int = DEFAULT_BATCH_SIZE,
+    keep_known: Iterable[str] = (),
 ) -> None:
     """Insert rows; on a key conflict update `update` columns, and only if they differ.
 
     Updating only changed rows keeps re-syncs from touching anything (idempotent by
     construction); with no `update` columns a conflict leaves the stored row alone.
+    Columns in `keep_known` are updated only with non-null values.
     """
     if not rows:
         return
@@ -45,10 +47,15 @@ def upsert_rows(
     update = list(update)
     stmt = _insert_for(connection, table)
     if update:
+        # keep_known columns are only filled, never blanked: a source that does not know a
+        # value (a reply's thread root, say) must not erase what another source stored.
+        known = set(keep_known)
+        values = {column: func.coalesce(stmt.excluded[column], table.c[column]) if column in known
+                  else stmt.excluded[column] for column in update}
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys),
-            set_={column: stmt.excluded[column] for column in update},
-            where=or_(*(table.c[column].is_distinct_from(stmt.excluded[column]) for column in update)),
+            set_=values,
+            where=or_(*(table.c[column].is_distinct_from(value) for column, value in values.items())),
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
