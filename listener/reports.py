@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from listener.aggregate import formula_version
 from listener.config import ProfileConfig
 from listener.storage.models import IndexPointRow, ProfileRow
 from listener.storage.upsert import table_of
+
+
+class NoIndexError(Exception):
+    """Nothing stored to show: an unknown profile, day or person."""
+
+
+def stored_profile_id(connection: Connection, name: str) -> int:
+    """The id of a profile that has been stored, or NoIndexError."""
+    profiles = table_of(ProfileRow)
+    found = connection.execute(select(profiles.c.id).where(profiles.c.name == name)).scalar_one_or_none()
+    if found is None:
+        raise NoIndexError(f"profile {name!r} has no index yet: run `ror score` first")
+    return int(found)
 
 
 def load_index_points(engine: Engine, profile: ProfileConfig, days: int) -> list[dict[str, Any]]:
@@ -29,6 +42,7 @@ def _point_json(row: dict[str, Any]) -> dict[str, Any]:
     day: date = row["day"]
     return {
         "day": day.isoformat(), "daily_index": row["daily_index"], "running_index": row["running_index"],
-        "coverage": row["coverage"], "provisional": row["provisional"],
-        "formula_version": row["formula_version"], "components": row["components"],
+        "coverage": row["coverage"], "used_components": row["used_components"] or [],
+        "provisional": row["provisional"], "formula_version": row["formula_version"],
+        "components": row["components"],
     }

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-FORMULA_VERSION = "ror-1"
+FORMULA_VERSION = "ror-2"
 
 
 def sentiment_component(net: float) -> float:

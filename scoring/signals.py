@@ -6,7 +6,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 
@@ -106,6 +106,9 @@ def attribute_growth(
 
 def _spread(start: datetime, end: datetime, zone: tzinfo) -> dict[date, float]:
     """Share of the interval [start, end) that falls on each local day."""
+    # All arithmetic in UTC: Python subtracts two times of the same zone by wall clock,
+    # which would lose or gain the DST hour.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     total = (end - start).total_seconds()
     if total <= 0:
         return {local_day(end, zone): 1.0}
@@ -114,7 +117,7 @@ def _spread(start: datetime, end: datetime, zone: tzinfo) -> dict[date, float]:
     while cursor < end:
         day = local_day(cursor, zone)
         _, day_end = day_bounds(day, zone)
-        stop = min(day_end, end)
+        stop = min(day_end.astimezone(UTC), end)
         shares[day] = shares.get(day, 0.0) + (stop - cursor).total_seconds() / total
         cursor = stop
     return shares
@@ -133,3 +136,100 @@ def trailing_median(values: Mapping[date, float], day: date, window_days: int) -
     start = day - timedelta(days=window_days)
     window = [v for d, v in values.items() if start <= d < day]
     return statistics.median(window) if window else None
+
+
+def shrink_share(successes: float, trials: float, prior: float, pseudo_count: float) -> float | None:
+    """A share shrunk towards `prior`: (s + k * prior) / (n + k), a Beta prior of strength k.
+
+    None with no trials: a day without evidence has no value (the component is left out).
+    """
+    if trials <= 0:
+        return None
+    return (successes + pseudo_count * prior) / (trials + pseudo_count)
+
+
+def baseline(values: Mapping[date, float], day: date, window_days: int, min_days: int) -> float | None:
+    """The profile's own level before `day`: the trailing median over days with data.
+
+    None until `min_days` days are in the window. A median of zero (most days quiet) falls
+    back to the window's mean, so a rare busy day is compared with something above zero.
+    """
+    window = [values[d] for d in (day - timedelta(days=i) for i in range(1, window_days + 1)) if d in values]
+    if len(window) < min_days:
+        return None
+    middle = statistics.median(window)
+    return middle if middle > 0 else statistics.fmean(window)
+
+
+def count_by_day(moments: Iterable[datetime], zone: tzinfo) -> dict[date, int]:
+    """How many moments fall on each local day."""
+    counts: dict[date, int] = defaultdict(int)
+    for moment in moments:
+        counts[local_day(moment, zone)] += 1
+    return dict(counts)
+
+
+def value_at_age(created_at: datetime, observations: Sequence[CounterObservation],
+                 age: timedelta) -> float | None:
+    """An item's counter total when it was `age` old, interpolated between snapshots.
+
+    None while no snapshot reaches that age yet. A first snapshot taken later than `age`
+    (a backfilled item) stands for it, as in `attribute_growth`.
+    """
+    moment = created_at + age
+    ordered = sorted(observations, key=lambda o: o.at)
+    if not ordered or ordered[-1].at < moment:
+        return None
+    if ordered[0].at >= moment:
+        return float(ordered[0].total)
+    for before, after in zip(ordered, ordered[1:]):
+        if before.at <= moment <= after.at:
+            span = (after.at - before.at).total_seconds()
+            fraction = (moment - before.at).total_seconds() / span if span else 1.0
+            return before.total + fraction * (after.total - before.total)
+    return float(ordered[-1].total)
+
+
+PROMOTER_STARS = 4.5
+PASSIVE_STARS = 3.5
+
+
+def stars_out_of_five(rating: float, scale: float | None) -> float:
+    """A rating on any scale (5 stars, 10 points ...) as stars out of five."""
+    return rating * 5.0 / (scale or 5.0)
+
+
+def rating_class(stars: float) -> str:
+    """NPS class of a rating out of five: 5 promoter, 4 passive, 1-3 detractor.
+
+    On a 0-10 scale this gives NPS's own cut: 9-10 promoter, 7-8 passive, 0-6 detractor.
+    """
+    if stars >= PROMOTER_STARS:
+        return "promoter"
+    return "passive" if stars >= PASSIVE_STARS else "detractor"
+
+
+@dataclass(frozen=True)
+class NpsCounts:
+    """Reviews in a window by NPS class."""
+
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def total(self) -> int:
+        """Reviews counted."""
+        return self.promoters + self.passives + self.detractors
+
+    @property
+    def nps(self) -> float | None:
+        """100 x (promoters - detractors) / reviews, None without reviews."""
+        return 100.0 * (self.promoters - self.detractors) / self.total if self.total else None
+
+
+def shrink_nps(counts: NpsCounts, prior: float, pseudo_count: float) -> float | None:
+    """NPS shrunk towards `prior` (in [-100, 100]) with `pseudo_count` imaginary reviews."""
+    if counts.total == 0:
+        return None
+    return 100.0 * (counts.promoters - counts.detractors + pseudo_count * prior / 100.0) / (counts.total + pseudo_count)

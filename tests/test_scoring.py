@@ -148,3 +148,14 @@ def test_ewma_half_life() -> None:
     assert ewma_step(None, 70, 1, 7) == 70
     assert ewma_step(50, 100, 7, 7) == pytest.approx(75)
     assert ewma_step(50, 100, 14, 7) == pytest.approx(87.5)
+
+
+def test_growth_over_several_days_across_the_autumn_dst_change_keeps_every_hour() -> None:
+    # Sat 2026-10-24 00:00 CEST to Tue 2026-10-27 00:00 CET is 73 hours; Sunday has 25.
+    start = datetime(2026, 10, 23, 22, tzinfo=UTC)
+    end = datetime(2026, 10, 26, 23, tzinfo=UTC)
+    gained = attribute_growth(start, [CounterObservation(start, 0), CounterObservation(end, 73)], BERLIN)
+    assert gained[date(2026, 10, 24)] == pytest.approx(24)
+    assert gained[date(2026, 10, 25)] == pytest.approx(25)
+    assert gained[date(2026, 10, 26)] == pytest.approx(24)
+    assert sum(gained.values()) == pytest.approx(73)

@@ -247,6 +247,7 @@ class IndexPointRow(SQLModel, table=True):
     parameters: dict[str, Any] | None = json_column()
     components: dict[str, Any] | None = json_column()
     coverage: float = 0.0
+    used_components: list[str] | None = json_column()
     daily_index: float | None = None
     running_index: float | None = None
     provisional: bool = False

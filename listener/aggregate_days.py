@@ -1,0 +1,229 @@
+"""Day facts: each group of index_days columns recomputed, in SQL, for the days that changed."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, select, true
+
+from listener.index_sql import IndexContext, bucket_day, chunked, day_ranges, epoch_bucket, in_ranges
+from listener.storage.index_models import (
+    EngagementDayRow,
+    EngagerDayRow,
+    IndexDayRow,
+    OwnedPostRow,
+    ResponseRow,
+    ReturnSpanRow,
+)
+from listener.storage.models import ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.upsert import table_of, upsert_rows
+from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, SCORER_VERSION
+from scoring.signals import PASSIVE_STARS, PROMOTER_STARS
+
+ITEM_COLUMNS = ("inbound", "owned", "positive", "negative", "neutral", "scored", "compound_sum",
+                "positive_mentions", "promoters", "passives", "detractors", "stars_sum")
+ENGAGEMENT_COLUMNS = ("likes", "shares", "replies", "quotes")
+POST_COLUMNS = ("posts", "posts_48h", "post_engagement_48h")
+RESPONSE_COLUMNS = ("answered_in_time", "answered_late", "unanswered", "reply_seconds_median")
+LOYALTY_COLUMNS = ("engagers", "returning_engagers", "new_engagers")
+RETURN_COLUMNS = ("helped_delta", "returned_delta")
+SPAN_KINDS = ("helped", "returned")
+MENTION_KINDS = ("mention", "post")
+Days = set[date] | None
+Values = dict[date, dict[str, Any]]
+
+
+def _count(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _total(condition: Any, value: Any) -> Any:
+    return func.sum(case((condition, value), else_=0.0))
+
+
+def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
+    """Upsert one column group; days asked for but without data are reset to `empty`."""
+    wanted = sorted(values) if days is None else sorted(days)
+    rows = [{"profile_id": ctx.profile_id, "day": d, **{c: values.get(d, empty)[c] for c in columns}}
+            for d in wanted]
+    upsert_rows(ctx.connection, IndexDayRow, rows, ["profile_id", "day"], columns)
+
+
+def _item_query(ctx: IndexContext, days: Days) -> Any:
+    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    bucket = epoch_bucket(links.c.created_at, ctx.connection.dialect.name)
+    inbound = links.c.role == "inbound"
+    scored = and_(inbound, items.c.kind != "share", scores.c.status == "scored")
+    review = and_(inbound, items.c.rating.is_not(None))
+    stars = items.c.rating * 5.0 / func.coalesce(items.c.rating_scale, 5.0)
+    ranges = None if days is None else day_ranges(days, ctx.zone)
+    return (
+        select(bucket, _count(inbound), _count(links.c.role == "owned"),
+               _count(and_(scored, scores.c.compound >= POSITIVE_THRESHOLD)),
+               _count(and_(scored, scores.c.compound <= NEGATIVE_THRESHOLD)), _count(scored),
+               _total(scored, scores.c.compound),
+               _count(and_(scored, items.c.kind.in_(MENTION_KINDS), scores.c.compound >= POSITIVE_THRESHOLD)),
+               _count(and_(review, stars >= PROMOTER_STARS)),
+               _count(and_(review, stars >= PASSIVE_STARS, stars < PROMOTER_STARS)),
+               _count(and_(review, stars < PASSIVE_STARS)), _total(review, stars))
+        .select_from(links.join(items, and_(items.c.platform == links.c.platform,
+                                            items.c.external_id == links.c.external_id))
+                     .outerjoin(scores, and_(scores.c.platform == links.c.platform,
+                                             scores.c.external_id == links.c.external_id,
+                                             scores.c.scorer_version == SCORER_VERSION)))
+        .where(links.c.profile_id == ctx.profile_id, in_ranges(links.c.created_at, ranges))
+        .group_by(bucket)
+    )
+
+
+def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
+    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    bucket = epoch_bucket(links.c.created_at, ctx.connection.dialect.name)
+    ranges = None if days is None else day_ranges(days, ctx.zone)
+    rows = ctx.connection.execute(
+        select(bucket, scores.c.language, func.count())
+        .select_from(links.join(items, and_(items.c.platform == links.c.platform,
+                                            items.c.external_id == links.c.external_id))
+                     .join(scores, and_(scores.c.platform == links.c.platform,
+                                        scores.c.external_id == links.c.external_id,
+                                        scores.c.scorer_version == SCORER_VERSION)))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound", items.c.kind != "share",
+               scores.c.status == "unsupported_language", in_ranges(links.c.created_at, ranges))
+        .group_by(bucket, scores.c.language))
+    found: dict[date, Counter[str]] = defaultdict(Counter)
+    for bucket_number, language, count in rows:
+        found[bucket_day(bucket_number, ctx.zone)][language or "?"] += count
+    return found
+
+
+def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
+    """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
+    values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
+    for bucket_number, *sums in ctx.connection.execute(_item_query(ctx, days)):
+        counts = values[bucket_day(bucket_number, ctx.zone)]
+        for column, count in zip(ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:], sums):
+            counts[column] += count or 0
+    for counts in values.values():
+        counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
+    for day, languages in _unsupported(ctx, days).items():
+        values[day]["unsupported"] = dict(sorted(languages.items()))
+    for counts in values.values():
+        counts.setdefault("unsupported", None)
+    _save(ctx, days, values, (*ITEM_COLUMNS, "unsupported"), {**dict.fromkeys(ITEM_COLUMNS, 0), "unsupported": None})
+
+
+def _day_filter(column: Any, days: Days) -> Any:
+    return true() if days is None else column.in_(sorted(days))
+
+
+def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
+    """Engagement gained by owned items, and owned posts with their 48-hour engagement."""
+    table = table_of(EngagementDayRow)
+    rows = ctx.connection.execute(
+        select(table.c.day, *(func.sum(table.c[c]) for c in ENGAGEMENT_COLUMNS))
+        .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
+    values: Values = {day: dict(zip(ENGAGEMENT_COLUMNS, sums)) for day, *sums in rows}
+    _save(ctx, days, values, ENGAGEMENT_COLUMNS, dict.fromkeys(ENGAGEMENT_COLUMNS, 0.0))
+    posts = table_of(OwnedPostRow)
+    by_day: dict[date, list[float | None]] = defaultdict(list)
+    for day, at_48h in ctx.connection.execute(select(posts.c.day, posts.c.engagement_48h).where(
+            posts.c.profile_id == ctx.profile_id, _day_filter(posts.c.day, days))):
+        by_day[day].append(at_48h)
+    post_values: Values = {}
+    for day, values_48h in by_day.items():
+        known = [v for v in values_48h if v is not None]
+        post_values[day] = {"posts": len(values_48h), "posts_48h": len(known),
+                            "post_engagement_48h": statistics.median(known) if known else None}
+    _save(ctx, days, post_values, POST_COLUMNS, {"posts": 0, "posts_48h": 0, "post_engagement_48h": None})
+
+
+def refresh_response_facts(ctx: IndexContext, days: Days) -> None:
+    """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time."""
+    table = table_of(ResponseRow)
+    rows = ctx.connection.execute(
+        select(table.c.deadline_day, table.c.deadline_at, table.c.first_reply_at, table.c.reply_seconds)
+        .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.deadline_day, days)))
+    outcomes: dict[date, Counter[str]] = defaultdict(Counter)
+    seconds: dict[date, list[float]] = defaultdict(list)
+    for day, deadline, reply_at, reply_seconds in rows:
+        outcome = response_outcome(deadline, reply_at, ctx)
+        if outcome is None:
+            continue
+        outcomes[day][outcome] += 1
+        if reply_seconds is not None:
+            seconds[day].append(reply_seconds)
+    values: Values = {day: {"answered_in_time": c["in_time"], "answered_late": c["late"], "unanswered": c["unanswered"],
+                            "reply_seconds_median": statistics.median(seconds[day]) if seconds[day] else None}
+                      for day, c in outcomes.items()}
+    _save(ctx, days, values, RESPONSE_COLUMNS, {**dict.fromkeys(RESPONSE_COLUMNS, 0), "reply_seconds_median": None})
+
+
+def response_outcome(deadline: Any, reply_at: Any, ctx: IndexContext) -> str | None:
+    """in_time, late or unanswered once decided; None while the SLA window is still open."""
+    if reply_at is not None and reply_at <= deadline:
+        return "in_time"
+    if deadline > ctx.now:
+        return None
+    return "late" if reply_at is not None else "unanswered"
+
+
+def count_pending(ctx: IndexContext) -> int:
+    """Items still inside their SLA window without an answer."""
+    table = table_of(ResponseRow)
+    return ctx.connection.execute(
+        select(func.count()).where(table.c.profile_id == ctx.profile_id, table.c.deadline_at > ctx.now,
+                                   table.c.first_reply_at.is_(None))).scalar_one()
+
+
+def refresh_loyalty_facts(ctx: IndexContext, days: Days) -> None:
+    """Distinct engagers per day, how many were returning, how many were new."""
+    table = table_of(EngagerDayRow)
+    rows = ctx.connection.execute(
+        select(table.c.day, func.count(), _count(table.c.is_returning), _count(table.c.is_first))
+        .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
+    values: Values = {day: dict(zip(LOYALTY_COLUMNS, counts)) for day, *counts in rows}
+    _save(ctx, days, values, LOYALTY_COLUMNS, dict.fromkeys(LOYALTY_COLUMNS, 0))
+
+
+def _span_counts(ctx: IndexContext, column: str, days: Iterable[date] | None) -> dict[tuple[str, date], int]:
+    table = table_of(ReturnSpanRow)
+    rows = ctx.connection.execute(
+        select(table.c.kind, table.c[column], func.count())
+        .where(table.c.profile_id == ctx.profile_id, table.c.kind.in_(SPAN_KINDS),
+               _day_filter(table.c[column], None if days is None else set(days)))
+        .group_by(table.c.kind, table.c[column]))
+    return {(kind, day): count for kind, day, count in rows}
+
+
+def refresh_return_facts(ctx: IndexContext, days: Days) -> None:
+    """Return-rate deltas: people entering (span starts) minus leaving (span ended the day before)."""
+    starts = _span_counts(ctx, "start_day", days)
+    ends = _span_counts(ctx, "end_day", None if days is None else {d - timedelta(days=1) for d in days})
+    touched = {d for _, d in starts} | {d + timedelta(days=1) for _, d in ends}
+    values: Values = {}
+    for day in touched:
+        values[day] = {f"{kind}_delta": starts.get((kind, day), 0) - ends.get((kind, day - timedelta(days=1)), 0)
+                       for kind in SPAN_KINDS}
+    _save(ctx, days, values, RETURN_COLUMNS, dict.fromkeys(RETURN_COLUMNS, 0))
+
+
+def prune_empty_days(ctx: IndexContext, days: set[date]) -> None:
+    """Drop fact rows left with nothing in them, so an update stores what a rebuild would."""
+    table = table_of(IndexDayRow)
+    zero_columns = (*ITEM_COLUMNS, *ENGAGEMENT_COLUMNS, "posts", "posts_48h", "answered_in_time", "answered_late",
+                    "unanswered", *LOYALTY_COLUMNS, *RETURN_COLUMNS)
+    for chunk in chunked(sorted(days)):
+        ctx.connection.execute(delete(table).where(
+            table.c.profile_id == ctx.profile_id, table.c.day.in_(chunk), table.c.unsupported.is_(None),
+            table.c.post_engagement_48h.is_(None), table.c.reply_seconds_median.is_(None),
+            *(table.c[c] == 0 for c in zero_columns)))
+
+
+FACT_GROUPS: dict[str, Callable[[IndexContext, Days], None]] = {
+    "items": refresh_item_facts, "engagement": refresh_engagement_facts, "responses": refresh_response_facts,
+    "loyalty": refresh_loyalty_facts, "returns": refresh_return_facts,
+}

@@ -1,0 +1,221 @@
+"""Per-item derived rows: engagement each owned item gained per day, and inbound items awaiting an answer."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.orm import aliased
+
+from listener.index_sql import IndexContext, Key, key_chunks, keys_in
+from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
+from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.upsert import table_of, upsert_rows
+from scoring.business_time import elapsed_seconds, sla_deadline
+from scoring.needs_answer import InboundItem, needs_answer
+from scoring.sentiment import SCORER_VERSION
+from scoring.signals import CounterObservation, attribute_growth, count_by_day, value_at_age
+
+COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
+EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
+POST_KINDS = ("post", "quote")
+PER_POST_AGE = timedelta(hours=48)
+FLUSH_ROWS = 5000
+
+
+def _owned_links() -> Any:
+    return aliased(table_of(ItemProfileRow), name="owned_link")
+
+
+def _owned_items(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, tuple[str, datetime]]:
+    links, items = _owned_links(), table_of(ItemRow)
+    rows = ctx.connection.execute(
+        select(items.c.platform, items.c.external_id, items.c.kind, items.c.created_at)
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+               keys_in(items.c.platform, items.c.external_id, keys)))
+    return {(p, e): (kind, created) for p, e, kind, created in rows}
+
+
+def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
+    links, snaps = _owned_links(), table_of(CounterSnapshotRow)
+    rows = ctx.connection.execute(
+        select(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at, *(snaps.c[k] for k in COUNTER_KINDS))
+        .join(links, and_(links.c.platform == snaps.c.platform, links.c.external_id == snaps.c.external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+               keys_in(snaps.c.platform, snaps.c.external_id, keys))
+        .order_by(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at))
+    found: dict[Key, list[tuple[datetime, dict[str, int]]]] = {}
+    for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        found[key] = [(r[2], {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in group]
+    return found
+
+
+def _timed_events(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, dict[str, list[datetime]]]:
+    links, events = _owned_links(), table_of(EngagementEventRow)
+    rows = ctx.connection.execute(
+        select(events.c.platform, events.c.item_external_id, events.c.kind, events.c.occurred_at)
+        .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned", events.c.occurred_at.is_not(None),
+               keys_in(events.c.platform, events.c.item_external_id, keys)))
+    found: dict[Key, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
+    for platform, external_id, kind, occurred_at in rows:
+        if kind in EVENT_COUNTER:
+            found[(platform, external_id)][EVENT_COUNTER[kind]].append(occurred_at)
+    return found
+
+
+def item_engagement_days(created_at: datetime, snapshots: Sequence[tuple[datetime, dict[str, int]]],
+                         timed: dict[str, list[datetime]], ctx: IndexContext) -> dict[date, dict[str, float]]:
+    """Per local day and counter, engagement an owned item gained.
+
+    A counter whose events carry timestamps (Bluesky likes) is counted on the events' days;
+    the others from the growth of counter snapshots, spread over the time between them.
+    """
+    days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTER_KINDS, 0.0))
+    for kind in COUNTER_KINDS:
+        if timed.get(kind):
+            gained: dict[date, float] = {d: float(n) for d, n in count_by_day(timed[kind], ctx.zone).items()}
+        else:
+            observations = [CounterObservation(at, counts[kind]) for at, counts in snapshots]
+            gained = attribute_growth(created_at, observations, ctx.zone)
+        for day, value in gained.items():
+            days[day][kind] += value
+    return days
+
+
+def _old_days(ctx: IndexContext, model: Any, day_column: str, keys: list[Key] | None) -> set[date]:
+    table = table_of(model)
+    if keys is None:
+        return set()
+    return set(ctx.connection.execute(
+        select(table.c[day_column]).where(table.c.profile_id == ctx.profile_id,
+                                          keys_in(table.c.platform, table.c.external_id, keys))).scalars())
+
+
+def _delete_keys(ctx: IndexContext, model: Any, keys: list[Key] | None) -> None:
+    table = table_of(model)
+    ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id,
+                                               keys_in(table.c.platform, table.c.external_id, keys)))
+
+
+def owned_keys(ctx: IndexContext) -> list[Key]:
+    """Every owned item of the profile."""
+    links = table_of(ItemProfileRow)
+    rows = ctx.connection.execute(select(links.c.platform, links.c.external_id)
+                                  .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
+    return [(p, e) for p, e in rows]
+
+
+def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
+    """Rewrite engagement rows of these owned items (None: all); returns the days that changed."""
+    changed: set[date] = set()
+    for chunk in key_chunks(owned_keys(ctx) if keys is None else keys):
+        assert chunk is not None
+        changed |= _old_days(ctx, EngagementDayRow, "day", chunk) | _old_days(ctx, OwnedPostRow, "day", chunk)
+        _delete_keys(ctx, EngagementDayRow, chunk)
+        _delete_keys(ctx, OwnedPostRow, chunk)
+        owned, snapshots, timed = _owned_items(ctx, chunk), _snapshots(ctx, chunk), _timed_events(ctx, chunk)
+        day_rows: list[dict[str, Any]] = []
+        post_rows: list[dict[str, Any]] = []
+        for key, (kind, created_at) in owned.items():
+            item_snaps = snapshots.get(key, [])
+            for day, gained in item_engagement_days(created_at, item_snaps, timed.get(key, {}), ctx).items():
+                day_rows.append({"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
+                                 "day": day, **gained})
+            if kind in POST_KINDS:
+                post_rows.append(_post_row(ctx, key, created_at, item_snaps))
+        upsert_rows(ctx.connection, EngagementDayRow, day_rows, ["profile_id", "platform", "external_id", "day"],
+                    COUNTER_KINDS)
+        upsert_rows(ctx.connection, OwnedPostRow, post_rows, ["profile_id", "platform", "external_id"],
+                    ["day", "engagement", "engagement_48h"])
+        changed |= {r["day"] for r in day_rows} | {r["day"] for r in post_rows}
+    return changed
+
+
+def _post_row(ctx: IndexContext, key: Key, created_at: datetime,
+              snapshots: Sequence[tuple[datetime, dict[str, int]]]) -> dict[str, Any]:
+    totals = [CounterObservation(at, sum(counts.values())) for at, counts in snapshots]
+    return {"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
+            "day": ctx.day_of(created_at), "engagement": float(totals[-1].total) if totals else 0.0,
+            "engagement_48h": value_at_age(created_at, totals, PER_POST_AGE)}
+
+
+def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    parent_link = aliased(links, name="parent_link")
+    return ctx.connection.execute(
+        select(items.c.platform, items.c.external_id, items.c.kind, items.c.text, items.c.created_at,
+               items.c.author_external_id, scores.c.compound, parent_link.c.id.is_not(None))
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
+                                scores.c.scorer_version == SCORER_VERSION))
+        .outerjoin(parent_link, and_(parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "owned",
+                                     parent_link.c.platform == items.c.platform,
+                                     parent_link.c.external_id == items.c.parent_external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
+               items.c.kind.not_in(("share", "review")), keys_in(items.c.platform, items.c.external_id, keys)))
+
+
+def first_owned_replies(ctx: IndexContext, parents: list[Key] | None) -> dict[Key, tuple[datetime, str]]:
+    """The earliest owned reply to each parent item: (when, its external id)."""
+    links, items = _owned_links(), table_of(ItemRow)
+    rows = ctx.connection.execute(
+        select(items.c.platform, items.c.parent_external_id, items.c.created_at, items.c.external_id)
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned", items.c.parent_external_id.is_not(None),
+               keys_in(items.c.platform, items.c.parent_external_id, parents)))
+    first: dict[Key, tuple[datetime, str]] = {}
+    for platform, parent, created_at, external_id in rows:
+        key = (platform, parent)
+        if key not in first or created_at < first[key][0]:
+            first[key] = (created_at, external_id)
+    return first
+
+
+def response_row(ctx: IndexContext, row: Any, reply: tuple[datetime, str] | None) -> dict[str, Any] | None:
+    """The responses row of one inbound item, or None when it needs no answer."""
+    platform, external_id, kind, text, created_at, author, compound, parent_owned = row
+    reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
+    if reason is None:
+        return None
+    business = ctx.business
+    deadline = sla_deadline(created_at, ctx.index.sla_hours, ctx.zone, business)
+    reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
+    return {"profile_id": ctx.profile_id, "platform": platform, "external_id": external_id,
+            "author_external_id": author, "reason": reason, "created_at": created_at, "deadline_at": deadline,
+            "deadline_day": ctx.day_of(deadline), "first_reply_at": reply_at, "first_reply_external_id": reply_id,
+            "reply_seconds": elapsed_seconds(created_at, reply_at, ctx.zone, business) if reply_at else None}
+
+
+def _save_responses(ctx: IndexContext, rows: list[dict[str, Any]]) -> None:
+    upsert_rows(ctx.connection, ResponseRow, rows, ["profile_id", "platform", "external_id"],
+                ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
+                 "reply_seconds"])
+
+
+def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
+    """Rewrite the responses rows of these inbound items (None: all); returns deadline days that changed.
+
+    All items are streamed in one query (a rebuild); a few are looked up by key (an update).
+    """
+    changed: set[date] = set()
+    for chunk in key_chunks(keys):
+        changed |= _old_days(ctx, ResponseRow, "deadline_day", chunk)
+        _delete_keys(ctx, ResponseRow, chunk)
+        replies = first_owned_replies(ctx, chunk)
+        batch: list[dict[str, Any]] = []
+        for item in _inbound_items(ctx, chunk):
+            row = response_row(ctx, item, replies.get((item[0], item[1])))
+            if row is not None:
+                batch.append(row)
+                changed.add(row["deadline_day"])
+            if len(batch) >= FLUSH_ROWS:
+                _save_responses(ctx, batch)
+                batch = []
+        _save_responses(ctx, batch)
+    return changed

@@ -1,0 +1,104 @@
+"""The formula pass: a profile's day facts -> its index series, written where it changed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, func, or_, select
+
+from listener.aggregate_days import count_pending
+from listener.config import IndexConfig
+from listener.index_sql import IndexContext
+from listener.storage.index_models import IndexDayRow
+from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
+from listener.storage.upsert import table_of, upsert_rows
+from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
+from scoring.signals import day_bounds, followers_on, local_day
+
+POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
+                "provisional")
+
+
+def formula_params(index: IndexConfig) -> FormulaParams:
+    """The formula's settings from a profile's [index] table."""
+    return FormulaParams(
+        weights=index.weights, half_life_days=index.half_life_days, baseline_days=index.baseline_days,
+        baseline_min_days=index.baseline_min_days, sentiment_pseudo_count=index.sentiment_pseudo_count,
+        engagement_pseudo_count=index.engagement_pseudo_count, advocacy_pseudo_count=index.advocacy_pseudo_count,
+        loyalty_pseudo_count=index.loyalty_pseudo_count, responsiveness_pseudo_count=index.responsiveness_pseudo_count,
+        nps_pseudo_count=index.nps_pseudo_count, return_rate_pseudo_count=index.return_rate_pseudo_count,
+        loyalty_window_days=index.loyalty_window_days, nps_window_days=index.nps_window_days,
+    )
+
+
+def load_facts(ctx: IndexContext) -> dict[date, DayFacts]:
+    """Every stored day of the profile's facts."""
+    table = table_of(IndexDayRow)
+    rows = ctx.connection.execute(select(table).where(table.c.profile_id == ctx.profile_id)).mappings()
+    return {row["day"]: DayFacts.from_mapping(dict(row)) for row in rows}
+
+
+def load_followers(ctx: IndexContext) -> dict[date, int]:
+    """Followers of the profile's accounts by day (an account without a count that day keeps its last)."""
+    accounts, counts = table_of(AccountRow), table_of(FollowerCountRow)
+    rows = ctx.connection.execute(
+        select(counts.c.platform, counts.c.author_external_id, counts.c.observed_on, counts.c.followers)
+        .join(accounts, and_(accounts.c.platform == counts.c.platform,
+                             accounts.c.external_id == counts.c.author_external_id))
+        .where(accounts.c.profile_id == ctx.profile_id))
+    per_account: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
+    for platform, account, observed_on, followers in rows:
+        per_account[(platform, account)][observed_on] = followers
+    days = sorted({d for history in per_account.values() for d in history})
+    return {d: sum(followers_on(d, h) or 0 for h in per_account.values()) for d in days}
+
+
+def first_day(ctx: IndexContext) -> date | None:
+    """The local day of the profile's earliest item."""
+    links = table_of(ItemProfileRow)
+    first = ctx.connection.execute(select(func.min(links.c.created_at))
+                                   .where(links.c.profile_id == ctx.profile_id)).scalar_one_or_none()
+    return local_day(first, ctx.zone) if first else None
+
+
+def provisional_from(now: datetime, zone: ZoneInfo, hours: float) -> date:
+    """The first day still open to late data: it ended less than `hours` ago (or has not ended)."""
+    day = local_day(now, zone)
+    while now < day_bounds(day - timedelta(days=1), zone)[1] + timedelta(hours=hours):
+        day -= timedelta(days=1)
+    return day
+
+
+def _stored(ctx: IndexContext, version: str) -> dict[date, tuple[Any, ...]]:
+    points = table_of(IndexPointRow)
+    rows = ctx.connection.execute(
+        select(points.c.day, *(points.c[c] for c in POINT_VALUES))
+        .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version))
+    return {day: tuple(values) for day, *values in rows}
+
+
+def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any]) -> int:
+    """Compute the whole series from the facts and write the points that differ; returns its length."""
+    start = first_day(ctx)
+    if start is None:
+        return 0
+    inputs = SeriesInputs(load_facts(ctx), load_followers(ctx), start, ctx.today,
+                          provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx))
+    points = compute_series(inputs, formula_params(ctx.index))
+    stored = _stored(ctx, version)
+    changed = []
+    for point in points:
+        values = {**point, "parameters": parameters}
+        if stored.get(point["day"]) != tuple(values[c] for c in POINT_VALUES):
+            changed.append({**values, "profile_id": ctx.profile_id, "formula_version": version,
+                            "computed_at": ctx.now})
+    upsert_rows(ctx.connection, IndexPointRow, changed, ["profile_id", "day", "formula_version"],
+                [*POINT_VALUES, "computed_at"])
+    table = table_of(IndexPointRow)
+    ctx.connection.execute(delete(table).where(
+        table.c.profile_id == ctx.profile_id, table.c.formula_version == version,
+        or_(table.c.day < start, table.c.day > ctx.today)))
+    return len(points)

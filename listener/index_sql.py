@@ -1,0 +1,125 @@
+"""SQL helpers for the index: local-day ranges, 15-minute buckets, key filters, the update context."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false, func, or_, true
+
+from listener.config import IndexConfig
+from scoring.business_time import BusinessHours
+from scoring.signals import day_bounds, local_day
+
+# Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
+# in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
+BUCKET_SECONDS = 900
+KEY_CHUNK = 400
+Key = tuple[str, str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """One profile's update: the open transaction, the profile, its settings and the moment."""
+
+    connection: Connection
+    profile_id: int
+    zone: ZoneInfo
+    index: IndexConfig
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        """The profile's local day now."""
+        return local_day(self.now, self.zone)
+
+    @property
+    def business(self) -> BusinessHours | None:
+        """Opening hours for the SLA clock, when configured."""
+        if not self.index.business_hours:
+            return None
+        return BusinessHours.parse(self.index.business_hours, self.index.business_days)
+
+    def day_of(self, moment: datetime) -> date:
+        """The local day of a moment."""
+        return local_day(moment, self.zone)
+
+
+def chunked(values: Iterable[T], size: int = KEY_CHUNK) -> Iterator[list[T]]:
+    """Lists of at most `size` values (keeps IN lists under the drivers' parameter limits)."""
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def key_chunks(keys: Iterable[Key] | None) -> Iterator[list[Key] | None]:
+    """Chunks of keys, or a single None meaning "all keys"."""
+    if keys is None:
+        yield None
+        return
+    yield from chunked(sorted(keys))
+
+
+def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> ColumnElement[bool]:
+    """(platform, id) IN keys; true() for None (all), false() for an empty list."""
+    if keys is None:
+        return true()
+    if not keys:
+        return false()
+    # Not tuple_(...).in_(...): SQLite would only use the index's first column for a row-value IN.
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for key_platform, key_id in keys:
+        by_platform[key_platform].append(key_id)
+    return or_(*(and_(platform == p, external_id.in_(ids)) for p, ids in sorted(by_platform.items())))
+
+
+def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:
+    """The 15-minute UTC bucket number of a time column, in SQL."""
+    if dialect == "sqlite":
+        seconds = cast(func.strftime("%s", column), BigInteger)
+    else:
+        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    return seconds // BUCKET_SECONDS
+
+
+def bucket_day(bucket: int, zone: ZoneInfo) -> date:
+    """The local day a 15-minute bucket belongs to."""
+    return local_day(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC), zone)
+
+
+def day_ranges(days: Iterable[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """UTC [start, end) ranges covering the local days, consecutive days merged."""
+    ranges: list[tuple[datetime, datetime]] = []
+    previous = None
+    for day in sorted(set(days)):
+        start, end = day_bounds(day, zone)
+        if previous is not None and day == previous + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], end)
+        else:
+            ranges.append((start, end))
+        previous = day
+    return ranges
+
+
+def in_ranges(column: Any, ranges: Sequence[tuple[datetime, datetime]] | None) -> ColumnElement[bool]:
+    """column within any of the ranges; true() for None (everything)."""
+    if ranges is None:
+        return true()
+    if not ranges:
+        return false()
+    return or_(*(and_(column >= start, column < end) for start, end in ranges))
+
+
+def days_from(first: date, last: date) -> set[date]:
+    """Every day from first to last, inclusive (empty when first > last)."""
+    return {first + timedelta(days=i) for i in range((last - first).days + 1)}

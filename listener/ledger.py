@@ -1,0 +1,225 @@
+"""The relationship ledger: rebuild the rows of the people whose history changed.
+
+A person is an author of inbound items or an actor of likes/shares on owned items (platform
++ author id), never one of the profile's own accounts. Their rows (engagers, engager_days,
+return_spans) are rebuilt from their whole history, which is small, so an update costs what
+the people it touches did, not what everybody did.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, union
+from sqlalchemy.orm import aliased
+
+from listener.index_sql import IndexContext, Key, chunked, keys_in
+from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
+from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.upsert import table_of, upsert_rows
+from scoring.business_time import elapsed_seconds
+from scoring.ledger import BrandReply, PersonDay, Span, Touch, person_days, return_spans, summarise_person
+from scoring.sentiment import SCORER_VERSION
+
+# An event without a timestamp (Mastodon favourites) seen in the same sync as its post is
+# put on the post's creation day, like the post's first counter snapshot; one first seen
+# later happened between two syncs, and the sync that saw it is the best time we have.
+FIRST_SIGHTING_SLACK = timedelta(hours=1)
+PERSON_CHUNK = 300
+
+
+def _person_in(table: Any, keys: list[Key] | None) -> Any:
+    return keys_in(table.c.platform, table.c.author_external_id, keys)
+
+
+def own_accounts(ctx: IndexContext) -> set[Key]:
+    """The profile's own accounts (never counted as engagers)."""
+    accounts = table_of(AccountRow)
+    rows = ctx.connection.execute(select(accounts.c.platform, accounts.c.external_id)
+                                  .where(accounts.c.profile_id == ctx.profile_id))
+    return {(p, e) for p, e in rows}
+
+
+def all_person_keys(ctx: IndexContext) -> list[Key]:
+    """Everyone who wrote an inbound item or liked/shared an owned item."""
+    links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
+    authors = (select(items.c.platform, items.c.author_external_id.label("person"))
+               .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+               .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
+                      items.c.author_external_id.is_not(None)))
+    actors = (select(events.c.platform, events.c.actor_external_id.label("person"))
+              .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
+              .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
+    return sorted((p, a) for p, a in ctx.connection.execute(union(authors, actors)))
+
+
+def _item_touches(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Touch]]:
+    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    rows = ctx.connection.execute(
+        select(items.c.platform, items.c.author_external_id, items.c.created_at, items.c.kind,
+               func.coalesce(items.c.root_external_id, items.c.external_id), scores.c.compound)
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
+                                scores.c.scorer_version == SCORER_VERSION))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
+               keys_in(items.c.platform, items.c.author_external_id, keys)))
+    touches: dict[Key, list[Touch]] = defaultdict(list)
+    for platform, author, at, kind, thread, compound in rows:
+        touches[(platform, author)].append(Touch(at, "item", kind, thread, compound))
+    return touches
+
+
+def event_time(occurred_at: datetime | None, first_seen_at: datetime, item_created_at: datetime,
+               item_fetched_at: datetime) -> datetime:
+    """When a like or share happened: its timestamp, else our best estimate (see FIRST_SIGHTING_SLACK)."""
+    if occurred_at is not None:
+        return occurred_at
+    if first_seen_at <= item_fetched_at + FIRST_SIGHTING_SLACK:
+        return item_created_at
+    return first_seen_at
+
+
+def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[Touch]]) -> None:
+    links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
+    rows = ctx.connection.execute(
+        select(events.c.platform, events.c.actor_external_id, events.c.kind, events.c.occurred_at,
+               events.c.first_seen_at, items.c.created_at, items.c.fetched_at,
+               func.coalesce(items.c.root_external_id, items.c.external_id))
+        .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
+        .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+               keys_in(events.c.platform, events.c.actor_external_id, keys)))
+    for platform, actor, kind, occurred, seen, created, fetched, thread in rows:
+        touches[(platform, actor)].append(Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
+
+
+def _brand_replies(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[BrandReply]]:
+    """The brand's first reply to each inbound item of these people."""
+    items, links = table_of(ItemRow), table_of(ItemProfileRow)
+    parent, parent_link = aliased(items, name="parent"), aliased(links, name="parent_link")
+    rows = ctx.connection.execute(
+        select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
+               func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,
+               func.min(items.c.created_at))
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .join(parent, and_(parent.c.platform == items.c.platform, parent.c.external_id == items.c.parent_external_id))
+        .join(parent_link, and_(parent_link.c.platform == parent.c.platform,
+                                parent_link.c.external_id == parent.c.external_id))
+        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+               parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+               keys_in(parent.c.platform, parent.c.author_external_id, keys))
+        .group_by(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
+                  parent.c.root_external_id, parent.c.created_at))
+    replies: dict[Key, list[BrandReply]] = defaultdict(list)
+    business = ctx.business
+    for platform, author, _item, thread, item_at, reply_at in rows:
+        if reply_at >= item_at:
+            seconds = elapsed_seconds(item_at, reply_at, ctx.zone, business)
+            replies[(platform, author)].append(BrandReply(thread, item_at, reply_at, seconds))
+    return replies
+
+
+DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning",
+                                  "is_first")
+SPAN_KEY, SPAN_VALUES = ("kind", "start_day"), ("end_day",)
+WHO = ("platform", "author_external_id")
+Stored = dict[tuple[Any, ...], tuple[Any, ...]]
+
+
+def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...], people: list[Key]) -> Stored:
+    """Stored rows of these people: (who + key) -> (id, *values)."""
+    table = table_of(model)
+    rows = ctx.connection.execute(
+        select(*(table.c[c] for c in (*WHO, *key)), table.c.id, *(table.c[c] for c in values))
+        .where(table.c.profile_id == ctx.profile_id, _person_in(table, people)))
+    width = len(WHO) + len(key)
+    return {tuple(r[:width]): tuple(r[width:]) for r in rows}
+
+
+def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...],
+                   old: Stored, new: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """Delete rows that went away, upsert rows that are new or differ; returns the keys of both."""
+    fresh = {tuple(r[c] for c in (*WHO, *key)): r for r in new}
+    gone = [k for k in old if k not in fresh]
+    changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != tuple(r[c] for c in values)}
+    table = table_of(model)
+    for ids in chunked([old[k][0] for k in gone]):
+        ctx.connection.execute(delete(table).where(table.c.id.in_(ids)))
+    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *WHO, *key], values)
+    return gone + list(changed)
+
+
+class _PersonRows:
+    """The rows of one chunk of people, as they will be written."""
+
+    def __init__(self) -> None:
+        self.engagers: list[dict[str, Any]] = []
+        self.days: list[dict[str, Any]] = []
+        self.spans: list[dict[str, Any]] = []
+
+    def add(self, ctx: IndexContext, key: Key, touches: list[Touch], replies: list[BrandReply]) -> None:
+        who = {"profile_id": ctx.profile_id, "platform": key[0], "author_external_id": key[1]}
+        summary = summarise_person(touches, replies, ctx.zone)
+        values = dict(summary.__dict__)
+        values["is_returning"] = values.pop("returning")
+        self.engagers.append({**who, **values})
+        for day in person_days(touches, ctx.zone, ctx.index.loyalty_window_days):
+            self.days.append({**who, **_day_values(day)})
+        for span in return_spans(touches, replies, ctx.zone, ctx.index.return_window_days):
+            self.spans.append({**who, **_span_values(span)})
+
+
+def _day_values(day: PersonDay) -> dict[str, Any]:
+    return {"day": day.day, "interactions": day.interactions, "positive": day.positive, "negative": day.negative,
+            "neutral": day.neutral, "compound_sum": day.compound_sum, "is_returning": day.returning,
+            "is_first": day.first}
+
+
+def _span_values(span: Span) -> dict[str, Any]:
+    return {"kind": span.kind, "start_day": span.start, "end_day": span.end}
+
+
+def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows, fresh: bool) -> tuple[set[date], set[date]]:
+    """Write one chunk's rows where they changed; returns the loyalty and return-rate days touched."""
+    engagers = table_of(EngagerRow)
+    if not fresh:
+        kept = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
+        gone = [k for k in people if k not in kept]
+        ctx.connection.execute(delete(engagers).where(engagers.c.profile_id == ctx.profile_id,
+                                                      _person_in(engagers, gone)))
+    columns = [c for c in rows.engagers[0] if c not in ("profile_id", *WHO)] if rows.engagers else []
+    upsert_rows(ctx.connection, EngagerRow, rows.engagers, ["profile_id", *WHO], columns)
+    old_days = {} if fresh else _stored(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, people)
+    old_spans = {} if fresh else _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, people)
+    days = _write_changes(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, old_days, rows.days)
+    spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
+    # A span moves the return-rate counts on its first day and on the day after its last.
+    new_ends = {(r["platform"], r["author_external_id"], r["kind"], r["start_day"]): r["end_day"] for r in rows.spans}
+    ends = [e for k in spans for e in (old_spans.get(k, (None, None))[1], new_ends.get(k)) if e is not None]
+    return {k[2] for k in days}, {k[3] for k in spans} | {e + timedelta(days=1) for e in ends}
+
+
+def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None) -> tuple[set[date], set[date]]:
+    """Rebuild the ledger rows of these people (None: everyone).
+
+    Returns the days whose loyalty counts and whose return-rate counts changed.
+    """
+    own = own_accounts(ctx)
+    people = all_person_keys(ctx) if keys is None else sorted(keys)
+    loyalty: set[date] = set()
+    returns: set[date] = set()
+    for chunk in chunked([k for k in people if k not in own], PERSON_CHUNK):
+        touches = _item_touches(ctx, chunk)
+        _event_touches(ctx, chunk, touches)
+        replies = _brand_replies(ctx, chunk)
+        rows = _PersonRows()
+        for key in chunk:
+            if touches.get(key):
+                rows.add(ctx, key, touches[key], replies.get(key, []))
+        changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh=keys is None)
+        loyalty |= changed_loyalty
+        returns |= changed_returns
+    return loyalty, returns

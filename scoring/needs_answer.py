@@ -1,0 +1,79 @@
+"""The "needs an answer" rule: which inbound items a brand is expected to reply to.
+
+An inbound item needs an answer when it is addressed to the brand and is one of:
+1. a **question**: its cleaned text has a question mark (?, ？ or ¿), or it opens like an
+   English question ("how ...", "can you ...", "does anyone ...") and its first sentence
+   does not end in "!";
+2. a **negative reply**: a reply or comment to one of the brand's own items whose sentiment
+   is negative (VADER compound <= -0.05);
+3. a **direct mention**: a new post that mentions the brand's account (kind `mention`).
+
+"Addressed to the brand" means a direct mention, a reply or comment to an owned item, or a
+new post or quote found by the profile's hashtags and searches. Replies between other people
+in a thread, shares and reviews never need an answer (review platforms answer elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from scoring.sentiment import NEGATIVE_THRESHOLD
+from scoring.text import clean_for_sentiment
+
+Reason = Literal["question", "negative_reply", "mention"]
+QUESTION_MARKS = ("?", "？", "¿")
+WH_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "whom", "whose", "which"})
+QUESTION_OPENERS = frozenset({
+    ("can", "you"), ("can", "i"), ("can", "we"), ("could", "you"), ("could", "i"), ("would", "you"),
+    ("will", "you"), ("will", "it"), ("do", "you"), ("does", "anyone"), ("does", "it"), ("does", "the"),
+    ("did", "you"), ("is", "there"), ("is", "it"), ("is", "this"), ("are", "you"), ("are", "there"),
+    ("anyone", "know"), ("any", "idea"), ("any", "news"), ("any", "update"), ("should", "i"),
+})
+_WORD = re.compile(r"[a-z']+")
+_FIRST_SENTENCE = re.compile(r"[^.!]*[.!]")
+NEVER_ANSWERED = frozenset({"share", "review"})
+REPLY_KINDS = frozenset({"reply", "comment"})
+TOP_LEVEL_KINDS = frozenset({"post", "quote", "mention"})
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """What the rule looks at: kind, text, sentiment, and whether the parent is the brand's."""
+
+    kind: str
+    text: str
+    compound: float | None
+    parent_is_owned: bool
+
+
+def is_question(text: str) -> bool:
+    """A question mark anywhere, or an English question opener whose sentence does not end in "!"."""
+    cleaned = clean_for_sentiment(text)
+    if any(mark in cleaned for mark in QUESTION_MARKS):
+        return True
+    sentence = _FIRST_SENTENCE.match(cleaned)
+    first = sentence.group(0) if sentence else cleaned
+    words = _WORD.findall(first.lower())
+    if not words or first.endswith("!"):
+        return False  # "What a day!" opens like a question but exclaims
+    return words[0] in WH_WORDS or tuple(words[:2]) in QUESTION_OPENERS
+
+
+def addressed_to_brand(item: InboundItem) -> bool:
+    """A direct mention, a reply to the brand, or a new post about it (hashtag / search hit)."""
+    if item.kind in REPLY_KINDS:
+        return item.parent_is_owned
+    return item.kind in TOP_LEVEL_KINDS
+
+
+def needs_answer(item: InboundItem) -> Reason | None:
+    """Why the brand should answer this item (question first), or None."""
+    if item.kind in NEVER_ANSWERED or not addressed_to_brand(item):
+        return None
+    if is_question(item.text):
+        return "question"
+    if item.kind in REPLY_KINDS and item.compound is not None and item.compound <= NEGATIVE_THRESHOLD:
+        return "negative_reply"
+    return "mention" if item.kind == "mention" else None
