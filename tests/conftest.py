@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
 from listener.storage.engine import open_database
+from tests.postgres_server import URL_ENV, postgres_url
 
 FIXED_NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)
 
@@ -49,3 +52,30 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
     engine = open_database(f"sqlite:///{tmp_path / 'ror.db'}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole run: required in CI, skipped where none is installed."""
+    with postgres_url() as url:
+        if url is None:
+            message = f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        yield url
+
+
+@pytest.fixture
+def pg_engine(server_url: str) -> Iterator[Engine]:
+    """A fresh, migrated database on that server, dropped afterwards."""
+    name = f"ror_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_database(server_url.rsplit("/", 1)[0] + f"/{name}")
+    yield engine
+    engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()

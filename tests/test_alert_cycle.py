@@ -32,7 +32,6 @@ from listener.storage.upsert import table_of, upsert_rows
 from scoring.sentiment import SCORER_VERSION
 from tests.conftest import FakeClock
 from tests.test_alert_noise import Drop, local, simulate
-from tests.test_postgres import pg_engine, server_url  # noqa: F401  (fixtures: a throwaway PostgreSQL)
 
 SOURCE = {"name": "acme-mastodon", "platform": "mastodon", "base_url": "https://mastodon.example", "account": "acme"}
 

@@ -3,33 +3,18 @@ ends), and a poll that stores, records health and closes interrupted runs."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
 from listener.daemon import Daemon
 from listener.lock import AlreadyRunningError, acquire_instance_lock
-from listener.storage.engine import open_database
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of
 from tests.cassette import load_cassette
 from tests.conftest import FakeClock
-from tests.postgres_server import URL_ENV, postgres_url
 from tests.test_daemon_faults import POLICY, advancing_sleep, make_config, mastodon_source, replay
 
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with postgres_url() as url:
-        if url is None:
-            message = f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        yield url
 
 
 def test_a_second_daemon_on_the_same_postgres_database_is_refused(server_url: str) -> None:
@@ -55,19 +40,6 @@ def test_a_dropped_connection_releases_the_advisory_lock(server_url: str) -> Non
         pass
     second.dispose()
 
-
-@pytest.fixture
-def pg_engine(server_url: str) -> Iterator[Engine]:
-    name = f"ror_daemon_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_database(server_url.rsplit("/", 1)[0] + f"/{name}")
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_the_daemon_polls_records_health_and_closes_leftovers_on_postgres(pg_engine: Engine, clock: FakeClock) -> None:

@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select
 
 from listener.aggregate import aggregate_profile
 from listener.config import ProfileConfig
 from listener.score import score_pending
-from listener.storage.engine import open_database
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
-from tests.postgres_server import URL_ENV, postgres_url
 from tests.test_mastodon_connector import HOST, check_story, run_sync_respx, snapshot
 
 
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    with postgres_url() as url:
-        if url is None:
-            message = f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        yield url
-
-
-@pytest.fixture
-def pg_engine(server_url: str) -> Iterator[Engine]:
-    name = f"ror_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_database(server_url.rsplit("/", 1)[0] + f"/{name}")
-    yield engine
-    engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def sync_fixture_story(engine: Engine, clock: Any, sleep: Any) -> Any:
