@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -15,6 +14,7 @@ from connectors.errors import MalformedItemError, MalformedResponseError, Pagina
 from connectors.hackernews_items import PLATFORM, Brand, hit_item, node_item, walk_thread
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
+from connectors.walk_state import WalkState
 
 DROPPED_HIT_KEYS = frozenset({"_highlightResult", "_snippetResult", "_rankingInfo"})
 
@@ -38,49 +38,6 @@ class HackerNewsSettings(SourceSettings):
         if not self.search and not self.username:
             raise ValueError("nothing to collect: set search terms or username")
         return self
-
-
-@dataclass
-class WalkState:
-    """A stream's cursor: the newest created_at_i stored and recent stories' comment counts."""
-
-    newest: int | None = None
-    comments: dict[str, int] = field(default_factory=dict)
-    created: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def parse(cls, cursor: str | None) -> "WalkState":
-        """The state in a stored cursor (a fresh one for None)."""
-        if not cursor:
-            return cls()
-        data = json.loads(cursor)
-        return cls(data.get("newest"), {str(k): int(v) for k, v in (data.get("comments") or {}).items()})
-
-    def dump(self) -> str:
-        """The cursor string, stable for equal states."""
-        return json.dumps({"newest": self.newest, "comments": self.comments}, sort_keys=True, separators=(",", ":"))
-
-    def note(self, items: list[Item]) -> None:
-        """Remember the newest item and every story's comment count."""
-        for item in items:
-            stamp = int(item.created_at.timestamp())
-            self.newest = max(self.newest or stamp, stamp)
-            if item.counters.replies is not None:
-                self.comments[item.external_id] = item.counters.replies
-                self.created[item.external_id] = stamp
-
-    def finish(self, now: datetime, refresh_days: int) -> "WalkState":
-        """Keep the counts of stories the next walk will see again (at or after its floor)."""
-        if self.newest is not None:
-            floor = self.floor(now, 0, refresh_days)
-            self.comments = {k: v for k, v in self.comments.items() if self.created.get(k, 0) >= floor}
-        return self
-
-    def floor(self, now: datetime, backfill_days: int, refresh_days: int) -> int:
-        """The oldest created_at_i this walk asks for: the backfill at first, then the refresh window."""
-        if self.newest is None:
-            return int((now - timedelta(days=backfill_days)).timestamp())
-        return min(self.newest, int((now - timedelta(days=refresh_days)).timestamp()))
 
 
 @dataclass

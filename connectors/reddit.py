@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import httpx
@@ -15,6 +13,7 @@ from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, St
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard
+from connectors.walk_state import WalkState
 from connectors.reddit_auth import RedditToken
 from connectors.reddit_things import (
     PLATFORM,
@@ -85,48 +84,11 @@ class RedditSettings(SourceSettings):
         return f"{USER_AGENT} (by /u/{self.account})" if self.account else USER_AGENT
 
 
-@dataclass
-class WalkState:
-    """A listing stream's cursor: the newest creation time stored and recent posts' comment counts."""
+class RedditWalkState(WalkState):
+    """Reddit tracks comment counts of posts (t3_) only."""
 
-    newest: int | None = None
-    comments: dict[str, int] = field(default_factory=dict)
-    created: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def parse(cls, cursor: str | None) -> "WalkState":
-        """The state in a stored cursor (a fresh one for None)."""
-        if not cursor:
-            return cls()
-        data = json.loads(cursor)
-        return cls(data.get("newest"), {str(k): int(v) for k, v in (data.get("comments") or {}).items()})
-
-    def dump(self) -> str:
-        """The cursor string, stable for equal states."""
-        return json.dumps({"newest": self.newest, "comments": self.comments}, sort_keys=True, separators=(",", ":"))
-
-    def note(self, items: list[Item]) -> None:
-        """Remember the newest creation time and every post's comment count."""
-        for item in items:
-            stamp = int(item.created_at.timestamp())
-            self.newest = max(self.newest or stamp, stamp)
-            if item.external_id.startswith("t3_"):
-                self.comments[item.external_id] = item.counters.replies or 0
-                self.created[item.external_id] = stamp
-
-    def finish(self, now: datetime, refresh_days: int) -> "WalkState":
-        """Keep the counts of posts the next walk will see again (at or after its floor)."""
-        if self.newest is None:
-            return self
-        floor = self.floor(now, 0, refresh_days).timestamp()
-        self.comments = {k: v for k, v in self.comments.items() if self.created.get(k, 0) >= floor}
-        return self
-
-    def floor(self, now: datetime, backfill_days: int, refresh_days: int) -> datetime:
-        """How far back this walk goes: the backfill at first, then the refresh window or the newest stored."""
-        if self.newest is None:
-            return now - timedelta(days=backfill_days)
-        return min(datetime.fromtimestamp(self.newest, UTC), now - timedelta(days=refresh_days))
+    def tracks(self, item: Item) -> bool:
+        return item.external_id.startswith("t3_")
 
 
 class RedditApi:
@@ -228,9 +190,9 @@ class ListingStream(Stream):
 
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         settings = self.api.settings
-        state = WalkState.parse(context.cursor)
-        floor = state.floor(context.now, settings.backfill_days, settings.refresh_days)
-        seen = WalkState(newest=state.newest)
+        state = RedditWalkState.parse(context.cursor)
+        floor = datetime.fromtimestamp(state.floor(context.now, settings.backfill_days, settings.refresh_days), UTC)
+        seen = RedditWalkState(newest=state.newest)
         guard = LoopGuard(self.name)
         after: str | None = None
         while True:
