@@ -160,3 +160,16 @@ def test_cli_config_check_reports_channel_and_export_routing(tmp_path: Path, mon
     result = CliRunner().invoke(app, ["config", "check", "--config", str(write(tmp_path, text))])
     assert result.exit_code == EXIT_CONFIG, result.output
     assert "HOOK_URL_UNSET" in result.output and "email_channel = 'nope'" in result.output
+
+
+def test_every_commented_source_example_is_valid_once_uncommented(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parent.parent / "config.example.toml").read_text()
+    base, examples = text.split("# ---- more sources", 1)
+    platforms = []
+    for chunk in examples.split("# [[profiles.sources]]")[1:]:
+        lines = [line[2:] for line in chunk.splitlines() if line.startswith("# ") and not line.startswith("# # ")]
+        config = load_config(write(tmp_path, base + "\n[[profiles.sources]]\n" + "\n".join(lines) + "\n"))
+        platforms.append(config.profiles[0].sources[-1].platform)
+    from connectors.registry import CONNECTORS
+
+    assert sorted(platforms) == sorted(set(CONNECTORS) - {"mastodon"})
