@@ -14,28 +14,28 @@ import argparse
 import json
 import random
 import sqlite3
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.corpus import sample_texts
 from connectors.base import Author, Counters, Item
 from listener.storage.engine import open_database
 from listener.storage.models import ItemRow
 from listener.storage.store import _item_row, ensure_profile, save_items
 from listener.storage.upsert import upsert_rows
 
-WORDS = "great coffee grinder broke support thanks love slow shipping refund espresso crema".split()
-
 
 def make_items(count: int, seed: int = 7) -> list[Item]:
-    """Realistic-looking inbound items with counters and a small raw payload."""
-    rng = random.Random(seed)
+    """Realistic-looking inbound items (corpus texts) with counters and a small raw payload."""
+    rng, texts = random.Random(seed), sample_texts(count, seed)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     items = []
     for n in range(count):
         author = Author("mastodon", f"m.example/{rng.randrange(5000)}", f"user{n % 5000}", followers=rng.randrange(900))
-        text = " ".join(rng.choice(WORDS) for _ in range(22))
+        text = texts[n]
         items.append(Item(
             platform="mastodon", external_id=f"m.example/{10_000_000 + n}", kind="reply", role="inbound",
             author=author, text=text, created_at=start + timedelta(seconds=37 * n), language="en",
@@ -91,23 +91,35 @@ def time_save_items(items: list[Item], path: Path, batch: int, now: datetime) ->
     return elapsed
 
 
+def measure(count: int, batch: int = 1000, runs: int = 1) -> dict[str, float]:
+    """Medians over `runs` of rows/s for the three paths on the same rows, and their ratios to raw."""
+    now = datetime(2026, 11, 18, tzinfo=UTC)
+    items = make_items(count)
+    rows = [_item_row(item, now) for item in items]
+    raw, core, full = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs):
+            raw.append(count / time_raw_sqlite(rows, Path(tmp) / f"raw{run}.db", batch))
+            core.append(count / time_upsert_rows(rows, Path(tmp) / f"core{run}.db", batch))
+            full.append(count / time_save_items(items, Path(tmp) / f"full{run}.db", batch, now))
+    figures = {"rows": count, "raw_rows_per_s": statistics.median(raw), "upsert_rows_per_s": statistics.median(core),
+               "save_items_per_s": statistics.median(full)}
+    figures["upsert_ratio"] = figures["upsert_rows_per_s"] / figures["raw_rows_per_s"]
+    figures["save_items_ratio"] = figures["save_items_per_s"] / figures["raw_rows_per_s"]
+    return figures
+
+
 def main() -> None:
     """Run the three measurements on the same rows and print rows/s and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1, help="report the median of this many runs")
     args = parser.parse_args()
-    now = datetime(2026, 11, 18, tzinfo=UTC)
-    items = make_items(args.items)
-    rows = [_item_row(item, now) for item in items]
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = time_raw_sqlite(rows, Path(tmp) / "raw.db", args.batch)
-        core = time_upsert_rows(rows, Path(tmp) / "core.db", args.batch)
-        full = time_save_items(items, Path(tmp) / "full.db", args.batch, now)
-    n = args.items
-    print(f"raw sqlite3.executemany  {n / raw:>10,.0f} rows/s")
-    print(f"upsert_rows (items)      {n / core:>10,.0f} rows/s  ratio {raw / core:.2f}")
-    print(f"save_items (sync path)   {n / full:>10,.0f} items/s ratio {raw / full:.2f}")
+    f = measure(args.items, args.batch, args.runs)
+    print(f"raw sqlite3.executemany  {f['raw_rows_per_s']:>10,.0f} rows/s")
+    print(f"upsert_rows (items)      {f['upsert_rows_per_s']:>10,.0f} rows/s  ratio {f['upsert_ratio']:.2f}")
+    print(f"save_items (sync path)   {f['save_items_per_s']:>10,.0f} items/s ratio {f['save_items_ratio']:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, select, tuple_
+from sqlalchemy import Connection, and_, select
 
 from connectors.base import Author, Item, Page
 from listener.storage.models import (
@@ -80,15 +80,19 @@ def save_authors(connection: Connection, authors: Sequence[Author], now: datetim
 
 def _stored_counters(connection: Connection, items: Sequence[Item]) -> dict[tuple[str, str], tuple[Any, ...]]:
     table = table_of(ItemRow)
-    keys = [(i.platform, i.external_id) for i in items]
+    by_platform: dict[str, list[str]] = {}
+    for item in items:
+        by_platform.setdefault(item.platform, []).append(item.external_id)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        rows = connection.execute(
-            select(table.c.platform, table.c.external_id, *(table.c[c] for c in COUNTERS))
-            .where(tuple_(table.c.platform, table.c.external_id).in_(chunk))
-        )
-        found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
+    # `platform = ? AND external_id IN (...)` uses the unique index; a row-value
+    # `(platform, external_id) IN (...)` makes SQLite 3.40 scan the whole items table.
+    for platform, ids in by_platform.items():
+        for start in range(0, len(ids), 500):
+            rows = connection.execute(
+                select(table.c.platform, table.c.external_id, *(table.c[c] for c in COUNTERS))
+                .where(table.c.platform == platform, table.c.external_id.in_(ids[start : start + 500]))
+            )
+            found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, or_
@@ -17,13 +18,30 @@ def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _insert_for(connection: Connection, table: Table) -> Any:
-    name = connection.dialect.name
+def _insert_for(name: str, table: Table) -> Any:
     if name == "sqlite":
         return sqlite.insert(table)
     if name == "postgresql":
         return postgresql.insert(table)
     raise NotImplementedError(f"upserts are written for SQLite and PostgreSQL, not {name}")
+
+
+@lru_cache(maxsize=256)
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...],
+                      known: frozenset[str]) -> Any:
+    """The INSERT ... ON CONFLICT statement, built once per shape (statements are immutable)."""
+    stmt = _insert_for(dialect, table)
+    if not update:
+        return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    # keep_known columns are only filled, never blanked: a source that does not know a
+    # value (a reply's thread root, say) must not erase what another source stored.
+    values = {column: func.coalesce(stmt.excluded[column], table.c[column]) if column in known
+              else stmt.excluded[column] for column in update}
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_=values,
+        where=or_(*(table.c[column].is_distinct_from(value) for column, value in values.items())),
+    )
 
 
 def upsert_rows(
@@ -43,21 +61,7 @@ def upsert_rows(
     """
     if not rows:
         return
-    table = table_of(model)
-    update = list(update)
-    stmt = _insert_for(connection, table)
-    if update:
-        # keep_known columns are only filled, never blanked: a source that does not know a
-        # value (a reply's thread root, say) must not erase what another source stored.
-        known = set(keep_known)
-        values = {column: func.coalesce(stmt.excluded[column], table.c[column]) if column in known
-                  else stmt.excluded[column] for column in update}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_=values,
-            where=or_(*(table.c[column].is_distinct_from(value) for column, value in values.items())),
-        )
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    stmt = _upsert_statement(connection.dialect.name, table_of(model), tuple(keys), tuple(update),
+                             frozenset(keep_known))
     for start in range(0, len(rows), batch_size):
         connection.execute(stmt, list(rows[start : start + batch_size]))

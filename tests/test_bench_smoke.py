@@ -1,0 +1,39 @@
+"""Smoke test of `python -m bench` at a tiny size: every ratio printed and positive (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bench.corpus import statuses
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RATIOS = {"pipeline/vader", "parallel_scoring/vader", "store/raw", "save_items/raw", "incremental/full",
+          "export_growth", "peak_rss_mb/300"}
+RATIO_LINE = re.compile(r"^RATIO (\S+) (\d+\.\d+) \(target (>=|<=) [\d.]+: (met|MISSED)\)$", re.MULTILINE)
+
+
+def test_bench_prints_every_ratio_positive_at_a_tiny_size(tmp_path: Path) -> None:
+    figures_file = tmp_path / "figures.json"
+    done = subprocess.run([sys.executable, "-m", "bench", "--size", "2k", "--runs", "1", "--json", str(figures_file)],
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed = {name: float(value) for name, value, _, _ in RATIO_LINE.findall(done.stdout)}
+    assert set(printed) == RATIOS
+    assert all(value > 0 for value in printed.values()), printed
+    stored = json.loads(figures_file.read_text())["ratios"]
+    assert {name: round(entry["value"], 4) for name, entry in stored.items()} == printed
+
+
+def test_corpus_is_seeded_and_authors_follow_a_power_law() -> None:
+    first, again = list(statuses(3000, seed=3)), list(statuses(3000, seed=3))
+    assert first == again
+    assert first != list(statuses(3000, seed=4))
+    inbound = Counter(s["account"]["acct"] for s in first if s["account"]["acct"] != "brand")
+    most_active = sum(count for _, count in inbound.most_common(10))
+    assert most_active > 0.25 * sum(inbound.values())  # the top 10 of 1,000 people write a quarter
+    assert any(s["in_reply_to_id"] for s in first) and any(s["mentions"] for s in first)
