@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
 from scoring.language import LanguageGuess, resolve_language
 from scoring.text import clean_for_sentiment
+from scoring.vader import polarity_scores
 
 SCORER_VERSION = "vader-3.3.2+clean-1"
 SUPPORTED_LANGUAGES = frozenset({"en"})
@@ -40,16 +40,9 @@ class SentimentScore:
         return -1 if self.compound <= NEGATIVE_THRESHOLD else 0
 
 
-@lru_cache(maxsize=1)
-def _analyzer():  # type: ignore[no-untyped-def]
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
 def score_clean_text(text: str) -> dict[str, float]:
     """VADER polarity scores of text that has already been cleaned."""
-    return _analyzer().polarity_scores(text)
+    return polarity_scores(text)
 
 
 def score_text(text: str | None, platform_language: str | None = None) -> SentimentScore:

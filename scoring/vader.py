@@ -1,0 +1,196 @@
+"""VADER's `polarity_scores`, rule for rule, with the library's lexicons and a faster loop.
+
+vaderSentiment 3.3.2 spends most of its time on bookkeeping, not on its rules: it rebuilds
+a lower-cased copy of the whole sentence for every lexicon word it looks at (three times
+over for the negation checks), builds the emoji-free text one character at a time, and
+formats n-gram strings it then throws away. This module applies the same rules in the same
+order to the same lexicon, booster, negation and idiom tables (imported from the library,
+never copied), lower-casing each sentence once. `tests/test_vader.py` checks that its output
+equals the library's, key for key, on every text of the three human-rated corpora and on
+cases built to reach each rule.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from functools import lru_cache
+
+from vaderSentiment import vaderSentiment as library
+
+VADER_VERSION = "3.3.2"
+_NEGATE = frozenset(library.NEGATE)
+_BOOSTERS = library.BOOSTER_DICT
+_SPECIAL_CASES = library.SPECIAL_CASES
+_N_SCALAR = library.N_SCALAR
+_C_INCR = library.C_INCR
+_PUNCTUATION = string.punctuation
+_SCALARS = (1.0, 0.95, 0.9)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
+    analyzer = library.SentimentIntensityAnalyzer()
+    single_chars = frozenset(key for key in analyzer.emojis if len(key) == 1)
+    return analyzer.lexicon, analyzer.emojis, single_chars
+
+
+def polarity_scores(text: str) -> dict[str, float]:
+    """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
+    lexicon, emojis, emoji_chars = _tables()
+    text = _describe_emojis(text, emojis) if not emoji_chars.isdisjoint(text) else text.strip()
+    words = [_strip_punctuation(token) for token in text.split()]
+    lower = [word.lower() for word in words]
+    is_cap_diff = _cap_differential(words)
+    sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) for i in range(len(words))]
+    if "but" in lower:
+        sentiments = library.SentimentIntensityAnalyzer._but_check(words, sentiments)
+    return _score_valence(sentiments, text)
+
+
+def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
+    """The library's emoji pass: each emoji character becomes its description."""
+    parts: list[str] = []
+    prev_space = True
+    for char in text:
+        description = emojis.get(char)
+        if description is None:
+            parts.append(char)
+            prev_space = char == " "
+            continue
+        if not prev_space:
+            parts.append(" ")
+        parts.append(description)
+        prev_space = False
+    return "".join(parts).strip()
+
+
+def _strip_punctuation(token: str) -> str:
+    stripped = token.strip(_PUNCTUATION)
+    return token if len(stripped) <= 2 else stripped
+
+
+def _cap_differential(words: list[str]) -> bool:
+    capitals = sum(1 for word in words if word.isupper())
+    return 0 < len(words) - capitals < len(words)
+
+
+def _valence(words: list[str], lower: list[str], i: int, lexicon: dict[str, float],
+             is_cap_diff: bool) -> float:
+    """One word's valence after the booster, negation, idiom and "least" rules."""
+    item = lower[i]
+    if item in _BOOSTERS or (item == "kind" and i < len(words) - 1 and lower[i + 1] == "of"):
+        return 0
+    valence = lexicon.get(item)
+    if valence is None:
+        return 0
+    if item == "no" and i != len(words) - 1 and lower[i + 1] in lexicon:
+        valence = 0.0
+    if ((i > 0 and lower[i - 1] == "no") or (i > 1 and lower[i - 2] == "no")
+            or (i > 2 and lower[i - 3] == "no" and lower[i - 1] in ("or", "nor"))):
+        valence = lexicon[item] * _N_SCALAR
+    if is_cap_diff and words[i].isupper():
+        valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
+    for start_i in range(3):
+        if i > start_i and lower[i - start_i - 1] not in lexicon:
+            valence += _booster_scalar(words[i - start_i - 1], lower[i - start_i - 1], valence,
+                                       is_cap_diff) * _SCALARS[start_i]
+            valence = _negation(valence, lower, start_i, i)
+            if start_i == 2:
+                valence = _special_idioms(valence, lower, i)
+    return _least(valence, lower, i, lexicon)
+
+
+def _booster_scalar(word: str, word_lower: str, valence: float, is_cap_diff: bool) -> float:
+    scalar = _BOOSTERS.get(word_lower)
+    if scalar is None:
+        return 0.0
+    if valence < 0:
+        scalar *= -1
+    if word.isupper() and is_cap_diff:
+        scalar = scalar + _C_INCR if valence > 0 else scalar - _C_INCR
+    return scalar
+
+
+def _is_negation(word: str) -> bool:
+    return word in _NEGATE or "n't" in word
+
+
+def _negation(valence: float, lower: list[str], start_i: int, i: int) -> float:
+    if start_i == 0:
+        return valence * _N_SCALAR if _is_negation(lower[i - 1]) else valence
+    if start_i == 1:
+        if lower[i - 2] == "never" and lower[i - 1] in ("so", "this"):
+            return valence * 1.25
+        if lower[i - 2] == "without" and lower[i - 1] == "doubt":
+            return valence
+        return valence * _N_SCALAR if _is_negation(lower[i - 2]) else valence
+    if (lower[i - 3] == "never" and lower[i - 2] in ("so", "this")) or lower[i - 1] in ("so", "this"):
+        return valence * 1.25
+    if lower[i - 3] == "without" and (lower[i - 2] == "doubt" or lower[i - 1] == "doubt"):
+        return valence
+    return valence * _N_SCALAR if _is_negation(lower[i - 3]) else valence
+
+
+def _special_idioms(valence: float, lower: list[str], i: int) -> float:
+    three, two, one, zero = lower[i - 3], lower[i - 2], lower[i - 1], lower[i]
+    for sequence in (f"{one} {zero}", f"{two} {one} {zero}", f"{two} {one}", f"{three} {two} {one}",
+                     f"{three} {two}"):
+        if sequence in _SPECIAL_CASES:
+            valence = _SPECIAL_CASES[sequence]
+            break
+    if len(lower) - 1 > i and (following := f"{zero} {lower[i + 1]}") in _SPECIAL_CASES:
+        valence = _SPECIAL_CASES[following]
+    if len(lower) - 1 > i + 1 and (following := f"{zero} {lower[i + 1]} {lower[i + 2]}") in _SPECIAL_CASES:
+        valence = _SPECIAL_CASES[following]
+    for n_gram in (f"{three} {two} {one}", f"{three} {two}", f"{two} {one}"):
+        if n_gram in _BOOSTERS:
+            valence = valence + _BOOSTERS[n_gram]
+    return valence
+
+
+def _least(valence: float, lower: list[str], i: int, lexicon: dict[str, float]) -> float:
+    if i > 0 and lower[i - 1] == "least" and "least" not in lexicon:
+        if i == 1 or lower[i - 2] not in ("at", "very"):
+            return valence * _N_SCALAR
+    return valence
+
+
+def _punctuation_emphasis(text: str) -> float:
+    question_marks = text.count("?")
+    question_amplifier = 0.0 if question_marks <= 1 else (
+        question_marks * 0.18 if question_marks <= 3 else 0.96)
+    return min(text.count("!"), 4) * 0.292 + question_amplifier
+
+
+def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
+    if not sentiments:
+        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    sum_s = float(sum(sentiments))
+    amplifier = _punctuation_emphasis(text)
+    if sum_s > 0:
+        sum_s += amplifier
+    elif sum_s < 0:
+        sum_s -= amplifier
+    compound = max(-1.0, min(1.0, sum_s / math.sqrt(sum_s * sum_s + 15)))
+    pos_sum, neg_sum, neu_count = _sift(sentiments)
+    if pos_sum > math.fabs(neg_sum):
+        pos_sum += amplifier
+    elif pos_sum < math.fabs(neg_sum):
+        neg_sum -= amplifier
+    total = pos_sum + math.fabs(neg_sum) + neu_count
+    return {"neg": round(math.fabs(neg_sum / total), 3), "neu": round(math.fabs(neu_count / total), 3),
+            "pos": round(math.fabs(pos_sum / total), 3), "compound": round(compound, 4)}
+
+
+def _sift(sentiments: list[float]) -> tuple[float, float, int]:
+    # A loop, not sum(): Python 3.12's sum() of floats rounds differently from repeated +=.
+    pos_sum, neg_sum, neu_count = 0.0, 0.0, 0
+    for sentiment in sentiments:
+        if sentiment > 0:
+            pos_sum += float(sentiment) + 1
+        elif sentiment < 0:
+            neg_sum += float(sentiment) - 1
+        else:
+            neu_count += 1
+    return pos_sum, neg_sum, neu_count
