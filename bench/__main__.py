@@ -54,9 +54,10 @@ def _say(text: str) -> None:
 
 def _pipeline(size: int, runs: int) -> tuple[dict[str, Any], list[Ratio]]:
     f = pipeline.measure(min(size, PIPELINE_ITEMS), runs)
-    _say(f"pipeline: {f['items']:,} items; bare VADER {f['vader_texts_per_s']:,.0f} texts/s; sync+score+index "
+    _say(f"pipeline: {f['items']:,} items; bare VADER {f['vader_texts_per_s']:,.0f} texts/s; scoring.vader "
+         f"{f['exact_vader_texts_per_s']:,.0f} texts/s; sync+score+index "
          f"{f['pipeline_items_per_s']:,.0f} items/s; score_text on {f['workers']} processes "
-         f"{f['parallel_texts_per_s']:,.0f} texts/s")
+         f"{f['parallel_texts_per_s']:,.0f} texts/s; pipeline/scoring.vader {f['pipeline_exact_ratio']:.3f}")
     return f, [Ratio("pipeline/vader", f["pipeline_ratio"], 0.8, True),
                Ratio("parallel_scoring/vader", f["parallel_ratio"], 1.5, True)]
 
