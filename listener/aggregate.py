@@ -22,6 +22,8 @@ from listener.aggregate_series import write_series
 from listener.config import IndexConfig, ProfileConfig
 from listener.index_sql import IndexContext, days_from
 from listener.ledger import refresh_people
+from listener.ledger_delta import Watermarks
+from listener.ledger_state import EngagerStateRow
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -38,10 +40,11 @@ from scoring.index import FORMULA_VERSION, parameters_digest
 from scoring.sentiment import SCORER_VERSION
 from scoring.series import COMPONENTS
 
-FACTS_VERSION = "facts-1"
+FACTS_VERSION = "facts-2"  # 2: exact compound sums, engager_states
 ANALYZED = "analyzed_at_links"
 ANALYZE_FROM = 1000
-DERIVED_TABLES = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, EngagerRow, EngagerDayRow, ReturnSpanRow)
+DERIVED_TABLES = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, EngagerRow, EngagerDayRow, ReturnSpanRow,
+                  EngagerStateRow)
 
 
 def formula_parameters(index: IndexConfig) -> dict[str, Any]:
@@ -102,15 +105,16 @@ def rebuild_facts(ctx: IndexContext) -> None:
         refresh(ctx, None)
 
 
-def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date]) -> None:
+def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Watermarks | None = None) -> None:
     """Rebuild the derived rows in `scope`, then the day facts of every day they touched.
 
     `recent` days are always re-summed for answers: SLA windows close as time passes,
-    with no new row to say so.
+    with no new row to say so. With `marks` (the scope is exactly the rows past them), the
+    people's ledgers fold in the new rows instead of being rebuilt.
     """
     engagement_days = refresh_owned(ctx, scope.owned)
     response_days = refresh_responses(ctx, scope.responses)
-    loyalty_days, return_days = refresh_people(ctx, scope.people)
+    loyalty_days, return_days = refresh_people(ctx, scope.people, marks)
     days = {
         "items": scope.days, "engagement": engagement_days | scope.days,
         "responses": response_days | recent | scope.days, "loyalty": loyalty_days | scope.days,
@@ -139,7 +143,8 @@ def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_n
             scope = changes_since_marks(ctx, previous, marks)
             if since is not None:
                 scope.merge(changes_since_time(ctx, since))
-            apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today))
+            apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today),
+                        Watermarks(previous, marks) if since is None else None)
         count = write_series(ctx, formula_version(profile.index), formula_parameters(profile.index))
         _save_state(ctx, digest, marks)
     return count

@@ -1,33 +1,35 @@
-"""The relationship ledger: rebuild the rows of the people whose history changed.
+"""The relationship ledger: bring the rows of the people whose history changed up to date.
 
 A person is an author of inbound items or an actor of likes/shares on owned items (platform
 + author id), never one of the profile's own accounts. Their rows (engagers, engager_days,
-return_spans) are rebuilt from their whole history, which is small, so an update costs what
-the people it touches did, not what everybody did.
+return_spans, engager_states) are built from their whole history on a rebuild. An update
+folds what is new into each touched person's stored rows (scoring.ledger_fold), reading
+only the new rows: under power-law activity the people a sync touches are mostly the most
+active ones, whose histories span the database. A person whose history changed before
+their last touch (late data, a rescored item, an earlier first reply) is rebuilt whole.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
 
 from listener.index_sql import IndexContext, Key, chunked, keys_in
+from listener.ledger_delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
+from listener.ledger_state import EngagerStateRow, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.business_time import elapsed_seconds
-from scoring.ledger import BrandReply, PersonDay, Span, Touch, person_days, return_spans, summarise_person
+from scoring.ledger import BrandReply, PersonDay, Span, Touch
+from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledger
 from scoring.sentiment import SCORER_VERSION
 
-# An event without a timestamp (Mastodon favourites) seen in the same sync as its post is
-# put on the post's creation day, like the post's first counter snapshot; one first seen
-# later happened between two syncs, and the sync that saw it is the best time we have.
-FIRST_SIGHTING_SLACK = timedelta(hours=1)
 PERSON_CHUNK = 300
 
 
@@ -70,16 +72,6 @@ def _item_touches(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Touch]]:
     for platform, author, at, kind, thread, compound in rows:
         touches[(platform, author)].append(Touch(at, "item", kind, thread, compound))
     return touches
-
-
-def event_time(occurred_at: datetime | None, first_seen_at: datetime, item_created_at: datetime,
-               item_fetched_at: datetime) -> datetime:
-    """When a like or share happened: its timestamp, else our best estimate (see FIRST_SIGHTING_SLACK)."""
-    if occurred_at is not None:
-        return occurred_at
-    if first_seen_at <= item_fetched_at + FIRST_SIGHTING_SLACK:
-        return item_created_at
-    return first_seen_at
 
 
 def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[Touch]]) -> None:
@@ -159,17 +151,16 @@ class _PersonRows:
         self.engagers: list[dict[str, Any]] = []
         self.days: list[dict[str, Any]] = []
         self.spans: list[dict[str, Any]] = []
+        self.states: list[dict[str, Any]] = []
 
-    def add(self, ctx: IndexContext, key: Key, touches: list[Touch], replies: list[BrandReply]) -> None:
+    def add(self, ctx: IndexContext, key: Key, ledger: PersonLedger) -> None:
         who = {"profile_id": ctx.profile_id, "platform": key[0], "author_external_id": key[1]}
-        summary = summarise_person(touches, replies, ctx.zone)
-        values = dict(summary.__dict__)
+        values = dict(ledger.summary.__dict__)
         values["is_returning"] = values.pop("returning")
         self.engagers.append({**who, **values})
-        for day in person_days(touches, ctx.zone, ctx.index.loyalty_window_days):
-            self.days.append({**who, **_day_values(day)})
-        for span in return_spans(touches, replies, ctx.zone, ctx.index.return_window_days):
-            self.spans.append({**who, **_span_values(span)})
+        self.days.extend({**who, **_day_values(day)} for day in ledger.days)
+        self.spans.extend({**who, **_span_values(span)} for span in ledger.spans)
+        self.states.append({**who, "state": state_document(ledger.state)})
 
 
 def _day_values(day: PersonDay) -> dict[str, Any]:
@@ -182,44 +173,101 @@ def _span_values(span: Span) -> dict[str, Any]:
     return {"kind": span.kind, "start_day": span.start, "end_day": span.end}
 
 
+def _windows(ctx: IndexContext) -> Windows:
+    return Windows(ctx.index.loyalty_window_days, ctx.index.return_window_days)
+
+
+def _upsert_people(ctx: IndexContext, rows: _PersonRows) -> None:
+    columns = [c for c in rows.engagers[0] if c not in ("profile_id", *WHO)] if rows.engagers else []
+    upsert_rows(ctx.connection, EngagerRow, rows.engagers, ["profile_id", *WHO], columns)
+    upsert_rows(ctx.connection, EngagerStateRow, rows.states, ["profile_id", *WHO], ["state"])
+
+
+def _span_days(old_spans: Stored, spans: list[tuple[Any, ...]], rows: _PersonRows) -> set[date]:
+    """A span moves the return-rate counts on its first day and on the day after its last."""
+    new_ends = {(r["platform"], r["author_external_id"], r["kind"], r["start_day"]): r["end_day"] for r in rows.spans}
+    ends = [e for k in spans for e in (old_spans.get(k, (None, None))[1], new_ends.get(k)) if e is not None]
+    return {k[3] for k in spans} | {e + timedelta(days=1) for e in ends}
+
+
 def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows, fresh: bool) -> tuple[set[date], set[date]]:
     """Write one chunk's rows where they changed; returns the loyalty and return-rate days touched."""
-    engagers = table_of(EngagerRow)
     if not fresh:
         kept = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
         gone = [k for k in people if k not in kept]
-        ctx.connection.execute(delete(engagers).where(engagers.c.profile_id == ctx.profile_id,
-                                                      _person_in(engagers, gone)))
-    columns = [c for c in rows.engagers[0] if c not in ("profile_id", *WHO)] if rows.engagers else []
-    upsert_rows(ctx.connection, EngagerRow, rows.engagers, ["profile_id", *WHO], columns)
+        for model in (EngagerRow, EngagerStateRow):
+            table = table_of(model)
+            ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id, _person_in(table, gone)))
+    _upsert_people(ctx, rows)
     old_days = {} if fresh else _stored(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, people)
     old_spans = {} if fresh else _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, people)
     days = _write_changes(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, old_days, rows.days)
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
-    # A span moves the return-rate counts on its first day and on the day after its last.
-    new_ends = {(r["platform"], r["author_external_id"], r["kind"], r["start_day"]): r["end_day"] for r in rows.spans}
-    ends = [e for k in spans for e in (old_spans.get(k, (None, None))[1], new_ends.get(k)) if e is not None]
-    return {k[2] for k in days}, {k[3] for k in spans} | {e + timedelta(days=1) for e in ends}
+    return {k[2] for k in days}, _span_days(old_spans, spans, rows)
 
 
-def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None) -> tuple[set[date], set[date]]:
-    """Rebuild the ledger rows of these people (None: everyone).
-
-    Returns the days whose loyalty counts and whose return-rate counts changed.
-    """
-    own = own_accounts(ctx)
-    people = all_person_keys(ctx) if keys is None else sorted(keys)
+def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[date], set[date]]:
+    """Rebuild these people's rows from their whole history."""
     loyalty: set[date] = set()
     returns: set[date] = set()
-    for chunk in chunked([k for k in people if k not in own], PERSON_CHUNK):
+    for chunk in chunked(people, PERSON_CHUNK):
         touches = _item_touches(ctx, chunk)
         _event_touches(ctx, chunk, touches)
         replies = _brand_replies(ctx, chunk)
         rows = _PersonRows()
         for key in chunk:
             if touches.get(key):
-                rows.add(ctx, key, touches[key], replies.get(key, []))
-        changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh=keys is None)
+                rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
+        changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns
+
+
+def _fold(ctx: IndexContext, people: list[Key], deltas: dict[Key, PersonDelta]) -> tuple[list[Key], set[date], set[date]]:
+    """Fold the new touches and replies into the stored rows of the people that allow it.
+
+    Returns the people that need a rebuild instead, and the loyalty and return-rate days touched.
+    """
+    stored = fetch_stored_people(ctx, people)
+    folding = [k for k in people if k in stored and deltas[k].foldable
+               and stored[k].can_fold(deltas[k].touches, deltas[k].replies)]
+    rows = _PersonRows()
+    for key in folding:
+        if deltas[key].touches or deltas[key].replies:
+            rows.add(ctx, key, fold_ledger(stored[key], deltas[key].touches, deltas[key].replies, ctx.zone,
+                                           _windows(ctx)))
+    _upsert_people(ctx, rows)
+    changed = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
+    upsert_rows(ctx.connection, EngagerDayRow, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
+    old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, sorted(changed)) if changed else {}
+    spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
+    rebuild = [k for k in people if k not in set(folding)]
+    return rebuild, {d["day"] for d in rows.days}, _span_days(old_spans, spans, rows)
+
+
+def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,
+                   marks: Watermarks | None = None) -> tuple[set[date], set[date]]:
+    """Bring the ledger rows of these people (None: everyone, rebuilt) up to date.
+
+    With `marks`, what the rows past them add is folded into each person's stored rows where
+    that is exact, and the others are rebuilt from their whole history. Returns the days whose
+    loyalty counts and whose return-rate counts changed.
+    """
+    own = own_accounts(ctx)
+    if keys is None:
+        return _rebuild(ctx, [k for k in all_person_keys(ctx) if k not in own], fresh=True)
+    people = sorted(k for k in keys if k not in own)
+    loyalty: set[date] = set()
+    returns: set[date] = set()
+    if marks is not None:
+        deltas = fetch_person_deltas(ctx, marks)
+        rebuild: list[Key] = []
+        for chunk in chunked(people):
+            chunk_rebuild, loyalty_days, return_days = _fold(ctx, chunk, deltas)
+            rebuild += chunk_rebuild
+            loyalty |= loyalty_days
+            returns |= return_days
+        people = rebuild
+    rebuilt_loyalty, rebuilt_returns = _rebuild(ctx, people, fresh=False)
+    return loyalty | rebuilt_loyalty, returns | rebuilt_returns

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Literal
@@ -16,6 +16,9 @@ from scoring.signals import local_day
 MENTION_KINDS = frozenset({"mention", "post"})
 SHARE_KINDS = frozenset({"share", "quote"})
 SpanKind = Literal["helped", "returned"]
+# Every finite float is a whole number of 2**-1074, so sums of compounds kept in those units are
+# exact: a stored sum plus later compounds equals the sum of them all, whatever the order.
+EXACT_SHIFT = 1074
 
 
 @dataclass(frozen=True)
@@ -100,36 +103,79 @@ def person_days(touches: Sequence[Touch], zone: tzinfo, window_days: int) -> lis
     days, previous = [], None
     for day in sorted(by_day):
         polarities = [polarity(t.compound) for t in by_day[day] if t.via == "item"]
-        compounds = [t.compound for t in by_day[day] if t.via == "item" and t.compound is not None]
         days.append(PersonDay(
             day, len(by_day[day]), polarities.count(1), polarities.count(-1), polarities.count(0),
-            sum(compounds), previous is not None and (day - previous).days <= window_days, previous is None,
+            units_value(compound_units(by_day[day])), previous is not None and (day - previous).days <= window_days,
+            previous is None,
         ))
         previous = day
     return days
 
 
-def first_return(touches: Sequence[Touch], reply: BrandReply) -> Touch | None:
-    """The first interaction after a reply that is not in the same conversation (`touches` sorted)."""
-    start = bisect.bisect_right([t.at for t in touches], reply.reply_at)
-    return next((t for t in touches[start:] if t.thread != reply.thread), None)
+def exact_units(value: float) -> int:
+    """A float as a whole number of 2**-1074."""
+    numerator, denominator = value.as_integer_ratio()
+    return numerator << (EXACT_SHIFT + 1 - denominator.bit_length())
+
+
+def units_value(units: int) -> float:
+    """The float nearest an exact sum in 2**-1074 units (correctly rounded, like math.fsum)."""
+    return units / (1 << EXACT_SHIFT)
+
+
+def compound_units(touches: Iterable[Touch]) -> int:
+    """The exact sum of the items' compounds, in 2**-1074 units."""
+    return sum(exact_units(t.compound) for t in touches if t.via == "item" and t.compound is not None)
+
+
+def first_return(touches: Sequence[Touch], times: Sequence[datetime], reply_at: datetime,
+                 thread: str) -> Touch | None:
+    """The first interaction after a reply that is not in the same conversation.
+
+    `touches` are sorted by time and `times` are their times (built once per person: building
+    them per reply made a heavy author's ledger quadratic in their history).
+    """
+    for index in range(bisect.bisect_right(times, reply_at), len(touches)):
+        if touches[index].thread != thread:
+            return touches[index]
+    return None
+
+
+def reply_window(reply_at: datetime, zone: tzinfo, window_days: int) -> tuple[date, date]:
+    """The inclusive local days a reply counts as help for."""
+    start = local_day(reply_at, zone)
+    return start, start + timedelta(days=window_days - 1)
+
+
+def returned_interval(reply_at: datetime, back: Touch | None, zone: tzinfo,
+                      window_days: int) -> tuple[date, date] | None:
+    """The days a person counts as returned after a reply, given their first return (if any)."""
+    start, end = reply_window(reply_at, zone, window_days)
+    if back is None or local_day(back.at, zone) > end:
+        return None
+    return max(start, local_day(back.at, zone)), end
+
+
+def spans_of(helped: Sequence[tuple[date, date]], returned: Sequence[tuple[date, date]]) -> list[Span]:
+    """Merged helped and returned spans."""
+    return [Span("helped", s, e) for s, e in merge_intervals(helped)] + \
+           [Span("returned", s, e) for s, e in merge_intervals(returned)]
 
 
 def return_spans(touches: Sequence[Touch], replies: Sequence[BrandReply], zone: tzinfo,
                  window_days: int) -> list[Span]:
     """Helped: the `window_days` days from each brand reply; returned: from the first later
     interaction elsewhere (a new conversation, a like or share of another post) to the same end."""
-    ordered = sorted(touches, key=lambda t: t.at)
-    helped, returned = [], []
-    for reply in replies:
-        start = local_day(reply.reply_at, zone)
-        end = start + timedelta(days=window_days - 1)
-        helped.append((start, end))
-        back = first_return(ordered, reply)
-        if back is not None and local_day(back.at, zone) <= end:
-            returned.append((max(start, local_day(back.at, zone)), end))
-    return [Span("helped", s, e) for s, e in merge_intervals(helped)] + \
-           [Span("returned", s, e) for s, e in merge_intervals(returned)]
+    history = History.of(touches)
+    return spans_after(replies, history.returns(replies), zone, window_days)
+
+
+def spans_after(replies: Sequence[BrandReply], backs: Sequence[Touch | None], zone: tzinfo,
+                window_days: int) -> list[Span]:
+    """Spans of replies given each one's first return."""
+    helped = [reply_window(r.reply_at, zone, window_days) for r in replies]
+    returned = [returned_interval(r.reply_at, back, zone, window_days) for r, back in zip(replies, backs)]
+    return spans_of(helped, [i for i in returned if i is not None])
 
 
 def merge_intervals(intervals: Sequence[tuple[date, date]]) -> list[tuple[date, date]]:
@@ -143,23 +189,48 @@ def merge_intervals(intervals: Sequence[tuple[date, date]]) -> list[tuple[date, 
     return merged
 
 
+@dataclass(frozen=True)
+class History:
+    """A person's touches sorted by time, with their times (for bisecting)."""
+
+    touches: list[Touch]
+    times: list[datetime]
+
+    @classmethod
+    def of(cls, touches: Iterable[Touch]) -> History:
+        """Sort once."""
+        ordered = sorted(touches, key=lambda t: t.at)
+        return cls(ordered, [t.at for t in ordered])
+
+    def returns(self, replies: Sequence[BrandReply]) -> list[Touch | None]:
+        """The first return after each reply."""
+        return [first_return(self.touches, self.times, r.reply_at, r.thread) for r in replies]
+
+
 def summarise_person(touches: Sequence[Touch], replies: Sequence[BrandReply], zone: tzinfo) -> PersonSummary:
     """The ledger line of one person (at least one touch)."""
-    ordered = sorted(touches, key=lambda t: t.at)
+    history = History.of(touches)
+    return summarise_history(history.touches, replies, history.returns(replies), zone)
+
+
+def summarise_history(ordered: Sequence[Touch], replies: Sequence[BrandReply], backs: Sequence[Touch | None],
+                      zone: tzinfo) -> PersonSummary:
+    """The ledger line from touches sorted by time, replies and each reply's first return."""
     items = [t for t in ordered if t.via == "item"]
     polarities = [polarity(t.compound) for t in items]
-    compounds = [t.compound for t in items if t.compound is not None]
-    returns = [r for r in (first_return(ordered, reply) for reply in replies) if r is not None]
+    scored = sum(p is not None for p in polarities)
+    returns = [r for r in backs if r is not None]
+    active_days = len({local_day(t.at, zone) for t in ordered})
     return PersonSummary(
         first_seen_at=ordered[0].at, last_seen_at=ordered[-1].at,
-        active_days=len({local_day(t.at, zone) for t in ordered}), interactions=len(ordered),
+        active_days=active_days, interactions=len(ordered),
         items=len(items), likes=sum(t.via == "event" and t.kind == "like" for t in ordered),
         shares=sum(t.kind in SHARE_KINDS for t in ordered),
         mentions=sum(t.kind in MENTION_KINDS for t in items), replies_received=len(replies),
         reply_seconds_median=statistics.median([r.reply_seconds for r in replies]) if replies else None,
         positive=polarities.count(1), negative=polarities.count(-1), neutral=polarities.count(0),
-        mean_compound=statistics.fmean(compounds) if compounds else None,
-        returning=len({local_day(t.at, zone) for t in ordered}) > 1,
+        mean_compound=units_value(compound_units(items)) / scored if scored else None,
+        returning=active_days > 1,
         helped_at=min((r.reply_at for r in replies), default=None),
         returned_at=min((t.at for t in returns), default=None),
     )

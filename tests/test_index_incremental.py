@@ -6,9 +6,13 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
+import listener.ledger
+
 from listener.aggregate import recompute_profile
+from listener.ledger_state import EngagerStateRow
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -23,8 +27,10 @@ from listener.storage.upsert import table_of
 from tests.test_index_pipeline import NOW, Store, inbound, owned, profile_with, utc
 
 DERIVED = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, EngagerRow, EngagerDayRow, ReturnSpanRow,
-           IndexPointRow)
+           EngagerStateRow, IndexPointRow)
 PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
+CROWD = tuple(f"fan{rank}" for rank in range(1, 41))
+ZIPF = tuple(rank ** -1.1 for rank in range(1, 41))  # the first fans write most items
 TEXTS = ("How does it work?", "Broken again", "Love it", "ok", "@acme where is my order")
 
 
@@ -53,10 +59,15 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 class Story:
     """A seeded brand week: posts, replies, mentions, brand answers, likes, growing counters, late data."""
 
-    def __init__(self, store: Store, seed: int) -> None:
+    def __init__(self, store: Store, seed: int, people: tuple[str, ...] = PEOPLE,
+                 weights: tuple[float, ...] | None = None) -> None:
         self.store, self.random, self.serial = store, random.Random(seed), 0
+        self.people, self.weights = people, weights
         self.posts: list[str] = []
         self.inbound: list[str] = []
+
+    def _person(self) -> str:
+        return self.random.choices(self.people, self.weights)[0]
 
     def _id(self, prefix: str) -> str:
         self.serial += 1
@@ -76,7 +87,7 @@ class Story:
             else:
                 external_id = self._id("i")
                 kind = self.random.choice(("reply", "reply", "mention", "post", "review"))
-                items.append(inbound(external_id, at, who=self.random.choice(PEOPLE), kind=kind,
+                items.append(inbound(external_id, at, who=self._person(), kind=kind,
                                      text=self.random.choice(TEXTS), parent=self.random.choice(self.posts)
                                      if kind == "reply" else None, rating=3 if kind == "review" else None))
                 self.inbound.append(external_id)
@@ -84,7 +95,7 @@ class Story:
         for item in items:
             self.store.score(item.external_id, round(self.random.uniform(-1, 1), 3))
         for post in self.random.sample(self.posts, min(3, len(self.posts))):
-            self.store.like(post, self.random.choice(PEOPLE), now=now)
+            self.store.like(post, self._person(), now=now)
         growing = [owned(p, utc(2026, 1, 1), likes=self.random.randrange(20, 60), shares=2) for p in self.posts[-3:]]
         self.store.add(*growing, now=now)  # counters grow (created_at is refreshed by the upsert, not used)
 
@@ -103,6 +114,31 @@ def test_incremental_updates_equal_a_full_recompute(engine: Engine) -> None:
     recompute_profile(engine, store.profile, clock=lambda: moment - timedelta(days=1))
     assert snapshot(engine) == incremental
     assert len(incremental["index_points"]) == 9 and len(incremental["engager_days"]) > 10
+
+
+def test_updates_fold_heavy_authors_forward_and_equal_a_full_recompute(engine: Engine,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuilt: list[tuple[str, str]] = []
+    rebuild = listener.ledger._rebuild
+    monkeypatch.setattr(listener.ledger, "_rebuild", lambda ctx, people, fresh: (
+        rebuilt.extend(people), rebuild(ctx, people, fresh))[1])
+    store = Store(engine, profile_with())
+    story = Story(store, seed=11, people=CROWD, weights=ZIPF)
+    moment = NOW - timedelta(days=20)
+    for step in range(20):
+        for hour in range(0, 8, 2):  # four syncs a day, each followed by an update
+            story.batch(moment - timedelta(hours=8 - hour), 2, now=moment - timedelta(hours=6 - hour))
+            if step == 12 and hour == 4:
+                story.batch(NOW - timedelta(days=25), 24, now=moment - timedelta(hours=2))  # late data: rebuilt
+            store.aggregate(now=moment - timedelta(hours=6 - hour))
+        moment += timedelta(days=1)
+    incremental = snapshot(engine)
+    recompute_profile(engine, store.profile, clock=lambda: moment - timedelta(days=1))
+    assert snapshot(engine) == incremental
+    fans = {author for _platform, author in rebuilt}
+    assert "fan1" in fans  # the first update and the late data rebuild; the other updates fold
+    assert rebuilt.count(("mastodon", "fan1")) <= 3
+    assert len(incremental["engager_states"]) >= 20 and len(incremental["return_spans"]) > 5
 
 
 def test_an_update_without_new_rows_writes_no_points(engine: Engine) -> None:

@@ -1,0 +1,96 @@
+"""Each person's ledger state (what folding new touches needs), and reading a person's stored ledger.
+
+The table is declared here, beside the only code that reads and writes it; migration 0005
+creates it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint, and_, select
+from sqlmodel import Field, SQLModel
+
+from listener.index_sql import IndexContext, Key, keys_in
+from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
+from listener.storage.models import json_column
+from listener.storage.upsert import table_of
+from scoring.ledger import PersonDay, PersonSummary, Span
+from scoring.ledger_fold import OpenReply, PersonState, StoredPerson
+
+SUMMARY_FIELDS = tuple(PersonSummary.__dataclass_fields__)
+DAY_FIELDS = ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning", "is_first")
+
+
+class EngagerStateRow(SQLModel, table=True):
+    """A person's ledger state: exact compound sums, reply times, open replies (scoring.ledger_fold)."""
+
+    __tablename__ = "engager_states"
+    __table_args__ = (UniqueConstraint("profile_id", "platform", "author_external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id")
+    platform: str
+    author_external_id: str
+    state: dict[str, Any] | None = json_column()
+
+
+def state_document(state: PersonState) -> dict[str, Any]:
+    """A state as JSON (exact sums as decimal strings: they exceed what JSON numbers carry)."""
+    return {"compound_units": str(state.compound_units), "last_day_units": str(state.last_day_units),
+            "reply_seconds": list(state.reply_seconds),
+            "open_replies": [[r.thread, r.reply_at.isoformat()] for r in state.open_replies]}
+
+
+def state_of(document: dict[str, Any]) -> PersonState:
+    """The state a document stores."""
+    return PersonState(int(document["compound_units"]), int(document["last_day_units"]),
+                       tuple(document["reply_seconds"]),
+                       tuple(OpenReply(t, datetime.fromisoformat(at)) for t, at in document["open_replies"]))
+
+
+def _person_in(table: Any, keys: list[Key]) -> Any:
+    return keys_in(table.c.platform, table.c.author_external_id, keys)
+
+
+def _summaries(ctx: IndexContext, keys: list[Key]) -> dict[Key, PersonSummary]:
+    table = table_of(EngagerRow)
+    columns = [table.c["is_returning" if f == "returning" else f] for f in SUMMARY_FIELDS]
+    rows = ctx.connection.execute(select(table.c.platform, table.c.author_external_id, *columns)
+                                  .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))
+    return {(p, a): PersonSummary(*values) for p, a, *values in rows}
+
+
+def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
+    """Each person's last active day row (found by its unique key: person and day)."""
+    table = table_of(EngagerDayRow)
+    wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
+    rows = ctx.connection.execute(
+        select(table.c.platform, table.c.author_external_id, table.c.day, *(table.c[c] for c in DAY_FIELDS))
+        .where(table.c.profile_id == ctx.profile_id, _person_in(table, list(wanted)),
+               table.c.day.in_(sorted(set(wanted.values())))))
+    return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
+
+
+def _spans(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Span]]:
+    table = table_of(ReturnSpanRow)
+    found: dict[Key, list[Span]] = {key: [] for key in keys}
+    rows = ctx.connection.execute(
+        select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day)
+        .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
+        .order_by(table.c.kind, table.c.start_day))
+    for platform, author, kind, start, end in rows:
+        found[(platform, author)].append(Span(kind, start, end))
+    return found
+
+
+def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> dict[Key, StoredPerson]:
+    """The stored ledgers of these people that have a line, a last day and a state."""
+    table = table_of(EngagerStateRow)
+    states = {(p, a): state_of(doc) for p, a, doc in ctx.connection.execute(
+        select(table.c.platform, table.c.author_external_id, table.c.state)
+        .where(and_(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))) if doc}
+    summaries = {k: s for k, s in _summaries(ctx, [k for k in keys if k in states]).items()}
+    last_days = _last_days(ctx, summaries)
+    spans = _spans(ctx, list(last_days))
+    return {key: StoredPerson(summaries[key], day, spans[key], states[key]) for key, day in last_days.items()}

@@ -1,0 +1,186 @@
+"""A person's ledger computed whole, or folded forward from its stored state with later touches (pure).
+
+Folding is exact: `fold_ledger(compute_ledger(earlier), later)` equals `compute_ledger(earlier +
+later)` whenever every later touch is after the person's last one and every later reply is no
+earlier than it. The state that makes this possible is small: exact compound sums, every reply
+time (for the median), and the replies the person has not come back from yet.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+
+from scoring.ledger import (
+    MENTION_KINDS,
+    SHARE_KINDS,
+    BrandReply,
+    History,
+    PersonDay,
+    PersonSummary,
+    Span,
+    Touch,
+    compound_units,
+    first_return,
+    person_days,
+    polarity,
+    reply_window,
+    returned_interval,
+    spans_after,
+    spans_of,
+    summarise_history,
+    units_value,
+)
+from scoring.signals import local_day
+
+
+@dataclass(frozen=True)
+class OpenReply:
+    """A brand reply the person has not come back from yet (by another conversation)."""
+
+    thread: str
+    reply_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """What folding needs beyond the ledger rows: exact compound sums (all, and the last active
+    day's), every reply time sorted, and the open replies that can still change a span or
+    `returned_at`."""
+
+    compound_units: int
+    last_day_units: int
+    reply_seconds: tuple[float, ...]
+    open_replies: tuple[OpenReply, ...]
+
+
+@dataclass(frozen=True)
+class PersonLedger:
+    """A person's ledger line, active days, return spans and state."""
+
+    summary: PersonSummary
+    days: list[PersonDay]
+    spans: list[Span]
+    state: PersonState
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The loyalty window (returning days) and the return window (spans), in days."""
+
+    loyalty: int
+    returns: int
+
+
+def still_open(replies: Iterable[OpenReply], returned_at: datetime | None, last_day: date, zone: tzinfo,
+               windows: Windows) -> tuple[OpenReply, ...]:
+    """The open replies worth keeping: all while the person never came back (a later return sets
+    `returned_at`), else those whose window reaches the last active day (later touches are on
+    or after it, so the others can never open a span)."""
+    kept = [r for r in replies
+            if returned_at is None or reply_window(r.reply_at, zone, windows.returns)[1] >= last_day]
+    return tuple(sorted(kept, key=lambda r: (r.reply_at, r.thread)))
+
+
+def compute_ledger(touches: Iterable[Touch], replies: Sequence[BrandReply], zone: tzinfo,
+                   windows: Windows) -> PersonLedger:
+    """The ledger of a person from their whole history (at least one touch)."""
+    history = History.of(touches)
+    backs = history.returns(replies)
+    summary = summarise_history(history.touches, replies, backs, zone)
+    days = person_days(history.touches, zone, windows.loyalty)
+    last_day = days[-1].day
+    open_replies = [OpenReply(r.thread, r.reply_at) for r, back in zip(replies, backs) if back is None]
+    state = PersonState(
+        compound_units=compound_units(history.touches),
+        last_day_units=compound_units(t for t in history.touches if local_day(t.at, zone) == last_day),
+        reply_seconds=tuple(sorted(r.reply_seconds for r in replies)),
+        open_replies=still_open(open_replies, summary.returned_at, last_day, zone, windows))
+    return PersonLedger(summary, days, spans_after(replies, backs, zone, windows.returns), state)
+
+
+@dataclass(frozen=True)
+class StoredPerson:
+    """A person's ledger as stored: the line, the last active day, the spans and the state."""
+
+    summary: PersonSummary
+    last_day: PersonDay
+    spans: list[Span]
+    state: PersonState
+
+    def can_fold(self, touches: Sequence[Touch], replies: Sequence[BrandReply]) -> bool:
+        """Whether later touches and replies can be folded in (else: rebuild from history)."""
+        last = self.summary.last_seen_at
+        return all(t.at > last for t in touches) and all(r.reply_at >= last for r in replies)
+
+
+def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Windows) -> tuple[list[PersonDay], int]:
+    """The changed and new active days, and the exact compound sum of the (new) last one."""
+    by_day: dict[date, list[Touch]] = defaultdict(list)
+    for touch in history.touches:
+        by_day[local_day(touch.at, zone)].append(touch)
+    last, units, days = stored.last_day, stored.state.last_day_units, []
+    previous = last.day
+    for day in sorted(by_day):
+        polarities = [polarity(t.compound) for t in by_day[day] if t.via == "item"]
+        counts = (len(by_day[day]), polarities.count(1), polarities.count(-1), polarities.count(0))
+        if day == last.day:
+            units += compound_units(by_day[day])
+            days.append(PersonDay(day, *(a + b for a, b in zip(counts, (last.interactions, last.positive,
+                                  last.negative, last.neutral))), units_value(units), last.returning, last.first))
+        else:
+            units = compound_units(by_day[day])
+            days.append(PersonDay(day, *counts, units_value(units), (day - previous).days <= windows.loyalty, False))
+        previous = day
+    return days, units
+
+
+def _fold_summary(old: PersonSummary, history: History, replies: Sequence[BrandReply], new_days: int,
+                  seconds: Sequence[float], compound: int, returned_at: datetime | None) -> PersonSummary:
+    touches = history.touches
+    items = [t for t in touches if t.via == "item"]
+    polarities = [polarity(t.compound) for t in items]
+    positive, negative = old.positive + polarities.count(1), old.negative + polarities.count(-1)
+    neutral = old.neutral + polarities.count(0)
+    scored = positive + negative + neutral
+    active_days = old.active_days + new_days
+    return replace(
+        old, last_seen_at=history.times[-1] if touches else old.last_seen_at, active_days=active_days,
+        interactions=old.interactions + len(touches), items=old.items + len(items),
+        likes=old.likes + sum(t.via == "event" and t.kind == "like" for t in touches),
+        shares=old.shares + sum(t.kind in SHARE_KINDS for t in touches),
+        mentions=old.mentions + sum(t.kind in MENTION_KINDS for t in items),
+        replies_received=old.replies_received + len(replies),
+        reply_seconds_median=statistics.median(seconds) if seconds else None,
+        positive=positive, negative=negative, neutral=neutral,
+        mean_compound=units_value(compound) / scored if scored else None, returning=active_days > 1,
+        helped_at=min([r.reply_at for r in replies] + ([old.helped_at] if old.helped_at else []), default=None),
+        returned_at=returned_at)
+
+
+def fold_ledger(stored: StoredPerson, touches: Iterable[Touch], replies: Sequence[BrandReply], zone: tzinfo,
+                windows: Windows) -> PersonLedger:
+    """The ledger after later touches and replies (see `StoredPerson.can_fold`); `days` holds only
+    the days that changed or are new."""
+    history = History.of(touches)
+    days, last_units = _fold_days(stored, history, zone, windows)
+    pending = [*stored.state.open_replies, *(OpenReply(r.thread, r.reply_at) for r in replies)]
+    backs = [(r, first_return(history.touches, history.times, r.reply_at, r.thread)) for r in pending]
+    returned = [returned_interval(r.reply_at, back, zone, windows.returns) for r, back in backs]
+    old_summary = stored.summary
+    returned_at = old_summary.returned_at or min((back.at for _, back in backs if back), default=None)
+    seconds = sorted([*stored.state.reply_seconds, *(r.reply_seconds for r in replies)])
+    compound = stored.state.compound_units + compound_units(history.touches)
+    summary = _fold_summary(old_summary, history, replies, sum(d.day != stored.last_day.day for d in days),
+                            seconds, compound, returned_at)
+    last_day = days[-1].day if days else stored.last_day.day
+    spans = spans_of(
+        [(s.start, s.end) for s in stored.spans if s.kind == "helped"] +
+        [reply_window(r.reply_at, zone, windows.returns) for r in replies],
+        [(s.start, s.end) for s in stored.spans if s.kind == "returned"] + [i for i in returned if i is not None])
+    state = PersonState(compound, last_units, tuple(seconds),
+                        still_open([r for r, back in backs if back is None], returned_at, last_day, zone, windows))
+    return PersonLedger(summary, days, spans, state)
