@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from connectors.base import Author, Item, Page
 from listener.storage.models import (
@@ -27,6 +28,8 @@ from listener.storage.models import (
 from listener.storage.upsert import table_of, upsert_rows
 
 COUNTERS = ("likes", "shares", "replies", "quotes", "views")
+_counters_of = itemgetter(*COUNTERS)
+_NO_COUNTERS = (None,) * len(COUNTERS)
 ITEM_UPDATE = ("kind", "author_external_id", "parent_external_id", "root_external_id", "text",
                "language", "url", "rating", "rating_scale", *COUNTERS, "raw")
 
@@ -48,12 +51,22 @@ def ensure_profile(connection: Connection, name: str, timezone: str) -> int:
 
 def save_owned_account(connection: Connection, profile_id: int, source: str, author: Author) -> None:
     """Remember that this author is one of the profile's own accounts."""
+    save_owned_accounts(connection, profile_id, source, [author])
+
+
+def save_owned_accounts(connection: Connection, profile_id: int, source: str, authors: Iterable[Author]) -> None:
+    """Remember these authors as the profile's own accounts: one upsert, each account once."""
+    unique = {(a.platform, a.external_id): a for a in authors}
     upsert_rows(
         connection, AccountRow,
-        [{"profile_id": profile_id, "platform": author.platform, "external_id": author.external_id,
-          "handle": author.handle, "source": source}],
+        [{"profile_id": profile_id, "platform": a.platform, "external_id": a.external_id,
+          "handle": a.handle, "source": source} for a in unique.values()],
         ["profile_id", "platform", "external_id"], ["handle", "source"],
     )
+
+
+def _owned_authors(items: Iterable[Item]) -> list[Author]:
+    return [i.author for i in items if i.role == "owned" and i.author is not None]
 
 
 def _authors_of(page: Page) -> list[Author]:
@@ -78,20 +91,24 @@ def save_authors(connection: Connection, authors: Sequence[Author], now: datetim
                 ["platform", "author_external_id", "observed_on"], ["followers", "observed_at"])
 
 
+_ITEMS = table_of(ItemRow)
+# `platform = ? AND external_id IN (...)` uses the unique index; a row-value
+# `(platform, external_id) IN (...)` makes SQLite 3.40 scan the whole items table.
+# Built once: building a select per page cost as much as running it.
+_STORED_COUNTERS = (
+    select(_ITEMS.c.platform, _ITEMS.c.external_id, *(_ITEMS.c[c] for c in COUNTERS))
+    .where(_ITEMS.c.platform == bindparam("platform"), _ITEMS.c.external_id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _stored_counters(connection: Connection, items: Sequence[Item]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    table = table_of(ItemRow)
     by_platform: dict[str, list[str]] = {}
     for item in items:
         by_platform.setdefault(item.platform, []).append(item.external_id)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    # `platform = ? AND external_id IN (...)` uses the unique index; a row-value
-    # `(platform, external_id) IN (...)` makes SQLite 3.40 scan the whole items table.
     for platform, ids in by_platform.items():
         for start in range(0, len(ids), 500):
-            rows = connection.execute(
-                select(table.c.platform, table.c.external_id, *(table.c[c] for c in COUNTERS))
-                .where(table.c.platform == platform, table.c.external_id.in_(ids[start : start + 500]))
-            )
+            rows = connection.execute(_STORED_COUNTERS, {"platform": platform, "ids": ids[start : start + 500]})
             found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
     return found
 
@@ -109,22 +126,28 @@ def _item_row(item: Item, now: datetime) -> dict[str, Any]:
     }
 
 
+def _new_snapshots(rows: Sequence[dict[str, Any]], before: dict[tuple[str, str], tuple[Any, ...]],
+                   now: datetime) -> list[dict[str, Any]]:
+    """Counter snapshot rows for items whose counters are known and not what is stored."""
+    snapshots = []
+    for row in rows:
+        counters = _counters_of(row)
+        if counters != _NO_COUNTERS and before.get((row["platform"], row["external_id"])) != counters:
+            snapshots.append({"platform": row["platform"], "external_id": row["external_id"],
+                              "observed_at": now, **dict(zip(COUNTERS, counters))})
+    return snapshots
+
+
 def save_items(connection: Connection, profile_id: int, source: str, items: Sequence[Item], now: datetime) -> None:
     """Upsert items and their profile links; snapshot counters that are new or changed."""
     if not items:
         return
     before = _stored_counters(connection, items)
     rows = [_item_row(i, now) for i in items]
-    snapshots = [
-        {"platform": r["platform"], "external_id": r["external_id"], "observed_at": now,
-         **{c: r[c] for c in COUNTERS}}
-        for r in rows
-        if any(r[c] is not None for c in COUNTERS)
-        and before.get((r["platform"], r["external_id"])) != tuple(r[c] for c in COUNTERS)
-    ]
     upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE,
                 keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
-    upsert_rows(connection, CounterSnapshotRow, snapshots, ["platform", "external_id", "observed_at"], COUNTERS)
+    upsert_rows(connection, CounterSnapshotRow, _new_snapshots(rows, before, now),
+                ["platform", "external_id", "observed_at"], COUNTERS)
     links = [{"profile_id": profile_id, "platform": i.platform, "external_id": i.external_id,
               "role": i.role, "source": source, "created_at": i.created_at} for i in items]
     upsert_rows(connection, ItemProfileRow, links, ["profile_id", "platform", "external_id"], ["role"])
@@ -158,9 +181,11 @@ def save_cursor(connection: Connection, source: str, stream: str, cursor: str, n
 
 
 def save_page(connection: Connection, profile_id: int, source: str, stream: str, page: Page, now: datetime) -> SavedCounts:
-    """Store a page and, if it carries one, its cursor: all in the caller's transaction."""
+    """Store a page, the profile's own accounts among its authors and, if it carries one,
+    its cursor: all in the caller's transaction."""
     save_authors(connection, _authors_of(page), now)
     save_items(connection, profile_id, source, page.items, now)
+    save_owned_accounts(connection, profile_id, source, _owned_authors(page.items))
     save_events(connection, page, now)
     save_quarantine(connection, source, stream, page, now)
     if page.cursor is not None:

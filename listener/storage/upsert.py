@@ -1,4 +1,8 @@
-"""Dialect-aware batch upserts on natural keys through SQLAlchemy Core."""
+"""Dialect-aware batch upserts on natural keys: SQLAlchemy Core statements, run in batches.
+
+On SQLite the compiled statement runs through sqlite3's executemany (listener.storage.sqlite_batch);
+elsewhere through Core.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
+
+from listener.storage.sqlite_batch import execute_batch, prepare_batch
 
 DEFAULT_BATCH_SIZE = 2000
 
@@ -27,8 +33,8 @@ def _insert_for(name: str, table: Table) -> Any:
 
 
 @lru_cache(maxsize=256)
-def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...],
-                      known: frozenset[str]) -> Any:
+def upsert_statement(dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...],
+                     known: frozenset[str]) -> Any:
     """The INSERT ... ON CONFLICT statement, built once per shape (statements are immutable)."""
     stmt = _insert_for(dialect, table)
     if not update:
@@ -61,7 +67,13 @@ def upsert_rows(
     """
     if not rows:
         return
-    stmt = _upsert_statement(connection.dialect.name, table_of(model), tuple(keys), tuple(update),
-                             frozenset(keep_known))
+    stmt = upsert_statement(connection.dialect.name, table_of(model), tuple(keys), tuple(update),
+                            frozenset(keep_known))
     for start in range(0, len(rows), batch_size):
-        connection.execute(stmt, list(rows[start : start + batch_size]))
+        batch = rows[start : start + batch_size]
+        # the columns to insert are the first row's keys, as in Core's executemany
+        prepared = prepare_batch(stmt, connection.dialect, tuple(batch[0]))
+        if prepared is None:
+            connection.execute(stmt, list(batch))
+        else:
+            execute_batch(connection, prepared, batch)
