@@ -17,7 +17,6 @@ from listener.storage.store import (
     ensure_profile,
     load_cursor,
     recent_owned_ids,
-    save_owned_account,
     save_page,
 )
 from listener.storage.upsert import table_of
@@ -74,9 +73,6 @@ def _context(engine: Engine, profile_id: int, source: SourceSettings, stream: St
 def _store_page(engine: Engine, profile_id: int, source: str, stream: str, page: Page, now: datetime) -> None:
     with engine.begin() as connection:
         counts = save_page(connection, profile_id, source, stream, page, now)
-        for item in page.items:
-            if item.role == "owned" and item.author is not None:
-                save_owned_account(connection, profile_id, source, item.author)
     log.debug("%s/%s: stored %d items, %d events", source, stream, counts.items, counts.events)
 
 
