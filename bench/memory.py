@@ -3,7 +3,7 @@
     python -m bench.memory [--items 1000000]
 
 The backfill runs in a fresh child process (`python -m bench.memory --child ...`) so its
-peak resident set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`) is its own: the
+peak resident set size (VmHWM in /proc/self/status) is its own: the
 Mastodon connector's normalisation of 40-status pages generated lazily, `sync_source`
 (one transaction per page), then `score_pending` over everything. The child also reports
 its RSS after imports, before any item, so the growth a backfill causes is visible.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,10 +24,10 @@ from bench.corpus import NOW, PROFILE, statuses
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _rss_mb() -> float:
-    """This process's current resident set size in MB (from /proc)."""
+def _rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident set size in MB from /proc: now (VmRSS) or at its peak (VmHWM)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -47,7 +46,9 @@ def backfill(items: int, database: Path) -> dict[str, float]:
                          clock=lambda: NOW)
     scored = score_pending(engine, clock=lambda: NOW)
     engine.dispose()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports kB
+    # Not getrusage's ru_maxrss: Linux carries it across exec, so a child started by a large
+    # parent (python -m bench after the other measurements) reported the parent's size.
+    peak = _rss_mb("VmHWM")
     return {"items": result.items, "scored": scored, "seconds": time.perf_counter() - started,
             "baseline_rss_mb": baseline, "peak_rss_mb": peak}
 
