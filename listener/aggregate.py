@@ -23,8 +23,8 @@ from listener.config import IndexConfig, ProfileConfig
 from listener.index_sql import IndexContext, days_from
 from listener.ledger import refresh_people
 from listener.ledger_delta import Watermarks
-from listener.ledger_state import EngagerStateRow
 from listener.storage.index_models import (
+    EngagerStateRow,
     EngagementDayRow,
     EngagerDayRow,
     EngagerRow,

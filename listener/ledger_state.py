@@ -1,38 +1,20 @@
-"""Each person's ledger state (what folding new touches needs), and reading a person's stored ledger.
-
-The table is declared here, beside the only code that reads and writes it; migration 0005
-creates it.
-"""
+"""Each person's ledger state (what folding new touches needs), and reading a person's stored ledger."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, and_, select
-from sqlmodel import Field, SQLModel
+from sqlalchemy import and_, select
 
 from listener.index_sql import IndexContext, Key, keys_in
-from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
-from listener.storage.models import json_column
+from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.upsert import table_of
 from scoring.ledger import PersonDay, PersonSummary, Span
 from scoring.ledger_fold import OpenReply, PersonState, StoredPerson
 
 SUMMARY_FIELDS = tuple(PersonSummary.__dataclass_fields__)
 DAY_FIELDS = ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning", "is_first")
-
-
-class EngagerStateRow(SQLModel, table=True):
-    """A person's ledger state: exact compound sums, reply times, open replies (scoring.ledger_fold)."""
-
-    __tablename__ = "engager_states"
-    __table_args__ = (UniqueConstraint("profile_id", "platform", "author_external_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    profile_id: int = Field(foreign_key="profiles.id")
-    platform: str
-    author_external_id: str
-    state: dict[str, Any] | None = json_column()
 
 
 def state_document(state: PersonState) -> dict[str, Any]:

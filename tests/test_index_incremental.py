@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 import listener.ledger
 
 from listener.aggregate import recompute_profile
-from listener.ledger_state import EngagerStateRow
+from listener.storage.index_models import EngagerStateRow
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import listener.ledger_state  # noqa: F401  (each module registers its tables)
-import listener.storage.alert_models  # noqa: F401
+import listener.storage.alert_models  # noqa: F401  (each module registers its tables)
 import listener.storage.daemon_models  # noqa: F401
 import listener.storage.index_models  # noqa: F401
 import listener.storage.models  # noqa: F401

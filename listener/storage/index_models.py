@@ -200,3 +200,15 @@ class ReturnSpanRow(SQLModel, table=True):
     kind: str
     start_day: date
     end_day: date
+
+
+class EngagerStateRow(SQLModel, table=True):
+    """A person's ledger state: exact compound sums, reply times, open replies (scoring.ledger_fold)."""
+
+    __tablename__ = "engager_states"
+    __table_args__ = (UniqueConstraint("profile_id", "platform", "author_external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id")
+    platform: str
+    author_external_id: str
+    state: dict[str, Any] | None = json_column()
