@@ -9,15 +9,15 @@ import httpx
 
 from connectors.base import Connector, SourceSettings
 from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, Sleep, build_client, utc_now
-from connectors.mastodon import MastodonConnector
-from connectors.bluesky import BlueskyConnector
-from connectors.reddit import RedditConnector
-from connectors.hackernews import HackerNewsConnector
-from connectors.youtube import YouTubeConnector
-from connectors.discourse import DiscourseConnector
-from connectors.appstore import AppStoreConnector
-from connectors.trustpilot import TrustpilotConnector
-from connectors.google_reviews import GoogleReviewsConnector
+from connectors.mastodon.connector import MastodonConnector
+from connectors.bluesky.connector import BlueskyConnector
+from connectors.reddit.connector import RedditConnector
+from connectors.hackernews.connector import HackerNewsConnector
+from connectors.youtube.connector import YouTubeConnector
+from connectors.discourse.connector import DiscourseConnector
+from connectors.appstore.connector import AppStoreConnector
+from connectors.trustpilot.connector import TrustpilotConnector
+from connectors.google_reviews.connector import GoogleReviewsConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     MastodonConnector.platform: MastodonConnector,

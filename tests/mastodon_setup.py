@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from connectors.http import RetryPolicy
-from connectors.mastodon import MastodonConnector, MastodonSettings
+from connectors.mastodon.connector import MastodonConnector, MastodonSettings
 from connectors.registry import build_connector
 
 TOKEN = "test-token-3c1d9f"

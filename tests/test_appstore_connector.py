@@ -11,7 +11,7 @@ import respx
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from connectors.appstore import AppStoreSettings, records_of
+from connectors.appstore.connector import AppStoreSettings, records_of
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.storage.models import ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.appstore import AppStoreConnector, AppStoreSettings
+from connectors.appstore.connector import AppStoreConnector, AppStoreSettings
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

@@ -12,8 +12,8 @@ import respx
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from connectors.bluesky import BlueskyConnector, BlueskySettings
-from connectors.bluesky_records import believable_time, parse_time
+from connectors.bluesky.connector import BlueskyConnector, BlueskySettings
+from connectors.bluesky.records import believable_time, parse_time
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.storage.models import (

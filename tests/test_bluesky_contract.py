@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from connectors.bluesky import BlueskySettings
-from connectors.bluesky_session import forget_sessions
+from connectors.bluesky.connector import BlueskySettings
+from connectors.bluesky.session import forget_sessions
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
-from connectors.bluesky import BlueskyConnector, BlueskySettings
-from connectors.bluesky_session import forget_sessions
+from connectors.bluesky.connector import BlueskyConnector, BlueskySettings
+from connectors.bluesky.session import forget_sessions
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.cli import app

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from connectors.mastodon import id_order
+from connectors.mastodon.connector import id_order
 from listener.demo.dataset import DEFAULT_DAYS, DemoWorld, build_demo_world
 from listener.demo.mastodon_replay import start_replay_server
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from connectors.mastodon import id_order
+from connectors.mastodon.connector import id_order
 from listener.demo.dataset import DemoWorld
 from listener.demo.mastodon_replay import start_replay_server
 from tests.test_daemon_e2e import (

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from connectors.base import SyncContext
-from connectors.discourse import DiscourseSettings
-from connectors.discourse_api import DiscourseApi, Topic, cooked_text
+from connectors.discourse.connector import DiscourseSettings
+from connectors.discourse.api import DiscourseApi, Topic, cooked_text
 from connectors.http import HttpSession, RetryPolicy, build_client
 from connectors.registry import build_connector
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from connectors.discourse import DiscourseConnector, DiscourseSettings
+from connectors.discourse.connector import DiscourseConnector, DiscourseSettings
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

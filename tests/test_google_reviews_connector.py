@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from connectors.base import Author
 from connectors.errors import MalformedItemError
-from connectors.google_reviews import original_comment, review_items
+from connectors.google_reviews.connector import original_comment, review_items
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow

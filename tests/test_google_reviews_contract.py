@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from connectors.google_reviews import GoogleReviewsConnector, GoogleReviewsSettings
+from connectors.google_reviews.connector import GoogleReviewsConnector, GoogleReviewsSettings
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

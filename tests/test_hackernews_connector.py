@@ -12,7 +12,7 @@ import respx
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from connectors.hackernews import HackerNewsConnector, HackerNewsSettings
+from connectors.hackernews.connector import HackerNewsConnector, HackerNewsSettings
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.config import load_config

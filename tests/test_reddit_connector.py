@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from connectors.http import RetryPolicy
-from connectors.reddit import RedditConnector, RedditSettings
+from connectors.reddit.connector import RedditConnector, RedditSettings
 from connectors.registry import build_connector
 from listener.config import ConfigError, load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow

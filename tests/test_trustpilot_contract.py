@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.trustpilot import TrustpilotConnector, TrustpilotSettings
+from connectors.trustpilot.connector import TrustpilotConnector, TrustpilotSettings
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

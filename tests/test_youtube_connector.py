@@ -16,8 +16,8 @@ from connectors.base import SyncContext
 from connectors.errors import WaitTooLongError
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from connectors.youtube import UploadsStream, YouTubeSettings
-from connectors.youtube_api import redact, seconds_until_quota_reset
+from connectors.youtube.connector import UploadsStream, YouTubeSettings
+from connectors.youtube.api import redact, seconds_until_quota_reset
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
 from listener.sync import SyncResult, sync_source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from connectors.youtube import YouTubeConnector, YouTubeSettings
+from connectors.youtube.connector import YouTubeConnector, YouTubeSettings
 from tests.cassette import Cassette, load_cassette
 from tests.contract import ConnectorContract, ContractCase
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from connectors.bluesky import BlueskySettings
+from connectors.bluesky.connector import BlueskySettings
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.storage.engine import open_database

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import PermanentError
 from connectors.http import HttpSession
-from connectors.youtube_api import (
+from connectors.youtube.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
     RECORD_ERRORS,

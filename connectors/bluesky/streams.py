@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import Author, BadRecord, EngagementEvent, Page, Stream, SyncContext
-from connectors.bluesky_records import (
+from connectors.bluesky.records import (
     PLATFORM,
     POST_TYPE,
     REPOST_REASON,
@@ -16,12 +16,12 @@ from connectors.bluesky_records import (
     parse_time,
     post_sort_time,
 )
-from connectors.bluesky_session import list_of
+from connectors.bluesky.session import list_of
 from connectors.errors import MalformedItemError, PermanentError
 from connectors.pagination import LoopGuard
 
 if TYPE_CHECKING:
-    from connectors.bluesky import BlueskyApi
+    from connectors.bluesky.connector import BlueskyApi
 
 NOTIFICATION_REASONS = ("mention", "reply", "quote")
 MAX_GET_POSTS = 25

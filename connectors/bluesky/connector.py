@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import Connector, SourceSettings, Stream
-from connectors.bluesky_records import PLATFORM, RecordMapper, author_of
-from connectors.bluesky_session import AppPasswordSession, body_object, list_of, xrpc_params
-from connectors.bluesky_streams import NotificationsStream, OwnedPostsStream, RecentOwnedRefreshStream, SearchStream
+from connectors.bluesky.records import PLATFORM, RecordMapper, author_of
+from connectors.bluesky.session import AppPasswordSession, body_object, list_of, xrpc_params
+from connectors.bluesky.streams import NotificationsStream, OwnedPostsStream, RecentOwnedRefreshStream, SearchStream
 from connectors.errors import MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard

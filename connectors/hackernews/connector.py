@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import MalformedItemError, MalformedResponseError, PaginationLoopError, PermanentError
-from connectors.hackernews_items import PLATFORM, Brand, hit_item, node_item, walk_thread
+from connectors.hackernews.items import PLATFORM, Brand, hit_item, node_item, walk_thread
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState

@@ -14,8 +14,8 @@ from connectors.errors import AuthError, MalformedItemError, MalformedResponseEr
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState
-from connectors.reddit_auth import RedditToken
-from connectors.reddit_things import (
+from connectors.reddit.auth import RedditToken
+from connectors.reddit.things import (
     PLATFORM,
     Brand,
     flatten_tree,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from connectors.base import BadRecord, Connector, Page, SourceSettings, Stream, SyncContext
-from connectors.discourse_api import (
+from connectors.discourse.api import (
     CHUNK_SIZE,
     PLATFORM,
     RECORD_ERRORS,
