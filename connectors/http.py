@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -14,6 +13,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential_jitter
 
+from connectors.clock import Clock, Sleep, utc_now
 from connectors.errors import (
     AuthError,
     MalformedResponseError,
@@ -23,16 +23,8 @@ from connectors.errors import (
     WaitTooLongError,
 )
 
-Clock = Callable[[], datetime]
-Sleep = Callable[[float], None]
-
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 DEFAULT_USER_AGENT = "ror-listener/0.1 (+https://github.com/ror-listener)"
-
-
-def utc_now() -> datetime:
-    """The real clock, as the default for injected clocks."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 import httpx
 
 from connectors.base import Connector, SourceSettings
-from connectors.http import Clock, HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, Sleep, build_client, utc_now
+from connectors.clock import Clock, Sleep, utc_now
+from connectors.http import HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, build_client
 from connectors.mastodon.connector import MastodonConnector
 from connectors.bluesky.connector import BlueskyConnector
 from connectors.reddit.connector import RedditConnector

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, select
 
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.aggregate_days import FACT_GROUPS, prune_empty_days
 from listener.aggregate_items import refresh_owned, refresh_responses
 from listener.aggregate_scope import Scope, changes_since_marks, changes_since_time, current_marks

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from connectors.http import utc_now
+from connectors.clock import utc_now
 from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
 from listener.exports_config import EXPORT_FORMATS
 from listener.progress import progress

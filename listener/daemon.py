@@ -27,7 +27,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.base import SourceSettings
-from connectors.http import Clock, RetryPolicy, utc_now
+from connectors.clock import Clock, utc_now
+from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.aggregate import aggregate_profile
 from listener.budget import BudgetBook

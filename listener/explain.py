@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.aggregate import formula_version
 from listener.config import ProfileConfig
 from listener.explain_items import COMPONENT_ITEMS

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, and_, select
 
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.storage.models import ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.sentiment import SCORER_VERSION, score_text

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, update
 
 from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import ConnectorError, WaitTooLongError
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.storage.models import SyncRunRow
 from listener.storage.store import (
     ensure_profile,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from connectors.http import utc_now
+from connectors.clock import utc_now
 from listener.cli import EXIT_CONFIG, EXIT_USAGE, app
 from listener.config import ProfileConfig, load_config
 from listener.exports import ExportError, IsoWeek, exports_problems, write_weekly_exports

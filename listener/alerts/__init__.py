@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy import Engine
 
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.alerts.channels import Channel, DeliveryError, build_channel, build_channels
 from listener.alerts.content import AlertMessage, sample_message
 from listener.alerts.detect import load_states, run_detectors, save_states, to_alert

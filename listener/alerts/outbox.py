@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, select
 from tenacity import RetryCallState
 from tenacity.wait import wait_exponential
 
-from connectors.http import Clock, utc_now
+from connectors.clock import Clock, utc_now
 from listener.alerts.channels import Channel, DeliveryError
 from listener.alerts.content import AlertMessage, build_message
 from listener.alerts_config import ChannelConfig
