@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.storage.models import (
     AccountRow,
     AuthorRow,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, delete, func, or_, select
 
 from listener.aggregate_days import count_pending
-from listener.config import IndexConfig
+from listener.config.settings import IndexConfig
 from listener.index_sql import IndexContext
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry import CONNECTORS, build_connector
 from listener.aggregate import aggregate_profile
-from listener.config import ConfigError, check_secrets, default_config_path, load_config, source_secrets
+from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.progress import progress
 from listener.reports import load_index_points
 from listener.score import count_unscored, score_pending
@@ -28,7 +28,7 @@ from listener.storage.engine import open_database
 from listener.sync import sync_source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
-EXAMPLE_CONFIG = Path(__file__).resolve().parent / "config.example.toml"
+EXAMPLE_CONFIG = Path(__file__).resolve().parent / "config" / "config.example.toml"
 
 app = typer.Typer(help="ror-listener: listen to a brand's social and review platforms and keep its RoR index.",
                   no_args_is_help=True, pretty_exceptions_enable=False)

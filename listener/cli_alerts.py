@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def test_command(channel: ChannelOption, config: ConfigOption = None) -> None:
         """Send a sample alert to one channel now (not through the outbox); exit 1 if it fails."""
-        from listener.config import default_config_path, load_config
+        from listener.config.settings import default_config_path, load_config
 
         loaded = load_config(config or default_config_path())
         try:

@@ -11,7 +11,7 @@ import typer
 
 from connectors.clock import utc_now
 from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
-from listener.exports_config import EXPORT_FORMATS
+from listener.config.exports import EXPORT_FORMATS
 from listener.progress import progress
 
 

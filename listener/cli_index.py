@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import Engine
 
 from listener.aggregate import aggregate_profile, formula_version, recompute_profile
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.explain import DEFAULT_TOP, explain_day
 from listener.index_views import explain_view, people_table, person_view
 from listener.people import list_people, person_history

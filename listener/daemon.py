@@ -32,7 +32,7 @@ from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.aggregate import aggregate_profile
 from listener.budget import BudgetBook
-from listener.config import Config, ConfigError, ProfileConfig, load_config, source_secrets
+from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
 from listener.health import (
     DaemonMetrics,
     HealthServer,

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine, select
 
 from connectors.clock import Clock, utc_now
 from listener.aggregate import formula_version
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.explain_items import COMPONENT_ITEMS
 from listener.index_sql import IndexContext
 from listener.reports import NoIndexError, stored_profile_id

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false, func, or_, true
 
-from listener.config import IndexConfig
+from listener.config.settings import IndexConfig
 from scoring.business_time import BusinessHours
 from scoring.signals import day_bounds, local_day
 

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.engine import make_url
 
-from listener.config import Config
+from listener.config.settings import Config
 
 REDACTED = "***"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.index_sql import Key
 from listener.reports import NoIndexError, stored_profile_id
 from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow

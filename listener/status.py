@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from listener.config import Config
+from listener.config.settings import Config
 from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import ItemProfileRow, QuarantineRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of

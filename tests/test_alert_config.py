@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from listener.alerts import channel_problems, routing_problems, run_alert_cycle
-from listener.alerts_config import AlertsConfig, ChannelConfig
+from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.cli import EXIT_CONFIG, app
-from listener.config import ConfigError, load_config
+from listener.config.settings import ConfigError, load_config
 from listener.storage.engine import open_database
 from tests.conftest import FakeClock
 from tests.test_alert_cycle import add_items, make_config

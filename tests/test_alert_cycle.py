@@ -16,7 +16,7 @@ from sqlalchemy import Engine, inspect, select
 from sqlmodel import SQLModel
 
 from listener.alerts import list_alerts, run_alert_cycle
-from listener.config import Config
+from listener.config.settings import Config
 from listener.storage.alert_models import AlertStateRow
 from listener.storage.engine import MIGRATIONS_DIR, make_engine, open_database
 from listener.storage.models import (

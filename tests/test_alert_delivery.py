@@ -24,7 +24,7 @@ from sqlalchemy import Engine
 
 from listener.alerts import deliver_pending, list_alerts, run_alert_cycle
 from listener.alerts.outbox import NewAlert, store_alerts
-from listener.config import Config
+from listener.config.settings import Config
 from listener.storage.engine import open_database
 from listener.storage.store import ensure_profile
 from tests.conftest import FakeClock

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from listener.alerts.buckets import closed_windows, count_into_windows
 from listener.alerts.detect import feed_windows, window_detectors
-from listener.alerts_config import AlertsConfig
-from listener.config import ProfileConfig
+from listener.config.alerts import AlertsConfig
+from listener.config.settings import ProfileConfig
 from scoring.alert_detectors import Firing
 
 ZONE = ZoneInfo("Europe/Berlin")

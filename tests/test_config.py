@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from listener.cli import EXIT_CONFIG, app
-from listener.config import ConfigError, check_secrets, load_config
+from listener.config.settings import ConfigError, check_secrets, load_config
 
 GOOD = """
 [[profiles]]

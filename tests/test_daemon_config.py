@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from listener.config import ConfigError, load_config
-from listener.daemon_config import DaemonConfig
+from listener.config.settings import ConfigError, load_config
+from listener.config.daemon import DaemonConfig
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "listener" / "config.example.toml"
+EXAMPLE = Path(__file__).resolve().parent.parent / "listener" / "config" / "config.example.toml"
 
 
 def write(tmp_path: Path, daemon_section: str) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from connectors.http import RetryPolicy
-from listener.config import Config
+from listener.config.settings import Config
 from listener.daemon import Daemon
 from listener.storage.models import ItemProfileRow, SentimentRow
 from listener.storage.upsert import table_of

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from listener import daemon as daemon_module
-from listener.config import Config, load_config
+from listener.config.settings import Config, load_config
 from listener.daemon import Daemon, StopRequested
 from listener.storage.models import ItemRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of

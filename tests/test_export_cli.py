@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from connectors.clock import utc_now
 from listener.cli import EXIT_CONFIG, EXIT_USAGE, app
-from listener.config import ProfileConfig, load_config
+from listener.config.settings import ProfileConfig, load_config
 from listener.exports import ExportError, IsoWeek, exports_problems, write_weekly_exports
 from listener.exports import mail as export_mail
 from tests.conftest import FakeClock

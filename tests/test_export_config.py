@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from listener.config import ConfigError, load_config
+from listener.config.settings import ConfigError, load_config
 from listener.exports import IsoWeek, WeekError
-from listener.exports_config import EXPORT_FORMATS, ExportsConfig
+from listener.config.exports import EXPORT_FORMATS, ExportsConfig
 from listener.scheduling import export_trigger
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, event, text
 
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import build_weekly_summary
 from tests.test_export_data import EXPORT_NOW, WEEK, dataset  # noqa: F401  (dataset is a fixture)
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from connectors.base import Author, Counters, Item, Page
 from listener.aggregate import formula_version
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import IsoWeek, WeeklySummary, build_weekly_summary
 from listener.storage.engine import open_database
 from listener.storage.models import EngagementEventRow, FollowerCountRow, IndexPointRow, SentimentRow

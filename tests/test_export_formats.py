@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import IsoWeek, WeeklySummary, build_weekly_summary
 from listener.exports.csv_export import ITEM_COLUMNS, SUMMARY_COLUMNS, items_csv, summary_csv
 from listener.exports.html_export import render_html

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from listener.aggregate import formula_version
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import build_weekly_summary, render_files
-from listener.exports_config import EXPORT_FORMATS
+from listener.config.exports import EXPORT_FORMATS
 from tests.test_export_data import EXPORT_NOW, WEEK, dataset  # noqa: F401  (dataset is a fixture)
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "exports"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import build_weekly_summary
 from listener.exports.html_export import render_html
 from tests.test_export_data import EXPORT_NOW, WEEK, XSS_TEXT, dataset  # noqa: F401  (dataset is a fixture)

@@ -11,7 +11,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from listener.config import load_config
+from listener.config.settings import load_config
 from listener.exports import write_weekly_exports
 from tests.conftest import FakeClock
 from tests.test_export_cli import write_config

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from connectors.hackernews.connector import HackerNewsConnector, HackerNewsSettings
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from listener.config import load_config
+from listener.config.settings import load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow
 from listener.storage.upsert import table_of
 from listener.sync import SyncResult, sync_source

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from listener.config import ConfigError, IndexConfig, load_config
+from listener.config.settings import ConfigError, IndexConfig, load_config
 
 BASE = """
 [[profiles]]

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, update
 
 from connectors.base import Author, Counters, EngagementEvent, Item, Page
 from listener.aggregate import aggregate_profile, formula_version, recompute_profile
-from listener.config import IndexConfig, ProfileConfig
+from listener.config.settings import IndexConfig, ProfileConfig
 from listener.reports import load_index_points
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import IndexPointRow, SentimentRow

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from listener.aggregate_series import provisional_from
-from listener.config import DEFAULT_WEIGHTS
+from listener.config.settings import DEFAULT_WEIGHTS
 from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
 
 D0 = date(2026, 11, 1)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from listener.aggregate import aggregate_profile
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.score import score_pending
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of

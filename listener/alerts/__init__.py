@@ -18,8 +18,8 @@ from listener.alerts.channels import Channel, DeliveryError, build_channel, buil
 from listener.alerts.content import AlertMessage, sample_message
 from listener.alerts.detect import load_states, run_detectors, save_states, to_alert
 from listener.alerts.outbox import DeliveryPolicy, DeliveryReport, deliver_due, list_alerts, store_alerts
-from listener.alerts_config import ChannelConfig
-from listener.config import Config, ConfigError, ProfileConfig
+from listener.config.alerts import ChannelConfig
+from listener.config.settings import Config, ConfigError, ProfileConfig
 from listener.storage.store import ensure_profile
 
 __all__ = [

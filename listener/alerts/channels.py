@@ -18,7 +18,7 @@ import httpx
 from connectors.http import DEFAULT_USER_AGENT
 from listener.alerts.content import AlertMessage
 from listener.alerts.payloads import slack_payload, teams_payload
-from listener.alerts_config import ChannelConfig
+from listener.config.alerts import ChannelConfig
 
 Env = Mapping[str, str]
 

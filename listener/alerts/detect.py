@@ -25,7 +25,7 @@ from listener.alerts.buckets import (
 from listener.alerts.content import title_for
 from listener.alerts.outbox import NewAlert
 from listener.alerts.state import latch_from_json, latch_to_json, series_from_json, series_to_json
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.storage.alert_models import AlertStateRow
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of, upsert_rows

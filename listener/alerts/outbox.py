@@ -16,7 +16,7 @@ from tenacity.wait import wait_exponential
 from connectors.clock import Clock, utc_now
 from listener.alerts.channels import Channel, DeliveryError
 from listener.alerts.content import AlertMessage, build_message
-from listener.alerts_config import ChannelConfig
+from listener.config.alerts import ChannelConfig
 from listener.storage.alert_models import AlertDeliveryRow, AlertRow
 from listener.storage.models import ProfileRow
 from listener.storage.upsert import table_of, upsert_rows

@@ -9,7 +9,7 @@ from typing import Any
 
 from connectors.registry import build_connector
 from listener.aggregate import aggregate_profile
-from listener.config import load_config, source_secrets
+from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
 from listener.progress import progress
 from listener.reports import load_index_points

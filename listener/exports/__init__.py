@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from connectors.clock import Clock, utc_now
-from listener.config import Config
+from listener.config.settings import Config
 from listener.exports.assemble import LOAD_STEPS, build_weekly_summary
 from listener.exports.mail import ExportMailError, exports_problems, mail_weekly_summary
 from listener.exports.model import SCHEMA_VERSION, WeeklySummary

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from listener.aggregate import formula_version
-from listener.config import ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.exports import queries
 from listener.exports.figures import (
     SlaClock,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from listener.config import COMPONENTS
+from listener.config.settings import COMPONENTS
 from listener.exports.model import ComponentChange, IndexMoment, IndexSummary
 from listener.exports.records import PointRecord
 from listener.exports.weeks import IsoWeek

@@ -7,8 +7,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from listener.alerts.channels import build_channel
-from listener.alerts_config import ChannelConfig
-from listener.config import Config, ConfigError, ProfileConfig
+from listener.config.alerts import ChannelConfig
+from listener.config.settings import Config, ConfigError, ProfileConfig
 from listener.exports.html_export import render_html
 from listener.exports.markdown_export import render_markdown
 from listener.exports.model import WeeklySummary

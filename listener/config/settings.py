@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.base import SourceSettings
 from connectors.registry import settings_models
-from listener.alerts_config import AlertsConfig, ChannelConfig
-from listener.daemon_config import DaemonConfig
-from listener.exports_config import ExportsConfig
+from listener.config.alerts import AlertsConfig, ChannelConfig
+from listener.config.daemon import DaemonConfig
+from listener.config.exports import ExportsConfig
 
 DEFAULT_CONFIG_NAME = "ror.toml"
 CONFIG_ENV = "ROR_CONFIG"
