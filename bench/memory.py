@@ -37,7 +37,7 @@ def backfill(items: int, database: Path) -> dict[str, float]:
     from bench.pipeline import CorpusConnector, SETTINGS
     from listener.score import score_pending
     from listener.storage.engine import open_database
-    from listener.sync import sync_source
+    from listener.collect.sync import sync_source
 
     engine = open_database(f"sqlite:///{database}")
     baseline = _rss_mb()

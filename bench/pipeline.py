@@ -32,7 +32,7 @@ from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from listener.aggregate import aggregate_profile
 from listener.score import score_pending
 from listener.storage.engine import open_database
-from listener.sync import sync_source
+from listener.collect.sync import sync_source
 from scoring.sentiment import score_clean_text, score_text
 from scoring.vader import polarity_scores
 

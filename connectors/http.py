@@ -58,7 +58,7 @@ class Quota:
 
 
 class SharedBudget(Protocol):
-    """A quota several sessions on one credential draw from (listener.budget.QuotaBudget is one)."""
+    """A quota several sessions on one credential draw from (listener.collect.budget.QuotaBudget is one)."""
 
     def reserve(self, now: datetime, policy: RetryPolicy) -> float:
         """Seconds to wait before the next request (reserving nothing if over policy.max_wait_seconds)."""

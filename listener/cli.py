@@ -23,9 +23,9 @@ from listener.config.settings import ConfigError, check_secrets, default_config_
 from listener.progress import progress
 from listener.reports import load_index_points
 from listener.score import count_unscored, score_pending
-from listener.status import daemon_caption, quota_left, shown_state, source_statuses
+from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.storage.engine import open_database
-from listener.sync import sync_source
+from listener.collect.sync import sync_source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
 EXAMPLE_CONFIG = Path(__file__).resolve().parent / "config" / "config.example.toml"

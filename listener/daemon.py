@@ -31,7 +31,7 @@ from connectors.clock import Clock, utc_now
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.aggregate import aggregate_profile
-from listener.budget import BudgetBook
+from listener.collect.budget import BudgetBook
 from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
 from listener.health import (
     DaemonMetrics,
@@ -59,11 +59,11 @@ from listener.scheduling import (
     source_interval,
 )
 from listener.score import score_pending
-from listener.status import SourceStatus, source_statuses
+from listener.collect.status import SourceStatus, source_statuses
 from listener.storage.engine import make_engine, migrate
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 
 log = logging.getLogger("ror.daemon")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

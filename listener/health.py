@@ -23,12 +23,12 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, select, update
 
-from listener.budget import QuotaSnapshot
-from listener.status import SourceStatus
+from listener.collect.budget import QuotaSnapshot
+from listener.collect.status import SourceStatus
 from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of, upsert_rows
-from listener.sync import SyncResult
+from listener.collect.sync import SyncResult
 
 log = logging.getLogger("ror.daemon")
 STATES = ("healthy", "degraded", "down")

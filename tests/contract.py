@@ -33,7 +33,7 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 CONTRACT_BASE = "https://contract.example"

@@ -16,7 +16,7 @@ from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.storage.models import ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 BASE = "https://itunes.apple.com"

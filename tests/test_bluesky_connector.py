@@ -26,7 +26,7 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_bluesky_contract import (
     APP_PASSWORD,

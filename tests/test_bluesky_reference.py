@@ -35,7 +35,7 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.sync import sync_source
+from listener.collect.sync import sync_source
 from tests.bluesky_reference.harness import RunningNetwork, missing_parts, reference_network
 
 ENABLE_ENV = "ROR_BLUESKY_REFERENCE"

@@ -11,7 +11,7 @@ import pytest
 from connectors.errors import WaitTooLongError
 from connectors.http import HttpSession, Quota, RetryPolicy, build_client
 from connectors.mastodon.connector import MastodonSettings
-from listener.budget import BudgetBook, QuotaBudget, credential_key
+from listener.collect.budget import BudgetBook, QuotaBudget, credential_key
 from tests.conftest import FakeClock, RecordedSleep
 
 BASE = "https://quota.example"

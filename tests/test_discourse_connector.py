@@ -19,7 +19,7 @@ from connectors.http import HttpSession, RetryPolicy, build_client
 from connectors.registry import build_connector
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_discourse_contract import SECRETS, discourse_settings, following_settings
 

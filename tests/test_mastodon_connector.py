@@ -19,7 +19,7 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.sync import sync_source
+from listener.collect.sync import sync_source
 from tests.cassette import CassetteServer, load_cassette
 from tests.mastodon_setup import mastodon_connector, mastodon_settings
 

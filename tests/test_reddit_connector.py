@@ -21,7 +21,7 @@ from connectors.registry import build_connector
 from listener.config.settings import ConfigError, load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 BASE = "https://oauth.reddit.com"

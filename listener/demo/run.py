@@ -15,7 +15,7 @@ from listener.progress import progress
 from listener.reports import load_index_points
 from listener.score import count_unscored, score_pending
 from listener.storage.engine import open_database
-from listener.sync import SyncResult, sync_source
+from listener.collect.sync import SyncResult, sync_source
 
 DEMO_TOKEN_ENV = "ROR_DEMO_TOKEN"
 DEMO_TOKEN = "demo-token-not-a-secret"
