@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import NOW, PROFILE, add_new_items, build_database
-from listener.aggregate import aggregate_profile, recompute_profile
+from listener.index.aggregate import aggregate_profile, recompute_profile
 from listener.storage.engine import open_database
 
 

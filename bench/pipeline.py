@@ -29,7 +29,7 @@ from bench.corpus import BRAND_ACCOUNT, NOW, PAGE_SIZE, PROFILE, statuses
 from connectors.base import Connector, Page, Stream, SyncContext
 from connectors.html_text import html_to_text
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
-from listener.aggregate import aggregate_profile
+from listener.index.aggregate import aggregate_profile
 from listener.score import score_pending
 from listener.storage.engine import open_database
 from listener.collect.sync import sync_source

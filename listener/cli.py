@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry import CONNECTORS, build_connector
-from listener.aggregate import aggregate_profile
+from listener.index.aggregate import aggregate_profile
 from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.progress import progress
 from listener.reports import load_index_points

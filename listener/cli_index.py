@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from listener.aggregate import aggregate_profile, formula_version, recompute_profile
+from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.config.settings import ProfileConfig
 from listener.explain import DEFAULT_TOP, explain_day
 from listener.index_views import explain_view, people_table, person_view

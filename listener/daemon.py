@@ -30,7 +30,7 @@ from connectors.base import SourceSettings
 from connectors.clock import Clock, utc_now
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from listener.aggregate import aggregate_profile
+from listener.index.aggregate import aggregate_profile
 from listener.collect.budget import BudgetBook
 from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
 from listener.health import (

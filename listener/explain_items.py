@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from listener.aggregate_days import response_outcome
-from listener.index_sql import IndexContext, day_ranges, in_ranges
+from listener.index.days import response_outcome
+from listener.index.sql import IndexContext, day_ranges, in_ranges
 from listener.storage.index_models import EngagementDayRow, EngagerDayRow, ResponseRow, ReturnSpanRow
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of

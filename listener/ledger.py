@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
 
-from listener.index_sql import IndexContext, Key, chunked, keys_in
+from listener.index.sql import IndexContext, Key, chunked, keys_in
 from listener.ledger_delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger_state import fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index_sql import IndexContext, Key, chunked, keys_in
+from listener.index.sql import IndexContext, Key, chunked, keys_in
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds

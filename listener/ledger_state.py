@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import and_, select
 
-from listener.index_sql import IndexContext, Key, keys_in
+from listener.index.sql import IndexContext, Key, keys_in
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.upsert import table_of
 from scoring.ledger import PersonDay, PersonSummary, Span

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from listener.config.settings import ProfileConfig
-from listener.index_sql import Key
+from listener.index.sql import Key
 from listener.reports import NoIndexError, stored_profile_id
 from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
 from listener.storage.models import AuthorRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from listener.aggregate import formula_version
+from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.storage.models import IndexPointRow, ProfileRow
 from listener.storage.upsert import table_of

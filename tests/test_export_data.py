@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from connectors.base import Author, Counters, Item, Page
-from listener.aggregate import formula_version
+from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.exports import IsoWeek, WeeklySummary, build_weekly_summary
 from listener.storage.engine import open_database

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from listener.aggregate import formula_version
+from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.exports import build_weekly_summary, render_files
 from listener.config.exports import EXPORT_FORMATS

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 import listener.ledger
 
-from listener.aggregate import recompute_profile
+from listener.index.aggregate import recompute_profile
 from listener.storage.index_models import EngagerStateRow
 from listener.storage.index_models import (
     EngagementDayRow,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from connectors.base import Author, Counters, EngagementEvent, Item, Page
-from listener.aggregate import aggregate_profile, formula_version, recompute_profile
+from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.config.settings import IndexConfig, ProfileConfig
 from listener.reports import load_index_points
 from listener.storage.index_models import IndexDayRow

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from listener.aggregate import recompute_profile
+from listener.index.aggregate import recompute_profile
 from tests.test_index_incremental import Story, snapshot
 from tests.test_index_pipeline import NOW, Store, profile_with
 

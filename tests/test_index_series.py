@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from listener.aggregate_series import provisional_from
+from listener.index.series import provisional_from
 from listener.config.settings import DEFAULT_WEIGHTS
 from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
 

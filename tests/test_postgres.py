@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from listener.aggregate import aggregate_profile
+from listener.index.aggregate import aggregate_profile
 from listener.config.settings import ProfileConfig
 from listener.score import score_pending
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow

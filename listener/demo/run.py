@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.registry import build_connector
-from listener.aggregate import aggregate_profile
+from listener.index.aggregate import aggregate_profile
 from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
 from listener.progress import progress

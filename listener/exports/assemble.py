@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from listener.aggregate import formula_version
+from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.exports import queries
 from listener.exports.figures import (

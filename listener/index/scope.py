@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 
-from listener.index_sql import IndexContext, Key, chunked, days_from, keys_in
+from listener.index.sql import IndexContext, Key, chunked, days_from, keys_in
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index_sql import IndexContext, Key, key_chunks, keys_in
+from listener.index.sql import IndexContext, Key, key_chunks, keys_in
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
 
-from listener.index_sql import IndexContext, bucket_day, chunked, day_ranges, epoch_bucket, in_ranges
+from listener.index.sql import IndexContext, bucket_day, chunked, day_ranges, epoch_bucket, in_ranges
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 from connectors.clock import Clock, utc_now
-from listener.aggregate_days import FACT_GROUPS, prune_empty_days
-from listener.aggregate_items import refresh_owned, refresh_responses
-from listener.aggregate_scope import Scope, changes_since_marks, changes_since_time, current_marks
-from listener.aggregate_series import write_series
+from listener.index.days import FACT_GROUPS, prune_empty_days
+from listener.index.items import refresh_owned, refresh_responses
+from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
+from listener.index.series import write_series
 from listener.config.settings import IndexConfig, ProfileConfig
-from listener.index_sql import IndexContext, days_from
+from listener.index.sql import IndexContext, days_from
 from listener.ledger import refresh_people
 from listener.ledger_delta import Watermarks
 from listener.storage.index_models import (
