@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-import listener.ledger
+import listener.ledger.update
 
 from listener.index.aggregate import recompute_profile
 from listener.storage.index_models import EngagerStateRow
@@ -119,8 +119,8 @@ def test_incremental_updates_equal_a_full_recompute(engine: Engine) -> None:
 def test_updates_fold_heavy_authors_forward_and_equal_a_full_recompute(engine: Engine,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     rebuilt: list[tuple[str, str]] = []
-    rebuild = listener.ledger._rebuild
-    monkeypatch.setattr(listener.ledger, "_rebuild", lambda ctx, people, fresh: (
+    rebuild = listener.ledger.update._rebuild
+    monkeypatch.setattr(listener.ledger.update, "_rebuild", lambda ctx, people, fresh: (
         rebuilt.extend(people), rebuild(ctx, people, fresh))[1])
     store = Store(engine, profile_with())
     story = Story(store, seed=11, people=CROWD, weights=ZIPF)

@@ -21,8 +21,8 @@ from listener.index.scope import Scope, changes_since_marks, changes_since_time,
 from listener.index.series import write_series
 from listener.config.settings import IndexConfig, ProfileConfig
 from listener.index.sql import IndexContext, days_from
-from listener.ledger import refresh_people
-from listener.ledger_delta import Watermarks
+from listener.ledger.update import refresh_people
+from listener.ledger.delta import Watermarks
 from listener.storage.index_models import (
     EngagerStateRow,
     EngagementDayRow,

@@ -20,8 +20,8 @@ from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
 
 from listener.index.sql import IndexContext, Key, chunked, keys_in
-from listener.ledger_delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
-from listener.ledger_state import fetch_stored_people, state_document
+from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
+from listener.ledger.state import fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
