@@ -30,7 +30,7 @@ from connectors.base import Connector, Page, Stream, SyncContext
 from connectors.html_text import html_to_text
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from listener.index.aggregate import aggregate_profile
-from listener.score import score_pending
+from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
 from listener.collect.sync import sync_source
 from scoring.sentiment import score_clean_text, score_text

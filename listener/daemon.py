@@ -58,7 +58,7 @@ from listener.scheduling import (
     reconcile_jobs,
     source_interval,
 )
-from listener.score import score_pending
+from listener.sentiment.score import score_pending
 from listener.collect.status import SourceStatus, source_statuses
 from listener.storage.engine import make_engine, migrate
 from listener.storage.models import SyncRunRow

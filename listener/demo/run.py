@@ -13,7 +13,7 @@ from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
 from listener.progress import progress
 from listener.reports import load_index_points
-from listener.score import count_unscored, score_pending
+from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
 from listener.collect.sync import SyncResult, sync_source
 
