@@ -21,7 +21,7 @@ from connectors.registry import CONNECTORS, build_connector
 from listener.index.aggregate import aggregate_profile
 from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.progress import progress
-from listener.reports import load_index_points
+from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
 from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.storage.engine import open_database

@@ -13,10 +13,10 @@ from sqlalchemy import Engine
 
 from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.config.settings import ProfileConfig
-from listener.explain import DEFAULT_TOP, explain_day
+from listener.read.explain import DEFAULT_TOP, explain_day
 from listener.index_views import explain_view, people_table, person_view
-from listener.people import list_people, person_history
-from listener.reports import NoIndexError, load_index_points
+from listener.read.people import list_people, person_history
+from listener.read.reports import NoIndexError, load_index_points
 from scoring.signals import day_bounds
 
 

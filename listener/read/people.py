@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from listener.config.settings import ProfileConfig
 from listener.index.sql import Key
-from listener.reports import NoIndexError, stored_profile_id
+from listener.read.reports import NoIndexError, stored_profile_id
 from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
 from listener.storage.models import AuthorRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
