@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from listener.lock import AlreadyRunningError
+from listener.daemon.lock import AlreadyRunningError
 
 EXIT_ALREADY_RUNNING = 6
 
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
                                      "(default: the config's daemon.log_format, else text).")] = None,
             json_logs: Annotated[bool, typer.Option("--json-logs", help="Same as --log-format json.")] = False) -> None:
         """`ror run`: the daemon, until SIGTERM or SIGINT."""
-        from listener.daemon import run_daemon
+        from listener.daemon.service import run_daemon
 
         try:
             code = run_daemon(Path(config or default_config_path()), "json" if json_logs else log_format)

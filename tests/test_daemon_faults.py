@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from connectors.http import RetryPolicy
 from listener.config.settings import Config
-from listener.daemon import Daemon
+from listener.daemon.service import Daemon
 from listener.storage.models import ItemProfileRow, SentimentRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette

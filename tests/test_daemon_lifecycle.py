@@ -13,7 +13,7 @@ from sqlalchemy import Engine, insert, select
 
 from listener import daemon as daemon_module
 from listener.config.settings import Config, load_config
-from listener.daemon import Daemon, StopRequested
+from listener.daemon.service import Daemon, StopRequested
 from listener.storage.models import ItemRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of
 from tests.cassette import load_cassette

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
-from listener.daemon import Daemon
-from listener.lock import AlreadyRunningError, acquire_instance_lock
+from listener.daemon.service import Daemon
+from listener.daemon.lock import AlreadyRunningError, acquire_instance_lock
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of
 from tests.cassette import load_cassette

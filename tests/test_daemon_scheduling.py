@@ -11,7 +11,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from listener.config.settings import Config
-from listener.scheduling import build_scheduler, cron_weekdays, crontab_trigger, next_run_delay, reconcile_jobs
+from listener.daemon.scheduling import build_scheduler, cron_weekdays, crontab_trigger, next_run_delay, reconcile_jobs
 
 NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)  # a Wednesday
 

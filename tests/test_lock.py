@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from listener.lock import AlreadyRunningError, acquire_instance_lock, lock_file_for
+from listener.daemon.lock import AlreadyRunningError, acquire_instance_lock, lock_file_for
 
 HOLD_LOCK = """
 import sys
 from sqlalchemy import create_engine
-from listener.lock import acquire_instance_lock
+from listener.daemon.lock import acquire_instance_lock
 lock = acquire_instance_lock(create_engine(sys.argv[1]))
 print("locked", flush=True)
 sys.stdin.read()

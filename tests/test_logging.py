@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from listener.config.settings import Config
-from listener.logging_setup import REDACTED, Redactor, config_secrets, configure_logging
+from listener.daemon.logs import REDACTED, Redactor, config_secrets, configure_logging
 
 TOKEN = "tok-7f3a9c2e1b"
 

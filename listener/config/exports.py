@@ -42,7 +42,7 @@ class ExportsConfig(BaseModel):
     def _valid_cron(cls, value: str) -> str:
         # The daemon's scheduler owns crontab semantics (0 or 7 = Sunday, 1 = Monday); it
         # imports the config, so it is imported only once the config modules are loaded.
-        from listener.scheduling import crontab_trigger
+        from listener.daemon.scheduling import crontab_trigger
 
         try:
             crontab_trigger(value, "UTC")

@@ -33,7 +33,7 @@ from connectors.registry import build_connector
 from listener.index.aggregate import aggregate_profile
 from listener.collect.budget import BudgetBook
 from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
-from listener.health import (
+from listener.daemon.health import (
     DaemonMetrics,
     HealthServer,
     SourceHealth,
@@ -46,9 +46,9 @@ from listener.health import (
     save_source_health,
     update_daemon_state,
 )
-from listener.lock import acquire_instance_lock
-from listener.logging_setup import Redactor, config_secrets, configure_logging
-from listener.scheduling import (
+from listener.daemon.lock import acquire_instance_lock
+from listener.daemon.logs import Redactor, config_secrets, configure_logging
+from listener.daemon.scheduling import (
     SYNC_PREFIX,
     ActiveJobs,
     build_scheduler,
