@@ -23,7 +23,7 @@ from connectors.bluesky.connector import BlueskyConnector, BlueskySettings
 from connectors.bluesky.session import forget_sessions
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from listener.cli import app
+from listener.cli.main import app
 from listener.storage.engine import open_database
 from listener.storage.models import (
     AccountRow,

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer.main
 from typer.testing import CliRunner
 
-from listener.cli import app
+from listener.cli.main import app
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

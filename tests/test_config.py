@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from listener.cli import EXIT_CONFIG, app
+from listener.cli.main import EXIT_CONFIG, app
 from listener.config.settings import ConfigError, check_secrets, load_config
 
 GOOD = """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from listener.cli import app
+from listener.cli.main import app
 from listener.demo.run import DEMO_TOKEN, DEMO_TOKEN_ENV
 from tests.test_daemon_e2e import daemon_env, scalar, start_daemon
 

@@ -64,7 +64,7 @@ SNAPSHOT = {
 # forks a child per start; each child runs the real `ror run` command and is killed as such.
 ZYGOTE = r"""
 import json, os, sys
-from listener.cli import app
+from listener.cli.main import app
 for line in sys.stdin:
     command, *args = json.loads(line)
     if command == "start":

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from listener.cli import app
+from listener.cli.main import app
 
 
 def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path) -> None:

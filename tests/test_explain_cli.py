@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from typer.testing import CliRunner
 
-from listener.cli import EXIT_USAGE, app
+from listener.cli.main import EXIT_USAGE, app
 from scoring.series import COMPONENTS
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from connectors.clock import utc_now
-from listener.cli import EXIT_CONFIG, EXIT_USAGE, app
+from listener.cli.main import EXIT_CONFIG, EXIT_USAGE, app
 from listener.config.settings import ProfileConfig, load_config
 from listener.exports import ExportError, IsoWeek, exports_problems, write_weekly_exports
 from listener.exports import mail as export_mail

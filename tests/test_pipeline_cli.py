@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from listener.cli import EXIT_SYNC_FAILED, app
+from listener.cli.main import EXIT_SYNC_FAILED, app
 from tests.cassette import CassetteServer, load_cassette
 from tests.mastodon_setup import TOKEN
 

@@ -11,7 +11,7 @@ from connectors.registry import build_connector
 from listener.index.aggregate import aggregate_profile
 from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
-from listener.progress import progress
+from listener.cli.progress import progress
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database

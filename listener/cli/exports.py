@@ -1,7 +1,7 @@
-"""CLI commands for the exports feature (registered on the main `ror` app by listener.cli)."""
+"""CLI commands for the exports feature (registered on the main `ror` app by listener.cli.main)."""
 
 # No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli inside register(), where only eager evaluation sees them.
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +12,7 @@ import typer
 from connectors.clock import utc_now
 from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
 from listener.config.exports import EXPORT_FORMATS
-from listener.progress import progress
+from listener.cli.progress import progress
 
 
 class FormatChoice(StrEnum):
@@ -46,8 +46,8 @@ def parse_week(text: str | None) -> IsoWeek | None:
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    # listener.cli imports this module while it is being built: take its helpers only now.
-    from listener.cli import ConfigOption, _engine, handles_errors, out
+    # listener.cli.main imports this module while it is being built: take its helpers only now.
+    from listener.cli.main import ConfigOption, _engine, handles_errors, out
 
     @app.command("export")
     @handles_errors

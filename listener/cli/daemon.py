@@ -1,7 +1,7 @@
-"""CLI commands for the daemon feature (registered on the main `ror` app by listener.cli)."""
+"""CLI commands for the daemon feature (registered on the main `ror` app by listener.cli.main)."""
 
 # No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli inside register(), where only eager evaluation sees them.
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,7 +15,7 @@ EXIT_ALREADY_RUNNING = 6
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    from listener.cli import ConfigOption, default_config_path, err, handles_errors
+    from listener.cli.main import ConfigOption, default_config_path, err, handles_errors
 
     @app.command(help="Run the daemon: poll every enabled source on its interval, score, aggregate, alert, "
                       "export weekly.\n\nStops cleanly on SIGTERM or Ctrl-C (exit 0), reloads the config on "

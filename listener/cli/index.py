@@ -1,7 +1,7 @@
-"""CLI commands for the index feature (registered on the main `ror` app by listener.cli)."""
+"""CLI commands for the index feature (registered on the main `ror` app by listener.cli.main)."""
 
 # No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli inside register(), where only eager evaluation sees them.
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 import json
 from datetime import date
@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.config.settings import ProfileConfig
 from listener.read.explain import DEFAULT_TOP, explain_day
-from listener.index_views import explain_view, people_table, person_view
+from listener.cli.views import explain_view, people_table, person_view
 from listener.read.people import list_people, person_history
 from listener.read.reports import NoIndexError, load_index_points
 from scoring.signals import day_bounds
@@ -65,8 +65,8 @@ def ensure_index(engine: Engine, profile: ProfileConfig) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    # listener.cli imports this module while it is being built: take its helpers only now.
-    from listener.cli import EXIT_USAGE, ConfigOption, JsonOption, ProfileOption, _engine, err, handles_errors, out
+    # listener.cli.main imports this module while it is being built: take its helpers only now.
+    from listener.cli.main import EXIT_USAGE, ConfigOption, JsonOption, ProfileOption, _engine, err, handles_errors, out
 
     def shown(render: Any, as_json: bool, payload: Any) -> None:
         if as_json:

@@ -1,7 +1,7 @@
-"""CLI commands for the alerts feature: `ror alerts list|test|run` (registered on `ror` by listener.cli)."""
+"""CLI commands for the alerts feature: `ror alerts list|test|run` (registered on `ror` by listener.cli.main)."""
 
 # No `from __future__ import annotations`: Typer reads the commands' annotations, and the
-# shared options come from listener.cli inside register(), where only eager evaluation sees them.
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 import json
 from typing import Annotated, Any
@@ -41,8 +41,8 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
 
 def register(app: typer.Typer) -> None:
     """Add `ror alerts ...` to the main app."""
-    # listener.cli imports this module while it is being built: take its helpers only now.
-    from listener.cli import ConfigOption, JsonOption, _engine, err, handles_errors, out
+    # listener.cli.main imports this module while it is being built: take its helpers only now.
+    from listener.cli.main import ConfigOption, JsonOption, _engine, err, handles_errors, out
 
     alerts_app = typer.Typer(help="Alerts: list what fired and how it was delivered, test a channel.",
                              no_args_is_help=True)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.registry import CONNECTORS, build_connector
 from listener.index.aggregate import aggregate_profile
 from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
-from listener.progress import progress
+from listener.cli.progress import progress
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
 from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
@@ -246,9 +246,9 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
 
 
 def _register_feature_commands() -> None:
-    from listener import cli_alerts, cli_daemon, cli_exports, cli_index
+    from listener.cli import alerts, daemon, exports, index
 
-    for module in (cli_index, cli_daemon, cli_alerts, cli_exports):
+    for module in (index, daemon, alerts, exports):
         module.register(app)
 
 
