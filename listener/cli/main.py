@@ -28,7 +28,7 @@ from listener.storage.engine import open_database
 from listener.collect.sync import sync_source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
-EXAMPLE_CONFIG = Path(__file__).resolve().parent / "config" / "config.example.toml"
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.example.toml"
 
 app = typer.Typer(help="ror-listener: listen to a brand's social and review platforms and keep its RoR index.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
