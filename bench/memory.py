@@ -34,10 +34,10 @@ def _rss_mb(field: str = "VmRSS") -> float:
 
 def backfill(items: int, database: Path) -> dict[str, float]:
     """Run the backfill in this process; returns its figures (peak RSS in MB)."""
-    from bench.pipeline import CorpusConnector, SETTINGS
+    from bench.pipeline import SETTINGS, CorpusConnector
+    from listener.collect.sync import sync_source
     from listener.sentiment.score import score_pending
     from listener.storage.engine import open_database
-    from listener.collect.sync import sync_source
 
     engine = open_database(f"sqlite:///{database}")
     baseline = _rss_mb()

@@ -29,10 +29,10 @@ from bench.corpus import BRAND_ACCOUNT, NOW, PAGE_SIZE, PROFILE, statuses
 from connectors.base import Connector, Page, Stream, SyncContext
 from connectors.html_text import html_to_text
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
+from listener.collect.sync import sync_source
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
-from listener.collect.sync import sync_source
 from scoring.sentiment import score_clean_text, score_text
 from scoring.vader import polarity_scores
 

@@ -27,8 +27,8 @@ from bench.corpus import sample_texts
 from connectors.base import Author, Counters, Item
 from listener.storage.engine import open_database
 from listener.storage.models import ItemRow
-from listener.storage.store import _item_row, ensure_profile, save_items
 from listener.storage.sqlite_batch import prepare_batch
+from listener.storage.store import _item_row, ensure_profile, save_items
 from listener.storage.upsert import table_of, upsert_rows, upsert_statement
 
 ITEM_UPSERT_UPDATE = ("text", "likes", "shares", "replies", "quotes", "raw")

@@ -7,18 +7,18 @@ from collections.abc import Mapping
 
 import httpx
 
+from connectors.appstore.connector import AppStoreConnector
 from connectors.base import Connector, SourceSettings
+from connectors.bluesky.connector import BlueskyConnector
 from connectors.clock import Clock, Sleep, utc_now
+from connectors.discourse.connector import DiscourseConnector
+from connectors.google_reviews.connector import GoogleReviewsConnector
+from connectors.hackernews.connector import HackerNewsConnector
 from connectors.http import HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, build_client
 from connectors.mastodon.connector import MastodonConnector
-from connectors.bluesky.connector import BlueskyConnector
 from connectors.reddit.connector import RedditConnector
-from connectors.hackernews.connector import HackerNewsConnector
-from connectors.youtube.connector import YouTubeConnector
-from connectors.discourse.connector import DiscourseConnector
-from connectors.appstore.connector import AppStoreConnector
 from connectors.trustpilot.connector import TrustpilotConnector
-from connectors.google_reviews.connector import GoogleReviewsConnector
+from connectors.youtube.connector import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     MastodonConnector.platform: MastodonConnector,

@@ -19,7 +19,7 @@ class WalkState:
     created: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def parse(cls, cursor: str | None) -> "WalkState":
+    def parse(cls, cursor: str | None) -> WalkState:
         """The state in a stored cursor (a fresh one for None)."""
         if not cursor:
             return cls()
@@ -43,7 +43,7 @@ class WalkState:
                 self.comments[item.external_id] = item.counters.replies or 0
                 self.created[item.external_id] = stamp
 
-    def finish(self, now: datetime, refresh_days: int) -> "WalkState":
+    def finish(self, now: datetime, refresh_days: int) -> WalkState:
         """Keep the counts of threads the next walk will see again (at or after its floor)."""
         if self.newest is not None:
             floor = self.floor(now, 0, refresh_days)

@@ -141,7 +141,7 @@ class CassetteServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "CassetteServer":
+    def __enter__(self) -> CassetteServer:
         self.thread.start()
         return self
 

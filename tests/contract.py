@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from connectors.base import SourceSettings
 from connectors.http import RetryPolicy
 from connectors.registry import CONNECTORS, build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.engine import open_database
 from listener.storage.models import (
     AccountRow,
@@ -33,7 +34,6 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 CONTRACT_BASE = "https://contract.example"
@@ -87,7 +87,7 @@ def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             table = table_of(model)
             columns = [c for c in table.c if c.name not in UNSTABLE_COLUMNS]
             rows = connection.execute(select(*columns)).all()
-            snapshot[table.name] = sorted((tuple(repr(v) for v in r) for r in rows))
+            snapshot[table.name] = sorted(tuple(repr(v) for v in r) for r in rows)
     return snapshot
 
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from listener.alerts import channel_problems, routing_problems, run_alert_cycle
-from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.cli.main import EXIT_CONFIG, app
+from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.config.settings import ConfigError, load_config
 from listener.storage.engine import open_database
 from tests.conftest import FakeClock

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, select
 from connectors.appstore.connector import AppStoreSettings, records_of
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 BASE = "https://itunes.apple.com"

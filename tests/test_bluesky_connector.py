@@ -16,6 +16,7 @@ from connectors.bluesky.connector import BlueskyConnector, BlueskySettings
 from connectors.bluesky.records import believable_time, parse_time
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import (
     AccountRow,
     AuthorRow,
@@ -26,7 +27,6 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_bluesky_contract import (
     APP_PASSWORD,

@@ -24,6 +24,7 @@ from connectors.bluesky.session import forget_sessions
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.cli.main import app
+from listener.collect.sync import sync_source
 from listener.storage.engine import open_database
 from listener.storage.models import (
     AccountRow,
@@ -35,7 +36,6 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.collect.sync import sync_source
 from tests.bluesky_reference.harness import RunningNetwork, missing_parts, reference_network
 
 ENABLE_ENV = "ROR_BLUESKY_REFERENCE"

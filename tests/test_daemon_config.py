@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from listener.config.settings import ConfigError, load_config
 from listener.config.daemon import DaemonConfig
+from listener.config.settings import ConfigError, load_config
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "listener" / "config" / "config.example.toml"
 

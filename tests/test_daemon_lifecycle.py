@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from listener import daemon as daemon_module
 from listener.config.settings import Config, load_config
+from listener.daemon import service as daemon_module
 from listener.daemon.service import Daemon, StopRequested
 from listener.storage.models import ItemRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of

@@ -3,18 +3,16 @@ ends), and a poll that stores, records health and closes interrupted runs."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 
-from listener.daemon.service import Daemon
 from listener.daemon.lock import AlreadyRunningError, acquire_instance_lock
+from listener.daemon.service import Daemon
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of
 from tests.cassette import load_cassette
 from tests.conftest import FakeClock
 from tests.test_daemon_faults import POLICY, advancing_sleep, make_config, mastodon_source, replay
-
 
 
 def test_a_second_daemon_on_the_same_postgres_database_is_refused(server_url: str) -> None:

@@ -13,13 +13,13 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from connectors.base import SyncContext
-from connectors.discourse.connector import DiscourseSettings
 from connectors.discourse.api import DiscourseApi, Topic, cooked_text
+from connectors.discourse.connector import DiscourseSettings
 from connectors.http import HttpSession, RetryPolicy, build_client
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_discourse_contract import SECRETS, discourse_settings, following_settings
 

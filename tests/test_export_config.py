@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from listener.config.settings import ConfigError, load_config
-from listener.exports import IsoWeek, WeekError
 from listener.config.exports import EXPORT_FORMATS, ExportsConfig
+from listener.config.settings import ConfigError, load_config
 from listener.daemon.scheduling import export_trigger
+from listener.exports import IsoWeek, WeekError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"

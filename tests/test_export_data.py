@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine
 
 from connectors.base import Author, Counters, Item, Page
-from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.exports import IsoWeek, WeeklySummary, build_weekly_summary
+from listener.index.aggregate import formula_version
 from listener.storage.engine import open_database
 from listener.storage.models import EngagementEventRow, FollowerCountRow, IndexPointRow, SentimentRow
 from listener.storage.store import ensure_profile, save_owned_account, save_page

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from listener.index.aggregate import formula_version
+from listener.config.exports import EXPORT_FORMATS
 from listener.config.settings import ProfileConfig
 from listener.exports import build_weekly_summary, render_files
-from listener.config.exports import EXPORT_FORMATS
+from listener.index.aggregate import formula_version
 from tests.test_export_data import EXPORT_NOW, WEEK, dataset  # noqa: F401  (dataset is a fixture)
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "exports"

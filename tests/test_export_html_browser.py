@@ -8,8 +8,8 @@ iframe (the export itself may run no script: its Content-Security-Policy forbids
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import struct
 import subprocess

@@ -17,9 +17,9 @@ from connectors.errors import MalformedItemError
 from connectors.google_reviews.connector import original_comment, review_items
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_google_reviews_contract import SECRETS, google_settings
 

@@ -15,10 +15,10 @@ from sqlalchemy import Engine, select
 from connectors.hackernews.connector import HackerNewsConnector, HackerNewsSettings
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 HOST = "https://hn.algolia.com"

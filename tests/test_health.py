@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from listener.daemon.service import Daemon
 from listener.daemon.health import HealthServer
+from listener.daemon.service import Daemon
 from tests.cassette import load_cassette
 from tests.conftest import FakeClock
 from tests.test_daemon_faults import POLICY, advancing_sleep, make_config, mastodon_source, replay

@@ -9,10 +9,16 @@ import httpx
 import pytest
 import respx
 
-from connectors.errors import AuthError, MalformedResponseError, PermanentError, TransientError, WaitTooLongError
+from connectors.errors import (
+    AuthError,
+    MalformedResponseError,
+    PaginationLoopError,
+    PermanentError,
+    TransientError,
+    WaitTooLongError,
+)
 from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after
 from connectors.pagination import LoopGuard, parse_link_header
-from connectors.errors import PaginationLoopError
 
 BASE = "https://api.example"
 POLICY = RetryPolicy(max_attempts=4, backoff_initial=1, backoff_max=30, max_wait_seconds=120, slow_down_below=5)

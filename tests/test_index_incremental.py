@@ -10,13 +10,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 import listener.ledger.update
-
 from listener.index.aggregate import recompute_profile
-from listener.storage.index_models import EngagerStateRow
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
     EngagerRow,
+    EngagerStateRow,
     IndexDayRow,
     OwnedPostRow,
     ResponseRow,

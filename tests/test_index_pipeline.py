@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from connectors.base import Author, Counters, EngagementEvent, Item, Page
-from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.config.settings import IndexConfig, ProfileConfig
+from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
 from listener.read.reports import load_index_points
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import IndexPointRow, SentimentRow

@@ -11,8 +11,6 @@ from tests.test_index_incremental import Story, snapshot
 from tests.test_index_pipeline import NOW, Store, profile_with
 
 
-
-
 def test_postgres_incremental_updates_equal_a_full_recompute(pg_engine: Engine) -> None:
     assert pg_engine.dialect.name == "postgresql"
     store = Store(pg_engine, profile_with())

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from listener.index.series import provisional_from
 from listener.config.settings import DEFAULT_WEIGHTS
+from listener.index.series import provisional_from
 from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
 
 D0 = date(2026, 11, 1)

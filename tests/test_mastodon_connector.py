@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from sqlalchemy import Engine, select
 
+from listener.collect.sync import sync_source
 from listener.storage.models import (
     AccountRow,
     EngagementEventRow,
@@ -19,7 +18,6 @@ from listener.storage.models import (
     SyncCursorRow,
 )
 from listener.storage.upsert import table_of
-from listener.collect.sync import sync_source
 from tests.cassette import CassetteServer, load_cassette
 from tests.mastodon_setup import mastodon_connector, mastodon_settings
 

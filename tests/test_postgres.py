@@ -6,14 +6,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from listener.index.aggregate import aggregate_profile
 from listener.config.settings import ProfileConfig
+from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from tests.test_mastodon_connector import HOST, check_story, run_sync_respx, snapshot
-
-
 
 
 def sync_fixture_story(engine: Engine, clock: Any, sleep: Any) -> Any:

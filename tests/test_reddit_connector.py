@@ -18,10 +18,10 @@ from sqlalchemy import Engine, select
 from connectors.http import RetryPolicy
 from connectors.reddit.connector import RedditConnector, RedditSettings
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import ConfigError, load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 
 BASE = "https://oauth.reddit.com"

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, select
 
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import AccountRow, AuthorRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_trustpilot_contract import API_KEY, trustpilot_settings
 

@@ -16,11 +16,11 @@ from connectors.base import SyncContext
 from connectors.errors import WaitTooLongError
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from connectors.youtube.connector import UploadsStream, YouTubeSettings
 from connectors.youtube.api import redact, seconds_until_quota_reset
+from connectors.youtube.connector import UploadsStream, YouTubeSettings
+from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.test_youtube_contract import API_KEY, youtube_settings
 

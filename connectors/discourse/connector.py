@@ -42,7 +42,7 @@ class DiscourseSettings(SourceSettings):
     max_topic_posts: int = Field(default=500, ge=1, le=100_000)
 
     @model_validator(mode="after")
-    def _key_with_username(self) -> "DiscourseSettings":
+    def _key_with_username(self) -> DiscourseSettings:
         if bool(self.api_key_env) != bool(self.api_username_env):
             raise ValueError("api_key_env and api_username_env go together (Api-Key and Api-Username headers)")
         return self

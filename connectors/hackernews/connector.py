@@ -34,7 +34,7 @@ class HackerNewsSettings(SourceSettings):
     refresh_days: int = Field(default=2, ge=0, le=90)
 
     @model_validator(mode="after")
-    def _something_to_search(self) -> "HackerNewsSettings":
+    def _something_to_search(self) -> HackerNewsSettings:
         if not self.search and not self.username:
             raise ValueError("nothing to collect: set search terms or username")
         return self

@@ -48,7 +48,7 @@ class MastodonSettings(SourceSettings):
     refresh_days: int = Field(default=7, ge=0, le=90)
 
     @model_validator(mode="after")
-    def _token_for_private_reads(self) -> "MastodonSettings":
+    def _token_for_private_reads(self) -> MastodonSettings:
         if (self.mentions or self.search) and not self.token_env:
             raise ValueError("mentions and search need a user token: set token_env")
         return self

@@ -13,7 +13,6 @@ from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, St
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard
-from connectors.walk_state import WalkState
 from connectors.reddit.auth import RedditToken
 from connectors.reddit.things import (
     PLATFORM,
@@ -23,6 +22,7 @@ from connectors.reddit.things import (
     thing_item,
     thing_name,
 )
+from connectors.walk_state import WalkState
 
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 # Reddit sends Used/Remaining/Reset (Remaining is a float string, Reset is seconds from now); no Limit header.
@@ -66,7 +66,7 @@ class RedditSettings(SourceSettings):
         return bare
 
     @model_validator(mode="after")
-    def _coherent(self) -> "RedditSettings":
+    def _coherent(self) -> RedditSettings:
         if (self.username_env is None) != (self.password_env is None):
             raise ValueError("a script app needs both username_env and password_env")
         if self.inbox and not self.password_env:

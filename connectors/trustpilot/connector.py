@@ -37,7 +37,7 @@ class TrustpilotSettings(SourceSettings):
     refresh_days: int = Field(default=14, ge=0, le=365, description="re-read this many days for new replies")
 
     @model_validator(mode="after")
-    def _one_business_unit(self) -> "TrustpilotSettings":
+    def _one_business_unit(self) -> TrustpilotSettings:
         if not self.domain and not self.business_unit_id:
             raise ValueError("set domain (looked up with business-units/find) or business_unit_id")
         return self

@@ -45,7 +45,7 @@ class YouTubeSettings(SourceSettings):
     max_comment_pages: int = Field(default=10, ge=1, le=1000)
 
     @model_validator(mode="after")
-    def _one_channel(self) -> "YouTubeSettings":
+    def _one_channel(self) -> YouTubeSettings:
         if bool(self.channel_id) == bool(self.handle):
             raise ValueError("set exactly one of channel_id and handle")
         return self

@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 
 from connectors.clock import utc_now
-from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
-from listener.config.exports import EXPORT_FORMATS
 from listener.cli.progress import progress
+from listener.config.exports import EXPORT_FORMATS
+from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
 
 
 class FormatChoice(StrEnum):

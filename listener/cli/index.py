@@ -11,10 +11,10 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
-from listener.config.settings import ProfileConfig
-from listener.read.explain import DEFAULT_TOP, explain_day
 from listener.cli.views import explain_view, people_table, person_view
+from listener.config.settings import ProfileConfig
+from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
+from listener.read.explain import DEFAULT_TOP, explain_day
 from listener.read.people import list_people, person_history
 from listener.read.reports import NoIndexError, load_index_points
 from scoring.signals import day_bounds

@@ -18,14 +18,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.registry import CONNECTORS, build_connector
-from listener.index.aggregate import aggregate_profile
-from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.cli.progress import progress
+from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
+from listener.collect.sync import sync_source
+from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
+from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
-from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.storage.engine import open_database
-from listener.collect.sync import sync_source
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.example.toml"

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, update
 
 from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
-from connectors.errors import ConnectorError, WaitTooLongError
 from connectors.clock import Clock, utc_now
+from connectors.errors import ConnectorError, WaitTooLongError
 from listener.storage.models import SyncRunRow
 from listener.storage.store import (
     ensure_profile,

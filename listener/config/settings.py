@@ -73,7 +73,7 @@ class IndexConfig(_Strict):
         return sorted(set(days))
 
     @model_validator(mode="after")
-    def _consistent(self) -> "IndexConfig":
+    def _consistent(self) -> IndexConfig:
         if self.baseline_min_days > self.baseline_days:
             raise ValueError("baseline_min_days must not exceed baseline_days")
         if self.business_hours:
@@ -99,7 +99,8 @@ def _source_type() -> Any:
     models = tuple(settings_models())
     if len(models) == 1:
         return models[0]
-    return Annotated[Union[models], Field(discriminator="platform")]  # type: ignore[valid-type]
+    # Union over a runtime tuple of models: the X | Y form cannot be built from a tuple.
+    return Annotated[Union[models], Field(discriminator="platform")]  # type: ignore[valid-type]  # noqa: UP007
 
 
 class ProfileConfig(_Strict):
@@ -137,7 +138,7 @@ class Config(_Strict):
     path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
+    def _unique_names(self) -> Config:
         for kind, names in (
             ("profile", [p.name for p in self.profiles]),
             ("source", [s.name for p in self.profiles for s in p.sources]),

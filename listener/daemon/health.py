@@ -25,10 +25,10 @@ from sqlalchemy import Engine, select, update
 
 from listener.collect.budget import QuotaSnapshot
 from listener.collect.status import SourceStatus
+from listener.collect.sync import SyncResult
 from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of, upsert_rows
-from listener.collect.sync import SyncResult
 
 log = logging.getLogger("ror.daemon")
 STATES = ("healthy", "degraded", "down")

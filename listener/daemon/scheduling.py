@@ -21,8 +21,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from listener.config.settings import Config, ProfileConfig
 from listener.config.daemon import DaemonConfig
+from listener.config.settings import Config, ProfileConfig
 
 DEFAULT_EXPORT_CRON = "0 8 * * 1"  # Monday 08:00 in the profile's time zone
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 and 7 are Sunday

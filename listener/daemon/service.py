@@ -30,8 +30,9 @@ from connectors.base import SourceSettings
 from connectors.clock import Clock, utc_now
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from listener.index.aggregate import aggregate_profile
 from listener.collect.budget import BudgetBook
+from listener.collect.status import SourceStatus, source_statuses
+from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
 from listener.daemon.health import (
     DaemonMetrics,
@@ -58,12 +59,11 @@ from listener.daemon.scheduling import (
     reconcile_jobs,
     source_interval,
 )
+from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
-from listener.collect.status import SourceStatus, source_statuses
 from listener.storage.engine import make_engine, migrate
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of
-from listener.collect.sync import SyncResult, sync_source
 
 log = logging.getLogger("ror.daemon")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)

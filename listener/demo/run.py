@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from connectors.registry import build_connector
-from listener.index.aggregate import aggregate_profile
+from listener.cli.progress import progress
+from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
-from listener.cli.progress import progress
+from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
-from listener.collect.sync import SyncResult, sync_source
 
 DEMO_TOKEN_ENV = "ROR_DEMO_TOKEN"
 DEMO_TOKEN = "demo-token-not-a-secret"

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
 from listener.exports import queries
 from listener.exports.figures import (
@@ -29,6 +28,7 @@ from listener.exports.listing import choose_items, listed_keys, with_details
 from listener.exports.model import TOTAL, IndexSummary, PlatformFigures, Provisional, WeeklySummary, Windows
 from listener.exports.records import EventRecord, ItemRecord, PointRecord, ReplyRecord, SnapshotRecord
 from listener.exports.weeks import IsoWeek
+from listener.index.aggregate import formula_version
 from scoring.business_time import BusinessHours
 
 # Likes, shares and counter growth are read for owned posts made up to this long before the

@@ -15,19 +15,19 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 from connectors.clock import Clock, utc_now
+from listener.config.settings import IndexConfig, ProfileConfig
 from listener.index.days import FACT_GROUPS, prune_empty_days
 from listener.index.items import refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
 from listener.index.series import write_series
-from listener.config.settings import IndexConfig, ProfileConfig
 from listener.index.sql import IndexContext, days_from
-from listener.ledger.update import refresh_people
 from listener.ledger.delta import Watermarks
+from listener.ledger.update import refresh_people
 from listener.storage.index_models import (
-    EngagerStateRow,
     EngagementDayRow,
     EngagerDayRow,
     EngagerRow,
+    EngagerStateRow,
     IndexDayRow,
     IndexStateRow,
     OwnedPostRow,

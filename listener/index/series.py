@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select
 
-from listener.index.days import count_pending
 from listener.config.settings import IndexConfig
+from listener.index.days import count_pending
 from listener.index.sql import IndexContext
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow

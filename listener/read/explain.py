@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from connectors.clock import Clock, utc_now
-from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
-from listener.read.explain_items import COMPONENT_ITEMS
+from listener.index.aggregate import formula_version
 from listener.index.sql import IndexContext
+from listener.read.explain_items import COMPONENT_ITEMS
 from listener.read.reports import NoIndexError, stored_profile_id
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of

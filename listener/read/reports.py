@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from listener.index.aggregate import formula_version
 from listener.config.settings import ProfileConfig
+from listener.index.aggregate import formula_version
 from listener.storage.models import IndexPointRow, ProfileRow
 from listener.storage.upsert import table_of
 

@@ -24,8 +24,8 @@ import httpx
 from connectors.bluesky.connector import BlueskySettings
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
-from listener.storage.engine import open_database
 from listener.collect.sync import sync_source
+from listener.storage.engine import open_database
 from tests.bluesky_reference.harness import reference_network
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bluesky"
