@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from connectors.mastodon.connector import id_order
+from listener.daemon.steps import STEPS
 from listener.demo.dataset import DEFAULT_DAYS, DemoWorld, build_demo_world
 from listener.demo.mastodon_replay import start_replay_server
 
@@ -287,7 +288,7 @@ def test_health_endpoint_serves_the_status_json_and_prometheus_metrics(scenario:
 
 def test_metric_labels_are_bounded_to_config_names_states_and_outcomes(scenario: Scenario) -> None:
     allowed = {"acme-mastodon", "acme-public", "healthy", "degraded", "down", "ok", "partial", "failed",
-               "deferred", "interrupted"}
+               "deferred", "interrupted", *STEPS, "acme"}
     for line in scenario.health["/metrics"][2].splitlines():
         if line.startswith("#") or "{" not in line:
             continue

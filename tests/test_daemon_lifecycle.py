@@ -1,9 +1,9 @@
 """The daemon's lifecycle in-process: a stop between pages, leftovers of a crash, reloads, failing jobs,
-and the optional alert and export steps."""
+and the real score, aggregate, alert and export steps with their recorded health."""
 
 from __future__ import annotations
 
-import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from sqlalchemy import Engine, insert, select
 from listener.config.settings import Config, load_config
 from listener.daemon import service as daemon_module
 from listener.daemon.service import Daemon, StopRequested
+from listener.daemon.steps import failing_steps
+from listener.storage.alert_models import AlertRow
 from listener.storage.models import ItemRow, SyncCursorRow, SyncRunRow
 from listener.storage.upsert import table_of
 from tests.cassette import load_cassette
@@ -119,8 +121,8 @@ def test_a_job_that_raises_is_logged_and_the_daemon_goes_on(engine: Engine, cloc
 
 def test_alerts_run_after_aggregation_with_the_source_profile_only(engine: Engine, clock: FakeClock,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(daemon_module.OPTIONAL_STEPS, "alerts", (__name__, "record_alerts"))
-    monkeypatch.setitem(daemon_module.OPTIONAL_STEPS, "exports", (__name__, "record_exports"))
+    monkeypatch.setattr(daemon_module, "run_alert_cycle", record_alerts)
+    monkeypatch.setattr(daemon_module, "write_weekly_exports", record_exports)
     CALLS.clear()
     transport = replay(load_cassette("mastodon"), None, clock)
     daemon = Daemon(two_profiles(), engine, clock=clock, sleep=advancing_sleep(clock), transport=lambda: transport,
@@ -130,15 +132,57 @@ def test_alerts_run_after_aggregation_with_the_source_profile_only(engine: Engin
     assert CALLS == [("alerts", ["other"]), ("exports", ["acme"])]
 
 
-def test_a_missing_optional_step_is_said_once_and_skipped(engine: Engine, clock: FakeClock,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setitem(daemon_module.OPTIONAL_STEPS, "exports", ("listener.not_written_yet", "write_weekly_exports"))
-    daemon = Daemon(two_profiles(), engine, clock=clock)
-    with caplog.at_level(logging.WARNING):
-        daemon.run_export("acme")
-        daemon.run_export("other")
-    assert caplog.text.count("exports skipped: listener.not_written_yet.write_weekly_exports is not available") == 1
+def test_the_daemon_imports_its_steps_by_name_not_by_string() -> None:
+    from listener.alerts import run_alert_cycle
+    from listener.exports import write_weekly_exports
+
+    assert daemon_module.run_alert_cycle is run_alert_cycle
+    assert daemon_module.write_weekly_exports is write_weekly_exports
+
+
+def test_a_failing_step_is_recorded_for_status_and_metrics_until_it_succeeds(
+        engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_alerts(*_args: Any) -> None:
+        raise RuntimeError("webhook table missing")
+
+    monkeypatch.setattr(daemon_module, "run_alert_cycle", broken_alerts)
+    transport = replay(load_cassette("mastodon"), None, clock)
+    daemon = Daemon(two_profiles(), engine, clock=clock, sleep=advancing_sleep(clock), transport=lambda: transport,
+                    policy=POLICY)
+    daemon.run_source("acme-m")
+    daemon.run_source("acme-m")
+    [step] = failing_steps(engine)
+    assert (step.profile, step.step, step.consecutive_failures) == ("acme", "alerts", 2)
+    assert "webhook table missing" in (step.last_error or "")
+    metrics = daemon.metrics.render().decode()
+    assert 'ror_pipeline_step_consecutive_failures{profile="acme",step="alerts"} 2.0' in metrics
+    assert 'ror_pipeline_steps_total{outcome="failed",step="alerts"} 2.0' in metrics
+    monkeypatch.setattr(daemon_module, "run_alert_cycle", record_alerts)
+    daemon.run_source("acme-m")
+    assert failing_steps(engine) == []
+
+
+def test_real_steps_write_an_alert_row_and_the_weekly_export_files(engine: Engine, clock: FakeClock,
+                                                                    tmp_path: Path) -> None:
+    config = Config.model_validate({"daemon": {"jitter_seconds": 0}, "profiles": [{
+        "name": "acme", "timezone": "Europe/Berlin",
+        "exports": {"output_dir": str(tmp_path / "weekly"), "formats": ["csv", "json"]},
+        "alerts": {"connector_down": {"after_minutes": 1}},
+        "sources": [mastodon_source("acme-m", "https://m.example"),
+                    mastodon_source("acme-broken", "https://broken.example")]}]})
+    transport = replay(load_cassette("mastodon"), clock.now + timedelta(days=1), clock)
+    daemon = Daemon(config, engine, clock=clock, sleep=advancing_sleep(clock), transport=lambda: transport,
+                    policy=POLICY)
+    daemon.run_source("acme-broken")
+    clock.now += timedelta(minutes=5)
+    daemon.run_source("acme-broken")
+    daemon.run_source("acme-m")
+    daemon.run_export("acme")
+    alerts = rows(engine, AlertRow)
+    assert [a["detector"] for a in alerts] == ["connector_down"] and "acme-broken" in alerts[0]["condition"]
+    written = {f.suffix for f in (tmp_path / "weekly").rglob("*.*")}
+    assert written == {".csv", ".json"}
+    assert failing_steps(engine) == []
 
 
 def test_a_store_failure_outside_the_streams_counts_as_a_failed_run_and_backs_off(

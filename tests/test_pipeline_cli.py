@@ -79,3 +79,29 @@ def test_sync_with_an_unset_token_variable_names_it(tmp_path: Path, monkeypatch:
     result = CliRunner().invoke(app, ["sync", "--config", write_config(tmp_path, "http://127.0.0.1:9")])
     assert result.exit_code == EXIT_SYNC_FAILED
     assert "environment variable TEST_MASTODON_TOKEN" in result.output
+
+
+def test_a_skipped_sync_shows_as_down_with_its_reason_in_status(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TEST_MASTODON_TOKEN", raising=False)
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    result = CliRunner().invoke(app, ["sync", "--config", config])
+    assert result.exit_code == EXIT_SYNC_FAILED
+    [status] = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)
+    assert status["state"] == "down"
+    assert "skipped" in status["last_error"] and "TEST_MASTODON_TOKEN" in status["last_error"]
+
+
+def test_status_lists_pipeline_steps_that_failed_in_the_daemon(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from listener.config.settings import load_config
+    from listener.daemon.steps import record_step
+    from listener.storage.engine import open_database
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    engine = open_database(load_config(Path(config)).database_url())
+    record_step(engine, "acme", "aggregate", datetime(2026, 12, 1, 8, tzinfo=UTC), "OverflowError: date value out of range")
+    result = CliRunner().invoke(app, ["status", "--config", config], terminal_width=200)
+    assert "pipeline steps failing in the daemon" in result.output
+    assert "aggregate" in result.output and "OverflowError: date value out of range" in result.output

@@ -17,11 +17,14 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from connectors.clock import utc_now
 from connectors.registry import CONNECTORS, build_connector
 from listener.cli.progress import progress
 from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.collect.sync import sync_source
 from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
+from listener.daemon.health import record_failed_run
+from listener.daemon.steps import failing_steps
 from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
@@ -121,6 +124,7 @@ def sync(config: ConfigOption = None,
             connector = build_connector(settings, secrets=source_secrets(settings))
         except ConfigError as error:
             err.print(f"[red]{settings.name}: skipped:[/red] {error}", highlight=False)
+            record_failed_run(engine, settings.name, f"skipped: {error}", utc_now())
             failed += 1
             continue
         with progress(f"sync {settings.name}") as advance:
@@ -210,6 +214,21 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         table.add_row(s.source, s.profile, s.platform, shown_state(s),
                       _when(s.last_run_at), _when(s.last_success_at), _when(s.next_run_at), quota_left(s),
                       str(s.items), str(s.quarantined), (s.last_error or "")[:80])
+    out.print(table)
+    _print_failing_steps(engine)
+
+
+def _print_failing_steps(engine: Engine) -> None:
+    """The daemon's score, aggregate, alerts or export steps whose last run failed, if any."""
+    failing = failing_steps(engine)
+    if not failing:
+        return
+    table = Table(title="pipeline steps failing in the daemon")
+    for header in ("profile", "step", "failed runs in a row", "last failure", "error"):
+        table.add_column(header)
+    for step in failing:
+        table.add_row(step.profile, step.step, str(step.consecutive_failures), _when(step.last_failed_at),
+                      (step.last_error or "")[:80])
     out.print(table)
 
 

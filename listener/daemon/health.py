@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -29,6 +29,9 @@ from listener.collect.sync import SyncResult
 from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of, upsert_rows
+
+if TYPE_CHECKING:
+    from listener.daemon.steps import StepHealth
 
 log = logging.getLogger("ror.daemon")
 STATES = ("healthy", "degraded", "down")
@@ -120,9 +123,11 @@ def load_daemon_state(engine: Engine) -> dict[str, Any] | None:
 class _StatusCollector(Collector):
     """Gauges read from the store at scrape time, so they match `ror status` and survive restarts."""
 
-    def __init__(self, statuses: StatusProvider, quotas: Callable[[], list[QuotaSnapshot]]) -> None:
+    def __init__(self, statuses: StatusProvider, quotas: Callable[[], list[QuotaSnapshot]],
+                 steps: Callable[[], list[StepHealth]]) -> None:
         self.statuses = statuses
         self.quotas = quotas
+        self.steps = steps
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         state = GaugeMetricFamily("ror_source_state", "1 for the source's current state", labels=["source", "state"])
@@ -143,13 +148,19 @@ class _StatusCollector(Collector):
         for quota in self.quotas():
             if quota.remaining is not None:
                 remaining.add_metric([quota.credential], quota.remaining)
-        yield from (state, items, success, upcoming, failures, remaining)
+        broken = GaugeMetricFamily("ror_pipeline_step_consecutive_failures",
+                                   "Failed runs in a row of a profile's score, aggregate, alerts or export step",
+                                   labels=["profile", "step"])
+        for step in self.steps():
+            broken.add_metric([step.profile, step.step], step.consecutive_failures)
+        yield from (state, items, success, upcoming, failures, remaining, broken)
 
 
 class DaemonMetrics:
     """The daemon's Prometheus metrics, in a private registry (several daemons can live in one test process)."""
 
-    def __init__(self, statuses: StatusProvider, quotas: Callable[[], list[QuotaSnapshot]]) -> None:
+    def __init__(self, statuses: StatusProvider, quotas: Callable[[], list[QuotaSnapshot]],
+                 steps: Callable[[], list[StepHealth]] = list) -> None:
         self.registry = CollectorRegistry()
         self.runs = Counter("ror_sync_runs", "Syncs run by this daemon, by outcome", ["source", "outcome"],
                             registry=self.registry)
@@ -159,7 +170,13 @@ class DaemonMetrics:
         self.scored = Counter("ror_items_scored", "Items scored by this daemon", registry=self.registry)
         self.running = Gauge("ror_jobs_running", "Jobs running now", registry=self.registry)
         self.started = Gauge("ror_daemon_start_time_seconds", "When this daemon started", registry=self.registry)
-        self.registry.register(_StatusCollector(statuses, quotas))
+        self.steps = Counter("ror_pipeline_steps", "Pipeline steps run by this daemon, by step and outcome",
+                             ["step", "outcome"], registry=self.registry)
+        self.registry.register(_StatusCollector(statuses, quotas, steps))
+
+    def observe_step(self, step: str, outcome: str) -> None:
+        """Count one run of a pipeline step (score, aggregate, alerts, export)."""
+        self.steps.labels(step, outcome).inc()
 
     def observe_run(self, source: str, outcome: str, items: int, seconds: float) -> None:
         """Count one finished sync."""

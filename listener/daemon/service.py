@@ -9,7 +9,6 @@ the database, so nothing is lost.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import signal
@@ -30,6 +29,7 @@ from connectors.base import SourceSettings
 from connectors.clock import Clock, utc_now
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
+from listener.alerts import run_alert_cycle
 from listener.collect.budget import BudgetBook
 from listener.collect.status import SourceStatus, source_statuses
 from listener.collect.sync import SyncResult, sync_source
@@ -59,6 +59,8 @@ from listener.daemon.scheduling import (
     reconcile_jobs,
     source_interval,
 )
+from listener.daemon.steps import failing_steps, record_step
+from listener.exports import write_weekly_exports
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.engine import make_engine, migrate
@@ -69,8 +71,6 @@ log = logging.getLogger("ror.daemon")
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 HANDLED_SIGNALS = (*STOP_SIGNALS, signal.SIGHUP)
 HEARTBEAT_SECONDS = 60.0
-OPTIONAL_STEPS = {"alerts": ("listener.alerts", "run_alert_cycle"),
-                  "exports": ("listener.exports", "write_weekly_exports")}
 TransportFactory = Callable[[], httpx.BaseTransport]
 
 
@@ -106,12 +106,11 @@ class Daemon:
         self.redact = redactor or Redactor(config_secrets(config))
         self.budgets = BudgetBook()
         self.active = ActiveJobs()
-        self.metrics = DaemonMetrics(self.statuses, self.budgets.snapshots)
+        self.metrics = DaemonMetrics(self.statuses, self.budgets.snapshots, lambda: failing_steps(engine))
         self.failures: dict[str, int] = load_failure_counts(engine)
         self.scheduler: BackgroundScheduler | None = None
         self.health: HealthServer | None = None
         self._pipeline = threading.Lock()
-        self._missing_steps: set[str] = set()
 
     # ---- one poll of one source -------------------------------------------------------
 
@@ -166,34 +165,42 @@ class Daemon:
             raise
 
     def process(self, profile: ProfileConfig) -> None:
-        """Score what is new, recompute the profile's index, run its alert checks (one at a time)."""
+        """Score what is new, recompute the profile's index, run its alert checks (one at a time).
+
+        A failing step stops the steps after it (they need its output); the data is stored, so
+        the next poll tries again. Each step's outcome is recorded for `ror status` and /metrics.
+        """
         with self._pipeline:
-            try:
-                scored = score_pending(self.engine, clock=self.clock, progress=lambda _n: self.check_stop())
-                self.metrics.scored.inc(scored)
-                aggregate_profile(self.engine, profile, clock=self.clock)
+            one_profile = self.config.model_copy(update={"profiles": [profile]})
+            steps = (("score", lambda: self.metrics.scored.inc(
+                          score_pending(self.engine, clock=self.clock, progress=lambda _n: self.check_stop()))),
+                     ("aggregate", lambda: aggregate_profile(self.engine, profile, clock=self.clock)),
+                     ("alerts", lambda: run_alert_cycle(self.engine, one_profile, self.clock)))
+            for step, run in steps:
                 self.check_stop()
-                self._optional_step("alerts", profile)
-            except Exception:  # noqa: BLE001 - the data is stored; the next run scores and aggregates again
-                log.exception("%s: scoring, aggregation or alerts failed", profile.name)
+                if not self._run_step(profile.name, step, run):
+                    return
 
     def run_export(self, profile_name: str) -> None:
-        """The weekly export of one profile (listener.exports, when that feature is installed)."""
+        """The weekly export of one profile."""
         profile = next((p for p in self.config.profiles if p.name == profile_name), None)
         if profile is not None:
             with self._pipeline:
-                self._optional_step("exports", profile)
+                one_profile = self.config.model_copy(update={"profiles": [profile]})
+                self._run_step(profile.name, "export", lambda: write_weekly_exports(self.engine, one_profile, self.clock))
 
-    def _optional_step(self, step: str, profile: ProfileConfig) -> None:
-        module_name, function_name = OPTIONAL_STEPS[step]
+    def _run_step(self, profile: str, step: str, run: Callable[[], object]) -> bool:
+        """Run one step, record how it went; False if it failed."""
         try:
-            function = getattr(importlib.import_module(module_name), function_name)
-        except (ImportError, AttributeError) as error:
-            if step not in self._missing_steps:
-                self._missing_steps.add(step)
-                log.warning("%s skipped: %s.%s is not available (%s)", step, module_name, function_name, error)
-            return
-        function(self.engine, self.config.model_copy(update={"profiles": [profile]}), self.clock)
+            run()
+        except Exception as failure:  # noqa: BLE001 - recorded and shown; the next poll runs the step again
+            log.exception("%s: %s failed", profile, step)
+            self.metrics.observe_step(step, "failed")
+            record_step(self.engine, profile, step, self.clock(), self.redact(f"{type(failure).__name__}: {failure}"))
+            return False
+        self.metrics.observe_step(step, "ok")
+        record_step(self.engine, profile, step, self.clock())
+        return True
 
     def _plan_next_run(self, settings: SourceSettings, failures: int) -> datetime | None:
         """Back off a failing source; a healthy one keeps its trigger's next time."""

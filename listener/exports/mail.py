@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from listener.alerts.channels import build_channel
+from listener.alerts.channels import EmailChannel, build_channel
 from listener.config.alerts import ChannelConfig
 from listener.config.settings import Config, ConfigError, ProfileConfig
 from listener.exports.html_export import render_html
@@ -61,19 +61,11 @@ def weekly_message(summary: WeeklySummary, sender: str, recipients: Sequence[str
 
 
 def send_through_alert_channel(config: Config, channel: ChannelConfig, message: EmailMessage) -> None:
-    """HOOK into the alerts feature (issue 6): send a ready-made mail through an email channel.
-
-    The alerts feature owns SMTP (host, TLS, credentials from the environment). Its email
-    channel sends alert messages; this needs it to also send a prepared EmailMessage through
-    a `send_mail(message)` method. Until it has one, a configured email_channel fails loudly
-    here rather than silently not sending.
-    """
+    """Send a prepared mail through an alerts email channel (it owns SMTP, TLS and the credentials)."""
     built = build_channel(channel, base_dir=config.path.parent)
-    send_mail = getattr(built, "send_mail", None)
-    if send_mail is None:
-        raise ExportMailError(f"channel {channel.name!r} cannot send a prepared mail yet: the alerts email "
-                              "channel needs a send_mail(EmailMessage) method (issue 6)")
-    send_mail(message)
+    if not isinstance(built, EmailChannel):
+        raise ExportMailError(f"channel {channel.name!r} is a {channel.kind} channel: the weekly mail needs an email one")
+    built.send_mail(message)
 
 
 def mail_weekly_summary(config: Config, profile: ProfileConfig, summary: WeeklySummary) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from listener.storage.models import utc_column
@@ -36,3 +37,17 @@ class DaemonStateRow(SQLModel, table=True):
     heartbeat_at: datetime = utc_column()
     stopped_at: datetime | None = utc_column(nullable=True)
     health_url: str | None = None
+
+
+class PipelineStepRow(SQLModel, table=True):
+    """How a profile's pipeline step (score, aggregate, alerts, export) last went in the daemon."""
+
+    __tablename__ = "pipeline_steps"
+    __table_args__ = (UniqueConstraint("profile", "step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile: str
+    step: str
+    consecutive_failures: int = 0
+    last_ok_at: datetime | None = utc_column(nullable=True)
+    last_failed_at: datetime | None = utc_column(nullable=True)
+    last_error: str | None = None
