@@ -1,7 +1,6 @@
 """CLI commands for the alerts feature: `ror alerts list|test|run` (registered on `ror` by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer reads the commands' annotations, and the
-# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
+# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
 
 import json
 from typing import Annotated, Any
@@ -11,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from listener.alerts import DeliveryError, list_alerts, run_alert_cycle, send_sample
+from listener.cli.app import ConfigOption, JsonOption, config_and_engine, err, handles_errors, out
 
 EXIT_NOT_SENT = 1
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many alerts to show, newest first.")]
@@ -41,8 +41,6 @@ def alerts_table(alerts: list[dict[str, Any]]) -> Table:
 
 def register(app: typer.Typer) -> None:
     """Add `ror alerts ...` to the main app."""
-    # listener.cli.main imports this module while it is being built: take its helpers only now.
-    from listener.cli.main import ConfigOption, JsonOption, _engine, err, handles_errors, out
 
     alerts_app = typer.Typer(help="Alerts: list what fired and how it was delivered, test a channel.",
                              no_args_is_help=True)
@@ -53,7 +51,7 @@ def register(app: typer.Typer) -> None:
     def list_command(config: ConfigOption = None, profile: AllProfilesOption = None, limit: LimitOption = 20,
                      as_json: JsonOption = False) -> None:
         """List the latest alerts, newest first, with each channel's delivery state."""
-        _, engine = _engine(config)
+        _, engine = config_and_engine(config)
         alerts = list_alerts(engine, profile, limit)
         if as_json:
             out.print_json(json.dumps(alerts))
@@ -80,7 +78,7 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def run_command(config: ConfigOption = None) -> None:
         """Run one alert cycle now: evaluate every profile's detectors and deliver what is due."""
-        loaded, engine = _engine(config)
+        loaded, engine = config_and_engine(config)
         report = run_alert_cycle(engine, loaded)
         new = sum(len(ids) for ids in report.new_alerts.values())
         d = report.deliveries

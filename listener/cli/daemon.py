@@ -1,13 +1,13 @@
 """CLI commands for the daemon feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
+# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
 
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
+from listener.cli.app import ConfigOption, default_config_path, err, handles_errors
 from listener.daemon.lock import AlreadyRunningError
 
 EXIT_ALREADY_RUNNING = 6
@@ -15,7 +15,6 @@ EXIT_ALREADY_RUNNING = 6
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    from listener.cli.main import ConfigOption, default_config_path, err, handles_errors
 
     @app.command(help="Run the daemon: poll every enabled source on its interval, score, aggregate, alert, "
                       "export weekly.\n\nStops cleanly on SIGTERM or Ctrl-C (exit 0), reloads the config on "

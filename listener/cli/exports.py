@@ -1,7 +1,6 @@
 """CLI commands for the exports feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
+# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
 
 from enum import StrEnum
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Annotated
 import typer
 
 from connectors.clock import utc_now
+from listener.cli.app import ConfigOption, config_and_engine, handles_errors, out
 from listener.cli.progress import progress
 from listener.config.exports import EXPORT_FORMATS
 from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
@@ -46,8 +46,6 @@ def parse_week(text: str | None) -> IsoWeek | None:
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    # listener.cli.main imports this module while it is being built: take its helpers only now.
-    from listener.cli.main import ConfigOption, _engine, handles_errors, out
 
     @app.command("export")
     @handles_errors
@@ -55,7 +53,7 @@ def register(app: typer.Typer) -> None:
                formats: FormatOption = None, out_dir: OutOption = None) -> None:
         """Write the weekly engagement summary as CSV, JSON, Markdown and/or a self-contained HTML page."""
         chosen_week = parse_week(week)
-        loaded, engine = _engine(config)
+        loaded, engine = config_and_engine(config)
         profiles = [loaded.profile(profile)] if profile else loaded.profiles
         now = utc_now()
         for chosen in profiles:

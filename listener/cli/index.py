@@ -1,7 +1,6 @@
 """CLI commands for the index feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer reads the command's annotations, and the
-# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
+# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
 
 import json
 from datetime import date
@@ -11,6 +10,16 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
+from listener.cli.app import (
+    EXIT_USAGE,
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    config_and_engine,
+    err,
+    handles_errors,
+    out,
+)
 from listener.cli.views import explain_view, people_table, person_view
 from listener.config.settings import ProfileConfig
 from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
@@ -65,8 +74,6 @@ def ensure_index(engine: Engine, profile: ProfileConfig) -> None:
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    # listener.cli.main imports this module while it is being built: take its helpers only now.
-    from listener.cli.main import EXIT_USAGE, ConfigOption, JsonOption, ProfileOption, _engine, err, handles_errors, out
 
     def shown(render: Any, as_json: bool, payload: Any) -> None:
         if as_json:
@@ -80,7 +87,7 @@ def register(app: typer.Typer) -> None:
                 top: TopOption = DEFAULT_TOP, as_json: JsonOption = False) -> None:
         """Explain one day's index: each component, its inputs, its change from the day before, the items that moved it."""
         wanted = parse_day(day, "--date")
-        loaded, engine = _engine(config)
+        loaded, engine = config_and_engine(config)
         chosen = loaded.profile(profile)
         ensure_index(engine, chosen)
         try:
@@ -96,7 +103,7 @@ def register(app: typer.Typer) -> None:
                top: TopOption = 20, sort: SortOption = SortChoice.interactions, reverse: ReverseOption = False,
                as_json: JsonOption = False) -> None:
         """The relationship ledger: people by interactions (or --sort), or one person's history."""
-        loaded, engine = _engine(config)
+        loaded, engine = config_and_engine(config)
         chosen = loaded.profile(profile)
         ensure_index(engine, chosen)
         try:
@@ -114,7 +121,7 @@ def register(app: typer.Typer) -> None:
     def recompute(config: ConfigOption = None, profile: AllProfilesOption = None, since: SinceOption = None) -> None:
         """Rebuild the index from the stored items after a formula or config change (all history, or --since)."""
         start = parse_day(since, "--since")
-        loaded, engine = _engine(config)
+        loaded, engine = config_and_engine(config)
         for chosen in [loaded.profile(profile)] if profile else loaded.profiles:
             moment = day_bounds(start, chosen.zone)[0] if start else None
             count = recompute_profile(engine, chosen, since=moment)

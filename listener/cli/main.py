@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import shutil
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.clock import utc_now
 from connectors.registry import CONNECTORS, build_connector
+from listener.cli.app import (
+    EXIT_CONFIG,
+    EXIT_SYNC_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    JsonOption,
+    ProfileOption,
+    app,
+    config_and_engine,
+    config_app,
+    err,
+    handles_errors,
+    out,
+)
 from listener.cli.progress import progress
 from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
 from listener.collect.sync import sync_source
@@ -30,53 +38,7 @@ from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 0, 1, 2, 3, 4, 5
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.example.toml"
-
-app = typer.Typer(help="ror-listener: listen to a brand's social and review platforms and keep its RoR index.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-config_app = typer.Typer(help="Work with the configuration file.", no_args_is_help=True)
-app.add_typer(config_app, name="config")
-# Off a terminal Rich would assume 80 columns and squeeze tables; pipes and CI get 160.
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, soft_wrap=True)
-log = logging.getLogger("ror")
-
-ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default: $ROR_CONFIG or ./ror.toml).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-ProfileOption = Annotated[str | None, typer.Option("--profile", "-p", help="Profile name (default: the only one).")]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def handles_errors(command: F) -> F:
-    """Turn known failures into a one-line message and a documented exit code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ConfigError as error:
-            err.print(f"[red]config error:[/red] {error}", markup=True, highlight=False)
-            raise typer.Exit(EXIT_CONFIG) from None
-        except SQLAlchemyError as error:
-            err.print(f"[red]database error:[/red] {type(error).__name__}: {str(error).splitlines()[0]}", highlight=False)
-            raise typer.Exit(EXIT_DATABASE) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _engine(config_path: Path | None) -> tuple[Any, Engine]:
-    config = load_config(config_path or default_config_path())
-    return config, open_database(config.database_url())
-
-
-@app.callback()
-def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False) -> None:
-    """Set up logging for every command."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @app.command()
@@ -114,7 +76,7 @@ def config_check(config: ConfigOption = None) -> None:
 def sync(config: ConfigOption = None,
          source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None) -> None:
     """Collect new items from every enabled source (or one) into the database."""
-    loaded, engine = _engine(config)
+    loaded, engine = config_and_engine(config)
     pairs = [(p, s) for p, s in loaded.sources() if (source is None and s.enabled) or s.name == source]
     if source and not pairs:
         raise ConfigError(f"{loaded.path}: no source named {source!r}")
@@ -141,7 +103,7 @@ def sync(config: ConfigOption = None,
 @handles_errors
 def score(config: ConfigOption = None) -> None:
     """Score new items' sentiment, then recompute every profile's index."""
-    loaded, engine = _engine(config)
+    loaded, engine = config_and_engine(config)
     scored = run_scoring(engine, loaded)
     out.print(f"scored {scored} item(s); index updated for {len(loaded.profiles)} profile(s)")
 
@@ -161,7 +123,7 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
           days: Annotated[int, typer.Option("--days", "-d", min=1, help="How many days to show.")] = 28,
           as_json: JsonOption = False) -> None:
     """Show the daily and running RoR index with its components."""
-    loaded, engine = _engine(config)
+    loaded, engine = config_and_engine(config)
     chosen = loaded.profile(profile)
     points = load_index_points(engine, chosen, days)
     if not points:
@@ -201,7 +163,7 @@ def index_table(profile: str, points: list[dict[str, Any]]) -> Table:
 @handles_errors
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: health, last run, last success, next run, quota left, last error, items collected, cursors."""
-    loaded, engine = _engine(config)
+    loaded, engine = config_and_engine(config)
     statuses = source_statuses(engine, loaded)
     if as_json:
         out.print_json(json.dumps([s.to_json() for s in statuses]))
