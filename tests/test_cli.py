@@ -60,6 +60,17 @@ def test_init_writes_a_valid_config_and_database(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "--force" in again.output
 
 
+def test_init_creates_missing_folders_and_says_in_one_line_when_it_cannot_write(tmp_path: Path) -> None:
+    nested = tmp_path / "brands" / "acme" / "ror.toml"
+    result = CliRunner().invoke(app, ["init", "--path", str(nested)])
+    assert result.exit_code == 0, result.output
+    assert nested.exists() and (nested.parent / "ror.db").exists()
+    (tmp_path / "a-file").write_text("")
+    blocked = CliRunner().invoke(app, ["init", "--path", str(tmp_path / "a-file" / "ror.toml")])
+    assert blocked.exit_code == 2 and "cannot write" in blocked.output and "Traceback" not in blocked.output
+    assert len(blocked.output.strip().splitlines()) == 1
+
+
 def test_status_and_index_on_an_empty_database(tmp_path: Path) -> None:
     path = tmp_path / "ror.toml"
     CliRunner().invoke(app, ["init", "--path", str(path)])

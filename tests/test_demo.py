@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
-from listener.cli.main import app
+from listener.cli import main as cli_main
+from listener.cli.main import app, index_table
+
+COMMANDS = {"index", "explain", "people", "status"}
 
 
 def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path) -> None:
@@ -45,6 +51,31 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
 
     status = CliRunner().invoke(app, ["status", "--json", "--config", config])
     assert json.loads(status.output)[0]["state"] == "healthy"
+    assert f"collected {json.loads(status.output)[0]['items']} items" in result.output
+
+    # Every "next, try" command runs as printed (after the program name), and explain is among them.
+    tried = result.output.split("next, try:")[1].strip().splitlines()
+    assert any(" explain --date " in line for line in tried)
+    for line in tried:
+        args = shlex.split(line.split("#")[0])
+        ran = CliRunner().invoke(app, args[args.index(next(a for a in args if a in COMMANDS)):])
+        assert ran.exit_code == 0, (line, ran.output)
+
+    narrow = Console(width=80, record=True)
+    narrow.print(index_table("acme", points[-7:]))
+    text = narrow.export_text()
+    assert all(p["day"] in text for p in points[-7:]) and "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80 and "provisional" in text
+
+
+def test_next_commands_name_the_program_as_it_was_started_when_ror_is_not_on_path(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_main.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(cli_main.sys, "argv", [".venv/bin/ror", "demo"])
+    points = [{"day": "2026-11-20", "daily_index": 41.0}, {"day": "2026-11-21", "daily_index": 38.5}]
+    commands = cli_main.demo_next_commands(Path("ror-demo/ror.toml"), points)
+    assert all(c.startswith(".venv/bin/ror ") for c in commands)
+    assert ".venv/bin/ror explain --date 2026-11-21 --config ror-demo/ror.toml" in commands[1]
 
 
 def test_demo_twice_in_the_same_directory_starts_fresh(tmp_path: Path) -> None:

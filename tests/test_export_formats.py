@@ -63,15 +63,17 @@ def test_neutralise_cell(value: object, expected: object) -> None:
 def test_markdown_escapes_user_text_and_drops_unsafe_links(summary: WeeklySummary) -> None:  # noqa: F811
     text = render_markdown(summary)
     assert not re.search(r"(?<!\\)<(script|img|svg)", text)  # every tag from user text is backslash-escaped
-    assert r"\<script\>document.title=" in text and r"\[click\]\(javascript:alert\(1\)\) \| pipe" in text
-    assert "javascript:" not in text.replace(r"\(javascript:", "")
+    assert r"\<script\>document.title=" in text and r"\[click\](javascript:alert(1)) \| pipe" in text
+    assert "](javascript:" not in text.replace(r"\](javascript:", "")  # the bracket is escaped: no link
     assert "[link](<https://mastodon.example/i1>)" in text
     assert "| Net sentiment \\* |" in text  # provisional figures are marked
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("<b>hi</b>", r"\<b\>hi\</b\>"), ("a | b", r"a \| b"), ("[x](y)", r"\[x\]\(y\)"), ("*bold* _i_", r"\*bold\* \_i\_"),
+    ("<b>hi</b>", r"\<b\>hi\</b\>"), ("a | b", r"a \| b"), ("[x](y)", r"\[x\](y)"), ("*bold* _i_", r"\*bold\* \_i\_"),
     ("line\nbreak", "line break"), ("`code`", r"\`code\`"), ("&amp;", r"\&amp;"),
+    ("Pre-orders are open. Great job!", "Pre-orders are open. Great job!"), ("# not a heading", r"\# not a heading"),
+    ("- not a list", r"\- not a list"), ("1. not a list", r"1\. not a list"), ("![img](x)", r"!\[img\](x)"),
 ])
 def test_escape_markdown(text: str, expected: str) -> None:
     assert escape_markdown(text) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,7 +50,12 @@ def init(path: Annotated[Path, typer.Option("--path", help="Where to write the c
     if path.exists() and not force:
         err.print(f"{path} exists; use --force to overwrite")
         raise typer.Exit(EXIT_USAGE)
-    shutil.copyfile(EXAMPLE_CONFIG, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(EXAMPLE_CONFIG, path)
+    except OSError as error:
+        err.print(f"[red]cannot write {path}:[/red] {error.strerror}; choose another --path", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
     config = load_config(path)
     open_database(config.database_url())
     out.print(f"wrote {path}; database at {config.database_url()}")
@@ -121,7 +127,9 @@ def run_scoring(engine: Engine, config: Any) -> int:
 @handles_errors
 def index(config: ConfigOption = None, profile: ProfileOption = None,
           days: Annotated[int, typer.Option("--days", "-d", min=1, help="How many days to show.")] = 28,
-          as_json: JsonOption = False) -> None:
+          as_json: JsonOption = False,
+          wide: Annotated[bool, typer.Option("--wide", help="Every component and its inputs (needs ~160 columns).")]
+          = False) -> None:
     """Show the daily and running RoR index with its components."""
     loaded, engine = config_and_engine(config)
     chosen = loaded.profile(profile)
@@ -132,30 +140,40 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
     if as_json:
         out.print_json(json.dumps({"profile": chosen.name, "points": points}))
         return
-    out.print(index_table(chosen.name, points))
+    out.print(index_table(chosen.name, points, wide))
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def index_table(profile: str, points: list[dict[str, Any]]) -> Table:
-    """A Rich table of index points."""
-    table = Table(title=f"RoR index: {profile}")
-    scores = (("sentiment", "sent."), ("engagement", "eng."), ("advocacy", "adv."), ("loyalty", "loy."),
-              ("responsiveness", "resp."), ("nps", "NPS"), ("return_rate", "return"))
-    for header in ("day", "inbound +/-/0", "net sent.", "eng. rate", *(h for _, h in scores), "cov.", "daily",
-                   "running", ""):
-        table.add_column(header, justify="right")
+INDEX_LEGEND = ("scores 0-100; engagement and advocacy are 50 at the profile's own usual level; "
+                "* provisional: late data may still change the day")
+COMPONENT_HEADERS = (("sentiment", "sentiment"), ("engagement", "engagement"), ("advocacy", "advocacy"),
+                     ("loyalty", "loyalty"), ("responsiveness", "responses"), ("nps", "review NPS"),
+                     ("return_rate", "return"))
+NARROW_COMPONENTS = ("sentiment", "engagement", "responsiveness")
+
+
+def index_table(profile: str, points: list[dict[str, Any]], wide: bool = False) -> Table:
+    """A Rich table of index points: 80 columns by default, every component and input with `wide`."""
+    shown = [(name, header) for name, header in COMPONENT_HEADERS if wide or name in NARROW_COMPONENTS]
+    legend = INDEX_LEGEND if wide else INDEX_LEGEND + "; --wide shows every component"
+    table = Table(title=f"RoR index: {profile}", caption=legend)
+    headers = ["day", "running", "daily", *(h for _, h in shown)]
+    if wide:
+        headers += ["inbound +/-/0", "net sentiment", "engagement rate", "coverage"]
+    for header in headers:
+        table.add_column(header, justify="right", no_wrap=header == "day")
     for p in points:
         c = p["components"]
-        s, e = c["sentiment"], c["engagement"]
-        table.add_row(
-            p["day"], f"{s['positive']}/{s['negative']}/{s['neutral']}", _fmt(s["net"], 2),
-            "-" if e["rate"] is None else f"{100 * e['rate']:.2f}%",
-            *(_fmt(c.get(name, {}).get("score")) for name, _ in scores), _fmt(p["coverage"], 2),
-            _fmt(p["daily_index"]), _fmt(p["running_index"]), "provisional" if p["provisional"] else "",
-        )
+        row = [p["day"] + ("*" if p["provisional"] else " "), _fmt(p["running_index"]), _fmt(p["daily_index"]),
+               *(_fmt(c.get(name, {}).get("score")) for name, _ in shown)]
+        if wide:
+            s, e = c["sentiment"], c["engagement"]
+            row += [f"{s['positive']}/{s['negative']}/{s['neutral']}", _fmt(s["net"], 2),
+                    "-" if e["rate"] is None else f"{100 * e['rate']:.2f}%", _fmt(p["coverage"], 2)]
+        table.add_row(*row)
     return table
 
 
@@ -217,13 +235,34 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
 
     result = run_demo(directory)
     sync = result.sync
-    out.print(f"collected {sync.items} items and {sync.events} engagement events in {sync.pages} pages "
-              f"({sync.status}) from the loopback replay server, now stopped", highlight=False)
+    out.print(f"collected {result.stored_items} items ({sync.items} reads, refreshes included) and {sync.events} "
+              f"engagement events in {sync.pages} pages ({sync.status}) from the loopback replay server, now stopped",
+              highlight=False)
     out.print(index_table(result.profile, result.points))
     out.print(f"\ndatabase: {result.database}\nconfig:   {result.config_path}", highlight=False)
     out.print("next, try:", highlight=False)
-    for command in ("index --json --days 7", "status", "sources"):
-        out.print(f"  ror {command} --config {result.config_path}" if command != "sources" else "  ror sources", highlight=False)
+    for command in demo_next_commands(result.config_path, result.points):
+        out.print(f"  {command}", highlight=False)
+
+
+def demo_next_commands(config_path: Path, points: list[dict[str, Any]]) -> list[str]:
+    """The commands to try after the demo, spelled so they run from where the user is."""
+    ror, config = invoked_as(), f"--config {config_path}"
+    worst = min((p for p in points if p["daily_index"] is not None), key=lambda p: p["daily_index"], default=None)
+    commands = [f"{ror} index {config}"]
+    if worst is not None:
+        commands.append(f"{ror} explain --date {worst['day']} {config}   # the worst day: why the index fell")
+    return commands + [f"{ror} people {config}", f"{ror} status {config}"]
+
+
+def invoked_as() -> str:
+    """`ror` if it is on PATH, else the path this program was started by (e.g. .venv/bin/ror)."""
+    if shutil.which("ror"):
+        return "ror"
+    started = Path(sys.argv[0])
+    if started.name == "ror":
+        return str(started)
+    return f"{sys.executable} -m listener.cli.main"
 
 
 def _register_feature_commands() -> None:
@@ -239,3 +278,7 @@ _register_feature_commands()
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()

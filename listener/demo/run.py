@@ -9,6 +9,7 @@ from typing import Any
 
 from connectors.registry import build_connector
 from listener.cli.progress import progress
+from listener.collect.status import source_statuses
 from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import load_config, source_secrets
 from listener.demo.mastodon_replay import start_replay_server
@@ -56,6 +57,7 @@ class DemoResult:
     database: str
     profile: str
     sync: SyncResult
+    stored_items: int
     points: list[dict[str, Any]]
 
 
@@ -89,4 +91,5 @@ def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN) -> DemoResult:
         score_pending(engine, progress=advance)
     aggregate_profile(engine, profile)
     points = load_index_points(engine, profile, days_shown)
-    return DemoResult(config.path, config.database_url(), profile.name, result, points)
+    stored = source_statuses(engine, config)[0].items
+    return DemoResult(config.path, config.database_url(), profile.name, result, stored, points)

@@ -10,9 +10,12 @@ from urllib.parse import urlsplit
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SAFE_SCHEMES = ("http", "https")
 URL_FORBIDDEN = set('<>"\'`\\')
-# Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the
-# ones that start markup anywhere in a line (links, emphasis, code, HTML, tables, entities).
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~&])")
+# These start markup anywhere in a line (links and images need "[", emphasis, code, HTML,
+# tables, strikethrough, entities); escaping only them keeps "Pre-orders" and "Great job!"
+# readable in the Markdown source.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# These start a block only at the beginning of a line: headings, lists, quotes.
+MARKDOWN_LINE_START = re.compile(r"^(?:([#+\-])|(\d+)([.)]))")
 WHITESPACE_RUN = re.compile(r"\s+")
 
 
@@ -23,8 +26,8 @@ def escape_html(value: object) -> str:
 
 def escape_markdown(value: object) -> str:
     """Text on one line that renders as itself in CommonMark/GFM, tables included."""
-    one_line = WHITESPACE_RUN.sub(" ", str(value)).strip()
-    return MARKDOWN_SPECIAL.sub(r"\\\1", one_line)
+    one_line = MARKDOWN_SPECIAL.sub(r"\\\1", WHITESPACE_RUN.sub(" ", str(value)).strip())
+    return MARKDOWN_LINE_START.sub(lambda m: "\\" + m[1] if m[1] else f"{m[2]}\\{m[3]}", one_line)
 
 
 def safe_url(url: str | None) -> str | None:
