@@ -27,6 +27,10 @@ class WaitTooLongError(ConnectorError):
         self.wait_seconds = wait_seconds
 
 
+class UnreachableError(ConnectorError):
+    """The host name does not resolve (a typo, or no network): retrying within this run cannot help."""
+
+
 class AuthError(ConnectorError):
     """401/403: the credential is missing, wrong or lacks a scope. Not retried."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from connectors.errors import (
     PermanentError,
     RateLimitedError,
     TransientError,
+    UnreachableError,
     WaitTooLongError,
 )
 
@@ -150,6 +152,16 @@ def parse_json(response: httpx.Response) -> Any:
         ) from error
 
 
+def _name_not_resolved(error: BaseException) -> bool:
+    """True if a transport error comes from a failed DNS look-up (socket.gaierror somewhere in its chain)."""
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain:  # a chain can loop back on itself
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    return any(isinstance(link, socket.gaierror) for link in chain)
+
+
 class _wait_for_server(wait_base):
     """Wait what a 429 asks for, else exponential backoff with jitter."""
 
@@ -211,9 +223,13 @@ class HttpSession:
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TimeoutException as error:
-            raise TransientError(f"{method} {url}: timed out ({type(error).__name__})") from error
+            raise TransientError(f"{method} {self._full(url)}: timed out ({type(error).__name__})") from error
         except httpx.TransportError as error:
-            raise TransientError(f"{method} {url}: {type(error).__name__}: {error}") from error
+            if _name_not_resolved(error):
+                host = httpx.URL(self._full(url)).host
+                raise UnreachableError(f"{method} {self._full(url)}: the host name {host!r} does not resolve; "
+                                       "check the URL in the config and this machine's network") from error
+            raise TransientError(f"{method} {self._full(url)}: {type(error).__name__}: {error}") from error
         self.requests += 1
         now = self.clock()
         quota = read_quota(response, self.rate_headers, now)
@@ -230,6 +246,10 @@ class HttpSession:
         if self.budget is None:
             self._pace(now)
         return response
+
+    def _full(self, url: str) -> str:
+        """The absolute URL of a request, for messages (relative paths hide the host)."""
+        return str(self.client.base_url.join(url)) if self.client.base_url else url
 
     def _wait_for_budget(self, budget: SharedBudget) -> None:
         """Wait for this request's slot in the credential's shared budget."""

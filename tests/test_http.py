@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from connectors.errors import (
     PaginationLoopError,
     PermanentError,
     TransientError,
+    UnreachableError,
     WaitTooLongError,
 )
 from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after
@@ -148,3 +150,28 @@ def test_loop_guard_refuses_a_repeated_token() -> None:
     guard.check("b")
     with pytest.raises(PaginationLoopError, match="'a'"):
         guard.check("a")
+
+
+def _dns_failure(request: httpx.Request) -> httpx.Response:
+    try:
+        raise socket.gaierror(-2, "Name or service not known")
+    except socket.gaierror as cause:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from cause
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_naming_the_host(clock: Any, sleep: Any) -> None:
+    calls: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: calls.append(request) or _dns_failure(request))
+    unresolved = HttpSession(build_client(BASE, transport=transport), policy=POLICY, clock=clock, sleep=sleep)
+    with pytest.raises(UnreachableError, match="'api.example' does not resolve") as raised:
+        unresolved.get_json("/x")
+    assert len(calls) == 1 and sleep.calls == []
+    assert "https://api.example/x" in str(raised.value)
+
+
+@respx.mock
+def test_a_refused_connection_is_retried_and_its_message_names_the_full_url(clock: Any, sleep: Any) -> None:
+    respx.get(f"{BASE}/x").mock(side_effect=httpx.ConnectError("[Errno 111] Connection refused"))
+    with pytest.raises(TransientError, match="GET https://api.example/x: ConnectError"):
+        session(clock, sleep).get_json("/x")
+    assert len(sleep.calls) == POLICY.max_attempts - 1
