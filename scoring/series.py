@@ -78,8 +78,11 @@ class DayFacts:
 
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> DayFacts:
-        """From a database row (extra keys ignored, NULL JSON as empty)."""
-        values = {f.name: row[f.name] for f in fields(cls) if f.name in row}
+        """From a database row (extra keys ignored, NULL JSON as empty); a missing fact is an error, not a 0."""
+        missing = [f.name for f in fields(cls) if f.name not in row]
+        if missing:
+            raise KeyError(f"day facts row lacks {', '.join(missing)}")
+        values = {f.name: row[f.name] for f in fields(cls)}
         values["unsupported"] = dict(values.get("unsupported") or {})
         return cls(**values)
 
