@@ -1,4 +1,4 @@
-"""An inline SVG line chart of the daily and running index and every component, over the chart window."""
+"""Inline SVG line charts over the chart window: the daily and running index, and the components apart."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from listener.exports.weeks import IsoWeek
 WIDTH, HEIGHT = 560, 260  # scaled to the page width: a phone shows it at about 60 %
 LEFT, RIGHT, TOP, BOTTOM = 32, 8, 10, 30
 DAILY_COLOR, RUNNING_COLOR = "#1f4e9c", "#222222"
+# Okabe-Ito's colour-blind-safe set (plus one of Tol's): no two components share a hue.
 COMPONENT_COLORS = {
-    "sentiment": "#d1495b", "engagement": "#e09f1f", "advocacy": "#00798c", "loyalty": "#5f9e6e",
-    "responsiveness": "#8d6cab", "nps": "#b5655a", "return_rate": "#2e4057",
+    "sentiment": "#d55e00", "engagement": "#e69f00", "advocacy": "#009e73", "loyalty": "#56b4e9",
+    "responsiveness": "#cc79a7", "nps": "#0072b2", "return_rate": "#882255",
 }
 FALLBACK_COLORS = ("#7a7a7a", "#a0522d", "#3b7dd8", "#6b8e23")
+INDEX_LINES = ("daily_index", "running_index")
 
 
 @dataclass(frozen=True)
@@ -132,16 +134,29 @@ def _provisional_marks(frame: Frame, summary: WeeklySummary) -> list[str]:
     return marks
 
 
-def render_chart(summary: WeeklySummary) -> str:
-    """The chart as an inline <svg> element that scales to its container."""
+def index_lines(summary: WeeklySummary) -> list[Line]:
+    """The daily and running index."""
+    return [line for line in chart_lines(summary) if line.key in INDEX_LINES]
+
+
+def component_lines(summary: WeeklySummary) -> list[Line]:
+    """One line per component present in the series."""
+    return [line for line in chart_lines(summary) if line.key not in INDEX_LINES]
+
+
+def render_chart(summary: WeeklySummary, components: bool = False) -> str:
+    """The index chart (or, with `components`, the components' chart) as an inline <svg> that scales."""
     days = chart_days(summary)
     frame = Frame(days[0], len(days))
-    lines = chart_lines(summary)
-    label = f"RoR index by day, {IsoWeek.of(days[0]).label} to {summary.week.label}"
+    lines = component_lines(summary) if components else index_lines(summary)
+    what = "Index components" if components else "RoR index"
+    label = f"{what} by day, {IsoWeek.of(days[0]).label} to {summary.week.label}"
     body = [*_axes(frame, summary, days)]
-    for line in reversed(lines):  # the daily index is drawn last, on top
+    for line in reversed(lines):  # the first line is drawn last, on top
         body += _line_svg(frame, days, line)
-    body += _provisional_marks(frame, summary)
+    if not components:
+        body += _provisional_marks(frame, summary)
+    title_id = "components-title" if components else "chart-title"
     return (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-            f'aria-labelledby="chart-title" font-family="system-ui, sans-serif" font-size="13" fill="#444">'
-            f'<title id="chart-title">{escape_html(label)}</title>' + "".join(body) + "</svg>")
+            f'aria-labelledby="{title_id}" font-family="system-ui, sans-serif" font-size="13" fill="#444">'
+            f'<title id="{title_id}">{escape_html(label)}</title>' + "".join(body) + "</svg>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from listener.exports import present
-from listener.exports.chart import chart_lines, render_chart
+from listener.exports.chart import Line, component_lines, index_lines, render_chart
 from listener.exports.columns import show
 from listener.exports.model import ListedItem, WeeklySummary
 from listener.exports.safety import escape_html, safe_url
@@ -86,12 +86,13 @@ def _table(headers: Sequence[str], rows: Sequence[present.Row], caption: str) ->
             f'<tbody>{"".join(body)}</tbody></table></div>\n')
 
 
-def _legend(summary: WeeklySummary) -> str:
+def _legend(lines: Sequence[Line], provisional: bool) -> str:
     entries = []
-    for line in chart_lines(summary):
+    for line in lines:
         style = f"border-top-color:{line.color};" + ("border-top-style:dashed;" if line.dash else "")
         entries.append(f'<li><span class="swatch" style="{h(style)}"></span>{h(line.label)}</li>')
-    entries.append('<li>○ provisional day</li>')
+    if provisional:
+        entries.append('<li>○ provisional day</li>')
     return f'<ul class="legend">{"".join(entries)}</ul>'
 
 
@@ -115,7 +116,10 @@ def _body(summary: WeeklySummary) -> str:
     parts = [_cards(summary)]
     if notes:
         parts.append(f'<section class="provisional-notes"><strong>Provisional</strong> (marked *)<ul>{notes}</ul></section>\n')
-    parts.append(f'<section><h2>RoR index</h2><figure>{render_chart(summary)}{_legend(summary)}</figure>\n'
+    parts.append(f'<section><h2>RoR index</h2><figure>{render_chart(summary)}{_legend(index_lines(summary), True)}'
+                 '</figure>\n'
+                 f'<figure>{render_chart(summary, components=True)}{_legend(component_lines(summary), False)}'
+                 '<figcaption class="note">Each component on its own scale of 0 to 100.</figcaption></figure>\n'
                  + _table(present.index_headers(summary), present.index_rows(summary), "Index and components, 0 to 100")
                  + f'<p class="note">{h(present.INDEX_NOTE)}</p></section>\n')
     parts.append("<section><h2>Figures by platform</h2>\n"
