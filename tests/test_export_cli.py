@@ -76,6 +76,8 @@ def test_export_defaults_to_the_last_complete_week_and_the_configured_directory(
     (["--week", "2025-W53"], EXIT_USAGE, "2025 has no ISO week 53"),
     (["--format", "pdf"], EXIT_USAGE, "pdf"),
     (["--profile", "nobody"], EXIT_CONFIG, "no profile named 'nobody'"),
+    (["--week", "2099-W01"], EXIT_USAGE, "has not started yet"),
+    (["--week", "2026-W43", "--mail"], EXIT_CONFIG, "no exports.email_channel"),
 ])
 def test_export_usage_errors(dataset: tuple[Engine, Any], tmp_path: Path, args: list[str], code: int,  # noqa: F811
                              message: str) -> None:
@@ -151,3 +153,19 @@ def test_email_channel_must_name_an_email_channel(dataset: tuple[Engine, Any], t
                                          "no [[channels]] entry has that name (channels: team-mail, hook)"]
     webhook = load_config(write_config(tmp_path, dataset[0], 'email_channel = "hook"', CHANNEL))
     assert "that channel is a webhook channel" in exports_problems(webhook)[0]
+
+
+def test_export_mail_sends_the_chosen_week_by_hand_and_the_daemon_says_it_mailed(
+        dataset: tuple[Engine, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(export_mail, "build_channel", lambda channel, **_: FakeMailChannel())
+    FakeMailChannel.sent = []
+    config = write_config(tmp_path, dataset[0], 'email_channel = "team-mail"', CHANNEL)
+    result = CliRunner().invoke(app, ["export", "--week", "2026-W43", "--format", "md", "--mail",
+                                      "--out", str(tmp_path / "out"), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "acme 2026-W43: mailed through team-mail" in result.output
+    assert [m["Subject"] for m in FakeMailChannel.sent] == ["Weekly engagement summary: acme, 2026-W43"]
+    with caplog.at_level(logging.INFO, logger="ror"):
+        write_weekly_exports(dataset[0], load_config(config), FakeClock(EXPORT_NOW))
+    assert "weekly summary of acme 2026-W43 mailed through channel team-mail" in caplog.text

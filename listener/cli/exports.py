@@ -12,7 +12,9 @@ from connectors.clock import utc_now
 from listener.cli.app import ConfigOption, config_and_engine, handles_errors, out
 from listener.cli.progress import progress
 from listener.config.exports import EXPORT_FORMATS
+from listener.config.settings import ConfigError
 from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
+from listener.exports.mail import mail_weekly_summary
 
 
 class FormatChoice(StrEnum):
@@ -50,7 +52,9 @@ def register(app: typer.Typer) -> None:
     @app.command("export")
     @handles_errors
     def export(config: ConfigOption = None, week: WeekOption = None, profile: ProfilesOption = None,
-               formats: FormatOption = None, out_dir: OutOption = None) -> None:
+               formats: FormatOption = None, out_dir: OutOption = None,
+               mail: Annotated[bool, typer.Option("--mail", help="Also mail it to the profile's email_channel.")]
+               = False) -> None:
         """Write the weekly engagement summary as CSV, JSON, Markdown and/or a self-contained HTML page."""
         chosen_week = parse_week(week)
         loaded, engine = config_and_engine(config)
@@ -58,6 +62,10 @@ def register(app: typer.Typer) -> None:
         now = utc_now()
         for chosen in profiles:
             iso_week = chosen_week or IsoWeek.last_complete(now, chosen.zone)
+            if iso_week.monday > now.astimezone(chosen.zone).date():
+                latest = IsoWeek.last_complete(now, chosen.zone)
+                raise typer.BadParameter(f"{iso_week} has not started yet in {chosen.timezone}; "
+                                         f"the latest complete week is {latest}", param_hint="--week")
             names = [f.value for f in formats] if formats else list(chosen.exports.formats or EXPORT_FORMATS)
             directory = out_dir or chosen.exports.directory(loaded.path)
             with progress(f"export {chosen.name} {iso_week}", total=LOAD_STEPS + len(names)) as advance:
@@ -65,3 +73,7 @@ def register(app: typer.Typer) -> None:
                 paths = write_summary(summary, names, directory, advance)
             note = " (empty week)" if summary.empty else ""
             out.print(f"{chosen.name} {iso_week}{note}: " + ", ".join(str(p) for p in paths), highlight=False)
+            if mail:
+                if not mail_weekly_summary(loaded, chosen, summary):
+                    raise ConfigError(f"{loaded.path}: profile {chosen.name!r} has no exports.email_channel to mail to")
+                out.print(f"{chosen.name} {iso_week}: mailed through {chosen.exports.email_channel}", highlight=False)

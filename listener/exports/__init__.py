@@ -44,7 +44,9 @@ def write_weekly_exports(engine: Engine, config: Config, clock: Clock = utc_now)
         try:
             summary = build_weekly_summary(engine, profile, week, now)
             written += write_summary(summary, settings.formats, settings.directory(config.path))
-            mail_weekly_summary(config, profile, summary)
+            if mail_weekly_summary(config, profile, summary):
+                log.info("weekly summary of %s %s mailed through channel %s", profile.name, week.label,
+                         settings.email_channel)
         except Exception as error:  # one profile's failure must not cost the others their export
             log.exception("weekly export of %s %s failed", profile.name, week.label)
             failures.append(f"{profile.name} {week.label}: {type(error).__name__}: {error}")
