@@ -42,18 +42,24 @@ PLATFORM = "mastodon"
 BRAND = "brand"
 BATCH = 20_000
 PROFILE = ProfileConfig(name="bench", timezone="Europe/Berlin")
-SIZES = {"2k": 2_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 # Share of items by (role, kind); the rest of the world replies to the brand.
 MIX = (("owned", "post", 0.08), ("owned", "reply", 0.04), ("inbound", "mention", 0.22),
        ("inbound", "post", 0.14), ("inbound", "review", 0.02), ("inbound", "share", 0.01),
        ("inbound", "reply", 0.49))
 LIKES_PER_POST = 5
+# Reddit, Hacker News, App Store and Google reviews say nothing about an item's language, so two items
+# in five carry none and go through the language gate (every fifth serial's 0th and 1st, no random draw).
+UNLABELLED_IN_FIVE = 2
 ACTIVITY_EXPONENT = 1.1  # Zipf-like: the person of rank r writes in proportion to r ** -1.1
 
 
 def parse_size(text: str) -> int:
-    """`10k`, `100k`, `1M` or a plain number -> an item count."""
-    return SIZES.get(text) or int(text.replace("_", ""))
+    """`10k`, `20k`, `1M` (any count with a k or M suffix) or a plain number -> an item count."""
+    text = text.replace("_", "")
+    for suffix, factor in (("k", 1_000), ("M", 1_000_000)):
+        if text.endswith(suffix):
+            return int(text[: -len(suffix)]) * factor
+    return int(text)
 
 
 @lru_cache(maxsize=1)
@@ -153,20 +159,22 @@ class World:
         external_id = f"i{self.serial}"
         author = BRAND if role == "owned" else self.person()
         rating = float(self.random.choice((1, 2, 3, 4, 5, 5, 5))) if kind == "review" else None
-        rows.add(ItemRow, _item_row(external_id, kind, author, self.parent(role, kind), created_at, rating, self.text()))
+        rows.add(ItemRow, _item_row(external_id, kind, author, self.parent(role, kind), created_at, rating, self.text(),
+                                    platform_language(self.serial)))
         rows.add(ItemProfileRow, {"profile_id": 1, "platform": PLATFORM, "external_id": external_id,
                                   "role": role, "source": "bench", "created_at": created_at})
-        rows.add(SentimentRow, self._score(external_id, created_at))
+        rows.add(SentimentRow, self._score(external_id, created_at, platform_language(self.serial) is not None))
         if role == "owned" and kind == "post":
             self._engagement(external_id, created_at, rows)
         self.remember(external_id, role, kind, created_at)
 
-    def _score(self, external_id: str, created_at: datetime) -> dict[str, Any]:
+    def _score(self, external_id: str, created_at: datetime, labelled: bool) -> dict[str, Any]:
         compound = 0.0 if self.random.random() < 0.3 else round(self.random.uniform(-1, 1), 4)
         status = "unsupported_language" if self.random.random() < 0.05 else "scored"
         return {"platform": PLATFORM, "external_id": external_id, "scorer_version": SCORER_VERSION,
                 "status": status, "compound": compound if status == "scored" else None,
-                "language": "en" if status == "scored" else "de", "language_source": "platform",
+                "language": "en" if status == "scored" else "de",
+                "language_source": "platform" if labelled else "detected",
                 "scored_at": created_at + timedelta(minutes=20)}
 
     def _engagement(self, external_id: str, created_at: datetime, rows: Rows) -> None:
@@ -184,10 +192,15 @@ class World:
                                           "first_seen_at": created_at + timedelta(hours=1)})
 
 
+def platform_language(serial: int) -> str | None:
+    """The language the platform reports for the item with this serial: "en", or None for two in five."""
+    return None if serial % 5 < UNLABELLED_IN_FIVE else "en"
+
+
 def _item_row(external_id: str, kind: str, author: str, parent: str | None, created_at: datetime,
-              rating: float | None, text: str) -> dict[str, Any]:
+              rating: float | None, text: str, language: str | None) -> dict[str, Any]:
     return {"platform": PLATFORM, "external_id": external_id, "kind": kind, "author_external_id": author,
-            "parent_external_id": parent, "root_external_id": parent, "text": text, "language": "en",
+            "parent_external_id": parent, "root_external_id": parent, "text": text, "language": language,
             "url": f"https://example.test/{external_id}", "rating": rating,
             "rating_scale": 5.0 if rating else None, "created_at": created_at,
             "fetched_at": created_at + timedelta(minutes=15), "raw": None}
@@ -257,7 +270,8 @@ def status(world: World, created_at: datetime) -> dict[str, Any]:
     world.remember(local_id, role, kind, created_at)
     return {"id": local_id, "created_at": created_at.isoformat().replace("+00:00", "Z"),
             "account": BRAND_ACCOUNT if role == "owned" else _account(world.person()),
-            "content": f"<p>{text}</p>", "url": f"https://m.example/@x/{local_id}", "language": "en",
+            "content": f"<p>{text}</p>", "url": f"https://m.example/@x/{local_id}",
+            "language": platform_language(world.serial),
             "in_reply_to_id": parent, "reblog": {"id": "9"} if kind == "share" else None,
             "mentions": [BRAND_ACCOUNT] if kind == "mention" else [],
             "favourites_count": likes, "reblogs_count": likes // 5, "replies_count": likes // 4}

@@ -1,7 +1,12 @@
-"""Sentiment quality against VADER's human-rated corpora: bare VADER vs our scorer.
+"""Sentiment quality: VADER's human-rated corpora (bare VADER vs our scorer), then labelled corpora per backend.
 
 Run from the project root as `python -m bench.sentiment_quality` or
-`python bench/sentiment_quality.py`; `--check` fails if the scorer lowers any raw figure.
+`python bench/sentiment_quality.py`; `--check` fails if the scorer lowers any raw figure on
+VADER's corpora. The second part (skip it with `--rated-only`) scores the labelled corpora of
+bench/sentiment_labelled.py with every backend of their language, then the corpora the repository may
+not hold (XED, Mozetič, SMILE) from a folder outside it: `--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA,
+else the team's shared corpora folder beside the checkout (files `<name>_<lang>.tsv` or folders
+`<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a `missing` line.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from typing import Literal
 if __package__ in (None, ""):  # run as a script: make `scoring` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from scoring.sentiment import score_text  # noqa: E402
+from scoring.sentiment import score_text
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "sentiment"
 DEFAULT_THRESHOLD = 0.05
@@ -96,7 +101,7 @@ def pearson_r(xs: Sequence[float], ys: Sequence[float]) -> float:
     spread = math.sqrt(math.fsum(a * a for a in dx) * math.fsum(b * b for b in dy))
     if spread == 0:
         raise ValueError("pearson_r is undefined when a sequence is constant")
-    return math.fsum(a * b for a, b in zip(dx, dy)) / spread
+    return math.fsum(a * b for a, b in zip(dx, dy, strict=True)) / spread
 
 
 def polarity_class(value: float, threshold: float = DEFAULT_THRESHOLD) -> Polarity:
@@ -112,7 +117,7 @@ def weighted_f1(truth: Sequence[str], predicted: Sequence[str]) -> float:
         raise ValueError("weighted_f1 needs two non-empty sequences of the same length")
     support = Counter(truth)
     guessed = Counter(predicted)
-    hits = Counter(t for t, p in zip(truth, predicted) if t == p)
+    hits = Counter(t for t, p in zip(truth, predicted, strict=True) if t == p)
     total = math.fsum(
         support[label] * _f1(hits[label], guessed[label], support[label]) for label in support
     )
@@ -195,7 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_true",
                         help=f"exit 1 if any scorer figure is below raw by > {CHECK_TOLERANCE}")
     parser.add_argument("--skip-lang-misses", action="store_true",
-                        help="do not run language detection (saves ~45 s); no lang_misses")
+                        help="do not run language detection; no lang_misses")
+    parser.add_argument("--rated-only", action="store_true",
+                        help="only VADER's rated corpora, not the labelled corpora per backend")
+    parser.add_argument("--extra-dir", type=Path, default=None,
+                        help="folder of the corpora kept outside the repository (<name>_<lang>.tsv or "
+                             "<name>_<lang>/data.tsv; default: $ROR_SENTIMENT_CORPORA or the shared folder)")
     return parser
 
 
@@ -209,11 +219,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     for quality in results:
         print(quality.line())
+    if not args.rated_only:
+        _print_labelled(args.extra_dir)
     problems = find_regressions(results) if args.check else []
     for problem in problems:
         print(f"check failed: {problem} (tolerance {CHECK_TOLERANCE})", file=sys.stderr)
     return 1 if problems else 0
 
+
+def _print_labelled(extra_dir: Path | None) -> None:
+    from bench.sentiment_corpora import external_dir
+    from bench.sentiment_labelled import CORPORA as LABELLED
+    from bench.sentiment_labelled import extra_corpora, missing_external, run_labelled
+
+    folder = (extra_dir or external_dir()).resolve()
+    outside = extra_corpora(folder) if folder.is_dir() else {}
+    for quality in run_labelled({**LABELLED, **outside}):
+        print(quality.line())
+    for name in missing_external(outside):
+        print(f"missing {name}: no {name}.tsv or {name}/data.tsv in {folder}")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,6 +14,17 @@ Role = Literal["owned", "inbound"]
 EventKind = Literal["like", "share", "quote"]
 
 
+def check_text(owner: str, **fields: Any) -> None:
+    """TypeError naming the field when a text field got another type (a platform's schema drifted).
+
+    Mappings copy optional text straight from the payload; this stops a dict or a number from
+    reaching the store, where it would fail the whole page instead of quarantining one record.
+    """
+    for name, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{owner}.{name}: expected text, got {type(value).__name__} {str(value)[:40]!r}")
+
+
 @dataclass(frozen=True)
 class Author:
     """A person or account on a platform, as seen at fetch time."""
@@ -25,6 +36,9 @@ class Author:
     url: str | None = None
     followers: int | None = None
     following: int | None = None
+
+    def __post_init__(self) -> None:
+        check_text("author", handle=self.handle, display_name=self.display_name, url=self.url)
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,9 @@ class Item:
     rating_scale: float | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_text("item", text=self.text, url=self.url, language=self.language)
+
 
 @dataclass(frozen=True)
 class EngagementEvent:
@@ -88,6 +105,19 @@ class Page:
     authors: list[Author] = field(default_factory=list)
     bad_records: list[BadRecord] = field(default_factory=list)
     cursor: str | None = None
+    skipped: dict[str, int] = field(default_factory=dict)  # rule ("deleted", "too old", ...) -> records left out
+    unexpanded: int = 0  # parts that could not be read (comment stubs, threads): counted, never silent
+    problems: list[str] = field(default_factory=list)  # why those parts could not be read, one line each
+
+    def skip(self, rule: str, count: int = 1) -> None:
+        """Count records a rule left out on purpose (deleted, too old, a boost, ...)."""
+        if count:
+            self.skipped[rule] = self.skipped.get(rule, 0) + count
+
+    def could_not_expand(self, count: int, problem: str) -> None:
+        """Count parts that could not be read, with the reason."""
+        self.unexpanded += count
+        self.problems.append(problem)
 
 
 @dataclass(frozen=True)
@@ -127,7 +157,7 @@ class SourceSettings(BaseModel):
 class Stream:
     """A named sequence of pages with its own cursor; subclasses declare and override."""
 
-    name: ClassVar[str] = ""
+    name: str = ""  # a class default; streams built per feed set their own
 
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         """Yield pages in an order where each page's cursor is safe once it is stored."""
@@ -150,3 +180,11 @@ class Connector:
     def streams(self) -> list[Stream]:
         """The streams this source runs, in order."""
         raise NotImplementedError
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        """Parse a quarantined record again with today's mapping: its items ([] when a rule now skips it).
+
+        Raises MalformedItemError (or the parse error) when the record is still broken, and
+        NotImplementedError for platforms that cannot re-parse a lone record.
+        """
+        raise NotImplementedError(f"{self.platform}: quarantined records cannot be re-parsed yet")

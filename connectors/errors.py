@@ -35,6 +35,10 @@ class AuthError(ConnectorError):
     """401/403: the credential is missing, wrong or lacks a scope. Not retried."""
 
 
+class ExpiredTokenError(AuthError):
+    """The platform says the access token expired (some say so in a 200 body): renew it, then retry once."""
+
+
 class PermanentError(ConnectorError):
     """A 4xx the request itself caused (404, 410, 422): not retried."""
 
@@ -49,3 +53,15 @@ class MalformedItemError(ConnectorError):
 
 class PaginationLoopError(ConnectorError):
     """The platform handed back a page token we have already followed."""
+
+
+class DeadlineExceededError(ConnectorError):
+    """The sync ran out of time (its deadline, or a response that took too long): the next run resumes."""
+
+
+class PageCapError(ConnectorError):
+    """A stream reached its page cap for one run: the next run resumes from the cursor."""
+
+
+class CursorRefusedError(PaginationLoopError):
+    """The server handed a cursor outside what its page contained, or one that steps backwards."""

@@ -31,5 +31,9 @@ def html_to_text(fragment: str) -> str:
     parser = _TextExtractor()
     parser.feed(fragment)
     parser.close()
-    lines = "".join(parser.parts).split("\n")
-    return "\n".join(_SPACE.sub(" ", line).strip() for line in lines).strip()
+    return tidy_text("".join(parser.parts))
+
+
+def tidy_text(text: str) -> str:
+    """Runs of spaces made one, each line trimmed, blank ends dropped."""
+    return "\n".join(_SPACE.sub(" ", line).strip() for line in text.split("\n")).strip()

@@ -6,6 +6,7 @@ import email.utils
 import random
 import socket
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from connectors.errors import (
     UnreachableError,
     WaitTooLongError,
 )
+from connectors.limits import check_deadline, current_deadline
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 DEFAULT_USER_AGENT = "ror-listener/0.1 (+https://github.com/ror-listener)"
@@ -48,6 +50,7 @@ class RateLimitHeaders:
     limit: str = "X-RateLimit-Limit"
     reset: str = "X-RateLimit-Reset"
     reset_format: str = "iso"  # "iso" timestamp, "epoch" seconds, or "seconds" from now
+    parse: Callable[[httpx.Response, datetime], Quota] | None = None  # for quotas not in three plain headers
 
 
 @dataclass
@@ -108,6 +111,8 @@ def parse_reset(value: str | None, fmt: str, now: datetime) -> datetime | None:
 
 def read_quota(response: httpx.Response, names: RateLimitHeaders, now: datetime) -> Quota:
     """The quota headers of one response, parsed."""
+    if names.parse is not None:
+        return names.parse(response, now)
 
     def number(header: str) -> float | None:
         try:
@@ -190,7 +195,8 @@ class HttpSession:
     requests: int = 0
     budget: SharedBudget | None = None  # shared by every session on one credential; paces instead of _pace
 
-    def get_json(self, url: str, params: Any = None, headers: dict[str, str] | None = None) -> tuple[Any, httpx.Response]:
+    def get_json(self, url: str, params: Any = None,
+                 headers: dict[str, str] | None = None) -> tuple[Any, httpx.Response]:
         """GET with retries; return the parsed JSON and the response (for its headers)."""
         response = self.send("GET", url, params=params, headers=headers)
         return parse_json(response), response
@@ -198,7 +204,8 @@ class HttpSession:
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request under the retry policy; raise a ConnectorError subclass on failure."""
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts) | self._wait_too_long,
+            # tenacity types `|` for stop_base only; at run time stop_any calls any stop callable
+            stop=stop_after_attempt(self.policy.max_attempts) | self._wait_too_long,  # type: ignore[operator]
             wait=_wait_for_server(
                 wait_exponential_jitter(multiplier=self.policy.backoff_initial, max=self.policy.backoff_max)
             ),
@@ -218,10 +225,11 @@ class HttpSession:
         return isinstance(error, RateLimitedError) and error.wait_seconds > self.policy.max_wait_seconds
 
     def _send_once(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        check_deadline(self.clock())
         if self.budget is not None:
             self._wait_for_budget(self.budget)
         try:
-            response = self.client.request(method, url, **kwargs)
+            response = self._request(method, url, **kwargs)
         except httpx.TimeoutException as error:
             raise TransientError(f"{method} {self._full(url)}: timed out ({type(error).__name__})") from error
         except httpx.TransportError as error:
@@ -250,6 +258,18 @@ class HttpSession:
     def _full(self, url: str) -> str:
         """The absolute URL of a request, for messages (relative paths hide the host)."""
         return str(self.client.base_url.join(url)) if self.client.base_url else url
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send and read the whole body before the response deadline (httpx's read timeout is per chunk)."""
+        send_options = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
+        request = self.client.build_request(method, url, **kwargs)
+        response = self.client.send(request, stream=True, **send_options)
+        response.stream = _BodyBeforeDeadline(response.stream, current_deadline().for_response(self.clock()),
+                                              self.clock, request)
+        try:
+            response.read()
+        finally:
+            response.close()
+        return response
 
     def _wait_for_budget(self, budget: SharedBudget) -> None:
         """Wait for this request's slot in the credential's shared budget."""
@@ -273,6 +293,22 @@ class HttpSession:
             )
         if wait > 0:
             self.sleep(wait)
+
+
+class _BodyBeforeDeadline(httpx.SyncByteStream):
+    """A response body that raises ReadTimeout once its deadline passes, however steadily bytes trickle in."""
+
+    def __init__(self, stream: Any, deadline: datetime, clock: Clock, request: httpx.Request) -> None:
+        self._stream, self._deadline, self._clock, self._request = stream, deadline, clock, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if self._clock() > self._deadline:
+                raise httpx.ReadTimeout("the response body did not arrive before its deadline", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def build_client(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
-from connectors.errors import PaginationLoopError
+from connectors.errors import CursorRefusedError, PaginationLoopError
 
 _LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
 _REL = re.compile(r'rel\s*=\s*"?([^";,]+)"?')
@@ -35,3 +36,24 @@ class LoopGuard:
         if token in self._seen:
             raise PaginationLoopError(f"{self.stream}: page token {token!r} came back twice")
         self._seen.add(token)
+
+
+def cursor_within_page(proposed: str | None, page_ids: Sequence[str], previous: str | None,
+                       order: Callable[[str], Any]) -> str | None:
+    """The cursor to store after a page of a forward (oldest-first) walk, or None for a page without ids.
+
+    A server-supplied cursor is taken only if it lies within what the page itself contained
+    (past the previous cursor of this walk, at most the newest id on the page); otherwise
+    the newest id on the page is used. When this walk already moved a cursor (`previous`),
+    a page whose newest id is not past it steps backwards: CursorRefusedError.
+    """
+    if not page_ids:
+        return None
+    newest, oldest = max(page_ids, key=order), min(page_ids, key=order)
+    if previous is not None and order(newest) <= order(previous):
+        raise CursorRefusedError(f"the page's newest id {newest[:40]!r} is not past the cursor {previous[:40]!r}: "
+                                 "the server walks backwards")
+    low = order(previous) if previous is not None else order(oldest)
+    if proposed is not None and low <= order(proposed) <= order(newest) and proposed != previous:
+        return proposed
+    return newest

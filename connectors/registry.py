@@ -12,12 +12,17 @@ from connectors.base import Connector, SourceSettings
 from connectors.bluesky.connector import BlueskyConnector
 from connectors.clock import Clock, Sleep, utc_now
 from connectors.discourse.connector import DiscourseConnector
+from connectors.facebook.connector import FacebookConnector
 from connectors.google_reviews.connector import GoogleReviewsConnector
 from connectors.hackernews.connector import HackerNewsConnector
 from connectors.http import HttpSession, RateLimitHeaders, RetryPolicy, SharedBudget, build_client
+from connectors.instagram.connector import InstagramConnector
+from connectors.linkedin.connector import LinkedInConnector
 from connectors.mastodon.connector import MastodonConnector
 from connectors.reddit.connector import RedditConnector
+from connectors.tiktok.connector import TikTokConnector
 from connectors.trustpilot.connector import TrustpilotConnector
+from connectors.x.connector import XConnector
 from connectors.youtube.connector import YouTubeConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -30,6 +35,11 @@ CONNECTORS: dict[str, type[Connector]] = {
     AppStoreConnector.platform: AppStoreConnector,
     TrustpilotConnector.platform: TrustpilotConnector,
     GoogleReviewsConnector.platform: GoogleReviewsConnector,
+    XConnector.platform: XConnector,
+    FacebookConnector.platform: FacebookConnector,
+    InstagramConnector.platform: InstagramConnector,
+    LinkedInConnector.platform: LinkedInConnector,
+    TikTokConnector.platform: TikTokConnector,
 }
 
 
@@ -62,4 +72,5 @@ def build_connector(
         sleep=sleep,
         budget=budget,
     )
+    # the Connector base declares no constructor; each subclass takes (settings, session, secrets)
     return connector_class(settings, session, secrets or {})  # type: ignore[call-arg]

@@ -43,6 +43,10 @@ class WalkState:
                 self.comments[item.external_id] = item.counters.replies or 0
                 self.created[item.external_id] = stamp
 
+    def forget(self, thread: str) -> None:
+        """A thread read only in part: its count is not kept, so the next walk reads it again."""
+        self.comments.pop(thread, None)
+
     def finish(self, now: datetime, refresh_days: int) -> WalkState:
         """Keep the counts of threads the next walk will see again (at or after its floor)."""
         if self.newest is not None:

@@ -342,6 +342,7 @@ def assess_index_drop(points: Sequence[IndexPoint], s: IndexDropSettings) -> tup
     if not earlier:
         return Assessment("no_data"), {}
     before = earlier[-1]
+    # mypy does not narrow `running` through the `known` filter above (it is never None here)
     drop = before.running - latest.running  # type: ignore[operator]
     facts = {"day": latest.day.isoformat(), "value": round(latest.running, 2),  # type: ignore[arg-type]
              "earlier_day": before.day.isoformat(), "earlier_value": round(before.running, 2),  # type: ignore[arg-type]

@@ -1,15 +1,44 @@
-"""Language of an item: the platform's word first, an offline detector only when it is sure."""
+"""Language of an item: the platform's word first, a fast detector for longer texts, lingua only to settle doubt."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 LanguageSource = Literal["platform", "detected", "uncertain"]
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 DEFAULT_MIN_WORDS = 4
+GATE_LANGUAGES = ("en", "nl", "de", "fr", "es")
+FAST_CONFIDENT = 0.9  # py3langid's probability among GATE_LANGUAGES above which lingua is not asked
+LATIN_SHARE = 0.6  # texts with fewer Latin letters than this share are not in a gate language
+# lingua settles doubt among the gate's languages and these common neighbours and scripts.
+DOUBT_LANGUAGES = ("it", "pt", "pl", "sv", "da", "nb", "tr", "id", "ro", "ca", "af",
+                   "ru", "uk", "el", "ar", "he", "hi", "ja", "zh", "ko", "th")
+# Function words that are frequent in one language and rare in the others (and in Italian, Portuguese,
+# Afrikaans and the Scandinavian languages, listed under "other"). A text with two of one gate language's
+# words and none of any other list is that language without asking a model.
+FUNCTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"the", "and", "you", "my", "with", "this", "that", "have", "for", "are", "but", "what", "your",
+                     "of", "to", "it", "they", "not", "just", "been", "i", "me", "our", "he", "she"}),
+    "nl": frozenset({"het", "een", "niet", "ik", "je", "van", "maar", "wat", "dat", "voor", "zijn", "mijn", "hij",
+                     "ze", "jullie", "geen", "nog", "ook", "heb", "wij", "bij", "naar"}),
+    "de": frozenset({"der", "die", "das", "und", "nicht", "ich", "ist", "ein", "eine", "zu", "mit", "sie", "wir",
+                     "auch", "noch", "mein", "meine", "aber", "sehr", "kein", "keine", "schon", "bin", "habe"}),
+    "fr": frozenset({"le", "la", "les", "et", "est", "pas", "une", "je", "vous", "nous", "mon", "ma", "mes", "avec",
+                     "pour", "mais", "très", "ce", "c'est", "du", "au", "sur", "qui"}),
+    "es": frozenset({"el", "los", "las", "que", "y", "por", "una", "muy", "pero", "mi", "con", "para", "del", "está",
+                     "lo", "todo", "nada", "sin", "yo", "es"}),
+    "other": frozenset({"il", "di", "che", "non", "sono", "della", "questo", "não", "uma", "os", "em", "você",
+                        "og", "och", "att", "ikke", "inte", "jeg", "jag", "nie", "ek", "dit", "ons"}),
+}
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qaa", "xx", "unknown", "none", "null"})
+ISO_639_2 = {"eng": "en", "nld": "nl", "dut": "nl", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr",
+             "spa": "es", "ita": "it", "por": "pt", "pol": "pl", "jpn": "ja", "zho": "zh", "chi": "zh",
+             "rus": "ru", "tur": "tr", "ara": "ar", "swe": "sv", "dan": "da", "nor": "no", "fin": "fi"}
 
 
 @dataclass(frozen=True)
@@ -22,17 +51,72 @@ class LanguageGuess:
 
 
 def normalise_code(code: str | None) -> str | None:
-    """'en-US' -> 'en', '' -> None."""
+    """'en-US' -> 'en', 'eng' -> 'en', 'und'/'mul'/'zxx'/'' -> None (the platform does not know)."""
     if not code:
         return None
-    return code.strip().lower().replace("_", "-").split("-")[0] or None
+    base = code.strip().lower().replace("_", "-").split("-")[0]
+    if not base or base in NO_LANGUAGE:
+        return None
+    return ISO_639_2.get(base, base) if len(base) == 3 else base
 
 
 @lru_cache(maxsize=1)
-def _detector():  # type: ignore[no-untyped-def]
-    from lingua import LanguageDetectorBuilder
+def _fast_detector() -> tuple[Any, Any, list[str]]:
+    """py3langid over its 97 languages (normalised probabilities), the gate's columns and all labels; loaded once."""
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    return LanguageDetectorBuilder.from_all_languages().build()
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    labels = list(identifier.nb_classes)
+    return identifier, np.array([labels.index(code) for code in GATE_LANGUAGES]), labels
+
+
+def fast_guess(text: str) -> tuple[str, float, str]:
+    """(best gate language, its probability among the gate's languages, best language overall), one pass.
+
+    Uses py3langid's per-language probabilities (`_decide`, the step behind its classify and rank),
+    so the text's features are extracted once for both questions.
+    """
+    identifier, gate, labels = _fast_detector()
+    probabilities = identifier._decide(text)
+    among = probabilities[gate]
+    best = int(among.argmax())
+    total = float(among.sum()) or 1.0
+    return GATE_LANGUAGES[best], float(among[best]) / total, labels[int(probabilities.argmax())]
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    """lingua over the gate's languages and neighbours, to settle doubt; each model loads on first use."""
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in GATE_LANGUAGES + DOUBT_LANGUAGES]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def latin_share(text: str) -> float:
+    """Share of the letters in `text` that are Latin script (1.0 when there are no letters)."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(c < "\u0250" for c in letters) / len(letters)
+
+
+def function_word_guess(text: str) -> str | None:
+    """The one gate language with two or more of its function words in `text` while no other list has any."""
+    words = {w.lower() for w in _WORD.findall(text)}
+    found = [code for code, listed in FUNCTION_WORDS.items() if not words.isdisjoint(listed)]
+    if len(found) != 1 or found[0] == "other":
+        return None
+    return found[0] if len(words & FUNCTION_WORDS[found[0]]) >= 2 else None
+
+
+def settle_with_lingua(text: str, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> LanguageGuess:
+    """lingua's verdict, trusted only at `min_confidence`."""
+    values = _detector().compute_language_confidence_values(text)
+    if not values or values[0].value < min_confidence:
+        return LanguageGuess(None, "uncertain", values[0].value if values else 0.0)
+    return LanguageGuess(values[0].language.iso_code_639_1.name.lower(), "detected", values[0].value)
 
 
 def detect_language(
@@ -41,20 +125,24 @@ def detect_language(
     min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     min_words: int = DEFAULT_MIN_WORDS,
 ) -> LanguageGuess:
-    """Detect offline; short or low-confidence texts come back as 'uncertain'.
+    """Detect offline; short or doubtful texts come back as 'uncertain'.
 
-    On short social texts detectors guess wildly ("lol ok" as Zulu), so a guess is
-    trusted only for texts of at least `min_words` words and `min_confidence`.
+    On short social texts detectors guess wildly ("lol ok" as Zulu), so nothing is guessed
+    below `min_words` words. Two function words of one language and none of another's settle most
+    texts; py3langid (about 0.05 ms) decides among the supported languages; a
+    non-English verdict must also top py3langid's full ranking (Italian is not Spanish). When it is
+    not sure, or the text is mostly in another script, lingua settles it.
     """
     if len(text.split()) < min_words:
         return LanguageGuess(None, "uncertain", 0.0)
-    values = _detector().compute_language_confidence_values(text)
-    if not values:
-        return LanguageGuess(None, "uncertain", 0.0)
-    best = values[0]
-    if best.value < min_confidence:
-        return LanguageGuess(None, "uncertain", best.value)
-    return LanguageGuess(best.language.iso_code_639_1.name.lower(), "detected", best.value)
+    by_words = function_word_guess(text)
+    if by_words is not None:
+        return LanguageGuess(by_words, "detected", 1.0)
+    if latin_share(text) >= LATIN_SHARE:
+        code, probability, overall = fast_guess(text)
+        if probability >= FAST_CONFIDENT and (code == "en" or overall == code):
+            return LanguageGuess(code, "detected", probability)
+    return settle_with_lingua(text, min_confidence)
 
 
 def resolve_language(platform_code: str | None, text: str) -> LanguageGuess:

@@ -174,7 +174,7 @@ def spans_after(replies: Sequence[BrandReply], backs: Sequence[Touch | None], zo
                 window_days: int) -> list[Span]:
     """Spans of replies given each one's first return."""
     helped = [reply_window(r.reply_at, zone, window_days) for r in replies]
-    returned = [returned_interval(r.reply_at, back, zone, window_days) for r, back in zip(replies, backs)]
+    returned = [returned_interval(r.reply_at, back, zone, window_days) for r, back in zip(replies, backs, strict=True)]
     return spans_of(helped, [i for i in returned if i is not None])
 
 

@@ -93,7 +93,7 @@ def compute_ledger(touches: Iterable[Touch], replies: Sequence[BrandReply], zone
     summary = summarise_history(history.touches, replies, backs, zone)
     days = person_days(history.touches, zone, windows.loyalty)
     last_day = days[-1].day
-    open_replies = [OpenReply(r.thread, r.reply_at) for r, back in zip(replies, backs) if back is None]
+    open_replies = [OpenReply(r.thread, r.reply_at) for r, back in zip(replies, backs, strict=True) if back is None]
     state = PersonState(
         compound_units=compound_units(history.touches),
         last_day_units=compound_units(t for t in history.touches if local_day(t.at, zone) == last_day),
@@ -129,8 +129,9 @@ def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Wi
         counts = (len(by_day[day]), polarities.count(1), polarities.count(-1), polarities.count(0))
         if day == last.day:
             units += compound_units(by_day[day])
-            days.append(PersonDay(day, *(a + b for a, b in zip(counts, (last.interactions, last.positive,
-                                  last.negative, last.neutral))), units_value(units), last.returning, last.first))
+            days.append(PersonDay(day, counts[0] + last.interactions, counts[1] + last.positive,
+                                  counts[2] + last.negative, counts[3] + last.neutral, units_value(units),
+                                  last.returning, last.first))
         else:
             units = compound_units(by_day[day])
             days.append(PersonDay(day, *counts, units_value(units), (day - previous).days <= windows.loyalty, False))

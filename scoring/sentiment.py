@@ -1,25 +1,31 @@
-"""VADER sentiment per item, with the clean-up and language rules the index relies on."""
+"""Sentiment per item: clean-up, language gate, the profile's backend per language, calibration."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
+from scoring.backends.base import Backend, label
+from scoring.backends.registry import build_backend
+from scoring.calibration import Calibration
 from scoring.language import LanguageGuess, resolve_language
 from scoring.text import clean_for_sentiment
 from scoring.vader import polarity_scores
 
-SCORER_VERSION = "vader-3.3.2+clean-1"
-SUPPORTED_LANGUAGES = frozenset({"en"})
+SCORER_VERSION = "scorer-2"  # the layout of a stored score; the backend that made it is recorded apart
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
+DEFAULT_BACKENDS: Mapping[str, str] = {"en": "vader+care", "nl": "lexicon-model", "de": "lexicon-model",
+                                       "fr": "lexicon-model", "es": "lexicon-model"}
+SUPPORTED_LANGUAGES = frozenset(DEFAULT_BACKENDS)
 
 ScoreStatus = Literal["scored", "unsupported_language", "no_text"]
 
 
 @dataclass(frozen=True)
 class SentimentScore:
-    """VADER's four numbers for one text, or why there are none."""
+    """One text's compound (and VADER's pos/neu/neg where known), or why there is none."""
 
     status: ScoreStatus
     compound: float | None
@@ -28,34 +34,92 @@ class SentimentScore:
     neg: float | None
     language: str | None
     language_source: str
+    backend: str | None = None
     scorer_version: str = SCORER_VERSION
 
     @property
     def polarity(self) -> int:
         """+1 positive, -1 negative, 0 neutral or unscored (VADER authors' thresholds)."""
-        if self.compound is None:
-            return 0
-        if self.compound >= POSITIVE_THRESHOLD:
-            return 1
-        return -1 if self.compound <= NEGATIVE_THRESHOLD else 0
+        return polarity_of(self.compound)
+
+
+def polarity_of(compound: float | None) -> int:
+    """+1 at or above +0.05, -1 at or below -0.05, else 0 (also for no score)."""
+    if compound is None:
+        return 0
+    if compound >= POSITIVE_THRESHOLD:
+        return 1
+    return -1 if compound <= NEGATIVE_THRESHOLD else 0
+
+
+@dataclass(frozen=True)
+class ScorerSettings:
+    """A profile's choice: backend per language, the language assumed when unsure, an optional local model."""
+
+    backends: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BACKENDS))
+    default_language: str = "en"
+    model_path: str | None = None
+
+
+class Scorer:
+    """Scores texts as the pipeline does for one profile; backends are built once."""
+
+    def __init__(self, settings: ScorerSettings | None = None, calibration: Calibration | None = None) -> None:
+        self.settings = settings or ScorerSettings()
+        self.calibration = calibration or Calibration.empty()
+        self.backends: dict[str, Backend] = {
+            language: build_backend(name, language, self.settings.model_path)
+            for language, name in self.settings.backends.items()}
+
+    @property
+    def identity(self) -> str:
+        """Everything that changes what this scorer says, as one string (a change starts a new series)."""
+        parts = [f"{language}:{label(b)}" for language, b in sorted(self.backends.items())]
+        return ";".join([*parts, f"default:{self.settings.default_language}", f"cal:{self.calibration.digest}"])
+
+    def score(self, text: str | None, platform_language: str | None = None) -> SentimentScore:
+        """Score one item's text; items in languages without a backend are counted apart, never as neutral."""
+        return self.score_many([(text, platform_language)])[0]
+
+    def score_many(self, items: Sequence[tuple[str | None, str | None]]) -> list[SentimentScore]:
+        """Score (text, platform language) pairs, each backend called once with its batch."""
+        results: list[SentimentScore | None] = [None] * len(items)
+        batches: dict[str, list[tuple[int, str, LanguageGuess]]] = {}
+        for i, (text, platform_language) in enumerate(items):
+            cleaned = clean_for_sentiment(text or "")
+            if not cleaned:
+                results[i] = SentimentScore("no_text", None, None, None, None, None, "uncertain")
+                continue
+            guess = resolve_language(platform_language, cleaned)
+            language = guess.code or self.settings.default_language
+            if language not in self.backends:
+                results[i] = SentimentScore("unsupported_language", None, None, None, None, guess.code, guess.source)
+                continue
+            batches.setdefault(language, []).append((i, cleaned, guess))
+        for language, batch in batches.items():
+            backend = self.backends[language]
+            for (i, cleaned, guess), s in zip(batch, backend.score_many([c for _, c, _ in batch]), strict=False):
+                compound = self.calibration.adjust(cleaned, s.compound)
+                results[i] = SentimentScore("scored", compound, s.pos, s.neu, s.neg, language, guess.source,
+                                            label(backend))
+        return [r for r in results if r is not None]
 
 
 def score_clean_text(text: str) -> dict[str, float]:
-    """VADER polarity scores of text that has already been cleaned."""
+    """VADER polarity scores of text that has already been cleaned (no language gate, no care rules)."""
     return polarity_scores(text)
 
 
+_DEFAULT: list[Scorer] = []
+
+
+def default_scorer() -> Scorer:
+    """The scorer with default settings, built once per process."""
+    if not _DEFAULT:
+        _DEFAULT.append(Scorer())
+    return _DEFAULT[0]
+
+
 def score_text(text: str | None, platform_language: str | None = None) -> SentimentScore:
-    """Score one item's text; non-English items are counted apart, never as neutral."""
-    cleaned = clean_for_sentiment(text or "")
-    if not cleaned:
-        return SentimentScore("no_text", None, None, None, None, None, "uncertain")
-    guess: LanguageGuess = resolve_language(platform_language, cleaned)
-    if guess.code is not None and guess.code not in SUPPORTED_LANGUAGES:
-        return SentimentScore(
-            "unsupported_language", None, None, None, None, guess.code, guess.source
-        )
-    s = score_clean_text(cleaned)
-    return SentimentScore(
-        "scored", s["compound"], s["pos"], s["neu"], s["neg"], guess.code, guess.source
-    )
+    """Score one text with the default settings."""
+    return default_scorer().score(text, platform_language)

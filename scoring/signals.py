@@ -62,13 +62,27 @@ def shrink_net_sentiment(counts: SentimentCounts, prior: float, pseudo_count: fl
     return (counts.positive - counts.negative + pseudo_count * prior) / (counts.polar + pseudo_count)
 
 
+# Any stored moment maps to a day in this range: a record from year 1 or 9999 (stored before the
+# connector boundary refused such times) must not make date arithmetic overflow.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
+def clamp_day(day: date) -> date:
+    """The day, moved into FIRST_DAY .. LAST_DAY (where a day either side still exists)."""
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
 def local_day(moment: datetime, zone: tzinfo) -> date:
-    """The calendar day of an aware moment in the profile's time zone."""
-    return moment.astimezone(zone).date()
+    """The calendar day of an aware moment in the profile's time zone (clamped to FIRST_DAY .. LAST_DAY)."""
+    try:
+        return clamp_day(moment.astimezone(zone).date())
+    except (OverflowError, ValueError):
+        return LAST_DAY if moment.year > 1 else FIRST_DAY
 
 
 def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of a local day, as aware datetimes (23 or 25 h across DST)."""
+    day = clamp_day(day)
     start = datetime.combine(day, datetime.min.time(), zone)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), zone)
     return start, end
@@ -96,7 +110,7 @@ def attribute_growth(
     if not ordered:
         return {}
     gained[local_day(created_at, zone)] += ordered[0].total
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in zip(ordered, ordered[1:], strict=False):
         growth = after.total - before.total
         if growth:
             for day, share in _spread(before.at, after.at, zone).items():
@@ -182,7 +196,7 @@ def value_at_age(created_at: datetime, observations: Sequence[CounterObservation
         return None
     if ordered[0].at >= moment:
         return float(ordered[0].total)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in zip(ordered, ordered[1:], strict=False):
         if before.at <= moment <= after.at:
             span = (after.at - before.at).total_seconds()
             fraction = (moment - before.at).total_seconds() / span if span else 1.0

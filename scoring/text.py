@@ -5,16 +5,32 @@ from __future__ import annotations
 import html
 import re
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+# A URL ends before trailing punctuation, so "see https://x.example!" keeps its "!".
+_URL = re.compile(r"(?:https?://|www\.)\S*[^\s!?.,;:)\]}'\"]", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?")
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)")
 _SPACE = re.compile(r"\s+")
+# A handle becomes "@_": no letters for the lexicon or the language detector, but still a word, so an
+# ALL-CAPS message keeps VADER's caps emphasis (it needs some words that are not in capitals). Not a bare
+# "@": "@:" is an emoticon in VADER's lexicon.
+HANDLE_MARK = "@_"
+SHORT_HASHTAG = 2  # "#FF", "#ad": tags this short are codes, not words ("ff" is a lexicon word)
+
+
+def _hashtag_word(match: re.Match[str]) -> str:
+    word = match.group(1)
+    return " " if len(word) <= SHORT_HASHTAG else word
 
 
 def clean_for_sentiment(text: str) -> str:
-    """Drop URLs and @handles, keep hashtag words, decode entities, collapse spaces."""
-    text = html.unescape(text)
-    text = _URL.sub(" ", text)
-    text = _HANDLE.sub(" ", text)
-    text = _HASHTAG.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    """Drop URLs, mark @handles, keep hashtag words (not short codes), decode entities, collapse spaces."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "://" in text or "www." in text.lower():
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _HANDLE.sub(HANDLE_MARK, text)
+    if "#" in text:
+        text = _HASHTAG.sub(_hashtag_word, text)
+    text = _SPACE.sub(" ", text).strip()
+    return "" if text.strip(HANDLE_MARK + " ") == "" else text

@@ -16,13 +16,18 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEFAULT_RECORDED_BASE = "https://mastodon.example"
 Reply = tuple[int, dict[str, str], bytes]
+
+
+def handmade_body(platform: str, name: str) -> Any:
+    """One hand-written response body from tests/fixtures/<platform>/handmade/, parsed."""
+    return json.loads((FIXTURES / platform / "handmade" / name).read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -46,7 +51,8 @@ class Cassette:
     def respond(self, method: str, path: str, query: dict[str, str], base_url: str) -> Reply | Fault:
         """Status, headers and body for one request (404 JSON when nothing matches)."""
         index = len(self.requests)
-        self.requests.append(f"{method} {path}" + ("?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else ""))
+        shown_query = "?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else ""
+        self.requests.append(f"{method} {path}" + shown_query)
         if index in self.faults:
             return self.faults.pop(index)
         for interaction in self.interactions:
@@ -70,7 +76,8 @@ class Cassette:
         """Answer the next `count` requests with this status (0 = a timeout) instead."""
         self.fail_at(len(self.requests), status, headers, body, count)
 
-    def fail_at(self, index: int, status: int, headers: dict[str, str] | None = None, body: str = "", count: int = 1) -> None:
+    def fail_at(self, index: int, status: int, headers: dict[str, str] | None = None, body: str = "",
+                count: int = 1) -> None:
         """Answer requests number index .. index+count-1 (0-based) with this status instead."""
         for i in range(index, index + count):
             self.faults[i] = Fault(status, headers or {}, body)
@@ -118,7 +125,8 @@ class CassetteServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                reply = outer.cassette.respond(self.command, parts.path, dict(parse_qsl(parts.query)), outer.url)
+                path = unquote(parts.path)  # as httpx.URL.path gives it to the respx handler
+                reply = outer.cassette.respond(self.command, path, dict(parse_qsl(parts.query)), outer.url)
                 if isinstance(reply, Fault):
                     if reply.status == 0:
                         self.close_connection = True

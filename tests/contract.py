@@ -73,10 +73,17 @@ def run_sync(case: ContractCase, engine: Engine, cassette: Cassette, clock: Any,
     return _sync(case, engine, settings, clock, sleep, transport)
 
 
-def _sync(case: ContractCase, engine: Engine, settings: SourceSettings, clock: Any, sleep: Any, transport: Any) -> SyncResult:
+def _sync(case: ContractCase, engine: Engine, settings: SourceSettings, clock: Any, sleep: Any,
+          transport: Any) -> SyncResult:
     connector = build_connector(settings, secrets=case.secrets, transport=transport, clock=clock,
                                 sleep=sleep, policy=CONTRACT_POLICY)
     return sync_source(engine, "brand", "Europe/Berlin", settings, connector, clock=clock)
+
+
+def finished(result: SyncResult) -> bool:
+    """The run went through: ok, or partial only because it quarantined records (which it says)."""
+    losses_only = all("record(s) quarantined" in error for error in result.errors)
+    return result.status == "ok" or (result.status == "partial" and result.quarantined > 0 and losses_only)
 
 
 def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -105,9 +112,10 @@ class ConnectorContract:
         result = run_sync(self.case, engine, cassette, clock, sleep)
         return result, stored(engine), len(cassette.requests)
 
-    def test_contract_full_sync_stores_items_and_quarantines_bad_records(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
+    def test_contract_full_sync_stores_items_and_quarantines_bad_records(self, tmp_path: Path, clock: Any,
+                                                                         sleep: Any) -> None:
         result, data, _ = self.reference(tmp_path, clock, sleep)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
         assert len(data["items"]) >= self.case.min_items
         assert len(data["quarantine"]) == self.case.quarantined == result.quarantined
 
@@ -116,40 +124,41 @@ class ConnectorContract:
         run_sync(self.case, engine, load_cassette(self.case.platform), clock, sleep)
         first = stored(engine)
         second = run_sync(self.case, engine, load_cassette(self.case.platform), clock, sleep)
-        assert second.status == "ok", second.error
+        assert finished(second), second.error
         assert stored(engine) == first
 
     @pytest.mark.parametrize("cut", [0.2, 0.5, 0.8])
-    def test_contract_interrupted_sync_resumes_without_loss_or_duplicates(self, tmp_path: Path, clock: Any, sleep: Any, cut: float) -> None:
+    def test_contract_interrupted_sync_resumes_without_loss_or_duplicates(self, tmp_path: Path, clock: Any, sleep: Any,
+                                                                          cut: float) -> None:
         _, expected, requests = self.reference(tmp_path, clock, sleep)
         engine = self.fresh_engine(tmp_path, f"cut{cut}")
         broken = load_cassette(self.case.platform)
         broken.fail_at(max(1, int(requests * cut)), 503, count=CONTRACT_POLICY.max_attempts)
         interrupted = run_sync(self.case, engine, broken, clock, sleep)
-        assert interrupted.status in {"partial", "failed"}, "the outage must show in the run's status"
+        assert interrupted.status in {"partial", "failed"}, (interrupted, broken.requests)
         resumed = run_sync(self.case, engine, load_cassette(self.case.platform), clock, sleep)
-        assert resumed.status == "ok", resumed.error
+        assert finished(resumed), resumed.error
         assert stored(engine) == expected
 
     def test_contract_429_honours_the_platform_headers(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
         cassette = load_cassette(self.case.platform)
         cassette.fail_next(self.case.rate_limited_status, self.case.rate_limited_headers, self.case.rate_limited_body)
         result = run_sync(self.case, self.fresh_engine(tmp_path, "429"), cassette, clock, sleep)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
         assert sleep.calls and sleep.calls[0] == pytest.approx(self.case.expected_wait_seconds, abs=1.0)
 
     def test_contract_5xx_then_success(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
         cassette = load_cassette(self.case.platform)
         cassette.fail_next(503, count=CONTRACT_POLICY.max_attempts - 1)
         result = run_sync(self.case, self.fresh_engine(tmp_path, "503"), cassette, clock, sleep)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
         assert len(sleep.calls) >= CONTRACT_POLICY.max_attempts - 1
 
     def test_contract_timeout_then_success(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
         cassette = load_cassette(self.case.platform)
         cassette.fail_next(0)
         result = run_sync(self.case, self.fresh_engine(tmp_path, "timeout"), cassette, clock, sleep)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
 
     def test_contract_bad_credentials_name_the_variable(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
         cassette = load_cassette(self.case.platform)
@@ -167,15 +176,16 @@ class ConnectorContract:
         assert self.case.empty_cassette is not None, "a contract case must describe an empty account"
         engine = self.fresh_engine(tmp_path, "empty")
         result = run_sync(self.case, engine, self.case.empty_cassette(), clock, sleep)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
         assert stored(engine)["items"] == []
 
-    def test_contract_loopback_server_gives_the_same_items_as_respx(self, tmp_path: Path, clock: Any, sleep: Any) -> None:
+    def test_contract_loopback_server_gives_the_same_items_as_respx(self, tmp_path: Path, clock: Any,
+                                                                    sleep: Any) -> None:
         _, expected, _ = self.reference(tmp_path, clock, sleep)
         engine = self.fresh_engine(tmp_path, "loopback")
         with CassetteServer(load_cassette(self.case.platform)) as server:
             result = run_sync(self.case, engine, load_cassette(self.case.platform), clock, sleep, base_url=server.url)
-        assert result.status == "ok", result.error
+        assert finished(result), result.error
         host = server.url.removeprefix("http://")
         got = {tuple(r[:2]) for r in stored(engine)["items"]}
         want = {tuple(v.replace("contract.example", host) for v in r[:2]) for r in expected["items"]}

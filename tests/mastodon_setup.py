@@ -28,4 +28,6 @@ def mastodon_connector(settings: MastodonSettings, clock: Any, sleep: Any,
                        transport: httpx.BaseTransport | None = None, token: str | None = TOKEN) -> MastodonConnector:
     """A connector with injected clock, sleep and (optionally) transport."""
     policy = RetryPolicy(max_attempts=4, backoff_initial=0.5, backoff_max=8, max_wait_seconds=120)
-    return build_connector(settings, secrets={"token": token} if token else {}, transport=transport, clock=clock, sleep=sleep, policy=policy)  # type: ignore[return-value]
+    return build_connector(  # type: ignore[return-value]  # build_connector returns the Connector base class
+        settings, secrets={"token": token} if token else {}, transport=transport, clock=clock, sleep=sleep,
+        policy=policy)

@@ -55,7 +55,7 @@ def test_example_config_documents_every_alert_and_channel_key() -> None:
 
 
 def test_the_commented_channel_examples_are_valid_channels() -> None:
-    block = EXAMPLE.read_text().split("# ---- channels (issue 6) ----")[1].split("# One [[profiles]]")[0]
+    block = EXAMPLE.read_text().split("# ---- channels ----")[1].split("# One [[profiles]]")[0]
     lines = [line.removeprefix("# ") for line in block.splitlines()
              if line.startswith("# [[channels]]") or re.match(r"^# [a-z_]+ = ", line)]
     channels = tomllib.loads("\n".join(lines))["channels"]
@@ -104,7 +104,8 @@ def test_channel_problems_name_unset_secret_variables(tmp_path: Path, monkeypatc
     monkeypatch.delenv("TEST_SMTP_PASSWORD", raising=False)
     config = load_config(write(tmp_path, '[[channels]]\nname = "mail"\nkind = "email"\nsmtp_host = "m.example"\n'
                                          'from_address = "a@example.com"\nto = ["b@example.com"]\n'
-                                         'username_env = "TEST_SMTP_USER"\npassword_env = "TEST_SMTP_PASSWORD"\n' + PROFILE))
+                                         'username_env = "TEST_SMTP_USER"\n'
+                                         'password_env = "TEST_SMTP_PASSWORD"\n' + PROFILE))
     assert channel_problems(config) == [
         "environment variable TEST_SMTP_PASSWORD (named by channel 'mail' password_env) is not set"]
 

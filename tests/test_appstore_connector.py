@@ -17,7 +17,9 @@ from connectors.registry import build_connector
 from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
-from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.cassette import Cassette, CassetteServer, handmade_body, load_cassette
+from tests.contract import finished
+from tests.real_recordings import cassette_of, serve
 
 BASE = "https://itunes.apple.com"
 US_PAGE_1 = "/us/rss/customerreviews/page=1/id=1234567890/sortby=mostrecent/json"
@@ -58,7 +60,7 @@ def cursors(engine: Engine) -> dict[str, str]:
 
 def test_reviews_are_stored_with_rating_title_text_author_and_utc_time(engine: Engine, clock: Any, sleep: Any) -> None:
     result = sync(engine, clock, sleep, load_cassette("appstore"))
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     stored = items(engine)
     assert set(stored) == {"11873210457", "11861150912", "11840775301", "11802219876", "11855501234"}
     crash = stored["11873210457"]
@@ -77,11 +79,12 @@ def test_a_single_review_given_as_an_object_is_stored(engine: Engine, clock: Any
     assert cursors(engine)["reviews:gb"] == "2026-11-10T10:30:00+00:00"
 
 
-def test_an_entry_without_its_date_is_quarantined_and_the_rest_stored(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_an_entry_with_a_broken_rating_is_quarantined_and_the_rest_stored(engine: Engine, clock: Any,
+                                                                         sleep: Any) -> None:
     result = sync(engine, clock, sleep, load_cassette("appstore"))
     quarantined = rows(engine, QuarantineRow)
     assert result.quarantined == 1 and quarantined[0]["external_id"] == "11799000001"
-    assert "updated" in quarantined[0]["error"]
+    assert "two" in quarantined[0]["error"]
     assert "11802219876" in items(engine)  # its neighbour on the same page
 
 
@@ -104,11 +107,12 @@ def new_review_on_top(cassette: Cassette) -> Cassette:
     return cassette
 
 
-def test_next_sync_reads_only_the_first_page_and_stops_at_the_high_water_mark(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_next_sync_reads_only_the_first_page_and_stops_at_the_high_water_mark(engine: Engine, clock: Any,
+                                                                              sleep: Any) -> None:
     sync(engine, clock, sleep, load_cassette("appstore"))
     cassette = new_review_on_top(load_cassette("appstore"))
     result = sync(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert not any("page=2" in r for r in cassette.requests)
     assert items(engine)["11880000001"]["rating"] == 5.0 and len(items(engine)) == 6
     assert cursors(engine)["reviews:us"] == "2026-11-18T10:00:00+00:00"
@@ -116,8 +120,9 @@ def test_next_sync_reads_only_the_first_page_and_stops_at_the_high_water_mark(en
 
 def test_first_sync_stops_at_the_backfill_limit(engine: Engine, clock: Any, sleep: Any) -> None:
     cassette = load_cassette("appstore")
-    sync(engine, clock, sleep, cassette, settings(backfill_days=10, countries=["us"]))
+    result = sync(engine, clock, sleep, cassette, settings(backfill_days=10, countries=["us"]))
     assert set(items(engine)) == {"11873210457", "11861150912"}  # 11-05 is older than 11-08
+    assert result.status == "ok" and result.streams["reviews:us"].skipped == {"too old": 1}
     assert cassette.requests == [f"GET {US_PAGE_1}"]
 
 
@@ -156,7 +161,22 @@ def test_appstore_sync_against_loopback_replay_server(engine: Engine, clock: Any
     cassette = load_cassette("appstore")
     with CassetteServer(cassette) as server:
         result = sync(engine, clock, sleep, cassette, settings(server.url))
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert len(items(engine)) == 5 and result.quarantined == 1
     assert items(engine)["11861150912"]["rating"] == 5.0
     assert cursors(engine) == {"reviews:us": "2026-11-16T11:12:45+00:00", "reviews:gb": "2026-11-10T10:30:00+00:00"}
+
+
+def test_app_feed_entries_without_updated_are_stored_with_the_feed_time(engine: Engine, clock: Any,
+                                                                         sleep: Any) -> None:
+    # Apple's app feeds date only the feed page, never the reviews in it; entry 0 describes the app itself.
+    body = handmade_body("appstore", "customerreviews_app_feed.json")
+    assert all("updated" not in entry for entry in body["feed"]["entry"])
+    cassette = cassette_of(serve("/nl/rss/customerreviews/page=1/id=1234567890/sortby=mostrecent/json", body),
+                           serve("/nl/rss/customerreviews/page=2/id=1234567890/sortby=mostrecent/json",
+                                 handmade_body("appstore", "customerreviews_empty.json")))
+    result = sync(engine, clock, sleep, cassette, settings(countries=["nl"]))
+    stored = items(engine)
+    assert result.quarantined == 0 and len(stored) == len(body["feed"]["entry"]) - 1 == 5, result.error
+    assert {r["created_at"] for r in stored.values()} == {datetime(2026, 11, 18, 10, 30, tzinfo=UTC)}
+    assert stored["11900000004"]["rating"] == 1.0 and stored["11900000004"]["likes"] == 6

@@ -68,7 +68,8 @@ def network() -> Iterator[RunningNetwork]:
     """The seeded reference network, shared by this module's tests."""
     missing = missing_parts()
     if missing and os.environ.get(ENABLE_ENV) == "1":
-        pytest.fail(f"{ENABLE_ENV}=1 but the reference servers are not installed ({', '.join(missing)}): {HOW_TO_ENABLE}")
+        names = ", ".join(missing)
+        pytest.fail(f"{ENABLE_ENV}=1 but the reference servers are not installed ({names}): {HOW_TO_ENABLE}")
     if missing:
         pytest.skip(f"Bluesky reference servers not installed ({', '.join(missing)}); to enable: {HOW_TO_ENABLE}")
     with reference_network() as running:

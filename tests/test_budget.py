@@ -117,7 +117,8 @@ def test_within_one_window_the_lowest_count_wins_and_a_new_window_starts_over(cl
     assert budget.snapshot().remaining == 299
 
 
-def mastodon(name: str, base_url: str = "https://social.example", token_env: str | None = "BRAND_TOKEN") -> MastodonSettings:
+def mastodon(name: str, base_url: str = "https://social.example",
+             token_env: str | None = "BRAND_TOKEN") -> MastodonSettings:
     return MastodonSettings(name=name, platform="mastodon", base_url=base_url, account="acme", token_env=token_env)
 
 

@@ -72,16 +72,22 @@ def test_not_utf8(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("interval_minutes", "interval_minutes = 0"), "profiles[0].sources[0].interval_minutes = 0: Input should be greater than or equal to 1"),
+        (("interval_minutes", "interval_minutes = 0"),
+         "profiles[0].sources[0].interval_minutes = 0: Input should be greater than or equal to 1"),
         (("account", 'acount = "acme"'), "profiles[0].sources[0].acount: unknown key"),
-        (("account", "backfill_days = \"lots\""), "profiles[0].sources[0].backfill_days = 'lots': Input should be a valid integer"),
-        (("timezone", 'timezone = "Mars/Olympus"'), "profiles[0].timezone = 'Mars/Olympus': expected an IANA time zone"),
-        (("platform", 'platform = "myspace"'), "profiles[0].sources[0].platform = 'myspace': expected one of 'mastodon', 'bluesky'"),
+        (("account", "backfill_days = \"lots\""),
+         "profiles[0].sources[0].backfill_days = 'lots': Input should be a valid integer"),
+        (("timezone", 'timezone = "Mars/Olympus"'),
+         "profiles[0].timezone = 'Mars/Olympus': expected an IANA time zone"),
+        (("platform", 'platform = "myspace"'),
+         "profiles[0].sources[0].platform = 'myspace': expected one of 'mastodon', 'bluesky'"),
         (("account", 'account = "acme"\nmentions = true'), "mentions and search need a user token: set token_env"),
-        (("account", 'account = "acme"\ntoken_env = "lower-case"'), "token_env = 'lower-case': String should match pattern"),
+        (("account", 'account = "acme"\ntoken_env = "lower-case"'),
+         "token_env = 'lower-case': String should match pattern"),
     ],
 )
-def test_bad_keys_and_values_name_key_value_and_expectation(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+def test_bad_keys_and_values_name_key_value_and_expectation(tmp_path: Path, change: tuple[str, str],
+                                                            expected: str) -> None:
     key, replacement = change
     lines = [replacement if line.startswith(key) else line for line in GOOD.splitlines()]
     if not any(line.startswith(key) for line in GOOD.splitlines()):
@@ -101,7 +107,8 @@ def test_no_profiles(tmp_path: Path) -> None:
 
 
 def test_weights_that_sum_to_zero(tmp_path: Path) -> None:
-    text = GOOD + "\n[profiles.index.weights]\nsentiment = 0\nengagement = 0\nadvocacy = 0\nloyalty = 0\nresponsiveness = 0\nnps = 0\nreturn_rate = 0\n"
+    text = (GOOD + "\n[profiles.index.weights]\nsentiment = 0\nengagement = 0\nadvocacy = 0\nloyalty = 0\n"
+            "responsiveness = 0\nnps = 0\nreturn_rate = 0\n")
     assert "weights must not sum to zero" in error_of(write(tmp_path, text))
 
 
@@ -112,7 +119,8 @@ def test_unknown_weight_component(tmp_path: Path) -> None:
 
 def test_duplicate_source_names(tmp_path: Path) -> None:
     second = GOOD.split("[[profiles.sources]]")[1]
-    assert "source name 'acme-mastodon' is used twice" in error_of(write(tmp_path, GOOD + "[[profiles.sources]]" + second))
+    assert "source name 'acme-mastodon' is used twice" in error_of(write(tmp_path,
+                                                                         GOOD + "[[profiles.sources]]" + second))
 
 
 def test_missing_secret_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -133,7 +141,8 @@ def test_database_url_env_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_cli_config_check_reports_without_traceback(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace("interval_minutes", "x").replace('account = "acme"', 'account = "acme"\ninterval_minutes = -5'))
+    path = write(tmp_path, GOOD.replace("interval_minutes", "x").replace('account = "acme"',
+                                                                         'account = "acme"\ninterval_minutes = -5'))
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
     assert result.exit_code == EXIT_CONFIG
     assert "interval_minutes = -5" in result.output
@@ -146,7 +155,8 @@ def test_cli_config_check_ok(tmp_path: Path) -> None:
     assert "ok, 1 profile(s), 1 source(s)" in result.output
 
 
-def test_cli_config_check_missing_secret_exits_with_config_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_config_check_missing_secret_exits_with_config_code(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACME_TOKEN_UNSET", raising=False)
     path = write(tmp_path, GOOD + 'token_env = "ACME_TOKEN_UNSET"\n')
     result = CliRunner().invoke(app, ["config", "check", "--config", str(path)])
@@ -156,7 +166,8 @@ def test_cli_config_check_missing_secret_exits_with_config_code(tmp_path: Path, 
 def test_cli_config_check_reports_channel_and_export_routing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HOOK_URL_UNSET", raising=False)
     text = ('[[channels]]\nname = "hook"\nkind = "webhook"\nurl_env = "HOOK_URL_UNSET"\n'
-            + GOOD.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\n[profiles.exports]\nemail_channel = "nope"'))
+            + GOOD.replace('timezone = "Europe/Berlin"',
+                           'timezone = "Europe/Berlin"\n[profiles.exports]\nemail_channel = "nope"'))
     result = CliRunner().invoke(app, ["config", "check", "--config", str(write(tmp_path, text))])
     assert result.exit_code == EXIT_CONFIG, result.output
     assert "HOOK_URL_UNSET" in result.output and "email_channel = 'nope'" in result.output

@@ -26,7 +26,8 @@ def write(tmp_path: Path, daemon_section: str) -> Path:
     ("stop_timeout_seconds = 0", "daemon.stop_timeout_seconds = 0: Input should be greater than 0"),
     ("intervall = 3", "daemon.intervall: unknown key"),
 ])
-def test_a_bad_daemon_key_is_named_with_its_value_and_what_was_expected(tmp_path: Path, line: str, expected: str) -> None:
+def test_a_bad_daemon_key_is_named_with_its_value_and_what_was_expected(tmp_path: Path, line: str,
+                                                                        expected: str) -> None:
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, line))
     assert expected in str(error.value)
@@ -40,6 +41,6 @@ def test_the_daemon_section_is_optional_and_loopback_names_are_accepted(tmp_path
 
 def test_the_example_config_documents_every_daemon_key() -> None:
     text = EXAMPLE.read_text()
-    section = text[text.index("# ---- daemon (issue 5) ----"):text.index("# ---- channels (issue 6) ----")]
+    section = text[text.index("# ---- daemon ----"):text.index("# ---- channels ----")]
     documented = set(re.findall(r"^#? ?(\w+) = ", section, re.M))
     assert set(DaemonConfig.model_fields) <= documented

@@ -51,11 +51,13 @@ SNAPSHOT = {
     "authors": "select platform, external_id, handle, display_name, url, followers, following from authors",
     "accounts": "select p.name, a.platform, a.external_id, a.handle, a.source from accounts a "
                 "join profiles p on p.id = a.profile_id",
-    "engagement_events": "select platform, item_external_id, actor_external_id, kind, occurred_at from engagement_events",
+    "engagement_events":
+        "select platform, item_external_id, actor_external_id, kind, occurred_at from engagement_events",
     "counter_snapshots": "select platform, external_id, likes, shares, replies, quotes, views from counter_snapshots",
     "sync_cursors": "select source, stream, cursor from sync_cursors",
     "quarantine": "select source, stream, digest, external_id, error from quarantine",
-    "sentiment_scores": "select platform, external_id, scorer_version, status, compound, language from sentiment_scores",
+    "sentiment_scores":
+        "select platform, external_id, scorer_version, status, compound, language from sentiment_scores",
 }
 
 
@@ -186,7 +188,8 @@ class Reference:
 def reference_of(database: Path) -> Reference:
     brand = scalar(database, "select external_id from accounts")
     rows = query(database, "select external_id, author_external_id, raw from items")
-    tagged = [r[0] for r in rows if any(t.get("name", "").lower() == "acmecoffee" for t in json.loads(r[2]).get("tags") or [])]
+    tagged = [r[0] for r in rows
+              if any(t.get("name", "").lower() == "acmecoffee" for t in json.loads(r[2]).get("tags") or [])]
     return Reference([r[0] for r in rows if r[1] == brand], tagged, {r[0] for r in rows})
 
 

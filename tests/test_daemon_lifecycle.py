@@ -59,7 +59,8 @@ def test_a_stop_ends_the_sync_after_the_page_being_stored(engine: Engine, clock:
 
     transport = httpx.MockTransport(stop_on_the_third_request)
     daemon = holder["daemon"] = Daemon(make_config(mastodon_source("acme-m", "https://m.example")), engine,
-                                       clock=clock, sleep=advancing_sleep(clock), transport=lambda: transport, policy=POLICY)
+                                       clock=clock, sleep=advancing_sleep(clock), transport=lambda: transport,
+                                       policy=POLICY)
     with pytest.raises(StopRequested):
         daemon.run_source("acme-m")
     runs = rows(engine, SyncRunRow)

@@ -16,7 +16,8 @@ from listener.daemon.scheduling import build_scheduler, cron_weekdays, crontab_t
 NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)  # a Wednesday
 
 
-def config(sources: list[dict[str, Any]], daemon: dict[str, Any] | None = None, exports: dict[str, Any] | None = None) -> Config:
+def config(sources: list[dict[str, Any]], daemon: dict[str, Any] | None = None,
+           exports: dict[str, Any] | None = None) -> Config:
     profile: dict[str, Any] = {"name": "acme", "timezone": "Europe/Berlin", "sources": sources}
     if exports is not None:
         profile["exports"] = exports

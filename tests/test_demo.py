@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from listener.cli import main as cli_main
 from listener.cli.main import app, index_table
 
-COMMANDS = {"index", "explain", "people", "status"}
+COMMANDS = {"index", "explain", "people", "status", "alerts"}
 
 
 def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path) -> None:
@@ -30,10 +30,11 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
         items = connection.execute("select count(*) from items").fetchone()[0]
         events = connection.execute("select count(*) from engagement_events").fetchone()[0]
         owned = connection.execute("select count(*) from item_profiles where role = 'owned'").fetchone()[0]
-        unsupported = connection.execute(
-            "select count(*) from sentiment_scores where status = 'unsupported_language'").fetchone()[0]
+        foreign = connection.execute(
+            "select count(*) from sentiment_scores where status = 'scored' and language in ('de', 'fr', 'es')"
+            " and backend like 'lexicon-model-%'").fetchone()[0]
         runs = connection.execute("select status from sync_runs").fetchall()
-    assert items > 1000 and events > 1000 and owned > 80 and unsupported > 20
+    assert items > 1000 and events > 1000 and owned > 80 and foreign > 20
     assert runs == [("ok",)]
 
     config = str(directory / "ror.toml")
@@ -49,14 +50,21 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     assert max(bad) < 50 < min(good), (bad, good)
     assert points[-1]["provisional"] and not by_age[10]["provisional"]
 
+    # The crisis fires the sentiment-drop alert it was built to show, at the time the daemon would have.
+    assert "sentiment drop" in result.output.split("alerts the daemon would have raised")[1].split("database:")[0]
+    with sqlite3.connect(database) as connection:
+        fired = connection.execute(
+            "select detector, observed_at from alerts where detector = 'sentiment_drop'").fetchall()
+    assert fired and all(date.fromisoformat(at[:10]) < date.today() - timedelta(days=9) for _, at in fired)
+
     status = CliRunner().invoke(app, ["status", "--json", "--config", config])
     assert json.loads(status.output)[0]["state"] == "healthy"
     assert f"collected {json.loads(status.output)[0]['items']} items" in result.output
 
     # Every "next, try" command runs as printed (after the program name), and explain is among them.
     tried = result.output.split("next, try:")[1].strip().splitlines()
-    assert any(" explain --date " in line for line in tried)
-    for line in tried:
+    assert any(" explain --date " in line for line in tried) and any(" serve --config " in line for line in tried)
+    for line in (line for line in tried if " serve " not in line):  # serve would keep running
         args = shlex.split(line.split("#")[0])
         ran = CliRunner().invoke(app, args[args.index(next(a for a in args if a in COMMANDS)):])
         assert ran.exit_code == 0, (line, ran.output)

@@ -232,7 +232,7 @@ def test_ids_increase_with_created_at_and_nothing_is_in_the_future(
         ids = [int(item["id"]) for item in items]
         times = [parse_time(item["created_at"]) for item in items]
         assert ids == sorted(ids, reverse=True) and times == sorted(times, reverse=True)
-        assert all(i >> 16 == epoch_ms(t) for i, t in zip(ids, times))
+        assert all(i >> 16 == epoch_ms(t) for i, t in zip(ids, times, strict=True))
         assert all(t < NOW for t in times)
 
 

@@ -21,6 +21,7 @@ from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.contract import finished
 from tests.test_discourse_contract import SECRETS, discourse_settings, following_settings
 
 BASE = "https://forum.acme.example"
@@ -64,14 +65,15 @@ def check_threads(posts: dict[int, dict[str, Any]]) -> None:
 
 def test_latest_posts_are_stored_with_parents_roles_likes_and_likers(engine: Engine, clock: Any, sleep: Any) -> None:
     result, cassette = run(engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     posts = stored(engine)
     check_threads(posts)
     assert local(posts[1010]["parent_external_id"]) == 899, "#21 replies to #20, found in the topic's first twenty"
     assert 1014 not in posts and 1012 not in posts, "a pin notice is no post; the spam record is broken"
     roles = {local(r["external_id"]): r["role"] for r in rows(engine, ItemProfileRow)}
     assert {pid for pid, role in roles.items() if role == "owned"} == {1003, 1005, 1011}
-    assert posts[1005]["likes"] == 4 and posts[1002]["likes"] == 0 and posts[1005]["views"] == posts[1005]["raw"]["reads"]
+    assert posts[1005]["likes"] == 4 and posts[1002]["likes"] == 0
+    assert posts[1005]["views"] == posts[1005]["raw"]["reads"]
     assert posts[1003]["url"] == f"{BASE}/t/grinder-squeaks-after-two-weeks/101/3"
     assert posts[1003]["author_external_id"] == "forum.acme.example/u/2"
     likers = {(local(e["item_external_id"]), e["actor_external_id"]) for e in rows(engine, EngagementEventRow)}
@@ -101,7 +103,7 @@ def test_next_sync_stops_at_the_newest_stored_post(engine: Engine, clock: Any, s
     run(engine, clock, sleep)
     clock.now += timedelta(minutes=15)
     second, cassette = run(engine, clock, sleep)
-    assert second.status == "ok", second.error
+    assert finished(second), second.error
     assert [r for r in cassette.requests if r.startswith("GET /posts.json")] == ["GET /posts.json"]
 
 
@@ -111,7 +113,7 @@ def test_followed_topics_and_search_through_a_loopback_server(engine: Engine, cl
         source = following_settings(server.url)
         connector = build_connector(source, secrets=SECRETS, clock=clock, sleep=sleep, policy=POLICY)
         result = sync_source(engine, "acme", "UTC", source, connector, clock=clock)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     host = server.url.removeprefix("http://")
     posts = stored(engine, host)
     assert set(posts) == {*range(880, 900), 1010, 1005, 1006, 1008, 1011, 1009, 1001}
@@ -129,7 +131,7 @@ def test_a_followed_topic_is_read_forward_from_its_cursor(engine: Engine, clock:
     run(engine, clock, sleep, following_settings, topics=[103], search=[])
     clock.now += timedelta(minutes=15)
     second, cassette = run(engine, clock, sleep, following_settings, topics=[103], search=[])
-    assert second.status == "ok", second.error
+    assert finished(second), second.error
     assert cassette.requests == ["GET /t/103.json"], "nothing above post 1010: no posts fetched"
 
 
@@ -141,7 +143,8 @@ def test_api_key_and_username_headers_are_sent_only_when_configured(clock: Any, 
         return httpx.Response(200, json={"latest_posts": []})
 
     for secrets in (SECRETS, {}):
-        source = discourse_settings(BASE) if secrets else discourse_settings(BASE, api_key_env=None, api_username_env=None)
+        source = discourse_settings(BASE) if secrets else discourse_settings(BASE, api_key_env=None,
+                                                                             api_username_env=None)
         connector = build_connector(source, secrets=secrets, clock=clock, sleep=sleep, policy=POLICY)
         with respx.mock(assert_all_called=False) as router:
             router.route().mock(side_effect=record)
@@ -154,10 +157,11 @@ def test_likers_hidden_by_the_forum_leave_the_topic_stored(engine: Engine, clock
     cassette = load_cassette("discourse")
     for interaction in cassette.interactions:
         if interaction["request"]["path"] == "/post_action_users.json":
-            interaction["response"].update(status=403, body={"errors": ["You are not permitted to view the requested resource."],
+            interaction["response"].update(status=403,
+                                           body={"errors": ["You are not permitted to view the requested resource."],
                                                              "error_type": "invalid_access"})
     result, _ = run(engine, clock, sleep, cassette=cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert rows(engine, EngagementEventRow) == [] and stored(engine)[1005]["likes"] == 4
 
 
@@ -166,7 +170,7 @@ def test_429_waits_retry_after_when_the_header_is_there(engine: Engine, clock: A
     body = json.dumps({"errors": ["Slow down"], "error_type": "rate_limit", "extras": {"wait_seconds": 42}})
     cassette.fail_next(429, {"Retry-After": "7", "Content-Type": "application/json"}, body)
     result, _ = run(engine, clock, sleep, cassette=cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert sleep.calls[0] == 7
 
 
@@ -194,7 +198,8 @@ def topic_api(stream_length: int, deleted: set[int]) -> tuple[DiscourseApi, Topi
     (60, {5, 6}, [list(range(125, 145))]),  # two deleted posts shift it two places left
     (100, set(range(21, 41)), [list(range(143, 163)), [141, 142]]),  # twenty deleted: one chunk further back
 ])
-def test_a_parent_beyond_the_first_twenty_is_fetched_by_id(length: int, deleted: set[int], chunks: list[list[int]]) -> None:
+def test_a_parent_beyond_the_first_twenty_is_fetched_by_id(length: int, deleted: set[int],
+                                                           chunks: list[list[int]]) -> None:
     api, topic, requested, router = topic_api(length, deleted)
     with router:
         assert api.post_id_for_number(topic, 42) == 142

@@ -35,7 +35,7 @@ def test_defaults_write_every_format_on_monday_morning_next_to_the_config(tmp_pa
 
 def test_the_example_config_documents_every_exports_key() -> None:
     text = EXAMPLE.read_text()
-    section = text.split("# ---- profile exports (issue 7) ----")[1].split("# ----")[0]
+    section = text.split("# ---- profile exports ----")[1].split("# ----")[0]
     for key in ExportsConfig.model_fields:
         assert f"\n{key} =" in section or f"# {key} =" in section, key
     assert load_config(EXAMPLE).profiles[0].exports == ExportsConfig()
@@ -58,10 +58,12 @@ def test_bad_exports_settings_name_the_key(tmp_path: Path, exports: str, expecte
 
 
 def test_an_absolute_output_dir_is_kept(tmp_path: Path) -> None:
-    assert load(tmp_path, f'output_dir = "{tmp_path / "out"}"').directory(Path("elsewhere/ror.toml")) == tmp_path / "out"
+    exports = load(tmp_path, f'output_dir = "{tmp_path / "out"}"')
+    assert exports.directory(Path("elsewhere/ror.toml")) == tmp_path / "out"
 
 
-@pytest.mark.parametrize(("text", "week"), [("2026-W47", (2026, 47)), ("2026w01", (2026, 1)), (" 2020-W53 ", (2020, 53))])
+@pytest.mark.parametrize(("text", "week"), [("2026-W47", (2026, 47)), ("2026w01", (2026, 1)),
+                                            (" 2020-W53 ", (2020, 53))])
 def test_parse_iso_week(text: str, week: tuple[int, int]) -> None:
     assert IsoWeek.parse(text) == IsoWeek(*week)
 

@@ -23,7 +23,8 @@ from scoring.sentiment import SCORER_VERSION
 
 WEEK = IsoWeek(2026, 43)  # Mon 19 Oct 00:00 CEST .. Mon 26 Oct 00:00 CET: 169 hours
 EXPORT_NOW = datetime(2026, 10, 26, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin, the default cron
-XSS_TEXT = ('<script>document.title="XSS"</script><img src=x onerror="document.body.setAttribute(\'data-xss\',\'ran\')">'
+XSS_TEXT = ('<script>document.title="XSS"</script>'
+            '<img src=x onerror="document.body.setAttribute(\'data-xss\',\'ran\')">'
             ' awful [click](javascript:alert(1)) | pipe')
 XSS_HANDLE = 'mallory"><svg onload="document.title=\'XSS2\'">'
 FORMULA_TEXT = '=HYPERLINK("http://evil.example","win") great deal'
@@ -77,15 +78,19 @@ INBOUND: list[tuple[Item, float | str]] = [
     (_m("i5", "mention", "eve", utc(10, 23, 10), FORMULA_TEXT), 0.4),
     (_m("i6", "reply", "frank", utc(10, 24, 11), "+1 555 0100 call me, so happy", parent="i1"), 0.7),
     (_m("i7", "post", "gina", utc(10, 25, 22, 30), "@everyone this is sad #acmecoffee"), -0.3),  # Sun 23:30 CET
-    (_m("i8", "reply", "alice", utc(10, 25, 23, 10), "Next week already, still good", parent="p2"), 0.5),  # Mon 00:10 CET
-    (_m("i9", "reply", "alice", utc(10, 18, 21, 55), "Previous week complaint, bad", parent="p0"), -0.8),  # Sun 23:55 CEST
-    (_m("i10", "reply", "hank", utc(10, 18, 22, 5), "-2 stars, meh, disappointing", parent="p1"), -0.1),  # Mon 00:05 CEST
+    (_m("i8", "reply", "alice", utc(10, 25, 23, 10), "Next week already, still good", parent="p2"),  # Mon 00:10 CET
+     0.5),
+    (_m("i9", "reply", "alice", utc(10, 18, 21, 55), "Previous week complaint, bad", parent="p0"),  # Sun 23:55 CEST
+     -0.8),
+    (_m("i10", "reply", "hank", utc(10, 18, 22, 5), "-2 stars, meh, disappointing", parent="p1"),  # Mon 00:05 CEST
+     -0.1),
     (_m("i11", "mention", "ida", utc(10, 21, 9), "Der Kaffee ist gut"), "unsupported_language"),
     (_m("i12", "mention", "jack", utc(10, 25, 20), "Is the shop open on Sunday?"), 0.0),
     (_m("i13", "reply", "mike", utc(10, 14, 10), "great stuff", parent="p0"), 0.6),
     (_m("i14", "mention", "nina", utc(10, 15, 9), "@acme good morning, good beans"), 0.3),
     (item("bluesky", "bi1", "reply", person("bluesky", "kate"), utc(10, 21, 14), "nice!", parent="p1"), 0.5),
-    (item("appstore", "r1", "review", person("appstore", "olga"), utc(10, 20, 12), "Five stars, lovely", rating=5), 0.8),
+    (item("appstore", "r1", "review", person("appstore", "olga"), utc(10, 20, 12), "Five stars, lovely", rating=5),
+     0.8),
     (item("appstore", "r2", "review", person("appstore", "pete"), utc(10, 22, 12), "Broke quickly", rating=2), -0.5),
     (item("appstore", "r3", "review", person("appstore", "quin"), utc(9, 1, 12), "Fine app", rating=4), 0.3),
 ]
@@ -153,7 +158,8 @@ def _save_followers(connection: Any) -> None:
     rows = [("mastodon", "m:acme", date(2026, 10, 20), 1000), ("mastodon", "m:acme", date(2026, 10, 25), 1040),
             ("mastodon", "m:acme", date(2026, 10, 26), 1100), ("bluesky", "b:acme", date(2026, 10, 21), 500)]
     upsert_rows(connection, FollowerCountRow, [
-        {"platform": p, "author_external_id": a, "observed_on": d, "observed_at": utc(d.month, d.day, 12), "followers": n}
+        {"platform": p, "author_external_id": a, "observed_on": d, "observed_at": utc(d.month, d.day, 12),
+         "followers": n}
         for p, a, d, n in rows], ["platform", "author_external_id", "observed_on"], ["followers"])
 
 
@@ -166,8 +172,8 @@ def index_point(day: date) -> dict[str, Any]:
                                   "engagement": {"score": round(engagement, 3), "rate": 0.01}}
     if day.weekday() < 5:
         components["loyalty"] = {"score": round(40 + t % 11, 3), "returning": 2, "engagers": 5}
-    daily = (0.25 * sentiment + 0.15 * engagement + (0.10 * components["loyalty"]["score"] if "loyalty" in components else 0)) \
-        / (0.5 if "loyalty" in components else 0.4)
+    loyalty = 0.10 * components["loyalty"]["score"] if "loyalty" in components else 0
+    daily = (0.25 * sentiment + 0.15 * engagement + loyalty) / (0.5 if "loyalty" in components else 0.4)
     return {"day": day, "components": components, "daily_index": round(daily, 3), "coverage": 0.5,
             "running_index": round(55 + 5 * math.sin(t / 9) - (4 if day >= date(2026, 10, 20) else 0), 3),
             "provisional": day >= date(2026, 10, 24)}

@@ -37,7 +37,8 @@ def rendered(dataset: tuple[Engine, ProfileConfig]) -> dict[str, str]:  # noqa: 
     engine, profile = dataset
     summary = build_weekly_summary(engine, profile, WEEK, EXPORT_NOW)
     version = formula_version(profile.index)
-    return {name: text.replace(version, VERSION_PLACEHOLDER) for name, text in render_files(summary, EXPORT_FORMATS).items()}
+    return {name: text.replace(version, VERSION_PLACEHOLDER)
+            for name, text in render_files(summary, EXPORT_FORMATS).items()}
 
 
 def test_every_format_is_rendered(rendered: dict[str, str]) -> None:
@@ -88,7 +89,8 @@ def test_the_weekly_figures_agree_with_the_aggregators_day_facts(dataset: tuple[
     days = table_of(IndexDayRow)
     with engine.connect() as connection:
         facts = connection.execute(select(
-            func.sum(days.c.positive), func.sum(days.c.negative), func.sum(days.c.neutral), func.sum(days.c.inbound)).where(days.c.day.between(date(2026, 10, 19), date(2026, 10, 25)))).one()
+            func.sum(days.c.positive), func.sum(days.c.negative), func.sum(days.c.neutral), func.sum(days.c.inbound))
+            .where(days.c.day.between(date(2026, 10, 19), date(2026, 10, 25)))).one()
     total = summary.total
     assert (total.sentiment.positive, total.sentiment.negative, total.sentiment.neutral) == tuple(facts[:3])
     assert total.inbound_items == facts[3]

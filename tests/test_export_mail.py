@@ -41,8 +41,10 @@ def test_weekly_html_arrives_by_mail_through_the_alert_channel(dataset: tuple[En
     server.start()
     try:
         channel = (f'[[channels]]\nname = "team-mail"\nkind = "email"\nsmtp_host = "127.0.0.1"\n'
-                   f'smtp_port = {port}\nsecurity = "none"\nfrom_address = "ror@acme.example"\nto = ["team@acme.example"]\n')
-        config = load_config(write_config(tmp_path, dataset[0], 'formats = ["html"]\nemail_channel = "team-mail"', channel))
+                   f'smtp_port = {port}\nsecurity = "none"\nfrom_address = "ror@acme.example"\n'
+                   'to = ["team@acme.example"]\n')
+        config = load_config(write_config(tmp_path, dataset[0], 'formats = ["html"]\nemail_channel = "team-mail"',
+                                          channel))
         write_weekly_exports(dataset[0], config, FakeClock(EXPORT_NOW))
     finally:
         server.stop()

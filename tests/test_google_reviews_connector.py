@@ -21,6 +21,7 @@ from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.contract import finished
 from tests.test_google_reviews_contract import SECRETS, google_settings
 
 BASE = "https://mybusiness.googleapis.com"
@@ -65,7 +66,8 @@ def check_story(engine: Engine) -> None:
     assert set(stored) == {KATRIN, f"{KATRIN}/reply", ANON, f"{ANON}/reply", MARCO, SAM}
     katrin = stored[KATRIN]
     assert katrin["rating"] == 5.0 and katrin["rating_scale"] == 5.0 and katrin["kind"] == "review"
-    assert katrin["text"] == "Bester Espresso der Stadt, und der Barista hat mir gezeigt, wie die neue Mühle funktioniert."
+    assert katrin["text"] == ("Bester Espresso der Stadt, und der Barista hat mir gezeigt, "
+                              "wie die neue Mühle funktioniert.")
     assert katrin["author_external_id"] == f"reviewer:{KATRIN}"
     answer = stored[f"{ANON}/reply"]
     assert answer["parent_external_id"] == answer["root_external_id"] == ANON
@@ -81,13 +83,14 @@ def check_story(engine: Engine) -> None:
 
 def test_reviews_and_owner_replies_are_stored_with_their_links(engine: Engine, clock: Any, sleep: Any) -> None:
     result = sync(engine, clock, sleep, load_cassette("google_reviews"))
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
     quarantined = rows(engine, QuarantineRow)
     assert len(quarantined) == 1 and "createTime" in quarantined[0]["error"]
 
 
-def test_one_token_for_the_whole_run_and_a_bearer_header_only_on_api_calls(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_one_token_for_the_whole_run_and_a_bearer_header_only_on_api_calls(engine: Engine, clock: Any,
+                                                                           sleep: Any) -> None:
     seen: list[httpx.Request] = []
     cassette = load_cassette("google_reviews")
     sync(engine, clock, sleep, cassette, seen=seen)
@@ -97,7 +100,8 @@ def test_one_token_for_the_whole_run_and_a_bearer_header_only_on_api_calls(engin
     assert form == {"client_id": [SECRETS["client_id"]], "client_secret": [SECRETS["client_secret"]],
                     "refresh_token": [SECRETS["refresh_token"]], "grant_type": ["refresh_token"]}
     api_calls = [r for r in seen if r.url.path != "/token"]
-    assert len(api_calls) == 2 and all(r.headers["authorization"] == "Bearer ya29.a0AfB_test-access-token" for r in api_calls)
+    assert len(api_calls) == 2
+    assert all(r.headers["authorization"] == "Bearer ya29.a0AfB_test-access-token" for r in api_calls)
     assert parse_qs(api_calls[0].url.query.decode())["orderBy"] == ["updateTime desc"]
 
 
@@ -112,11 +116,13 @@ def test_a_refused_refresh_token_fails_the_source_naming_every_variable(engine: 
     assert all(secret not in (result.error or "") for secret in SECRETS.values())
 
 
-def test_an_expired_access_token_gets_one_refresh_and_the_call_is_retried(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_an_expired_access_token_gets_one_refresh_and_the_call_is_retried(engine: Engine, clock: Any,
+                                                                          sleep: Any) -> None:
     cassette = load_cassette("google_reviews")
-    cassette.fail_at(1, 401, {"Content-Type": "application/json"}, '{"error": {"code": 401, "status": "UNAUTHENTICATED"}}')
+    cassette.fail_at(1, 401, {"Content-Type": "application/json"},
+                     '{"error": {"code": 401, "status": "UNAUTHENTICATED"}}')
     result = sync(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert [r.split("?")[0] for r in cassette.requests[:3]] == [
         "POST /token", f"GET /v4/{LOCATION}/reviews", "POST /token"]
     assert len(items(engine)) == 6
@@ -131,7 +137,8 @@ def test_several_locations_share_one_token(engine: Engine, clock: Any, sleep: An
     assert len(items(engine)) == 6
 
 
-def test_next_sync_stops_below_the_high_water_mark_less_the_refresh_window(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_next_sync_stops_below_the_high_water_mark_less_the_refresh_window(engine: Engine, clock: Any,
+                                                                           sleep: Any) -> None:
     sync(engine, clock, sleep, load_cassette("google_reviews"))
     cassette = load_cassette("google_reviews")
     clock.now += timedelta(hours=1)
@@ -149,7 +156,8 @@ def test_comments_keep_the_reviewers_own_words_not_googles_translation() -> None
 
 def a_review(**changes: Any) -> dict[str, Any]:
     review = {"name": f"{LOCATION}/reviews/X1", "reviewId": "X1", "reviewer": {"displayName": "Ana"},
-              "starRating": "TWO", "comment": "Meh", "createTime": "2026-11-01T10:00:00Z", "updateTime": "2026-11-01T10:00:00Z"}
+              "starRating": "TWO", "comment": "Meh", "createTime": "2026-11-01T10:00:00Z",
+              "updateTime": "2026-11-01T10:00:00Z"}
     return {**copy.deepcopy(review), **changes}
 
 
@@ -165,7 +173,7 @@ def test_google_reviews_sync_against_loopback_replay_server(engine: Engine, cloc
     cassette = load_cassette("google_reviews")
     with CassetteServer(cassette) as server:
         result = sync(engine, clock, sleep, cassette, server.url)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
     assert cassette.requests[0] == "POST /token"
 

@@ -20,6 +20,7 @@ from listener.config.settings import load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.contract import finished
 
 HOST = "https://hn.algolia.com"
 LATER_WINDOW = "created_at_i>1794833999,created_at_i<1795006801"  # the refresh window of the next sync
@@ -33,7 +34,8 @@ def hackernews_settings(host: str, **overrides: Any) -> HackerNewsSettings:
     return HackerNewsSettings.model_validate(values)
 
 
-def hackernews_connector(settings: HackerNewsSettings, clock: Any, sleep: Any, transport: Any = None) -> HackerNewsConnector:
+def hackernews_connector(settings: HackerNewsSettings, clock: Any, sleep: Any,
+                         transport: Any = None) -> HackerNewsConnector:
     """A connector with injected clock, sleep and (optionally) transport."""
     policy = RetryPolicy(max_attempts=3, backoff_initial=0.5, backoff_max=4, max_wait_seconds=600)
     return build_connector(settings, transport=transport, clock=clock, sleep=sleep, policy=policy)  # type: ignore[return-value]
@@ -47,7 +49,8 @@ def sync_with(engine: Engine, clock: Any, sleep: Any, handler: Any, **overrides:
         return sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
 
 
-def sync_respx(engine: Engine, clock: Any, sleep: Any, cassette: Cassette | None = None, **overrides: Any) -> SyncResult:
+def sync_respx(engine: Engine, clock: Any, sleep: Any, cassette: Cassette | None = None,
+               **overrides: Any) -> SyncResult:
     """One sync of the fixture story through respx."""
     cassette = cassette or load_cassette("hackernews")
     return sync_with(engine, clock, sleep, cassette.httpx_handler(HOST), **overrides)
@@ -67,14 +70,16 @@ def check_story(engine: Engine) -> None:
     items = items_by_id(engine)
     roles = {r["external_id"]: r["role"] for r in rows(engine, ItemProfileRow)}
     teardown = items["45000100"]
-    assert (teardown["kind"], roles["45000100"], teardown["likes"], teardown["replies"]) == ("mention", "inbound", 112, 4)
+    assert (teardown["kind"], roles["45000100"], teardown["likes"], teardown["replies"]) == (
+        "mention", "inbound", 112, 4)
     assert teardown["text"] == "Acme Duo grinder teardown"
     assert teardown["url"] == "https://news.ycombinator.com/item?id=45000100"
     assert teardown["created_at"].isoformat() == "2026-11-15T10:00:00+00:00"
     assert "_highlightResult" not in teardown["raw"] and teardown["raw"]["url"] == "https://blog.example/acme-duo-teardown"
     complaint = items["45000103"]
     assert complaint["text"] == "Acme's support is a black hole. Three weeks, no answer."
-    assert (complaint["kind"], complaint["parent_external_id"], complaint["root_external_id"]) == ("mention", "45000100", "45000100")
+    assert (complaint["kind"], complaint["parent_external_id"], complaint["root_external_id"]) == (
+        "mention", "45000100", "45000100")
     # The brand's answer: owned, a reply to the complaint, stored the same from both searches.
     answer = items["45000104"]
     assert (answer["kind"], roles["45000104"], answer["parent_external_id"]) == ("comment", "owned", "45000103")
@@ -84,7 +89,8 @@ def check_story(engine: Engine) -> None:
     assert (show["kind"], roles["45000090"], show["likes"]) == ("post", "owned", 57)
     assert items["45000092"]["text"] == "Yes: hold the button while plugging in. Details: https://firmware.example/duo#recovery"
     ask = items["45000050"]
-    assert ask["text"] == "Ask HN: Which coffee grinder do you use?\n\nLooking at Acme and Baratza. Thoughts?\nBudget is around $250."
+    assert ask["text"] == ("Ask HN: Which coffee grinder do you use?\n\n"
+                           "Looking at Acme and Baratza. Thoughts?\nBudget is around $250.")
     assert items["45000052"]["root_external_id"] == "45000050"
     assert "45000106" not in items, "deleted comments are skipped"
     assert len(items) == 11
@@ -96,7 +102,7 @@ def check_story(engine: Engine) -> None:
 
 def test_hackernews_sync_through_respx_stores_the_whole_story(engine: Engine, clock: Any, sleep: Any) -> None:
     result = sync_respx(engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert result.quarantined == 1
     check_story(engine)
 
@@ -106,11 +112,12 @@ def test_hackernews_sync_against_loopback_replay_server(engine: Engine, clock: A
     with CassetteServer(cassette) as server:
         connector = hackernews_connector(hackernews_settings(server.url), clock, sleep)
         result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
     first = cassette.requests[0]
-    assert first.startswith("GET /api/v1/search_by_date?hitsPerPage=2&numericFilters=created_at_i>1792414799,created_at_i<1795006801")
-    assert "tags=(story,comment),author_acmehq" in first
+    assert first.startswith("GET /api/v1/search_by_date?hitsPerPage=2"
+                            "&numericFilters=created_at_i>1792414799,created_at_i<1795006801")
+    assert "tags=(story,comment,poll),author_acmehq" in first
 
 
 def test_each_item_tree_is_fetched_once_per_sync(engine: Engine, clock: Any, sleep: Any) -> None:
@@ -131,7 +138,7 @@ def test_the_next_sync_asks_only_for_the_refresh_window(engine: Engine, clock: A
     sync_respx(engine, clock, sleep)
     again = load_cassette("hackernews")
     result = sync_respx(engine, clock, sleep, again)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     searches = [r for r in again.requests if "search_by_date" in r]
     assert len(searches) == 2 and all(f"numericFilters={LATER_WINDOW}" in r for r in searches)
     assert [r for r in again.requests if "/items/" in r] == ["GET /api/v1/items/45000104"], \
@@ -142,11 +149,12 @@ def test_the_next_sync_asks_only_for_the_refresh_window(engine: Engine, clock: A
 def test_with_threads_off_comment_hits_are_stored_as_found(engine: Engine, clock: Any, sleep: Any) -> None:
     cassette = load_cassette("hackernews")
     result = sync_respx(engine, clock, sleep, cassette, threads=False)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert not any("/items/" in r for r in cassette.requests)
     items = items_by_id(engine)
     assert set(items) == {"45000104", "45000103", "45000100", "45000050", "45000090"}
-    assert items["45000103"]["raw"]["comment_text"].startswith("Acme&#x27;s") and "_highlightResult" not in items["45000103"]["raw"]
+    raw = items["45000103"]["raw"]
+    assert raw["comment_text"].startswith("Acme&#x27;s") and "_highlightResult" not in raw
     assert items["45000103"]["parent_external_id"] == "45000100"
 
 
@@ -155,7 +163,7 @@ def test_a_comment_whose_tree_is_gone_is_kept_as_the_search_found_it(engine: Eng
     cassette.interactions = [i for i in cassette.interactions
                              if i["request"]["path"] not in ("/api/v1/items/45000103", "/api/v1/items/45000100")]
     result = sync_respx(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert items_by_id(engine)["45000103"]["text"] == "Acme's support is a black hole. Three weeks, no answer."
     assert "45000105" not in items_by_id(engine)
 
@@ -172,7 +180,8 @@ class FakeHnSearch:
 
     def __init__(self, count: int, newest: int) -> None:
         # Two stories per second: a window boundary always cuts through a pair.
-        self.stories = [{"objectID": str(90000000 + i), "created_at_i": newest - (i // 2) * 60, "author": f"user{i % 7}",
+        self.stories = [{"objectID": str(90000000 + i), "created_at_i": newest - (i // 2) * 60,
+                         "author": f"user{i % 7}",
                          "title": f"Acme story {i}", "url": None, "points": 1, "num_comments": 0,
                          "_tags": ["story", f"author_user{i % 7}", f"story_{90000000 + i}"]} for i in range(count)]
         self.windows: list[str] = []
@@ -193,10 +202,11 @@ class FakeHnSearch:
             "params": str(request.url.query), "processingTimeMS": 1})
 
 
-def test_more_than_the_1000_reachable_hits_are_collected_through_created_at_windows(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_more_than_the_1000_reachable_hits_are_collected_through_created_at_windows(
+        engine: Engine, clock: Any, sleep: Any) -> None:
     fake = FakeHnSearch(2_345, newest=int(clock.now.timestamp()) - 3600)
     result = sync_with(engine, clock, sleep, fake, username=None, page_size=100, threads=False)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     stored = set(items_by_id(engine))
     assert stored == {s["objectID"] for s in fake.stories}
     assert len(fake.windows) == 3, fake.windows  # 1,000 + 1,000 + the rest, each window below the last

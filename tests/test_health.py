@@ -37,16 +37,19 @@ def test_status_serves_what_ror_status_json_shows(synced: Daemon, server: Health
     response = httpx.get(server.url + "/status")
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     assert response.json() == [s.to_json() for s in synced.statuses()]
-    assert response.json()[0]["state"] == "healthy" and response.json()[0]["items"] > 0
+    # The fixture quarantines one record, so the run is partial and the source degraded.
+    assert response.json()[0]["state"] == "degraded" and response.json()[0]["items"] > 0
 
 
 def test_metrics_are_prometheus_text_with_state_runs_and_items(server: HealthServer) -> None:
     response = httpx.get(server.url + "/metrics")
     text = response.text
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
-    assert 'ror_source_state{source="acme-mastodon",state="healthy"} 1.0' in text
+    assert 'ror_source_state{source="acme-mastodon",state="degraded"} 1.0' in text
+    assert 'ror_source_last_run_partial{reason="quarantined",source="acme-mastodon"} 1.0' in text
+    assert 'ror_source_quarantined{source="acme-mastodon"} 1.0' in text
     assert 'ror_source_state{source="acme-mastodon",state="down"} 0.0' in text
-    assert 'ror_sync_runs_total{outcome="ok",source="acme-mastodon"} 1.0' in text
+    assert 'ror_sync_runs_total{outcome="partial",source="acme-mastodon"} 1.0' in text
     assert "ror_items_scored_total" in text and "ror_source_last_success_timestamp_seconds" in text
 
 

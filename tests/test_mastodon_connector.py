@@ -19,6 +19,7 @@ from listener.storage.models import (
 )
 from listener.storage.upsert import table_of
 from tests.cassette import CassetteServer, load_cassette
+from tests.contract import finished
 from tests.mastodon_setup import mastodon_connector, mastodon_settings
 
 BASE = "https://mastodon.example"
@@ -75,7 +76,7 @@ def check_story(engine: Engine, host: str) -> None:
 
 def test_mastodon_sync_through_respx_stores_the_whole_story(engine: Engine, clock: Any, sleep: Any) -> None:
     result = run_sync_respx(engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert result.quarantined == 1
     check_story(engine, HOST)
 
@@ -85,7 +86,7 @@ def test_mastodon_sync_against_loopback_replay_server(engine: Engine, clock: Any
     with CassetteServer(cassette) as server:
         connector = mastodon_connector(mastodon_settings(server.url), clock, sleep)
         result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine, server.url.removeprefix("http://"))
     assert any(r.startswith("GET /api/v1/notifications") for r in cassette.requests)
 
@@ -105,11 +106,12 @@ def test_syncing_the_same_pages_twice_gives_identical_tables(engine: Engine, clo
     first = snapshot(engine)
     clock.now = clock.now.replace(minute=30)
     second_result = run_sync_respx(engine, clock, sleep)
-    assert second_result.status == "ok"
+    assert finished(second_result)
     assert snapshot(engine) == first
 
 
-def test_cursor_not_advanced_when_the_write_fails(engine: Engine, clock: Any, sleep: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cursor_not_advanced_when_the_write_fails(engine: Engine, clock: Any, sleep: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     import listener.storage.store as store
 
     def broken_events(*args: Any, **kwargs: Any) -> None:
@@ -126,7 +128,8 @@ def test_a_failing_stream_does_not_stop_the_others(engine: Engine, clock: Any, s
     cassette = load_cassette("mastodon")
     cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/api/v1/notifications"]
     cassette.interactions.insert(0, {"request": {"path": "/api/v1/notifications", "query": {}},
-                                     "response": {"status": 401, "headers": {}, "body": {"error": "The access token is invalid"}}})
+                                     "response": {"status": 401, "headers": {},
+                                                  "body": {"error": "The access token is invalid"}}})
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
         router.route().mock(side_effect=cassette.httpx_handler(BASE))
         connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
@@ -142,7 +145,7 @@ def test_search_stream_pages_forward_by_the_newest_id(engine: Engine, clock: Any
         router.route().mock(side_effect=cassette.httpx_handler(BASE))
         connector = mastodon_connector(mastodon_settings(BASE, search=["grinder"]), clock, sleep)
         result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     searches = [r for r in cassette.requests if r.startswith("GET /api/v2/search")]
     assert len(searches) == 2 and "type=statuses" in searches[0]
     cursors = {c["stream"]: c["cursor"] for c in rows(engine, SyncCursorRow)}

@@ -11,6 +11,7 @@ from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.models import IndexPointRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
+from tests.contract import finished
 from tests.test_mastodon_connector import HOST, check_story, run_sync_respx, snapshot
 
 
@@ -21,7 +22,7 @@ def sync_fixture_story(engine: Engine, clock: Any, sleep: Any) -> Any:
 def test_postgres_runs_the_migrations_and_stores_the_story(pg_engine: Engine, clock: Any, sleep: Any) -> None:
     assert pg_engine.dialect.name == "postgresql"
     result = sync_fixture_story(pg_engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error  # partial only for the fixture's one quarantined status
     check_story(pg_engine, HOST)
 
 
@@ -41,7 +42,8 @@ def test_postgres_scores_and_aggregates_with_aware_times(pg_engine: Engine, cloc
     with pg_engine.connect() as connection:
         created = connection.execute(select(table_of(ItemRow).c.created_at)).scalars().first()
         statuses = set(connection.execute(select(table_of(SentimentRow).c.status)).scalars())
+        backends = set(connection.execute(select(table_of(SentimentRow).c.backend)).scalars())
         points = connection.execute(select(table_of(IndexPointRow))).mappings().all()
     assert created is not None and created.utcoffset() is not None
-    assert {"scored", "unsupported_language"} <= statuses
+    assert "scored" in statuses and any(b.startswith("lexicon-model-de") for b in backends if b)
     assert any(p["daily_index"] is not None for p in points)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from connectors.http import RetryPolicy
+from connectors.limits import SyncLimits
 from connectors.reddit.connector import RedditConnector, RedditSettings
 from connectors.registry import build_connector
 from listener.collect.sync import SyncResult, sync_source
@@ -23,11 +24,13 @@ from listener.config.settings import ConfigError, load_config
 from listener.storage.models import AccountRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.contract import finished
 
 BASE = "https://oauth.reddit.com"
 SECRETS = {"client_id": "test-client-id-7f3", "client_secret": "test-client-secret-91c",
            "username": "acme_coffee", "password": "test-password-5e2"}
-TOKEN = "eyJhbGciOiJSUzI1NiIsImtpZCI6IlNIQTI1NjpzS3dsMnlsV0VtMjVmcXhwTU40cWY4MXE2OWFFdWFyMnpLMUdhVGxjdWNZIiwidHlwIjoiSldUIn0.fake"
+TOKEN = ("eyJhbGciOiJSUzI1NiIsImtpZCI6IlNIQTI1NjpzS3dsMnlsV0VtMjVmcXhwTU40cWY4MXE2OWFF"
+         "dWFyMnpLMUdhVGxjdWNZIiwidHlwIjoiSldUIn0.fake")
 
 
 def reddit_settings(base_url: str, **overrides: Any) -> RedditSettings:
@@ -114,7 +117,7 @@ def check_story(engine: Engine) -> None:
 
 def test_reddit_sync_through_respx_stores_the_whole_story(engine: Engine, clock: Any, sleep: Any) -> None:
     result = sync_respx(engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert result.quarantined == 1
     check_story(engine)
     cursors = {c["stream"]: json.loads(c["cursor"]) for c in rows(engine, SyncCursorRow)}
@@ -128,13 +131,14 @@ def test_reddit_sync_against_loopback_replay_server(engine: Engine, clock: Any, 
     with CassetteServer(cassette) as server:
         connector = reddit_connector(reddit_settings(server.url), clock, sleep)
         result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
     assert cassette.requests[0] == "POST /api/v1/access_token"
     assert any(r.startswith("GET /api/morechildren") for r in cassette.requests)
 
 
-def test_one_token_serves_the_whole_sync_with_basic_auth_bearer_and_user_agent(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_one_token_serves_the_whole_sync_with_basic_auth_bearer_and_user_agent(engine: Engine, clock: Any,
+                                                                               sleep: Any) -> None:
     seen: list[httpx.Request] = []
     sync_respx(engine, clock, sleep, seen=seen)
     token_requests = [r for r in seen if r.url.path == "/api/v1/access_token"]
@@ -154,7 +158,7 @@ def test_one_token_serves_the_whole_sync_with_basic_auth_bearer_and_user_agent(e
 def test_application_only_token_uses_client_credentials(engine: Engine, clock: Any, sleep: Any) -> None:
     seen: list[httpx.Request] = []
     result = sync_respx(engine, clock, sleep, seen=seen, inbox=False, username_env=None, password_env=None)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     token = [r for r in seen if r.url.path == "/api/v1/access_token"]
     assert parse_qs(token[0].content.decode()) == {"grant_type": ["client_credentials"]}
     assert not any(r.url.path == "/message/inbox" for r in seen)
@@ -173,8 +177,10 @@ def test_an_expired_token_is_fetched_again(engine: Engine, clock: Any, sleep: An
     with respx.mock(assert_all_called=False) as router:
         router.route().mock(side_effect=later_each_request)
         connector = reddit_connector(reddit_settings(BASE), clock, sleep)
-        result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock)
-    assert result.status == "ok", result.error
+        # days pass within this one sync (six hours a request): no sync deadline applies
+        result = sync_source(engine, "acme", "UTC", connector.settings, connector, clock=clock,
+                             limits=SyncLimits(deadline_seconds=10**9))
+    assert finished(result), result.error
     fetches = sum(r.url.path == "/api/v1/access_token" for r in seen)
     assert fetches >= 4
     assert connector.api.token.fetches == fetches
@@ -184,9 +190,11 @@ def test_a_401_renews_the_token_once_and_the_sync_goes_on(engine: Engine, clock:
     cassette = load_cassette("reddit")
     cassette.fail_at(1, 401, {"Content-Type": "application/json"}, '{"message": "Unauthorized", "error": 401}')
     result = sync_respx(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
-    assert cassette.requests[:4] == ["POST /api/v1/access_token", "GET /user/acme_coffee/overview?limit=2&raw_json=1&sort=new",
-                                     "POST /api/v1/access_token", "GET /user/acme_coffee/overview?limit=2&raw_json=1&sort=new"]
+    assert finished(result), result.error
+    assert cassette.requests[:4] == ["POST /api/v1/access_token",
+                                     "GET /user/acme_coffee/overview?limit=2&raw_json=1&sort=new",
+                                     "POST /api/v1/access_token",
+                                     "GET /user/acme_coffee/overview?limit=2&raw_json=1&sort=new"]
     check_story(engine)
 
 
@@ -217,7 +225,7 @@ def test_the_quota_headers_slow_requests_down_before_reddit_says_429(engine: Eng
         if interaction["request"]["path"] == "/r/acmecoffee/new":
             interaction["response"]["headers"].update({"X-Ratelimit-Remaining": "3.0", "X-Ratelimit-Reset": "120"})
     result = sync_respx(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert 30.0 in sleep.calls  # 120 s to the reset, spread over the 3 requests left and this one
 
 
@@ -231,17 +239,19 @@ def with_comment_count(cassette: Cassette, post: str, count: int) -> Cassette:
     return cassette
 
 
-def test_the_next_sync_rereads_only_the_refresh_window_and_trees_whose_count_moved(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_the_next_sync_rereads_only_the_refresh_window_and_trees_whose_count_moved(
+        engine: Engine, clock: Any, sleep: Any) -> None:
     sync_respx(engine, clock, sleep)
     clock.now += timedelta(minutes=15)
     again = load_cassette("reddit")
     result = sync_respx(engine, clock, sleep, again)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert not any("/comments/" in r or "morechildren" in r for r in again.requests), "no comment count moved"
     assert not any("after=t3_1gq2a01" in r for r in again.requests), "the walk stops at the refresh window"
     moved = with_comment_count(load_cassette("reddit"), "t3_1gs7b02", 6)
     sync_respx(engine, clock, sleep, moved)
-    assert [r for r in moved.requests if r.startswith("GET /comments/")] == ["GET /comments/1gs7b02?limit=500&raw_json=1"]
+    reread = [r for r in moved.requests if r.startswith("GET /comments/")]
+    assert reread == ["GET /comments/1gs7b02?limit=500&raw_json=1"]
 
 
 def continue_this_thread(cassette: Cassette) -> Cassette:
@@ -252,12 +262,15 @@ def continue_this_thread(cassette: Cassette) -> Cassette:
     below = copy.deepcopy(complaint)
     deeper = copy.deepcopy(answer)
     deeper["data"].update(id="m1b0009", name="t1_m1b0009", author="grumpy_gus", author_fullname="t2_7gus001",
-                          parent_id="t1_m1b0002", body="Sent. Ticket 48213.", body_html="<div class=\"md\"><p>Sent. Ticket 48213.</p></div>")
+                          parent_id="t1_m1b0002", body="Sent. Ticket 48213.",
+                          body_html="<div class=\"md\"><p>Sent. Ticket 48213.</p></div>")
     below["data"]["replies"]["data"]["children"][0]["data"]["replies"] = {
         "kind": "Listing", "data": {"after": None, "before": None, "children": [deeper]}}
     answer["data"]["replies"] = {"kind": "Listing", "data": {"after": None, "before": None, "children": [
-        {"kind": "more", "data": {"count": 0, "name": "t1__", "id": "_", "parent_id": "t1_m1b0002", "depth": 2, "children": []}}]}}
-    cassette.interactions.insert(0, {"request": {"method": "GET", "path": "/comments/1gs7b02", "query": {"comment": "m1b0002"}},
+        {"kind": "more", "data": {"count": 0, "name": "t1__", "id": "_", "parent_id": "t1_m1b0002", "depth": 2,
+                                  "children": []}}]}}
+    cassette.interactions.insert(0, {"request": {"method": "GET", "path": "/comments/1gs7b02",
+                                                 "query": {"comment": "m1b0002"}},
                                      "response": {"status": 200, "headers": {"Content-Type": "application/json"},
                                                   "body": [tree["response"]["body"][0], {"kind": "Listing", "data": {
                                                       "after": None, "before": None, "children": [below]}}]}})
@@ -267,7 +280,7 @@ def continue_this_thread(cassette: Cassette) -> Cassette:
 def test_a_continue_this_thread_stub_is_followed(engine: Engine, clock: Any, sleep: Any) -> None:
     cassette = continue_this_thread(load_cassette("reddit"))
     result = sync_respx(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     deeper = items_by_id(engine)["t1_m1b0009"]
     assert (deeper["parent_external_id"], deeper["root_external_id"]) == ("t1_m1b0002", "t3_1gs7b02")
     assert "GET /comments/1gs7b02?comment=m1b0002&limit=500&raw_json=1" in cassette.requests
@@ -316,7 +329,9 @@ inbox = {inbox}
 
 def test_a_reddit_source_loads_from_the_config_file_with_its_secret_variables(tmp_path: Any) -> None:
     path = tmp_path / "ror.toml"
-    path.write_text(REDDIT_TOML.format(inbox="true", credentials='username_env = "REDDIT_USERNAME"\npassword_env = "REDDIT_PASSWORD"'))
+    path.write_text(REDDIT_TOML.format(inbox="true",
+                                       credentials='username_env = "REDDIT_USERNAME"\n'
+                                                   'password_env = "REDDIT_PASSWORD"'))
     (_, settings), = load_config(path).sources()
     assert settings.base_url == "https://oauth.reddit.com" and settings.subreddits == ["acmecoffee"]
     assert settings.secret_env_names() == {"client_id": "REDDIT_CLIENT_ID", "client_secret": "REDDIT_CLIENT_SECRET",

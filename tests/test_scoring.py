@@ -28,13 +28,26 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 def test_html_to_text_keeps_links_and_paragraphs() -> None:
     html = ('<p>Hi <span class="h-card"><a href="x" class="u-url mention">@<span>acme</span></a></span> '
-            '<a href="https://e.x/a"><span class="invisible">https://</span><span>e.x/a</span></a> &amp; &lt;3</p><p>two</p>')
+            '<a href="https://e.x/a"><span class="invisible">https://</span><span>e.x/a</span></a>'
+            ' &amp; &lt;3</p><p>two</p>')
     assert html_to_text(html) == "Hi @acme https://e.x/a & <3\ntwo"
 
 
-def test_clean_for_sentiment_drops_urls_and_handles_keeps_hashtag_words() -> None:
+def test_clean_for_sentiment_drops_urls_and_marks_handles_keeps_hashtag_words() -> None:
     text = "@acme@mastodon.social I #love it!! https://acme.example/x?y=1 &amp; more"
-    assert clean_for_sentiment(text) == "I love it!! & more"
+    assert clean_for_sentiment(text) == "@_ I love it!! & more"
+
+
+def test_clean_up_keeps_caps_emphasis_trailing_bang_and_drops_short_tags() -> None:
+    from scoring.vader import polarity_scores
+
+    assert polarity_scores(clean_for_sentiment("@acme THIS IS GREAT"))["compound"] > polarity_scores(
+        "THIS IS GREAT")["compound"] - 1e-9
+    assert clean_for_sentiment("look https://x.example/a!") == "look !"
+    assert clean_for_sentiment("#FF @bob") == ""
+    assert clean_for_sentiment("#FF thanks all #love") == "thanks all love"
+    shoutout = clean_for_sentiment("Shoutout to @acme: fastest support I have ever had.")
+    assert polarity_scores(shoutout)["compound"] > 0.05  # not the "@:" emoticon
 
 
 def test_platform_language_wins_over_detection() -> None:
@@ -53,11 +66,16 @@ def test_confident_detection_on_longer_text() -> None:
     assert guess.code == "de" and guess.source == "detected" and guess.confidence > 0.5
 
 
-def test_non_english_is_unscored_not_neutral() -> None:
+def test_german_is_detected_and_scored_negative() -> None:
     score = score_text("Der Kaffee ist leider furchtbar und die Mühle ist kaputt.", None)
-    assert score.status == "unsupported_language" and score.compound is None and score.language == "de"
-    platform = score_text("Merci beaucoup", "fr")
+    assert score.status == "scored" and score.compound is not None and score.compound < -0.05
+    assert score.language == "de" and score.backend is not None and score.backend.startswith("lexicon-model-de")
+
+
+def test_language_without_backend_is_unscored_not_neutral() -> None:
+    platform = score_text("Grazie mille, tutto perfetto", "it")
     assert platform.status == "unsupported_language" and platform.language_source == "platform"
+    assert platform.compound is None
 
 
 def test_uncertain_short_text_is_scored_and_flagged() -> None:

@@ -118,7 +118,7 @@ def test_check_exits_nonzero_when_scorer_lowers_a_figure(
 
     monkeypatch.setattr(sentiment_quality, "score_pipeline", inverted)
     data_dir = write_tiny_corpora(tmp_path)
-    assert main(["--check", "--skip-lang-misses", "--data-dir", str(data_dir)]) == 1
+    assert main(["--check", "--skip-lang-misses", "--rated-only", "--data-dir", str(data_dir)]) == 1
     assert "check failed: product_reviews: scorer r=" in capsys.readouterr().err
 
 
@@ -131,7 +131,7 @@ def test_missing_data_dir_is_reported_not_raised(
 
 def test_runs_as_a_script_from_the_project_root(tmp_path: Path) -> None:
     data_dir = write_tiny_corpora(tmp_path)
-    args = ["bench/sentiment_quality.py", "--data-dir", str(data_dir), "--skip-lang-misses"]
+    args = ["bench/sentiment_quality.py", "--data-dir", str(data_dir), "--skip-lang-misses", "--rated-only"]
     done = subprocess.run(
         [sys.executable, *args], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
     )
@@ -142,7 +142,7 @@ def test_runs_as_a_script_from_the_project_root(tmp_path: Path) -> None:
 def test_scorer_does_not_lower_any_raw_figure_on_bundled_corpora(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    exit_code = main(["--check", "--skip-lang-misses"])
+    exit_code = main(["--check", "--skip-lang-misses", "--rated-only"])
     out, err = capsys.readouterr()
     assert exit_code == 0, err
     lines = out.splitlines()
@@ -152,3 +152,66 @@ def test_scorer_does_not_lower_any_raw_figure_on_bundled_corpora(
     # the team's baseline for vaderSentiment 3.3.2: proves the corpora load as published
     assert raw_r == {"product_reviews": "r=0.590", "movie_reviews": "r=0.427",
                      "editorial_snippets": "r=0.503"}
+
+
+NL_CORPUS = "".join(f"nl{i}\t{'pos' if i % 2 else 'neg'}\t{'Geweldig, top!' if i % 2 else 'Slecht, waardeloos.'}\n"
+                    for i in range(20))
+
+
+def tiny_labelled(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Replace the in-repository labelled corpora by one hand-written Dutch set."""
+    from bench import sentiment_labelled
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "care_nl.tsv").write_text(NL_CORPUS, encoding="utf-8")
+    monkeypatch.setattr(sentiment_labelled, "CORPORA", {"care_nl": ("nl", folder / "care_nl.tsv")})
+
+
+def test_extra_corpora_are_files_or_folders_named_by_language(tmp_path: Path) -> None:
+    from bench.sentiment_labelled import extra_corpora
+
+    (tmp_path / "xed_nl.tsv").write_text(NL_CORPUS, encoding="utf-8")
+    (tmp_path / "xed_de").mkdir()
+    (tmp_path / "xed_de" / "data.tsv").write_text(NL_CORPUS, encoding="utf-8")
+    (tmp_path / "notes_xx.tsv").write_text(NL_CORPUS, encoding="utf-8")  # no backend for 'xx'
+    (tmp_path / "smile_en").mkdir()  # a folder without data.tsv is not a corpus
+    assert extra_corpora(tmp_path) == {"xed_nl": ("nl", tmp_path / "xed_nl.tsv"),
+                                       "xed_de": ("de", tmp_path / "xed_de" / "data.tsv")}
+
+
+def test_outside_corpora_are_scored_and_the_missing_ones_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.sentiment_corpora import split_of
+
+    tiny_labelled(monkeypatch, tmp_path / "repo")
+    outside = tmp_path / "outside"
+    (outside / "xed_nl").mkdir(parents=True)
+    (outside / "xed_nl" / "data.tsv").write_text(NL_CORPUS, encoding="utf-8")
+    sentiment_quality._print_labelled(outside)
+    lines = capsys.readouterr().out.splitlines()
+    held_out = sum(split_of(f"nl{i}") == "held_out" for i in range(20))
+    assert "lexicon care_nl n=20 f1=1.000 neg_recall=1.000" in lines
+    assert f"lexicon xed_nl n={held_out} f1=1.000 neg_recall=1.000" in lines, "XED: only the held-out part"
+    missing = [line.split()[1] for line in lines if line.startswith("missing ")]
+    assert missing == ["xed_de:", "xed_fr:", "xed_es:", "mozetic_de:", "mozetic_es:", "smile_en:"]
+    assert f"missing smile_en: no smile_en.tsv or smile_en/data.tsv in {outside.resolve()}" in lines
+
+
+def test_outside_folder_comes_from_the_environment_when_not_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny_labelled(monkeypatch, tmp_path / "repo")
+    (tmp_path / "env" / "mozetic_de.tsv").parent.mkdir()
+    (tmp_path / "env" / "mozetic_de.tsv").write_text(NL_CORPUS, encoding="utf-8")
+    monkeypatch.setenv("ROR_SENTIMENT_CORPORA", str(tmp_path / "env"))
+    sentiment_quality._print_labelled(None)
+    out = capsys.readouterr().out
+    assert "lexicon mozetic_de n=20 " in out and "missing mozetic_de" not in out and "missing xed_nl" in out
+
+
+def test_outside_folder_defaults_to_the_shared_folder_beside_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.sentiment_corpora import external_dir
+
+    monkeypatch.delenv("ROR_SENTIMENT_CORPORA", raising=False)
+    assert external_dir() == PROJECT_ROOT.parent / "shared" / "data" / "sentiment-corpora"

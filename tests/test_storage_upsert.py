@@ -1,4 +1,4 @@
-"""upsert_rows: SQLite's executemany path stores what Core stores; keep_known and change detection hold on both databases."""
+"""upsert_rows: SQLite's executemany path stores what Core stores; keep_known and change detection hold on both DBs."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def _item(n: int, **changes: Any) -> dict[str, Any]:
 
 
 # (model, keys, update, keep_known, first write, second write): every column type the store uses
-CASES: list[tuple[type[SQLModel], list[str], list[str], tuple[str, ...], list[dict[str, Any]], list[dict[str, Any]]]] = [
+CASES: list[tuple[type[SQLModel], list[str], list[str], tuple[str, ...], list[dict[str, Any]],
+                  list[dict[str, Any]]]] = [
     (ItemRow, ITEM_KEYS, ITEM_UPDATE, KEEP,
      [_item(n) for n in range(6)],
      [_item(0), _item(1, url=None, author_external_id=None, likes=9), _item(2, raw={"new": True}),
@@ -103,7 +104,8 @@ def _stored(connection: Connection, model: type[SQLModel]) -> list[tuple[Any, ..
                          ids=[case[0].__name__ for case in CASES])
 def test_executemany_path_stores_the_same_values_as_core(two_databases: tuple[Engine, Engine], model: Any,
                                                         keys: list[str], update: list[str], known: tuple[str, ...],
-                                                        first: list[dict[str, Any]], second: list[dict[str, Any]]) -> None:
+                                                        first: list[dict[str, Any]],
+                                                        second: list[dict[str, Any]]) -> None:
     fast, core = two_databases
     statement = upsert_statement("sqlite", table_of(model), tuple(keys), tuple(update), frozenset(known))
     assert prepare_batch(statement, fast.dialect, tuple(first[0])) is not None, "the fast path must be the one tested"

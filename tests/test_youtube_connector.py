@@ -22,6 +22,7 @@ from listener.collect.sync import SyncResult, sync_source
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, QuarantineRow, SyncCursorRow
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.contract import finished
 from tests.test_youtube_contract import API_KEY, youtube_settings
 
 BASE = "https://www.googleapis.com"
@@ -38,7 +39,8 @@ def google_error(status: int, reason: str, message: str) -> str:
                                  "errors": [{"message": message, "domain": "youtube.quota", "reason": reason}]}})
 
 
-QUOTA_EXCEEDED = google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+QUOTA_EXCEEDED = google_error(403, "quotaExceeded",
+                              "The request cannot be completed because you have exceeded your quota.")
 
 
 def run(engine: Engine, clock: Any, sleep: Any, cassette: Cassette | None = None, base: str = BASE,
@@ -87,7 +89,8 @@ def check_story(engine: Engine) -> None:
     roles = {r["external_id"]: r["role"] for r in rows(engine, ItemProfileRow)}
     assert roles[BRAND_ANSWER] == "owned" and roles[HOWTO] == "owned" and roles[QUESTION] == "inbound"
     review = stored[REVIEW]
-    assert (review["kind"], roles[REVIEW], review["author_external_id"]) == ("mention", "inbound", "UCz3Nerd7CoffeeReviewsQA")
+    assert (review["kind"], roles[REVIEW], review["author_external_id"]) == ("mention", "inbound",
+                                                                             "UCz3Nerd7CoffeeReviewsQA")
     followers = {r["external_id"]: r["followers"] for r in rows(engine, AuthorRow)}
     assert followers[CHANNEL] == 18400
     quarantined = rows(engine, QuarantineRow)
@@ -98,9 +101,10 @@ def check_story(engine: Engine) -> None:
                                                           "searched_at": "2026-11-18T13:00:00Z"}
 
 
-def test_youtube_sync_through_respx_stores_videos_comments_replies_and_mentions(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_youtube_sync_through_respx_stores_videos_comments_replies_and_mentions(
+        engine: Engine, clock: Any, sleep: Any) -> None:
     result, _ = run(engine, clock, sleep)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
 
 
@@ -108,7 +112,7 @@ def test_youtube_sync_against_loopback_replay_server(engine: Engine, clock: Any,
     cassette = load_cassette("youtube")
     with CassetteServer(cassette) as server:
         result, _ = run(engine, clock, sleep, cassette, base=server.url)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     check_story(engine)
     assert any(r.startswith("GET /youtube/v3/comments?") for r in cassette.requests)
 
@@ -119,29 +123,31 @@ def test_counts_sent_as_strings_are_stored_as_numbers(engine: Engine, clock: Any
     assert (unboxing["likes"], unboxing["replies"], unboxing["views"]) == (980, 57, 20311)
 
 
-def test_next_sync_reads_only_newer_uploads_and_waits_for_the_search_interval(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_next_sync_reads_only_newer_uploads_and_waits_for_the_search_interval(engine: Engine, clock: Any,
+                                                                              sleep: Any) -> None:
     run(engine, clock, sleep)
     clock.now += timedelta(hours=1)
     second, cassette = run(engine, clock, sleep)
-    assert second.status == "ok", second.error
+    assert finished(second), second.error
     playlist = [r for r in cassette.requests if "/playlistItems" in r]
     assert len(playlist) == 1 and "pageToken" not in playlist[0], "stops at the newest stored video"
     assert not any("/search" in r for r in cassette.requests), "a search costs 100 units: not before 6 hours"
     clock.now += timedelta(hours=6)
     third, cassette = run(engine, clock, sleep)
     searches = [r for r in cassette.requests if "/search" in r]
-    assert third.status == "ok" and len(searches) == 1
+    assert finished(third) and len(searches) == 1
     assert "publishedAfter=2026-11-16T16:00:00Z" in searches[0]
 
 
 def test_comments_disabled_keeps_the_video_and_the_run_ok(engine: Engine, clock: Any, sleep: Any) -> None:
     result, cassette = run(engine, clock, sleep)
     assert any(f"videoId={FIRMWARE}" in r for r in cassette.requests)
-    assert result.status == "ok" and FIRMWARE in items(engine)
+    assert finished(result) and FIRMWARE in items(engine)
     assert not [r for r in items(engine).values() if r["parent_external_id"] == FIRMWARE]
 
 
-def test_quota_exceeded_is_deferred_until_midnight_pacific_not_an_auth_error(engine: Engine, clock: Any, sleep: Any) -> None:
+def test_quota_exceeded_is_deferred_until_midnight_pacific_not_an_auth_error(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
     cassette = load_cassette("youtube")
     cassette.fail_next(403, {"Content-Type": "application/json"}, QUOTA_EXCEEDED)
     result, _ = run(engine, clock, sleep, cassette)
@@ -153,7 +159,8 @@ def test_quota_exceeded_is_deferred_until_midnight_pacific_not_an_auth_error(eng
 def test_quota_exceeded_wait_is_the_time_to_the_reset(clock: Any, sleep: Any) -> None:
     cassette = load_cassette("youtube")
     cassette.fail_next(403, {"Content-Type": "application/json"}, QUOTA_EXCEEDED)
-    connector = build_connector(youtube_settings(BASE), secrets={"api_key": API_KEY}, clock=clock, sleep=sleep, policy=POLICY)
+    connector = build_connector(youtube_settings(BASE), secrets={"api_key": API_KEY}, clock=clock, sleep=sleep,
+                                policy=POLICY)
     stream = connector.streams()[0]
     with respx.mock(assert_all_called=False) as router:
         router.route().mock(side_effect=cassette.httpx_handler(BASE))
@@ -167,7 +174,7 @@ def test_quota_exceeded_shortly_before_the_reset_sleeps_then_succeeds(engine: En
     cassette = load_cassette("youtube")
     cassette.fail_next(403, {"Content-Type": "application/json"}, QUOTA_EXCEEDED)
     result, _ = run(engine, clock, sleep, cassette)
-    assert result.status == "ok", result.error
+    assert finished(result), result.error
     assert sleep.calls[0] == pytest.approx(180)
 
 
@@ -201,7 +208,8 @@ def test_api_key_is_redacted_from_httpx_request_logs(engine: Engine, clock: Any,
 
 def test_redact_removes_key_values_from_urls() -> None:
     text = "GET https://www.googleapis.com/youtube/v3/videos?id=x&key=AIzaSecret&part=snippet failed"
-    assert redact(text, None) == "GET https://www.googleapis.com/youtube/v3/videos?id=x&key=[redacted]&part=snippet failed"
+    assert redact(text, None) == (
+        "GET https://www.googleapis.com/youtube/v3/videos?id=x&key=[redacted]&part=snippet failed")
     assert redact("boom AIzaSecret", "AIzaSecret") == "boom [redacted]"
 
 

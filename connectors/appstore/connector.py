@@ -103,15 +103,34 @@ def review_author(entry: dict[str, Any]) -> Author | None:
     return Author(platform=PLATFORM, external_id=match.group(1), handle=name, display_name=name, url=label(node, "uri"))
 
 
-def review_item(entry: Any) -> Item:
-    """Our Item from one feed entry; raises MalformedItemError on a broken record."""
+def review_time(entry: dict[str, Any], served_at: datetime | None) -> datetime:
+    """The entry's `updated`; app feeds leave it out, and then the time Apple served the page stands in."""
+    updated = entry.get("updated")
+    if updated is None and served_at is not None:
+        return served_at
+    return parse_time(require_label(entry, "updated"))
+
+
+def feed_time(feed: dict[str, Any]) -> datetime | None:
+    """When Apple served the feed page (`feed.updated`), None when it is missing or broken."""
     try:
-        return _review_item(entry)
+        return parse_time(label(feed, "updated") or "")
+    except ValueError:
+        return None
+
+
+def review_item(entry: Any, served_at: datetime | None = None) -> Item:
+    """Our Item from one feed entry; raises MalformedItemError on a broken record.
+
+    `served_at` (the feed page's own time) dates reviews that carry no `updated` of their own.
+    """
+    try:
+        return _review_item(entry, served_at)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise MalformedItemError(f"review {label(entry, 'id') or '?'}: {error!r}") from error
 
 
-def _review_item(entry: dict[str, Any]) -> Item:
+def _review_item(entry: dict[str, Any], served_at: datetime | None) -> Item:
     rating = int(require_label(entry, "im:rating"))
     if not 1 <= rating <= RATING_SCALE:
         raise ValueError(f"im:rating {rating} outside 1..5")
@@ -122,7 +141,7 @@ def _review_item(entry: dict[str, Any]) -> Item:
     return Item(
         platform=PLATFORM, external_id=require_label(entry, "id"), kind="review", role="inbound",
         author=review_author(entry), text="\n".join(part for part in (title, content) if part),
-        created_at=parse_time(require_label(entry, "updated")), url=href,
+        created_at=review_time(entry, served_at), url=href,
         counters=Counters(likes=int(votes) if votes is not None else None),
         rating=float(rating), rating_scale=RATING_SCALE, raw=entry,
     )
@@ -131,7 +150,7 @@ def _review_item(entry: dict[str, Any]) -> Item:
 Record = tuple[datetime, list[Item]]  # a review's time on the feed and what it became
 
 
-def records_of(entries: list[Any]) -> tuple[list[Record], list[BadRecord]]:
+def records_of(entries: list[Any], served_at: datetime | None = None) -> tuple[list[Record], list[BadRecord]]:
     """Reviews of a feed page with their times; broken ones are set apart, the app's own entry skipped."""
     records: list[Record] = []
     bad: list[BadRecord] = []
@@ -139,7 +158,7 @@ def records_of(entries: list[Any]) -> tuple[list[Record], list[BadRecord]]:
         if is_app_entry(entry):
             continue
         try:
-            item = review_item(entry)
+            item = review_item(entry, served_at)
         except MalformedItemError as error:
             bad.append(BadRecord(str(error), entry, label(entry, "id")))
             continue
@@ -188,7 +207,9 @@ class CountryReviewsStream(Stream):
         for records, bad in self.iter_feed_pages():
             times = [moment for moment, _ in records]
             newest = max([moment for moment in (newest, *times) if moment], default=None)
-            yield Page(items=[i for moment, items in records if moment >= floor for i in items], bad_records=bad)
+            page = Page(items=[i for moment, items in records if moment >= floor for i in items], bad_records=bad)
+            page.skip("too old", sum(len(items) for moment, items in records if moment < floor))
+            yield page
             if times and min(times) < floor:
                 break
         if newest is not None:
@@ -206,7 +227,7 @@ class CountryReviewsStream(Stream):
             # A feed that ignored the page number would serve the same reviews forever.
             guard.check(tuple(label(entry, "id") for entry in entries))
             last_page = min(last_page, last_page_of(feed))
-            yield records_of(entries)
+            yield records_of(entries, feed_time(feed))
             if number >= last_page:
                 return
 
@@ -220,9 +241,13 @@ class AppStoreConnector(Connector):
     auth = "none (Apple's public customer-reviews feed)"
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: AppStoreSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: AppStoreSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.feed = AppStoreFeed(settings, session)
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        return [review_item(payload, seen_at)]
 
     def streams(self) -> list[Stream]:
         return [CountryReviewsStream(self.feed, country) for country in dict.fromkeys(self.settings.countries)]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.base import Connector, SourceSettings, Stream
-from connectors.bluesky.records import PLATFORM, RecordMapper, author_of
+from connectors.base import Connector, Item, SourceSettings, Stream
+from connectors.bluesky.records import PLATFORM, REPOST_REASON, RecordMapper, author_of
 from connectors.bluesky.session import AppPasswordSession, body_object, list_of, xrpc_params
 from connectors.bluesky.streams import NotificationsStream, OwnedPostsStream, RecentOwnedRefreshStream, SearchStream
 from connectors.errors import MalformedResponseError, PermanentError
@@ -30,7 +30,8 @@ class BlueskySettings(SourceSettings):
 
     platform: Literal["bluesky"]
     base_url: str = Field(default=DEFAULT_APPVIEW_URL, description="AppView for public reads")
-    pds_url: str = Field(default=DEFAULT_PDS_URL, description="the brand account's PDS (sessions, notifications, search)")
+    pds_url: str = Field(default=DEFAULT_PDS_URL,
+                         description="the brand account's PDS (sessions, notifications, search)")
     web_url: str = Field(default=DEFAULT_WEB_URL, description="where item links point")
     handle: str = Field(min_length=1, description="the brand's handle (or DID); also the login identifier")
     search: list[str] = Field(default_factory=list)
@@ -121,9 +122,19 @@ class BlueskyConnector(Connector):
             "App passwords) in app_password_env for notifications and search")
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: BlueskySettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: BlueskySettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.api = BlueskyApi(settings, session, (secrets or {}).get("app_password"))
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        mapper = self.api.mapper()
+        reason = payload.get("reason") if isinstance(payload, dict) else None
+        if isinstance(reason, dict) and reason.get("$type") == REPOST_REASON:
+            return [mapper.repost_item(payload)]
+        if isinstance(payload, dict) and isinstance(payload.get("post"), dict) and "uri" not in payload:
+            payload = payload["post"]  # a feed view around its post
+        return [mapper.item(payload)]
 
     def streams(self) -> list[Stream]:
         self.api.forget_profile()

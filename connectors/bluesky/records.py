@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors.base import Author, BadRecord, Counters, Item, ItemKind, Page
@@ -107,6 +107,16 @@ def author_of(profile: dict[str, Any], web_url: str) -> Author:
     )
 
 
+def repost_id(reposter_did: str, post_uri: str, when: datetime) -> str:
+    """A stable id for a repost the AppView names without its record URI: who, what and when."""
+    return f"repost:{reposter_did}:{post_uri}@{when.astimezone(UTC).isoformat()}"
+
+
+def _post_uri(feed_view: Any) -> str:
+    post = feed_view.get("post") if isinstance(feed_view, dict) else None
+    return str(post.get("uri")) if isinstance(post, dict) else "?"
+
+
 @dataclass(frozen=True)
 class RecordMapper:
     """Maps views for one brand: its DID decides what is owned; its profile carries follower counts."""
@@ -153,21 +163,23 @@ class RecordMapper:
             raw=post,
         )
 
-    def repost_item(self, feed_view: dict[str, Any]) -> Item | None:
-        """A repost in an author feed as a share item; None when the view has no repost URI."""
+    def repost_item(self, feed_view: dict[str, Any]) -> Item:
+        """A repost in an author feed as a share item; MalformedItemError when it lacks who or when.
+
+        AppViews leave the repost record's `uri` out of `reasonRepost` (only `by` and `indexedAt`
+        are required), so without it the id is built from who reposted what, and when.
+        """
         reason = feed_view["reason"]
-        if not reason.get("uri"):
-            return None  # older AppViews do not say which repost record it was
         try:
             by = self.author(reason["by"])
+            post_uri, when = str(feed_view["post"]["uri"]), parse_time(reason["indexedAt"])
             return Item(
-                platform=PLATFORM, external_id=str(reason["uri"]), kind="share",
-                role="owned" if by.external_id == self.brand_did else "inbound", author=by, text="",
-                created_at=parse_time(reason["indexedAt"]), url=None,
-                parent_external_id=str(feed_view["post"]["uri"]), raw=feed_view,
+                platform=PLATFORM, external_id=str(reason.get("uri") or repost_id(by.external_id, post_uri, when)),
+                kind="share", role="owned" if by.external_id == self.brand_did else "inbound", author=by, text="",
+                created_at=when, url=None, parent_external_id=post_uri, raw=feed_view,
             )
-        except (KeyError, TypeError, ValueError) as error:
-            raise MalformedItemError(f"repost {reason.get('uri')}: {error!r}") from error
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise MalformedItemError(f"repost of {_post_uri(feed_view)}: {error!r}") from error
 
     def page_of_posts(self, posts: Iterable[Any]) -> Page:
         """A page of postViews; a broken one becomes a BadRecord and the rest go on."""

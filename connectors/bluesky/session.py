@@ -142,7 +142,8 @@ class AppPasswordSession:
         if self.state.refused is not None:
             raise self.state.refused
         try:
-            self.state.tokens = self._post(CREATE_SESSION, json={"identifier": self.identifier, "password": self._password})
+            self.state.tokens = self._post(CREATE_SESSION, json={"identifier": self.identifier,
+                                                                 "password": self._password})
         except AuthError as error:
             self.state.refused = error
             raise
@@ -154,7 +155,8 @@ class AppPasswordSession:
             self._create()
             return
         try:
-            self.state.tokens = self._post(REFRESH_SESSION, headers={"Authorization": f"Bearer {self.state.tokens.refresh}"})
+            self.state.tokens = self._post(REFRESH_SESSION,
+                                           headers={"Authorization": f"Bearer {self.state.tokens.refresh}"})
             self.state.refreshed += 1
         except (AuthError, PermanentError):
             self.state.tokens = None

@@ -70,7 +70,9 @@ class NewestFirstStream(Stream):
             fresh = [entry for entry, when in timed if when is None or when >= floor]
             times = [when for _, when in timed if when is not None]
             if fresh:
-                yield self.page_of(fresh)
+                page = self.page_of(fresh)
+                page.skip("too old", len(entries) - len(fresh))
+                yield page
                 newest = max([t for t in times if t >= floor] + ([newest] if newest else []), default=None)
             if not entries or not next_cursor or (times and min(times) < floor):
                 break
@@ -122,12 +124,11 @@ class OwnedPostsStream(NewestFirstStream):
                 mapper.add_post(page, entry.get("post") if isinstance(entry, dict) else entry)
             elif reason.get("$type") == REPOST_REASON:
                 try:
-                    share = mapper.repost_item(entry)
+                    page.items.append(mapper.repost_item(entry))
                 except MalformedItemError as error:
                     page.bad_records.append(BadRecord(str(error), entry, reason.get("uri")))
-                    continue
-                if share is not None:
-                    page.items.append(share)
+            else:
+                page.skip("not a post or repost")  # e.g. reasonPin: a pinned post, read again where it sits
         return page
 
     def final_page(self, mark: datetime | None) -> Page:
@@ -240,16 +241,19 @@ class NotificationsStream(NewestFirstStream):
                 page.bad_records.append(BadRecord("notification is not an object", note))
                 continue
             if note.get("reason") not in NOTIFICATION_REASONS:
-                continue  # likes, reposts, follows: not posts (servers that ignore `reasons` send them)
+                page.skip("not a mention, reply or quote")  # likes, reposts, follows (servers that ignore `reasons`)
+                continue
             uri = note.get("uri")
             if isinstance(uri, str) and uri.startswith("at://") and f"/{POST_TYPE}/" in uri:
                 uris.append(uri)
             else:
                 page.bad_records.append(BadRecord(f"notification without a post URI: {uri!r}", note, None))
         for start in range(0, len(uris), MAX_GET_POSTS):
-            body = self.api.public("app.bsky.feed.getPosts", uris=uris[start:start + MAX_GET_POSTS])
-            for post in list_of(body, "posts", "app.bsky.feed.getPosts"):
-                self.api.mapper().add_post(page, post)  # deleted posts are simply not returned
+            batch = uris[start:start + MAX_GET_POSTS]
+            posts = list_of(self.api.public("app.bsky.feed.getPosts", uris=batch), "posts", "app.bsky.feed.getPosts")
+            for post in posts:
+                self.api.mapper().add_post(page, post)
+            page.skip("deleted", len(set(batch)) - len(posts))  # deleted posts are simply not returned
         return page
 
 

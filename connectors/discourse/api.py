@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,8 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from connectors.base import Author, BadRecord, Counters, EngagementEvent, Item, Page
+from connectors.discourse.cooked import cooked_text
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError, RateLimitedError
-from connectors.html_text import html_to_text
 from connectors.http import HttpSession
 
 PLATFORM = "discourse"
@@ -24,8 +23,6 @@ CHUNK_SIZE = 20  # what Discourse's own client asks /t/:id/posts.json for at a t
 LIKERS_PAGE = 200  # post_action_users' default and largest page
 MAX_NUMBER_LOOKUPS = 5
 RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
-# A quoted post (<aside class="quote">) repeats someone else's words: drop innermost first.
-_QUOTE = re.compile(r'<aside class="quote[^"]*"[^>]*>(?:(?!<aside).)*?</aside>', re.DOTALL)
 
 
 def parse_time(value: str) -> datetime:
@@ -34,14 +31,6 @@ def parse_time(value: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"timestamp without time zone: {value!r}")
     return moment.astimezone(UTC)
-
-
-def cooked_text(cooked: str) -> str:
-    """Plain text of a post's cooked HTML without the posts it quotes."""
-    previous = None
-    while previous != cooked:
-        previous, cooked = cooked, _QUOTE.sub("", cooked)
-    return html_to_text(cooked)
 
 
 def like_count(post: dict[str, Any]) -> int:
@@ -58,6 +47,13 @@ def wanted(post: Any) -> bool:
         return True  # let it fail to parse, so it is quarantined
     return (post.get("post_type", REGULAR_POST) == REGULAR_POST and not post.get("deleted_at")
             and not post.get("user_deleted") and not post.get("cooked_hidden"))
+
+
+def skip_rule(post: dict[str, Any]) -> str:
+    """Why `wanted` left a post out: deleted, hidden, or not a regular post (a moderator action, a whisper)."""
+    if post.get("deleted_at") or post.get("user_deleted"):
+        return "deleted"
+    return "hidden" if post.get("cooked_hidden") else "not a regular post"
 
 
 def rate_limit_hook(response: httpx.Response) -> None:
@@ -114,6 +110,12 @@ class DiscourseApi:
         self.host = (parts.netloc + parts.path) if parts.netloc else self.base_url
         self.staff = {name.lower() for name in staff_usernames}
         self._topics: dict[int, Topic] = {}
+        self._gone: dict[int, str] = {}  # topic id -> the error that said it is gone, this run
+
+    def start_run(self) -> None:
+        """Forget the topics read in an earlier run: a new sync reads them (and retries gone ones) afresh."""
+        self._topics.clear()
+        self._gone.clear()
 
     def qualify(self, post_id: int | None) -> str | None:
         """Forum-local post id -> our external id (also the forum's /p/:id short link)."""
@@ -134,8 +136,14 @@ class DiscourseApi:
 
     def topic(self, topic_id: int) -> Topic:
         """A topic from /t/:id.json (first posts and the whole post stream), once per run."""
+        if topic_id in self._gone:
+            raise PermanentError(self._gone[topic_id])
         if topic_id not in self._topics:
-            body = self.get(f"/t/{topic_id}.json", expect="post_stream")
+            try:
+                body = self.get(f"/t/{topic_id}.json", expect="post_stream")
+            except PermanentError as error:
+                self._gone[topic_id] = str(error)  # asked once a run, however many of its posts are listed
+                raise
             stream = body["post_stream"].get("stream") or []
             topic = Topic(int(body.get("id", topic_id)), str(body.get("slug") or ""), [int(i) for i in stream])
             topic.remember(body["post_stream"].get("posts") or [])
@@ -207,11 +215,13 @@ class DiscourseApi:
         page = Page()
         for post in posts:
             if not wanted(post):
+                page.skip(skip_rule(post))
                 continue
             try:
                 page.items.append(self.item(post, self.topic_or_none))
             except RECORD_ERRORS as error:
-                external = self.qualify(post["id"]) if isinstance(post, dict) and isinstance(post.get("id"), int) else None
+                external = (self.qualify(post["id"]) if isinstance(post, dict) and isinstance(post.get("id"), int)
+                            else None)
                 page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", post, external))
         return page
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from connectors.base import BadRecord, Connector, Page, SourceSettings, Stream, SyncContext
+from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.discourse.api import (
     CHUNK_SIZE,
     PLATFORM,
@@ -18,6 +18,7 @@ from connectors.discourse.api import (
     chunks,
     parse_time,
     rate_limit_hook,
+    wanted,
 )
 from connectors.errors import MalformedResponseError, PermanentError
 from connectors.http import HttpSession
@@ -163,13 +164,14 @@ class TopicStream(Stream):
         for chunk in chunks(new_ids, CHUNK_SIZE):
             self.api.load_posts(topic, chunk)
             page = self.api.page_of_posts([topic.posts[i] for i in chunk if i in topic.posts])
+            page.skip("too old", sum(i.created_at < oldest for i in page.items))
             page.items = [i for i in page.items if i.created_at >= oldest]
             page.cursor = str(chunk[-1])
             yield page
 
 
 class OwnedTopicsRefreshStream(Stream):
-    """Re-reads the topics the brand opened recently: every post (counters, new replies) and who liked the brand's posts."""
+    """Re-reads the topics the brand opened recently: each post (counters, new replies), who liked the brand's posts."""
 
     name = "refresh"
 
@@ -209,7 +211,8 @@ class DiscourseConnector(Connector):
             "username it acts as in api_username_env")
     rate_limit_headers = None  # Discourse sends no quota headers, only Retry-After on a 429
 
-    def __init__(self, settings: DiscourseSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: DiscourseSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         secrets = secrets or {}
         if secrets.get("api_key"):
             session.client.headers["Api-Key"] = secrets["api_key"]
@@ -218,7 +221,11 @@ class DiscourseConnector(Connector):
         self.settings = settings
         self.api = DiscourseApi(settings.base_url, session, settings.staff_usernames)
 
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        return [self.api.item(payload, self.api.topic_or_none)] if wanted(payload) else []
+
     def streams(self) -> list[Stream]:
+        self.api.start_run()
         streams: list[Stream] = []
         if self.settings.latest:
             streams.append(LatestPostsStream(self.api, self.settings))

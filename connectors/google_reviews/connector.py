@@ -152,7 +152,8 @@ def review_items(review: Any, owner: Author) -> list[Item]:
     try:
         return _review_items(review, owner)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise MalformedItemError(f"review {review.get('reviewId') if isinstance(review, dict) else '?'}: {error!r}") from error
+        where = review.get("reviewId") if isinstance(review, dict) else "?"
+        raise MalformedItemError(f"review {where}: {error!r}") from error
 
 
 def _review_items(review: dict[str, Any], owner: Author) -> list[Item]:
@@ -234,12 +235,14 @@ class GoogleReviewsConnector(Connector):
 
     platform = PLATFORM
     settings_model = GoogleReviewsSettings
-    description = "Google Business Profile reviews of the brand's own locations (star rating, comment) and the owner's replies"
+    description = ("Google Business Profile reviews of the brand's own locations (star rating, comment)"
+                   " and the owner's replies")
     auth = ("OAuth as the locations' owner or manager: client_id_env, client_secret_env and refresh_token_env "
             "(scope https://www.googleapis.com/auth/business.manage)")
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: GoogleReviewsSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: GoogleReviewsSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.api = GoogleReviewsApi(settings, session, GoogleToken(settings, session, secrets or {}))
 

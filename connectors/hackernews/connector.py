@@ -17,6 +17,8 @@ from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState
 
 DROPPED_HIT_KEYS = frozenset({"_highlightResult", "_snippetResult", "_rankingInfo"})
+# What a search asks for: polls are stories with options (and threads) of their own.
+COLLECTED_TAGS = "(story,comment,poll)"
 
 
 class HackerNewsSettings(SourceSettings):
@@ -107,6 +109,8 @@ class HackerNewsApi:
                 continue
             if item is not None:
                 page.items.append(item)
+            else:
+                page.skip("deleted")
         return page
 
 
@@ -207,15 +211,22 @@ class HackerNewsConnector(Connector):
     auth = "none (HN Search allows about 10,000 requests per hour per IP; requests are spaced by min_interval_seconds)"
     rate_limit_headers = None
 
-    def __init__(self, settings: HackerNewsSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: HackerNewsSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.api = HackerNewsApi(settings, session)
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        convert = hit_item if isinstance(payload, dict) and "objectID" in payload else node_item
+        item = convert(payload, self.api.brand)
+        return [item] if item is not None else []
 
     def streams(self) -> list[Stream]:
         self.api.fetched.clear()  # a new sync: every thread may be due again
         streams: list[Stream] = []
         if self.settings.username:
-            streams.append(SearchStream(self.api, "owned", {"tags": f"(story,comment),author_{self.settings.username}"}))
+            owned = {"tags": f"{COLLECTED_TAGS},author_{self.settings.username}"}
+            streams.append(SearchStream(self.api, "owned", owned))
         for term in self.settings.search:
-            streams.append(SearchStream(self.api, f"search:{term}", {"query": term, "tags": "(story,comment)"}))
+            streams.append(SearchStream(self.api, f"search:{term}", {"query": term, "tags": COLLECTED_TAGS}))
         return streams

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from connectors.base import Author, Counters, Item
+from connectors.base import Author, Counters, Item, ItemKind
 from connectors.errors import MalformedItemError
 from connectors.html_text import html_to_text
+from connectors.validate import checked_id
 
 PLATFORM = "hackernews"
 WEB_URL = "https://news.ycombinator.com"
@@ -77,7 +78,7 @@ def record_of_hit(hit: dict[str, Any]) -> Record:
     tags = hit.get("_tags") or []
     kind = next((t for t in ("comment", "story", "poll", "pollopt", "job") if t in tags), "story")
     return Record(
-        item_id=str(int(hit["objectID"])), kind=kind, author=hit.get("author"),
+        item_id=str(int(checked_id(hit["objectID"], "objectID"))), kind=kind, author=hit.get("author"),
         created_i=epoch(hit["created_at_i"]), title=hit.get("title"), url=hit.get("url"),
         html=str((hit.get("comment_text") if kind == "comment" else hit.get("story_text")) or ""),
         points=_optional_int(hit.get("points")), num_comments=_optional_int(hit.get("num_comments")),
@@ -88,7 +89,7 @@ def record_of_hit(hit: dict[str, Any]) -> Record:
 def record_of_node(node: dict[str, Any]) -> Record:
     """An `items/:id` node: id, type, text; children are nested nodes."""
     return Record(
-        item_id=str(int(node["id"])), kind=str(node["type"]), author=node.get("author"),
+        item_id=str(int(checked_id(node["id"], "id"))), kind=str(node["type"]), author=node.get("author"),
         created_i=epoch(node["created_at_i"]), title=node.get("title"), url=node.get("url"),
         html=str(node.get("text") or ""), points=_optional_int(node.get("points")),
         num_comments=None, parent_id=_text_id(node.get("parent_id")), story_id=_text_id(node.get("story_id")),
@@ -104,6 +105,7 @@ def item_of(record: Record, brand: Brand, raw: dict[str, Any]) -> Item:
     """Our Item from a record: stories are posts or mentions, the rest comments or mentions."""
     owned = brand.owns(record.author)
     text = html_to_text(record.html)
+    kind: ItemKind
     if record.kind in STORY_TYPES:
         text = f"{record.title or ''}\n\n{text}".strip() if text else str(record.title or "")
         kind = "post" if owned else "mention"
@@ -133,7 +135,7 @@ def hit_item(hit: Any, brand: Brand) -> Item | None:
     try:
         record = record_of_hit(hit)
         return None if is_gone(record) else item_of(record, brand, hit)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
         raise MalformedItemError(f"hit {hit.get('objectID') if isinstance(hit, dict) else '?'}: {error!r}") from error
 
 
@@ -150,5 +152,5 @@ def node_item(node: Any, brand: Brand) -> Item | None:
         record = record_of_node(node)
         raw = {k: v for k, v in node.items() if k != "children"}
         return None if is_gone(record) else item_of(record, brand, raw)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
         raise MalformedItemError(f"item {node.get('id') if isinstance(node, dict) else '?'}: {error!r}") from error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import Field, model_validator
@@ -15,7 +15,9 @@ from connectors.base import (
     Connector,
     Counters,
     EngagementEvent,
+    EventKind,
     Item,
+    ItemKind,
     Page,
     SourceSettings,
     Stream,
@@ -24,7 +26,7 @@ from connectors.base import (
 from connectors.errors import MalformedItemError, PermanentError
 from connectors.html_text import html_to_text
 from connectors.http import HttpSession, RateLimitHeaders
-from connectors.pagination import LoopGuard, parse_link_header
+from connectors.pagination import LoopGuard, cursor_within_page, parse_link_header
 
 PLATFORM = "mastodon"
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -107,8 +109,9 @@ class MastodonApi:
         """Our Item from a Status entity; raises MalformedItemError on a broken record."""
         try:
             return self._item(status, root)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise MalformedItemError(f"status {status.get('id') if isinstance(status, dict) else '?'}: {error!r}") from error
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as error:
+            where = status.get("id") if isinstance(status, dict) else "?"
+            raise MalformedItemError(f"status {where}: {error!r}") from error
 
     def _item(self, status: dict[str, Any], root: str | None) -> Item:
         brand_id = str(self.brand()["id"])
@@ -117,7 +120,8 @@ class MastodonApi:
         reblog = status.get("reblog")
         parent = status.get("in_reply_to_id")
         mentions_brand = any(str(m.get("id")) == brand_id for m in status.get("mentions") or [])
-        kind = "share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned else "post"
+        kind: ItemKind = ("share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned
+                          else "post")
         return Item(
             platform=PLATFORM, external_id=self.qualify(str(status["id"])) or "",
             kind=kind, role="owned" if owned else "inbound", author=self.author(account),
@@ -142,7 +146,8 @@ class MastodonApi:
             try:
                 page.items.append(self.item(status, root=root))
             except MalformedItemError as error:
-                external = self.qualify(str(status.get("id"))) if isinstance(status, dict) and status.get("id") else None
+                external = (self.qualify(str(status.get("id"))) if isinstance(status, dict) and status.get("id")
+                            else None)
                 page.bad_records.append(BadRecord(str(error), status, external))
         return page
 
@@ -164,7 +169,7 @@ class ForwardStatusStream(Stream):
     """Statuses newer than the cursor, oldest page first, via min_id and Link `prev`."""
 
     name = "statuses"
-    path: ClassVar[str] = ""
+    path: str = ""
 
     def __init__(self, api: MastodonApi, name: str, path: str, params: dict[str, Any] | None = None) -> None:
         self.api, self.name, self.path, self.params = api, name, path, params or {}
@@ -180,6 +185,7 @@ class ForwardStatusStream(Stream):
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         cursor = self.start_cursor(context)
         guard = LoopGuard(self.name)
+        moved: str | None = None  # the cursor this walk set itself (the start one may be a synthetic snowflake)
         while True:
             guard.check(cursor)
             body, response = self.api.session.get_json(
@@ -188,10 +194,14 @@ class ForwardStatusStream(Stream):
             records = self.extract(body)
             if not records:
                 return
-            page = self.api.page_of_statuses(self.statuses_of(records))
-            page.cursor = self.next_cursor(records, response, cursor)
+            page = self.page_of(records)
+            page.cursor = self.next_cursor(records, response, moved) or cursor
             yield page
-            cursor = page.cursor
+            cursor = moved = page.cursor
+
+    def page_of(self, records: list[Any]) -> Page:
+        """Our page for a response's records."""
+        return self.api.page_of_statuses(self.statuses_of(records))
 
     def resolve_path(self) -> str:
         """The endpoint path (may need the brand's account id)."""
@@ -201,15 +211,13 @@ class ForwardStatusStream(Stream):
         """The Status entities in the records (notifications wrap them)."""
         return records
 
-    def next_cursor(self, records: list[Any], response: Any, cursor: str) -> str:
-        """The Link header's `prev` min_id, else the newest id on the page."""
+    def next_cursor(self, records: list[Any], response: Any, cursor: str | None) -> str | None:
+        """The Link header's `prev` min_id if it lies within the page, else the newest id on the page."""
         prev = parse_link_header(response.headers.get("Link")).get("prev")
-        if prev:
-            values = parse_qs(urlsplit(prev).query).get("min_id")
-            if values:
-                return values[0]
-        ids = [str(r["id"]) for r in records if isinstance(r, dict) and "id" in r]
-        return max(ids, key=id_order) if ids else cursor
+        proposed = next(iter(parse_qs(urlsplit(prev).query).get("min_id", [])), None) if prev else None
+        ids = [str(r["id"]) for r in records if isinstance(r, dict) and isinstance(r.get("id"), (str, int))
+               and not isinstance(r.get("id"), bool) and str(r["id"]).isdigit()]
+        return cursor_within_page(proposed if proposed and proposed.isdigit() else None, ids, cursor, id_order)
 
 
 class OwnedStatusesStream(ForwardStatusStream):
@@ -230,14 +238,69 @@ class OwnedStatusesStream(ForwardStatusStream):
 
 
 class MentionsStream(ForwardStatusStream):
-    """Notifications of type mention (a user token is required)."""
+    """Notifications of type mention (a user token is required).
+
+    Notification ids are the server's own sequence ("20", "3900020"), not time-based status
+    ids, so a first sync cannot start from a date: it walks newest first (Link `next`) down to
+    the backfill date by `created_at` and then stores the newest notification id; later syncs
+    read forward from that id with min_id.
+    """
 
     def __init__(self, api: MastodonApi) -> None:
         super().__init__(api, "mentions", "/api/v1/notifications", {"types[]": "mention"})
 
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        if context.cursor:
+            yield from super().iter_pages(context)
+            return
+        floor = context.now - timedelta(days=self.api.settings.backfill_days)
+        newest: str | None = None
+        guard = LoopGuard(self.name)
+        url: str | None = self.path
+        params: dict[str, Any] | None = {**self.params, "limit": MAX_STATUS_PAGE}
+        while url:
+            guard.check(url)
+            records, response = self.api.session.get_json(url, params=params)
+            if not records:
+                break
+            ids = [str(r["id"]) for r in records if isinstance(r, dict) and r.get("id") is not None]
+            newest = max([*ids, *([newest] if newest else [])], key=id_order, default=None)
+            fresh = [r for r in records if not _notified_before(r, floor)]
+            page = self.page_of(fresh)
+            page.skip("too old", len(records) - len(fresh))
+            yield page
+            if len(fresh) < len(records):
+                break
+            url, params = parse_link_header(response.headers.get("Link")).get("next"), None
+        if newest is not None:
+            yield Page(cursor=newest)
+
+    def page_of(self, records: list[Any]) -> Page:
+        """Statuses of mention notifications; a mention whose status is gone (null) or another type is counted."""
+        kept, gone, other = [], 0, 0
+        for note in records:
+            if isinstance(note, dict) and note.get("type", "mention") != "mention":
+                other += 1  # a server that ignores types[] sends follows, favourites, sign-ups...
+            elif isinstance(note, dict) and "status" in note and note["status"] is None:
+                gone += 1  # deleted, or no longer visible to the brand
+            else:
+                kept.append(note)
+        page = super().page_of(kept)
+        page.skip("mention of a deleted status", gone)
+        page.skip("not a mention", other)
+        return page
+
     def statuses_of(self, records: list[Any]) -> list[Any]:
-        # A notification without a status is passed on as is, so it lands in quarantine.
+        # A notification without a status key is passed on as is, so it lands in quarantine.
         return [n["status"] if isinstance(n, dict) and n.get("status") else n for n in records]
+
+
+def _notified_before(notification: Any, floor: datetime) -> bool:
+    """True for a notification created before the floor (a broken one is kept, to be quarantined)."""
+    try:
+        return parse_time(notification["created_at"]) < floor
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
 
 
 class SearchStream(ForwardStatusStream):
@@ -286,7 +349,8 @@ class RecentOwnedRefreshStream(Stream):
         """Favourites and boosts of one status (Mastodon gives who, not when)."""
         item_id = self.api.qualify(status_id) or ""
         events = []
-        for kind, path in (("like", "favourited_by"), ("share", "reblogged_by")):
+        kinds: tuple[tuple[EventKind, str], ...] = (("like", "favourited_by"), ("share", "reblogged_by"))
+        for kind, path in kinds:
             for account in self.api.iter_accounts(f"/api/v1/statuses/{status_id}/{path}"):
                 events.append(EngagementEvent(PLATFORM, item_id, self.api.author(account), kind))
         return events
@@ -297,16 +361,23 @@ class MastodonConnector(Connector):
 
     platform = PLATFORM
     settings_model = MastodonSettings
-    description = "Mastodon or any Mastodon-API server: brand statuses, replies, boosts, favourites, hashtags, mentions, search"
+    description = ("Mastodon or any Mastodon-API server: brand statuses, replies, boosts, favourites, hashtags,"
+                   " mentions, search")
     auth = "none for public reads; a user access token (read scope) in token_env for mentions and search"
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: MastodonSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: MastodonSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         token = (secrets or {}).get("token")
         if token:
             session.client.headers["Authorization"] = f"Bearer {token}"
         self.settings = settings
         self.api = MastodonApi(settings, session)
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        if isinstance(payload, dict) and isinstance(payload.get("status"), dict) and "type" in payload:
+            payload = payload["status"]  # a mention notification around its status
+        return [self.api.item(payload)]
 
     def streams(self) -> list[Stream]:
         streams: list[Stream] = [OwnedStatusesStream(self.api)]

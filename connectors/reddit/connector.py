@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -10,7 +11,7 @@ import httpx
 from pydantic import Field, field_validator, model_validator
 
 from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
-from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
+from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError, TransientError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard
 from connectors.reddit.auth import RedditToken
@@ -84,6 +85,15 @@ class RedditSettings(SourceSettings):
         return f"{USER_AGENT} (by /u/{self.account})" if self.account else USER_AGENT
 
 
+@dataclass
+class Tree:
+    """A post's comments as far as they could be read, and how many could not."""
+
+    things: list[Any]
+    unexpanded: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
 class RedditWalkState(WalkState):
     """Reddit tracks comment counts of posts (t3_) only."""
 
@@ -130,27 +140,40 @@ class RedditApi:
                 continue
             if item is not None:
                 items.setdefault(item.external_id, item)
+            else:
+                page.skip(skip_rule(thing))
         page.items = list(items.values())
         return page
 
-    def comment_tree(self, post: str) -> list[Any]:
-        """Every comment under a post (t3 fullname), `more` stubs expanded."""
+    def comment_tree(self, post: str) -> Tree:
+        """Every comment under a post (t3 fullname), `more` stubs expanded as far as Reddit lets us."""
         children = self._thread(post, {"limit": TREE_LIMIT})
         things, stubs = flatten_tree(children)
-        return things + self.expand(post, stubs)
+        tree = Tree(things)
+        self.expand(post, stubs, tree)
+        return tree
 
-    def expand(self, post: str, stubs: list[dict[str, Any]]) -> list[Any]:
-        """Comments behind `more` stubs: /api/morechildren for listed ids, the thread below for 'continue this thread'."""
+    def expand(self, post: str, stubs: list[dict[str, Any]], tree: Tree) -> None:
+        """Comments behind `more` stubs: /api/morechildren for listed ids, the thread below for 'continue this thread'.
+
+        A request that fails leaves its comments unread and counted; what was read stays.
+        """
         guard = LoopGuard(f"more comments of {post}")
-        found: list[Any] = []
         pending = list(stubs)
         while pending:
-            for kind, ids in self._requests(pending.pop(0)):
+            stub = pending.pop(0)
+            for kind, ids in self._requests(stub):
                 guard.check((kind, ids))
-                things, more = flatten_tree(self._more(post, ids) if kind == "more" else self._continue(post, ids[0]))
-                found.extend(things)
+                try:
+                    body = self._more(post, ids) if kind == "more" else self._continue(post, ids[0])
+                except (PermanentError, MalformedResponseError, TransientError) as error:
+                    missing = len(ids) if kind == "more" else int(stub.get("count") or 1)
+                    tree.unexpanded += missing
+                    tree.problems.append(f"{post}: {missing} comment(s) behind a 'more' stub not read: {error}")
+                    continue
+                things, more = flatten_tree(body)
+                tree.things.extend(things)
                 pending.extend(more)
-        return found
 
     def _requests(self, stub: dict[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
         """What one stub needs: morechildren batches of its ids, or (no ids) the thread below its parent."""
@@ -200,10 +223,11 @@ class ListingStream(Stream):
             children, after = listing_children(self.api.get(self.path, params), self.path)
             kept = [c for c in children if not _older_than(c, floor)]
             page = self.api.page_of(self.resolve(kept), found_by_search=self.found_by_search)
-            if page.items or page.bad_records:
+            page.skip("too old", len(children) - len(kept))
+            if page.items or page.bad_records or page.skipped:
                 yield page
             seen.note(page.items)
-            yield from self.trees(page.items, state)
+            yield from self.trees(page.items, state, seen)
             if not after or len(kept) < len(children):
                 break
             guard.check(after)
@@ -213,13 +237,15 @@ class ListingStream(Stream):
         """The things to store for a listing page (the page itself, unless a stream knows better)."""
         return things
 
-    def trees(self, items: list[Item], before: WalkState) -> Iterator[Page]:
-        """A page per post whose comment count changed since the last walk."""
+    def trees(self, items: list[Item], before: WalkState, seen: WalkState) -> Iterator[Page]:
+        """A page per post whose comment count changed since the last walk (one read in part is read again)."""
         for item in items:
             count = item.counters.replies or 0
             if item.external_id.startswith("t3_") and self.wants_tree(item.external_id, count, before):
                 self.api.trees_done.add(item.external_id)
                 page = self.tree_page(item.external_id)
+                if page is not None and page.unexpanded:
+                    seen.forget(item.external_id)
                 if page is not None:
                     yield page
 
@@ -231,9 +257,13 @@ class ListingStream(Stream):
     def tree_page(self, post: str) -> Page | None:
         """The comments under one post as a page (None when the post is gone)."""
         try:
-            return self.api.page_of(self.api.comment_tree(post))
+            tree = self.api.comment_tree(post)
         except PermanentError:
             return None  # deleted or banned since it was listed: keep what we stored
+        page = self.api.page_of(tree.things)
+        if tree.unexpanded:
+            page.could_not_expand(tree.unexpanded, "; ".join(tree.problems))
+        return page
 
 
 class InboxStream(ListingStream):
@@ -252,6 +282,12 @@ class InboxStream(ListingStream):
             return broken
         children, _ = listing_children(self.api.get("/api/info", {"id": ",".join(wanted)}), "/api/info")
         return children + broken
+
+
+def skip_rule(thing: Any) -> str:
+    """Why a well-formed thing was not stored: deleted or removed, or a kind we do not collect."""
+    kind = thing.get("kind") if isinstance(thing, dict) else None
+    return "deleted" if kind in ("t1", "t3") else "not a post or comment"
 
 
 def _older_than(thing: Any, floor: datetime) -> bool:
@@ -274,11 +310,16 @@ class RedditConnector(Connector):
             "for inbox, a script app with the brand account's username_env and password_env")
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: RedditSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: RedditSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         session.client.headers["User-Agent"] = settings.agent()
         token = RedditToken(settings.token_url, session, secrets or {}, settings.secret_env_names())
         self.settings = settings
         self.api = RedditApi(settings, session, token)
+
+    def reparse(self, stream: str, payload: Any, seen_at: datetime) -> list[Item]:
+        item = thing_item(payload, self.api.brand, found_by_search=stream.startswith("search:"))
+        return [item] if item is not None else []
 
     def streams(self) -> list[Stream]:
         s, api = self.settings, self.api
@@ -289,7 +330,8 @@ class RedditConnector(Connector):
         streams.extend(ListingStream(api, f"r/{sub}", f"/r/{sub}/new") for sub in s.subreddits)
         where = f"/r/{'+'.join(s.subreddits)}/search" if s.search_subreddits_only else "/search"
         for term in s.search:
-            params = {"q": term, "sort": "new", "type": "link", **({"restrict_sr": 1} if s.search_subreddits_only else {})}
+            params = {"q": term, "sort": "new", "type": "link",
+                      **({"restrict_sr": 1} if s.search_subreddits_only else {})}
             streams.append(ListingStream(api, f"search:{term}", where, params, found_by_search=True))
         if s.inbox:
             streams.append(InboxStream(api))

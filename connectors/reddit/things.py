@@ -146,7 +146,7 @@ def listing_children(body: Any, where: str) -> tuple[list[Any], str | None]:
     """The children and `after` of a Listing; MalformedResponseError if it is not one."""
     data = body.get("data") if isinstance(body, dict) and body.get("kind") == "Listing" else None
     children = data.get("children") if isinstance(data, dict) else None
-    if not isinstance(children, list):
+    if not isinstance(data, dict) or not isinstance(children, list):
         raise MalformedResponseError(f"{where}: expected a Listing, got {str(body)[:80]!r}")
     after = data.get("after")
     return children, str(after) if after else None

@@ -79,7 +79,8 @@ def review_items(review: Any, brand: Author) -> list[Item]:
     try:
         return _review_items(review, brand)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise MalformedItemError(f"review {review.get('id') if isinstance(review, dict) else '?'}: {error!r}") from error
+        where = review.get("id") if isinstance(review, dict) else "?"
+        raise MalformedItemError(f"review {where}: {error!r}") from error
 
 
 def _review_items(review: dict[str, Any], brand: Author) -> list[Item]:
@@ -196,11 +197,13 @@ class TrustpilotConnector(Connector):
 
     platform = PLATFORM
     settings_model = TrustpilotSettings
-    description = "Trustpilot service reviews of one business unit (stars, title, text, language) and the company's replies"
+    description = ("Trustpilot service reviews of one business unit (stars, title, text, language)"
+                   " and the company's replies")
     auth = "an API key (Trustpilot Business API module) in api_key_env, sent as the apikey header"
     rate_limit_headers = RATE_LIMIT_HEADERS
 
-    def __init__(self, settings: TrustpilotSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: TrustpilotSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         api_key = (secrets or {}).get("api_key")
         if api_key:
             session.client.headers["apikey"] = api_key

@@ -64,7 +64,8 @@ class UploadsStream(Stream):
         self.api, self.settings = api, settings
 
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        start = parse_time(context.cursor) if context.cursor else context.now - timedelta(days=self.settings.backfill_days)
+        start = (parse_time(context.cursor) if context.cursor
+                 else context.now - timedelta(days=self.settings.backfill_days))
         newest: datetime | None = start if context.cursor else None
         params = {"part": "snippet,contentDetails", "playlistId": self.api.uploads_playlist(),
                   "maxResults": self.settings.page_size}
@@ -122,7 +123,8 @@ class RecentVideosRefreshStream(Stream):
                   "maxResults": self.settings.comment_page_size}
         try:
             for body in self.api.iter_pages("commentThreads", params, self.name, self.settings.max_comment_pages):
-                add_records(page, items_of(body, "commentThreads"), lambda thread: self.api.thread_items(thread, self.name))
+                add_records(page, items_of(body, "commentThreads"),
+                            lambda thread: self.api.thread_items(thread, self.name))
         except PermanentError:
             pass  # comments disabled (403 commentsDisabled) or the video is gone: keep the video itself
         return page
@@ -179,7 +181,8 @@ class YouTubeConnector(Connector):
     auth = "an API key (Google Cloud console, YouTube Data API v3 enabled) in api_key_env"
     rate_limit_headers = None  # YouTube sends no quota headers; limits come as 403 quotaExceeded
 
-    def __init__(self, settings: YouTubeSettings, session: HttpSession, secrets: Mapping[str, str] | None = None) -> None:
+    def __init__(self, settings: YouTubeSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
         key = (secrets or {}).get("api_key")
         if key:
             session.client.params = session.client.params.merge({"key": key})
@@ -189,6 +192,7 @@ class YouTubeConnector(Connector):
         self.api = YouTubeApi(session, key, channel_id=settings.channel_id, handle=settings.handle)
 
     def streams(self) -> list[Stream]:
-        streams: list[Stream] = [UploadsStream(self.api, self.settings), RecentVideosRefreshStream(self.api, self.settings)]
+        streams: list[Stream] = [UploadsStream(self.api, self.settings),
+                                 RecentVideosRefreshStream(self.api, self.settings)]
         streams.extend(SearchStream(self.api, self.settings, query) for query in self.settings.search)
         return streams

@@ -66,7 +66,7 @@ def count_into_windows(rows: Iterable[tuple[datetime, str | None, float | None]]
         tally[3] += 1
         if status == "scored" and compound is not None:
             tally[0 if compound >= POSITIVE_THRESHOLD else 1 if compound <= NEGATIVE_THRESHOLD else 2] += 1
-    return [SentimentBucket(start, end, *tally, slot=start.astimezone(zone).hour)
+    return [SentimentBucket(start, end, tally[0], tally[1], tally[2], tally[3], slot=start.astimezone(zone).hour)
             for (start, end), tally in zip(windows, tallies, strict=True)]
 
 
@@ -88,7 +88,7 @@ def load_windows(connection: Connection, profile_id: int, windows: Sequence[Boun
         return []
     links = table_of(ItemProfileRow)
     query = _inbound(profile_id).where(links.c.created_at >= windows[0][0], links.c.created_at < windows[-1][1])
-    return count_into_windows(connection.execute(query), windows, zone)  # type: ignore[arg-type]
+    return count_into_windows(connection.execute(query), windows, zone)
 
 
 def most_negative_items(connection: Connection, profile_id: int, start: datetime, end: datetime,

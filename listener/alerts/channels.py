@@ -19,6 +19,7 @@ from connectors.http import DEFAULT_USER_AGENT
 from listener.alerts.content import AlertMessage
 from listener.alerts.payloads import slack_payload, teams_payload
 from listener.config.alerts import ChannelConfig
+from listener.redaction import remember_secret
 
 Env = Mapping[str, str]
 
@@ -30,7 +31,9 @@ class DeliveryError(Exception):
 class Channel(Protocol):
     """Something that can deliver an alert message, or raise DeliveryError."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The channel's name in the configuration."""
 
     def send(self, message: AlertMessage) -> None:
         """Deliver one message."""
@@ -45,7 +48,7 @@ def _secret(env: Env, name: str | None, key: str) -> str | None:
     value = env.get(name)
     if not value:
         raise DeliveryError(f"environment variable {name} (named by {key}) is not set")
-    return value
+    return remember_secret(value)
 
 
 def build_mail(message: AlertMessage, sender: str, recipients: list[str]) -> EmailMessage:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 from tenacity import RetryCallState
 from tenacity.wait import wait_exponential
 
@@ -17,6 +17,8 @@ from connectors.clock import Clock, utc_now
 from listener.alerts.channels import Channel, DeliveryError
 from listener.alerts.content import AlertMessage, build_message
 from listener.config.alerts import ChannelConfig
+from listener.exports.safety import inert_json, inert_text
+from listener.redaction import redact, redact_json, redact_optional
 from listener.storage.alert_models import AlertDeliveryRow, AlertRow
 from listener.storage.models import ProfileRow
 from listener.storage.upsert import table_of, upsert_rows
@@ -24,6 +26,8 @@ from listener.storage.upsert import table_of, upsert_rows
 log = logging.getLogger(__name__)
 DELIVERY_UPDATE = ("status", "attempts", "next_attempt_at", "last_attempt_at", "delivered_at", "last_error")
 OPEN_STATES = ("pending", "retrying")
+SENDING = "sending"  # claimed by one process; next_attempt_at is then the end of its lease
+CLAIM_LEASE = timedelta(minutes=10)  # a claimant that died: after this the delivery is due again
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class DeliveryPolicy:
 
     def wait_after(self, attempts: int) -> timedelta:
         """How long to wait after the n-th failed attempt: initial, x2, x4 ... up to max."""
+        # a bare state only to ask tenacity's wait strategy; it needs no Retrying or function
         state = RetryCallState(None, None, (), {})  # type: ignore[arg-type]
         state.attempt_number = attempts
         return timedelta(seconds=wait_exponential(multiplier=self.initial_seconds, max=self.max_seconds)(state))
@@ -81,9 +86,10 @@ def store_alerts(connection: Connection, profile_id: int, alerts: Sequence[NewAl
 
 
 def message_of(row: Mapping[str, Any]) -> AlertMessage:
-    """The message for a stored alert row."""
-    return build_message(row["id"], row["detector"], row["condition"], row["title"], row["created_at"],
-                         dict(row["facts"] or {}))
+    """The message for a stored alert row: secrets redacted and NUL bytes removed from every text in it."""
+    facts = inert_json(redact_json(dict(row["facts"] or {})))
+    return build_message(row["id"], row["detector"], row["condition"], inert_text(redact(row["title"])),
+                         row["created_at"], facts)
 
 
 def due_deliveries(engine: Engine, now: datetime) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -94,7 +100,7 @@ def due_deliveries(engine: Engine, now: datetime) -> list[tuple[dict[str, Any], 
             select(deliveries, alerts.c.detector, alerts.c.condition, alerts.c.title, alerts.c.facts,
                    alerts.c.created_at.label("alert_created_at"))
             .join(alerts, alerts.c.id == deliveries.c.alert_id)
-            .where(deliveries.c.status.in_(OPEN_STATES), deliveries.c.next_attempt_at <= now)
+            .where(deliveries.c.status.in_((*OPEN_STATES, SENDING)), deliveries.c.next_attempt_at <= now)
             .order_by(deliveries.c.id)
         ).mappings().all()
     pairs = []
@@ -138,13 +144,37 @@ def attempt(delivery: dict[str, Any], message: AlertMessage, channel: Channel | 
             "next_attempt_at": now + policy.wait_after(attempts), "last_error": problem[:1000]}
 
 
+def claim(engine: Engine, delivery: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    """Take a due delivery for this process, or None if another claimed it first.
+
+    One conditional UPDATE on the state read (status and next attempt): of several processes
+    only one changes the row. The claim is a lease: if its process dies mid-send, the delivery
+    is due again when the lease ends (the receiver's idempotency key absorbs that resend).
+    A stale claim reverts to its previous status while sending, so `attempt` sees a due delivery.
+    """
+    table = table_of(AlertDeliveryRow)
+    with engine.begin() as connection:
+        taken = connection.execute(
+            update(table).where(table.c.id == delivery["id"], table.c.status == delivery["status"],
+                                table.c.next_attempt_at == delivery["next_attempt_at"])
+            .values(status=SENDING, next_attempt_at=now + CLAIM_LEASE)
+        ).rowcount
+    if taken != 1:
+        return None
+    return {**delivery, "status": "retrying" if delivery["attempts"] else "pending"}
+
+
 def deliver_due(engine: Engine, channels: Mapping[str, Channel], policies: Mapping[str, DeliveryPolicy],
                 clock: Clock = utc_now) -> DeliveryReport:
-    """Try every due delivery once; each outcome is stored as soon as it is known."""
+    """Try every due delivery once, each claimed first (never sent by two processes); outcomes stored at once."""
     report = DeliveryReport()
-    for delivery, alert in due_deliveries(engine, clock()):
+    for due, alert in due_deliveries(engine, clock()):
+        delivery = claim(engine, due, clock())
+        if delivery is None:
+            continue  # another `ror alerts run` or the daemon took it
         policy = policies.get(delivery["channel"], DeliveryPolicy())
         outcome = attempt(delivery, message_of(alert), channels.get(delivery["channel"]), policy, clock())
+        outcome["last_error"] = redact_optional(outcome.get("last_error"))
         with engine.begin() as connection:
             row = {k: v for k, v in outcome.items() if k != "id"}
             upsert_rows(connection, AlertDeliveryRow, [row], ["alert_id", "channel"], DELIVERY_UPDATE)
@@ -155,17 +185,20 @@ def deliver_due(engine: Engine, channels: Mapping[str, Channel], policies: Mappi
 def list_alerts(engine: Engine, profile: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """The latest alerts, newest first, with each delivery's state (JSON-ready)."""
     alerts, deliveries, profiles = table_of(AlertRow), table_of(AlertDeliveryRow), table_of(ProfileRow)
-    query = (select(alerts, profiles.c.name.label("profile")).join(profiles, profiles.c.id == alerts.c.profile_id)
-             .order_by(alerts.c.created_at.desc(), alerts.c.id.desc()).limit(limit))
+    # The latest ids first, from the created_at index alone: joined first, the planner sorts every alert.
+    latest = select(alerts.c.id).order_by(alerts.c.created_at.desc(), alerts.c.id.desc()).limit(limit)
     if profile:
-        query = query.where(profiles.c.name == profile)
+        latest = latest.where(alerts.c.profile_id == select(profiles.c.id).where(profiles.c.name == profile)
+                              .scalar_subquery())
+    query = (select(alerts, profiles.c.name.label("profile")).join(profiles, profiles.c.id == alerts.c.profile_id)
+             .where(alerts.c.id.in_(latest)).order_by(alerts.c.created_at.desc(), alerts.c.id.desc()))
     with engine.connect() as connection:
         rows = connection.execute(query).mappings().all()
         ids = [r["id"] for r in rows]
         sent = connection.execute(
             select(deliveries).where(deliveries.c.alert_id.in_(ids)).order_by(deliveries.c.channel)
         ).mappings().all()
-    return [_alert_json(dict(r), [dict(d) for d in sent if d["alert_id"] == r["id"]]) for r in rows]
+    return [redact_json(_alert_json(dict(r), [dict(d) for d in sent if d["alert_id"] == r["id"]])) for r in rows]
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from listener.alerts import DeliveryError, list_alerts, run_alert_cycle, send_sample
 from listener.cli.app import ConfigOption, JsonOption, config_and_engine, err, handles_errors, out
 
 EXIT_NOT_SENT = 1
@@ -51,6 +50,8 @@ def register(app: typer.Typer) -> None:
     def list_command(config: ConfigOption = None, profile: AllProfilesOption = None, limit: LimitOption = 20,
                      as_json: JsonOption = False) -> None:
         """List the latest alerts, newest first, with each channel's delivery state."""
+        from listener.alerts import list_alerts
+
         _, engine = config_and_engine(config)
         alerts = list_alerts(engine, profile, limit)
         if as_json:
@@ -64,6 +65,7 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def test_command(channel: ChannelOption, config: ConfigOption = None) -> None:
         """Send a sample alert to one channel now (not through the outbox); exit 1 if it fails."""
+        from listener.alerts import DeliveryError, send_sample
         from listener.config.settings import default_config_path, load_config
 
         loaded = load_config(config or default_config_path())
@@ -78,6 +80,8 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def run_command(config: ConfigOption = None) -> None:
         """Run one alert cycle now: evaluate every profile's detectors and deliver what is due."""
+        from listener.alerts import run_alert_cycle
+
         loaded, engine = config_and_engine(config)
         report = run_alert_cycle(engine, loaded)
         new = sum(len(ids) for ids in report.new_alerts.values())

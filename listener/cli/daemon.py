@@ -1,20 +1,21 @@
 """CLI commands for the daemon feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
+# No `from __future__ import annotations`: Typer reads the command's annotations, and the
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 
-from listener.cli.app import ConfigOption, default_config_path, err, handles_errors
-from listener.daemon.lock import AlreadyRunningError
+from listener.cli.app import ConfigOption, err, handles_errors
 
 EXIT_ALREADY_RUNNING = 6
 
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
+    from listener.config.settings import default_config_path
 
     @app.command(help="Run the daemon: poll every enabled source on its interval, score, aggregate, alert, "
                       "export weekly.\n\nStops cleanly on SIGTERM or Ctrl-C (exit 0), reloads the config on "
@@ -27,6 +28,7 @@ def register(app: typer.Typer) -> None:
                                      "(default: the config's daemon.log_format, else text).")] = None,
             json_logs: Annotated[bool, typer.Option("--json-logs", help="Same as --log-format json.")] = False) -> None:
         """`ror run`: the daemon, until SIGTERM or SIGINT."""
+        from listener.daemon.lock import AlreadyRunningError
         from listener.daemon.service import run_daemon
 
         try:

@@ -1,20 +1,19 @@
 """CLI commands for the exports feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
+# No `from __future__ import annotations`: Typer reads the command's annotations, and the
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.clock import utc_now
 from listener.cli.app import ConfigOption, config_and_engine, handles_errors, out
-from listener.cli.progress import progress
-from listener.config.exports import EXPORT_FORMATS
 from listener.config.settings import ConfigError
-from listener.exports import LOAD_STEPS, IsoWeek, WeekError, build_weekly_summary, write_summary
-from listener.exports.mail import mail_weekly_summary
+
+if TYPE_CHECKING:  # start-up time: the exports package is imported inside the command that uses it
+    from listener.exports import IsoWeek
 
 
 class FormatChoice(StrEnum):
@@ -36,8 +35,10 @@ OutOption = Annotated[Path | None, typer.Option(
     "--out", "-o", help="Directory to write into (default: the profile's exports.output_dir).")]
 
 
-def parse_week(text: str | None) -> IsoWeek | None:
+def parse_week(text: str | None) -> "IsoWeek | None":
     """The --week value as an IsoWeek (None = per-profile default); a bad label is a usage error."""
+    from listener.exports import IsoWeek, WeekError
+
     if text is None:
         return None
     try:
@@ -56,6 +57,12 @@ def register(app: typer.Typer) -> None:
                mail: Annotated[bool, typer.Option("--mail", help="Also mail it to the profile's email_channel.")]
                = False) -> None:
         """Write the weekly engagement summary as CSV, JSON, Markdown and/or a self-contained HTML page."""
+        from connectors.clock import utc_now
+        from listener.cli.progress import progress
+        from listener.config.exports import EXPORT_FORMATS
+        from listener.exports import LOAD_STEPS, IsoWeek, build_weekly_summary, write_summary
+        from listener.exports.mail import mail_weekly_summary
+
         chosen_week = parse_week(week)
         loaded, engine = config_and_engine(config)
         profiles = [loaded.profile(profile)] if profile else loaded.profiles

@@ -1,14 +1,16 @@
 """CLI commands for the index feature (registered on the main `ror` app by listener.cli.main)."""
 
-# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
+# No `from __future__ import annotations`: Typer reads the command's annotations, and the
+# shared options come from listener.cli.main inside register(), where only eager evaluation sees them.
+
+# Start-up time: the aggregator and the readers are imported inside the commands that use them.
 
 import json
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Engine
 
 from listener.cli.app import (
     EXIT_USAGE,
@@ -21,15 +23,11 @@ from listener.cli.app import (
     out,
 )
 from listener.cli.views import explain_view, people_table, person_view
-from listener.config.settings import ProfileConfig
-from listener.index.aggregate import aggregate_profile, formula_version, recompute_profile
-from listener.read.explain import DEFAULT_TOP, explain_day
-from listener.read.people import list_people, person_history
-from listener.read.reports import NoIndexError, load_index_points
-from scoring.signals import day_bounds
+
+EXPLAIN_TOP = 5  # items or people `ror explain` lists per component unless --top says otherwise
 
 
-class SortChoice(str, Enum):
+class SortChoice(StrEnum):
     """How `ror people` orders the ledger."""
 
     interactions = "interactions"
@@ -66,8 +64,11 @@ def parse_day(text: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"expected a day as YYYY-MM-DD, got {text!r}", param_hint=option) from None
 
 
-def ensure_index(engine: Engine, profile: ProfileConfig) -> None:
+def ensure_index(engine: Any, profile: Any) -> None:
     """Compute the index once if the current formula has no points yet (as `ror index` does)."""
+    from listener.index.aggregate import aggregate_profile
+    from listener.read.reports import load_index_points
+
     if not load_index_points(engine, profile, 1):
         aggregate_profile(engine, profile)
 
@@ -84,8 +85,11 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     @handles_errors
     def explain(config: ConfigOption = None, profile: ProfileOption = None, day: DateOption = None,
-                top: TopOption = DEFAULT_TOP, as_json: JsonOption = False) -> None:
-        """Explain one day's index: each component, its inputs, its change from the day before, the items that moved it."""
+                top: TopOption = EXPLAIN_TOP, as_json: JsonOption = False) -> None:
+        """Explain one day's index: each component, its inputs, its change since the day before, what moved it."""
+        from listener.read.explain import explain_day
+        from listener.read.reports import NoIndexError
+
         wanted = parse_day(day, "--date")
         loaded, engine = config_and_engine(config)
         chosen = loaded.profile(profile)
@@ -103,6 +107,9 @@ def register(app: typer.Typer) -> None:
                top: TopOption = 20, sort: SortOption = SortChoice.interactions, reverse: ReverseOption = False,
                as_json: JsonOption = False) -> None:
         """The relationship ledger: people by interactions (or --sort), or one person's history."""
+        from listener.read.people import list_people, person_history
+        from listener.read.reports import NoIndexError
+
         loaded, engine = config_and_engine(config)
         chosen = loaded.profile(profile)
         ensure_index(engine, chosen)
@@ -120,6 +127,9 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def recompute(config: ConfigOption = None, profile: AllProfilesOption = None, since: SinceOption = None) -> None:
         """Rebuild the index from the stored items after a formula or config change (all history, or --since)."""
+        from listener.index.aggregate import formula_version, recompute_profile
+        from scoring.signals import day_bounds
+
         start = parse_day(since, "--since")
         loaded, engine = config_and_engine(config)
         for chosen in [loaded.profile(profile)] if profile else loaded.profiles:

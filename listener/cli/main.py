@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +20,9 @@ from connectors.clock import utc_now
 from connectors.registry import CONNECTORS, build_connector
 from listener.cli.app import (
     EXIT_CONFIG,
+    EXIT_OK,
+    EXIT_SIGNAL_BASE,
+    EXIT_SYNC_DEFERRED,
     EXIT_SYNC_FAILED,
     EXIT_USAGE,
     ConfigOption,
@@ -26,16 +33,22 @@ from listener.cli.app import (
     config_app,
     err,
     handles_errors,
+    log,
     out,
+    when,
 )
 from listener.cli.progress import progress
-from listener.collect.status import daemon_caption, quota_left, shown_state, source_statuses
+from listener.cli.workers import print_queue_status
+from listener.collect.runs import close_orphaned_runs
+from listener.collect.status import daemon_caption, quota_left, run_losses, shown_state, source_statuses
 from listener.collect.sync import sync_source
 from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
 from listener.daemon.health import record_failed_run
 from listener.daemon.steps import failing_steps
 from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
+from listener.read.ror_percent import beside_social_proxy, describe_ror_percent, ror_percent_summary
+from listener.redaction import redact_json
 from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
 
@@ -65,16 +78,21 @@ def init(path: Annotated[Path, typer.Option("--path", help="Where to write the c
 @handles_errors
 def config_check(config: ConfigOption = None) -> None:
     """Validate a config file and the environment variables it names."""
+    from connectors.instagram.hashtags import hashtag_budget_notes, hashtag_budget_problems
     from listener.alerts import channel_problems
     from listener.exports import exports_problems
 
     loaded = load_config(config or default_config_path())
-    problems = check_secrets(loaded) + channel_problems(loaded) + exports_problems(loaded)
+    sources = [s for _, s in loaded.sources()]
+    problems = (check_secrets(loaded) + channel_problems(loaded) + exports_problems(loaded)
+                + hashtag_budget_problems(sources))
     for problem in problems:
         err.print(f"[red]config error:[/red] {problem}", highlight=False)
     if problems:
         raise typer.Exit(EXIT_CONFIG)
     out.print(f"{loaded.path}: ok, {len(loaded.profiles)} profile(s), {len(loaded.sources())} source(s)")
+    for note in hashtag_budget_notes(sources):
+        out.print(f"  {note}", highlight=False)
 
 
 @app.command()
@@ -86,23 +104,63 @@ def sync(config: ConfigOption = None,
     pairs = [(p, s) for p, s in loaded.sources() if (source is None and s.enabled) or s.name == source]
     if source and not pairs:
         raise ConfigError(f"{loaded.path}: no source named {source!r}")
-    failed = 0
-    for profile, settings in pairs:
-        try:
-            connector = build_connector(settings, secrets=source_secrets(settings))
-        except ConfigError as error:
-            err.print(f"[red]{settings.name}: skipped:[/red] {error}", highlight=False)
-            record_failed_run(engine, settings.name, f"skipped: {error}", utc_now())
-            failed += 1
-            continue
-        with progress(f"sync {settings.name}") as advance:
-            result = sync_source(engine, profile.name, profile.timezone, settings, connector,
-                                 on_page=lambda _stream, page: advance(len(page.items)))
-        failed += result.status in ("failed", "partial")
-        line = f"{settings.name}: {result.status}, {result.items} items, {result.events} events, {result.quarantined} quarantined"
-        out.print(line + (f" ({result.error})" if result.error else ""), highlight=False)
-    if failed:
-        raise typer.Exit(EXIT_SYNC_FAILED)
+    closed = close_orphaned_runs(engine, utc_now())
+    if closed:
+        log.info("closed %d sync run(s) a killed process left running (now 'interrupted')", closed)
+    outcomes: list[str] = []
+    with stop_on_sigterm():
+        for profile, settings in pairs:
+            try:
+                connector = build_connector(settings, secrets=source_secrets(settings))
+            except ConfigError as error:
+                err.print(f"[red]{settings.name}: skipped:[/red] {error}", highlight=False)
+                record_failed_run(engine, settings.name, f"skipped: {error}", utc_now())
+                outcomes.append("failed")
+                continue
+            with progress(f"sync {settings.name}") as advance:
+                result = sync_source(engine, profile.name, profile.timezone, settings, connector,
+                                     on_page=lambda _stream, page: advance(len(page.items)),
+                                     limits=loaded.sync.limits())
+            outcomes.append(result.status)
+            line = (f"{settings.name}: {result.status}, {result.items} items, {result.events} events, "
+                    f"{result.quarantined} quarantined")
+            out.print(line + (f" ({result.error})" if result.error else ""), highlight=False)
+    code = sync_exit_code(outcomes)
+    if code:
+        raise typer.Exit(code)
+
+
+def sync_exit_code(outcomes: list[str]) -> int:
+    """4 if a source failed or partly failed, else 7 if one was deferred, else 0."""
+    if any(o in ("failed", "partial") for o in outcomes):
+        return EXIT_SYNC_FAILED
+    return EXIT_SYNC_DEFERRED if "deferred" in outcomes else EXIT_OK
+
+
+class SyncStopped(BaseException):
+    """SIGTERM arrived during `ror sync`: the running sync closes its run as interrupted and the command exits."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SyncStopped (the page being stored rolls back, the run is closed), exit 128 + 15."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SyncStopped(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
+    try:
+        yield
+    except SyncStopped as stopped:
+        err.print("stopped: the run is closed as interrupted; the next sync resumes from the cursor", highlight=False)
+        raise typer.Exit(EXIT_SIGNAL_BASE + stopped.signum) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @app.command()
@@ -117,7 +175,7 @@ def score(config: ConfigOption = None) -> None:
 def run_scoring(engine: Engine, config: Any) -> int:
     """Score what is pending with a progress bar, then aggregate every profile."""
     with progress("score", total=count_unscored(engine)) as advance:
-        scored = score_pending(engine, progress=advance)
+        scored = score_pending(engine, progress=advance, profiles=config.profiles)
     for profile in config.profiles:
         aggregate_profile(engine, profile)
     return scored
@@ -137,10 +195,12 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
     if not points:
         aggregate_profile(engine, chosen)
         points = load_index_points(engine, chosen, days)
+    founders = beside_social_proxy(ror_percent_summary(engine, chosen), points)
     if as_json:
-        out.print_json(json.dumps({"profile": chosen.name, "points": points}))
+        out.print_json(json.dumps({"profile": chosen.name, "points": points, "ror_percent": founders}))
         return
     out.print(index_table(chosen.name, points, wide))
+    out.print(describe_ror_percent(founders), highlight=False)
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -182,20 +242,23 @@ def index_table(profile: str, points: list[dict[str, Any]], wide: bool = False) 
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: health, last run, last success, next run, quota left, last error, items collected, cursors."""
     loaded, engine = config_and_engine(config)
+    close_orphaned_runs(engine, utc_now())
     statuses = source_statuses(engine, loaded)
     if as_json:
-        out.print_json(json.dumps([s.to_json() for s in statuses]))
+        out.print_json(json.dumps(redact_json([s.to_json() for s in statuses])))
         return
     table = Table(title="sources", caption=daemon_caption(engine))
     for header in ("source", "profile", "platform", "state", "last run", "last success", "next run", "quota left",
-                   "items", "quarantined", "last error"):
+                   "items", "quarantined", "skipped / not read", "last error", "last quarantine error"):
         table.add_column(header)
     for s in statuses:
         table.add_row(s.source, s.profile, s.platform, shown_state(s),
-                      _when(s.last_run_at), _when(s.last_success_at), _when(s.next_run_at), quota_left(s),
-                      str(s.items), str(s.quarantined), (s.last_error or "")[:80])
+                      when(s.last_run_at), when(s.last_success_at), when(s.next_run_at), quota_left(s),
+                      str(s.items), str(s.quarantined), run_losses(s), (s.last_error or "")[:80],
+                      (s.last_quarantine_error or "")[:80])
     out.print(table)
     _print_failing_steps(engine)
+    print_queue_status(engine, out)
 
 
 def _print_failing_steps(engine: Engine) -> None:
@@ -207,13 +270,9 @@ def _print_failing_steps(engine: Engine) -> None:
     for header in ("profile", "step", "failed runs in a row", "last failure", "error"):
         table.add_column(header)
     for step in failing:
-        table.add_row(step.profile, step.step, str(step.consecutive_failures), _when(step.last_failed_at),
+        table.add_row(step.profile, step.step, str(step.consecutive_failures), when(step.last_failed_at),
                       (step.last_error or "")[:80])
     out.print(table)
-
-
-def _when(moment: Any) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
 @app.command()
@@ -223,13 +282,15 @@ def sources() -> None:
         out.print(f"[bold]{platform}[/bold]: {connector.description}", highlight=False)
         out.print(f"  auth: {connector.auth}", highlight=False)
         for name, field in connector.settings_model.model_fields.items():
-            required = "required" if field.is_required() else f"default {field.get_default(call_default_factory=True)!r}"
+            required = ("required" if field.is_required()
+                        else f"default {field.get_default(call_default_factory=True)!r}")
             out.print(f"  {name}: {required}", highlight=False)
 
 
 @app.command()
 @handles_errors
-def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo config and database.")] = Path("ror-demo")) -> None:
+def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo config and database.")]
+         = Path("ror-demo")) -> None:
     """Replay a demo Mastodon brand on loopback, run the whole pipeline, show the index."""
     from listener.demo.run import run_demo
 
@@ -239,6 +300,11 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
               f"engagement events in {sync.pages} pages ({sync.status}) from the loopback replay server, now stopped",
               highlight=False)
     out.print(index_table(result.profile, result.points))
+    if result.alerts:
+        out.print("alerts the daemon would have raised while this happened (stored; `ror alerts list` shows them):",
+                  highlight=False)
+        for title in result.alerts:
+            out.print(f"  {title}", highlight=False, markup=False)
     out.print(f"\ndatabase: {result.database}\nconfig:   {result.config_path}", highlight=False)
     out.print("next, try:", highlight=False)
     for command in demo_next_commands(result.config_path, result.points):
@@ -252,7 +318,8 @@ def demo_next_commands(config_path: Path, points: list[dict[str, Any]]) -> list[
     commands = [f"{ror} index {config}"]
     if worst is not None:
         commands.append(f"{ror} explain --date {worst['day']} {config}   # the worst day: why the index fell")
-    return commands + [f"{ror} people {config}", f"{ror} status {config}"]
+    return commands + [f"{ror} alerts list {config}", f"{ror} people {config}", f"{ror} status {config}",
+                       f"{ror} serve {config}   # the dashboard at http://127.0.0.1:8321/"]
 
 
 def invoked_as() -> str:
@@ -266,9 +333,9 @@ def invoked_as() -> str:
 
 
 def _register_feature_commands() -> None:
-    from listener.cli import alerts, daemon, exports, index
+    from listener.cli import alerts, daemon, dashboard, exports, imports, index, quarantine, sentiment, workers
 
-    for module in (index, daemon, alerts, exports):
+    for module in (index, daemon, alerts, exports, imports, quarantine, sentiment, dashboard, workers):
         module.register(app)
 
 

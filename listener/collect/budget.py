@@ -26,6 +26,17 @@ class QuotaSnapshot:
     reset_at: datetime | None
 
 
+@dataclass
+class BudgetState:
+    """Everything a budget remembers, so a budget kept in the database can be loaded and saved around one call."""
+
+    remaining: float | None = None
+    limit: float | None = None
+    reset_at: datetime | None = None
+    blocked_until: datetime | None = None
+    next_slot: datetime | None = None
+
+
 class QuotaBudget:
     """One credential's quota: reserve a slot before each request, record each response's headers."""
 
@@ -78,6 +89,17 @@ class QuotaBudget:
         """The platform said 429: nobody on this credential sends before `until`."""
         with self._lock:
             self._blocked_until = max(until, self._blocked_until or until)
+
+    def state(self) -> BudgetState:
+        """What the budget remembers (to store it)."""
+        with self._lock:
+            return BudgetState(self._remaining, self._limit, self._reset_at, self._blocked_until, self._next_slot)
+
+    def restore(self, state: BudgetState) -> None:
+        """Take up a stored state (one loaded from the database)."""
+        with self._lock:
+            self._remaining, self._limit, self._reset_at = state.remaining, state.limit, state.reset_at
+            self._blocked_until, self._next_slot = state.blocked_until, state.next_slot
 
     def snapshot(self) -> QuotaSnapshot:
         """The budget's current view."""

@@ -8,13 +8,24 @@ from pathlib import Path
 from typing import Annotated, Any, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from connectors.base import SourceSettings
+from connectors.limits import (
+    DEFAULT_MAX_PAGES_PER_STREAM,
+    DEFAULT_RESPONSE_DEADLINE_SECONDS,
+    DEFAULT_SYNC_DEADLINE_SECONDS,
+    SyncLimits,
+)
 from connectors.registry import settings_models
 from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.config.daemon import DaemonConfig
+from listener.config.dashboard import DashboardConfig
+from listener.config.errors import ConfigError
 from listener.config.exports import ExportsConfig
+from listener.config.imports import ImportsConfig
+from listener.config.sentiment import SentimentConfig
+from listener.redaction import remember_secret
 
 DEFAULT_CONFIG_NAME = "ror.toml"
 CONFIG_ENV = "ROR_CONFIG"
@@ -25,10 +36,6 @@ DEFAULT_WEIGHTS = {
     "sentiment": 0.25, "engagement": 0.15, "advocacy": 0.15, "loyalty": 0.10,
     "responsiveness": 0.15, "nps": 0.10, "return_rate": 0.10,
 }
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded for the person who wrote the file."""
 
 
 class _Strict(BaseModel):
@@ -64,6 +71,13 @@ class IndexConfig(_Strict):
         default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
     business_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)
     provisional_hours: float = Field(default=48.0, ge=0, le=720)
+    # The profile's sentiment settings, set by ProfileConfig: a scorer change starts a new series.
+    _sentiment: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def sentiment_settings(self) -> dict[str, Any]:
+        """The profile's [profiles.sentiment] as a plain dict (part of the series' parameters)."""
+        return self._sentiment
 
     @field_validator("business_days")
     @classmethod
@@ -100,7 +114,7 @@ def _source_type() -> Any:
     if len(models) == 1:
         return models[0]
     # Union over a runtime tuple of models: the X | Y form cannot be built from a tuple.
-    return Annotated[Union[models], Field(discriminator="platform")]  # type: ignore[valid-type]  # noqa: UP007
+    return Annotated[Union[models], Field(discriminator="platform")]  # noqa: UP007 - see the line above
 
 
 class ProfileConfig(_Strict):
@@ -108,10 +122,18 @@ class ProfileConfig(_Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     timezone: str = "UTC"
+    # the union of source models is built at import time from the connector registry
     sources: list[_source_type()] = Field(default_factory=list)  # type: ignore[valid-type]
     index: IndexConfig = Field(default_factory=IndexConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     exports: ExportsConfig = Field(default_factory=ExportsConfig)
+    imports: ImportsConfig = Field(default_factory=ImportsConfig)
+    sentiment: SentimentConfig = Field(default_factory=SentimentConfig)
+
+    @model_validator(mode="after")
+    def _series_knows_the_scorer(self) -> ProfileConfig:
+        self.index._sentiment = self.sentiment.model_dump()
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -128,11 +150,25 @@ class ProfileConfig(_Strict):
         return ZoneInfo(self.timezone)
 
 
+class SyncConfig(_Strict):
+    """How far one sync of one source may go before it stops and leaves the rest to the next."""
+
+    max_pages_per_stream: int = Field(default=DEFAULT_MAX_PAGES_PER_STREAM, ge=1, le=1_000_000)
+    deadline_seconds: float = Field(default=DEFAULT_SYNC_DEADLINE_SECONDS, ge=10, le=24 * 3600)
+    response_deadline_seconds: float = Field(default=DEFAULT_RESPONSE_DEADLINE_SECONDS, ge=1, le=3600)
+
+    def limits(self) -> SyncLimits:
+        """The limits the sync engine applies."""
+        return SyncLimits(self.max_pages_per_stream, self.deadline_seconds, self.response_deadline_seconds)
+
+
 class Config(_Strict):
     """The whole file."""
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    sync: SyncConfig = Field(default_factory=SyncConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     channels: list[ChannelConfig] = Field(default_factory=list)
     profiles: list[ProfileConfig] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
@@ -157,7 +193,8 @@ class Config(_Strict):
         if name is None:
             if len(self.profiles) == 1:
                 return self.profiles[0]
-            raise ConfigError(f"{self.path}: several profiles; choose one with --profile ({', '.join(p.name for p in self.profiles)})")
+            names = ", ".join(p.name for p in self.profiles)
+            raise ConfigError(f"{self.path}: several profiles; choose one with --profile ({names})")
         for profile in self.profiles:
             if profile.name == name:
                 return profile
@@ -183,7 +220,7 @@ def require_env(name: str, key: str) -> str:
     value = os.environ.get(name)
     if not value:
         raise ConfigError(f"environment variable {name} (named by {key}) is not set")
-    return value
+    return remember_secret(value)
 
 
 def source_secrets(source: SourceSettings) -> dict[str, str]:
@@ -228,7 +265,19 @@ def load_config(path: Path | str | None = None) -> Config:
     except ValidationError as error:
         raise ConfigError(format_validation_error(path, data, error)) from None
     config.path = path
+    remember_config_secrets(config)
     return config
+
+
+def remember_config_secrets(config: Config) -> None:
+    """Hand every secret the config names (sources, channels, database URL) to the redaction point."""
+    names = [env for _, source in config.sources() for env in source.secret_env_names().values()]
+    for channel in config.channels:
+        names.extend(v for k, v in channel.model_dump().items() if k.endswith("_env") and isinstance(v, str))
+    names.extend([config.database.url_env] if config.database.url_env else [])
+    for name in names:
+        if os.environ.get(name):
+            remember_secret(os.environ[name])
 
 
 def format_validation_error(path: Path, data: Any, error: ValidationError) -> str:

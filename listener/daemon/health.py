@@ -26,6 +26,7 @@ from sqlalchemy import Engine, select, update
 from listener.collect.budget import QuotaSnapshot
 from listener.collect.status import SourceStatus
 from listener.collect.sync import SyncResult
+from listener.redaction import redact_json
 from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
 from listener.storage.models import SyncRunRow
 from listener.storage.upsert import table_of, upsert_rows
@@ -132,10 +133,13 @@ class _StatusCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         state = GaugeMetricFamily("ror_source_state", "1 for the source's current state", labels=["source", "state"])
         items = GaugeMetricFamily("ror_source_items", "Items stored for the source", labels=["source"])
-        success = GaugeMetricFamily("ror_source_last_success_timestamp_seconds", "End of the last ok sync", labels=["source"])
+        success = GaugeMetricFamily("ror_source_last_success_timestamp_seconds", "End of the last ok sync",
+                                    labels=["source"])
         upcoming = GaugeMetricFamily("ror_source_next_run_timestamp_seconds", "Next scheduled sync", labels=["source"])
         failures = GaugeMetricFamily("ror_source_consecutive_failures", "Failed syncs in a row", labels=["source"])
+        losses = _LossGauges()
         for s in self.statuses():
+            losses.add(s)
             for name in STATES:
                 state.add_metric([s.source, name], 1.0 if s.state == name else 0.0)
             items.add_metric([s.source], s.items)
@@ -144,7 +148,8 @@ class _StatusCollector(Collector):
                 success.add_metric([s.source], s.last_success_at.timestamp())
             if s.next_run_at:
                 upcoming.add_metric([s.source], s.next_run_at.timestamp())
-        remaining = GaugeMetricFamily("ror_quota_remaining", "Requests left in the credential's window", labels=["credential"])
+        remaining = GaugeMetricFamily("ror_quota_remaining", "Requests left in the credential's window",
+                                      labels=["credential"])
         for quota in self.quotas():
             if quota.remaining is not None:
                 remaining.add_metric([quota.credential], quota.remaining)
@@ -153,7 +158,43 @@ class _StatusCollector(Collector):
                                    labels=["profile", "step"])
         for step in self.steps():
             broken.add_metric([step.profile, step.step], step.consecutive_failures)
-        yield from (state, items, success, upcoming, failures, remaining, broken)
+        yield from (state, items, success, upcoming, failures, remaining, broken, *losses.families())
+
+
+class _LossGauges:
+    """What sources set aside or could not read: quarantine totals and the last finished run's counts."""
+
+    def __init__(self) -> None:
+        self.quarantined = GaugeMetricFamily("ror_source_quarantined", "Records kept in quarantine for the source",
+                                             labels=["source"])
+        self.run_quarantined = GaugeMetricFamily("ror_source_last_run_quarantined",
+                                                 "Records the last finished sync quarantined", labels=["source"])
+        self.skipped = GaugeMetricFamily("ror_source_last_run_skipped", "Records the last finished sync left out by "
+                                         "a rule (deleted, too old, a boost, ...)", labels=["source", "stream", "rule"])
+        self.unexpanded = GaugeMetricFamily("ror_source_last_run_unexpanded",
+                                            "Parts (comment stubs, threads) the last finished sync could not read",
+                                            labels=["source"])
+        self.partial = GaugeMetricFamily("ror_source_last_run_partial", "1 when the last finished sync was partial, "
+                                         "per reason (quarantined, not read, stream failed)",
+                                         labels=["source", "reason"])
+
+    def add(self, status: SourceStatus) -> None:
+        """The gauges of one source."""
+        self.quarantined.add_metric([status.source], status.quarantined)
+        run = status.last_run
+        if run is None:
+            return
+        self.run_quarantined.add_metric([status.source], run.quarantined)
+        self.unexpanded.add_metric([status.source], run.unexpanded)
+        for stream, counts in run.streams.items():
+            for rule, count in (counts.get("skipped") or {}).items():
+                self.skipped.add_metric([status.source, stream, rule], count)
+        for reason in run.partial_reasons:
+            self.partial.add_metric([status.source, reason], 1.0)
+
+    def families(self) -> tuple[GaugeMetricFamily, ...]:
+        """Every gauge family, for the collector to yield."""
+        return (self.quarantined, self.run_quarantined, self.skipped, self.unexpanded, self.partial)
 
 
 class DaemonMetrics:
@@ -164,7 +205,8 @@ class DaemonMetrics:
         self.registry = CollectorRegistry()
         self.runs = Counter("ror_sync_runs", "Syncs run by this daemon, by outcome", ["source", "outcome"],
                             registry=self.registry)
-        self.collected = Counter("ror_items_collected", "Items stored by this daemon's syncs", ["source"], registry=self.registry)
+        self.collected = Counter("ror_items_collected", "Items stored by this daemon's syncs", ["source"],
+                                 registry=self.registry)
         self.duration = Histogram("ror_sync_duration_seconds", "Wall time of one source's sync", ["source"],
                                   buckets=(1, 5, 15, 60, 300, 900, 3600), registry=self.registry)
         self.scored = Counter("ror_items_scored", "Items scored by this daemon", registry=self.registry)
@@ -203,8 +245,53 @@ def _remove(metric: Any, *labels: str) -> None:
         pass
 
 
-class _IPv6Server(ThreadingHTTPServer):
+CONNECTION_TIMEOUT_SECONDS = 5.0  # an idle or trickling client is dropped after this
+MAX_CONNECTIONS = 16  # open connections at once; more are closed at once (scrapers need one or two)
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A threading server that holds at most `max_connections` connections (and threads) at once."""
+
+    daemon_threads = True
+    max_connections = MAX_CONNECTIONS
+    request_queue_size = 128  # the listen backlog: a burst waits in the kernel, not in a thread each
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # full: refuse rather than queue a thread per connection
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+class _IPv6Server(_BoundedServer):
     address_family = socket.AF_INET6
+
+
+def allowed_host(header: str | None, bound_host: str) -> bool:
+    """Whether a Host header names this endpoint by a loopback name (DNS rebinding sends another name)."""
+    if not header:
+        return False
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[1:host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host in LOOPBACK_NAMES or host == bound_host.lower()
 
 
 class HealthServer:
@@ -212,8 +299,9 @@ class HealthServer:
 
     def __init__(self, host: str, port: int, statuses: StatusProvider, metrics: DaemonMetrics) -> None:
         handler = _handler_for(statuses, metrics)
-        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        server_class = _IPv6Server if ":" in host else _BoundedServer
         self._server = server_class((host, port), handler)
+        handler.bound_host = str(self._server.server_address[0])
         self._server.daemon_threads = True
         bound_host, bound_port = str(self._server.server_address[0]), self._server.server_address[1]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
@@ -232,15 +320,26 @@ class HealthServer:
         self._server.server_close()
 
 
-def _handler_for(statuses: StatusProvider, metrics: DaemonMetrics) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+class _HealthHandler(BaseHTTPRequestHandler):
+    """The request handler's base: the host the server is bound to (Host header check)."""
+
+    bound_host = "127.0.0.1"
+
+
+def _handler_for(statuses: StatusProvider, metrics: DaemonMetrics) -> type[_HealthHandler]:
+    class Handler(_HealthHandler):
+        timeout = CONNECTION_TIMEOUT_SECONDS  # socket timeout: an idle connection does not hold its thread
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = self.path.split("?", 1)[0].rstrip("/")
+            if not allowed_host(self.headers.get("Host"), self.bound_host):
+                self._send(421, "application/json", b'{"error": "misdirected request: use a loopback host name"}')
+                return
             try:
                 if path == "/metrics":
                     self._send(200, CONTENT_TYPE_LATEST, metrics.render())
                 elif path in ("/status", ""):
-                    body = json.dumps([s.to_json() for s in statuses()]).encode()
+                    body = json.dumps(redact_json([s.to_json() for s in statuses()])).encode()
                     self._send(200, "application/json", body)
                 elif path == "/healthz":
                     self._send(200, "application/json", b'{"ok": true}')

@@ -5,51 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
-import threading
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy.engine import make_url
+from listener.redaction import REDACTED, Redactor, remember_secret
+from listener.redaction import redact as redact_known
 
-from listener.config.settings import Config
+if TYPE_CHECKING:
+    from listener.config.settings import Config
 
-REDACTED = "***"
+__all__ = ["REDACTED", "JsonFormatter", "Redactor", "TextFormatter", "config_secrets", "configure_logging"]
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
-# Secrets that can show up in text without us knowing their value: bearer tokens, tokens in
-# query strings, passwords in URLs.
-PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
-    re.compile(r"(?i)((?:access_token|token|api_key|apikey|password|secret)=)[^&\s\"']+"),
-    re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)"),
-)
 STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
-
-
-class Redactor:
-    """Replaces known secret values and secret-looking patterns with ***."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._secrets: tuple[str, ...] = ()
-        self.update(secrets)
-
-    def update(self, secrets: Iterable[str]) -> None:
-        """Replace the known secret values (longest first, so a secret containing another goes whole)."""
-        values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}
-        with self._lock:
-            self._secrets = tuple(sorted(values, key=len, reverse=True))
-
-    def __call__(self, text: str) -> str:
-        """The text with every secret replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        for pattern in PATTERNS:
-            text = pattern.sub(lambda m: m.group(1) + REDACTED + (m.group(2) if m.re.groups > 1 else ""), text)
-        return text
 
 
 def config_secrets(config: Config) -> list[str]:
@@ -62,8 +31,12 @@ def config_secrets(config: Config) -> list[str]:
         names.append(config.database.url_env)
     values = [os.environ.get(name, "") for name in names]
     for value in list(values):
+        if value:
+            remember_secret(value)
         if "://" in value:
             try:
+                from sqlalchemy.engine import make_url  # only when a database URL carries a password
+
                 values.append(make_url(value).password or "")
             except Exception:  # noqa: BLE001 - not a URL after all: the whole value is redacted anyway
                 pass
@@ -78,7 +51,7 @@ class TextFormatter(logging.Formatter):
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
+        return redact_known(self.redact(super().format(record)))
 
 
 class JsonFormatter(logging.Formatter):
@@ -96,7 +69,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in record.__dict__.items() if k not in STANDARD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return self.redact(json.dumps(entry, default=str, ensure_ascii=False))
+        return redact_known(self.redact(json.dumps(entry, default=str, ensure_ascii=False)))
 
 
 class QuietSkippedRuns(logging.Filter):
@@ -107,7 +80,8 @@ class QuietSkippedRuns(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name.startswith("apscheduler") and "maximum number of running instances" in record.getMessage())
+        return not (record.name.startswith("apscheduler")
+                    and "maximum number of running instances" in record.getMessage())
 
 
 def configure_logging(log_format: str, redact: Redactor, level: int | None = None,

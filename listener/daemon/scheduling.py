@@ -95,7 +95,8 @@ def crontab_trigger(cron: str, timezone: str) -> CronTrigger:
     on Tuesdays; numbers are translated to day names first.
     """
     minute, hour, day, month, weekday = cron.split()
-    return CronTrigger.from_crontab(f"{minute} {hour} {day} {month} {cron_weekdays(weekday)}", timezone=ZoneInfo(timezone))
+    return CronTrigger.from_crontab(f"{minute} {hour} {day} {month} {cron_weekdays(weekday)}",
+                                    timezone=ZoneInfo(timezone))
 
 
 def cron_weekdays(field: str) -> str:
@@ -199,7 +200,8 @@ def _place_source_job(scheduler: BackgroundScheduler, spec: SourceJobSpec, run: 
         changes.changed.append(spec.job_id)
 
 
-def _place_export_job(scheduler: BackgroundScheduler, spec: ExportJobSpec, run: JobFunction, changes: JobChanges) -> None:
+def _place_export_job(scheduler: BackgroundScheduler, spec: ExportJobSpec, run: JobFunction,
+                      changes: JobChanges) -> None:
     job = scheduler.get_job(spec.job_id)
     if job is not None and job.name == spec.job_id + " " + spec.description:
         return

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -110,6 +111,7 @@ class Daemon:
         self.failures: dict[str, int] = load_failure_counts(engine)
         self.scheduler: BackgroundScheduler | None = None
         self.health: HealthServer | None = None
+        self.dashboard: Any = None  # listener.dashboard.DashboardServer when [dashboard] enabled = true
         self._pipeline = threading.Lock()
 
     # ---- one poll of one source -------------------------------------------------------
@@ -139,6 +141,8 @@ class Daemon:
                 f" ({error})" if error else "", next_at.isoformat(timespec="seconds") if next_at else "not scheduled")
         if result.status != "failed":
             self.process(profile)
+        else:
+            self.check_alerts(profile)  # a source that is down is exactly what "source down" must see
         return RunOutcome(name, result.status, result.items, error, failures, next_at)
 
     def _find_source(self, name: str) -> tuple[ProfileConfig, SourceSettings] | None:
@@ -159,7 +163,8 @@ class Daemon:
                                     budget=self.budgets.for_source(settings))
         try:
             return sync_source(self.engine, profile.name, profile.timezone, settings, connector,
-                               clock=self.clock, on_page=lambda _stream, _page: self.check_stop())
+                               clock=self.clock, on_page=lambda _stream, _page: self.check_stop(),
+                               limits=self.config.sync.limits())
         except StopRequested:
             mark_interrupted(self.engine, self.clock(), settings.name)
             raise
@@ -173,7 +178,8 @@ class Daemon:
         with self._pipeline:
             one_profile = self.config.model_copy(update={"profiles": [profile]})
             steps = (("score", lambda: self.metrics.scored.inc(
-                          score_pending(self.engine, clock=self.clock, progress=lambda _n: self.check_stop()))),
+                          score_pending(self.engine, clock=self.clock, progress=lambda _n: self.check_stop(),
+                                       profiles=self.config.profiles))),
                      ("aggregate", lambda: aggregate_profile(self.engine, profile, clock=self.clock)),
                      ("alerts", lambda: run_alert_cycle(self.engine, one_profile, self.clock)))
             for step, run in steps:
@@ -181,13 +187,20 @@ class Daemon:
                 if not self._run_step(profile.name, step, run):
                     return
 
+    def check_alerts(self, profile: ProfileConfig) -> None:
+        """Run the profile's alert checks without scoring (after a failed poll)."""
+        with self._pipeline:
+            one_profile = self.config.model_copy(update={"profiles": [profile]})
+            self._run_step(profile.name, "alerts", lambda: run_alert_cycle(self.engine, one_profile, self.clock))
+
     def run_export(self, profile_name: str) -> None:
         """The weekly export of one profile."""
         profile = next((p for p in self.config.profiles if p.name == profile_name), None)
         if profile is not None:
             with self._pipeline:
                 one_profile = self.config.model_copy(update={"profiles": [profile]})
-                self._run_step(profile.name, "export", lambda: write_weekly_exports(self.engine, one_profile, self.clock))
+                self._run_step(profile.name, "export",
+                               lambda: write_weekly_exports(self.engine, one_profile, self.clock))
 
     def _run_step(self, profile: str, step: str, run: Callable[[], object]) -> bool:
         """Run one step, record how it went; False if it failed."""
@@ -208,7 +221,8 @@ class Daemon:
         interval = source_interval(settings.interval_minutes, self.config.daemon)
         if self.scheduler is not None and failures == 0:
             return next_run_time(self.scheduler, job_id)
-        at = self.clock() + next_run_delay(interval, failures, timedelta(minutes=self.config.daemon.backoff_max_minutes))
+        at = self.clock() + next_run_delay(interval, failures,
+                                           timedelta(minutes=self.config.daemon.backoff_max_minutes))
         if self.scheduler is not None and not postpone(self.scheduler, job_id, at):
             return None
         return at
@@ -268,6 +282,7 @@ class Daemon:
         self.apply_jobs()
         self.metrics.started.set(now.timestamp())
         self._start_health()
+        self._start_dashboard()
         save_daemon_state(self.engine, {"pid": os.getpid(), "hostname": socket.gethostname(), "started_at": now,
                                         "heartbeat_at": now, "stopped_at": None,
                                         "health_url": self.health.url if self.health else None})
@@ -297,6 +312,19 @@ class Daemon:
             return
         log.info("health endpoint: %s/status, /metrics, /healthz", self.health.start())
 
+    def _start_dashboard(self) -> None:
+        settings = self.config.dashboard
+        if not settings.enabled:
+            return
+        from listener.dashboard import BindRefusedError, DashboardServer
+
+        try:
+            self.dashboard = DashboardServer(self.config, self.engine, settings.host, settings.port, clock=self.clock)
+            log.info("dashboard: %s/", self.dashboard.start())
+        except (BindRefusedError, OSError) as error:
+            self.dashboard = None
+            log.error("dashboard not started: %s; collecting anyway", error)
+
     def reload(self) -> None:
         """Re-read the config file and rebuild the jobs; a bad file keeps the running config."""
         try:
@@ -306,7 +334,8 @@ class Daemon:
             return
         if config.database != self.config.database or config.daemon.model_dump(include=RESTART_KEYS) != \
                 self.config.daemon.model_dump(include=RESTART_KEYS):
-            log.warning("[database] and [daemon] %s changes take effect at the next start", ", ".join(sorted(RESTART_KEYS)))
+            log.warning("[database] and [daemon] %s changes take effect at the next start",
+                        ", ".join(sorted(RESTART_KEYS)))
         self.config = config
         self.redact.update(config_secrets(config))
         self.apply_jobs()
@@ -327,6 +356,8 @@ class Daemon:
             finished = self.active.wait_idle(min(0.2, max(0.0, deadline - time.monotonic())))
         if self.health is not None:
             self.health.stop()
+        if self.dashboard is not None:
+            self.dashboard.stop()
         now = self.clock()
         try:
             clear_next_runs(self.engine)
@@ -367,7 +398,8 @@ def run_daemon(config_path: Path, log_format: str | None = None) -> int:
                 log.warning("stop timeout: %d job(s) still running; exiting anyway (their open page rolls back, "
                             "the next start resumes from the cursors)", daemon.active.count)
                 logging.shutdown()
-                os._exit(0 if signalled else 1)  # stuck worker threads would hold a normal exit; the kernel drops the lock
+                # stuck worker threads would hold a normal exit; the kernel drops the lock
+                os._exit(0 if signalled else 1)
     engine.dispose()
     log.info("stopped cleanly")
     return 0

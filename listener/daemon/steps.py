@@ -34,12 +34,13 @@ def record_step(engine: Engine, profile: str, step: str, now: datetime, error: s
     with engine.begin() as connection:
         before = connection.execute(select(table.c.consecutive_failures).where(
             table.c.profile == profile, table.c.step == step)).scalar_one_or_none() or 0
-        row = {"profile": profile, "step": step}
+        row: dict[str, object] = {"profile": profile, "step": step}
         if error is None:
             row |= {"consecutive_failures": 0, "last_ok_at": now}
         else:
             row |= {"consecutive_failures": before + 1, "last_failed_at": now, "last_error": error[:ERROR_CHARS]}
-        upsert_rows(connection, PipelineStepRow, [row], ["profile", "step"], [k for k in row if k not in ("profile", "step")])
+        upsert_rows(connection, PipelineStepRow, [row], ["profile", "step"],
+                    [k for k in row if k not in ("profile", "step")])
 
 
 def failing_steps(engine: Engine) -> list[StepHealth]:

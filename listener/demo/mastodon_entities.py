@@ -84,7 +84,7 @@ def build_index(world: DemoWorld, now: datetime) -> ReplayIndex:
     now_ms = epoch_ms(now)
     _ = world.accounts_by_id, world.find_account("")  # warm lookup caches before threads share the world
     ts = tuple(now_ms - round(s.offset * 1000) for s in world.statuses)
-    ids = tuple(snowflake_id(t, s.seq) for t, s in zip(ts, world.statuses))
+    ids = tuple(snowflake_id(t, s.seq) for t, s in zip(ts, world.statuses, strict=True))
     newest = sorted(range(len(ids)), key=ids.__getitem__, reverse=True)
     by_account: dict[str, list[int]] = defaultdict(list)
     by_tag: dict[str, list[int]] = defaultdict(list)

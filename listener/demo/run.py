@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.clock import utc_now
 from connectors.registry import build_connector
 from listener.cli.progress import progress
 from listener.collect.status import source_statuses
 from listener.collect.sync import SyncResult, sync_source
 from listener.config.settings import load_config, source_secrets
+from listener.demo.alert_replay import replay_alert_checks
+from listener.demo.dataset import DEFAULT_DAYS
 from listener.demo.mastodon_replay import start_replay_server
 from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
@@ -59,6 +62,7 @@ class DemoResult:
     sync: SyncResult
     stored_items: int
     points: list[dict[str, Any]]
+    alerts: list[str] = field(default_factory=list)
 
 
 def write_demo_config(directory: Path, base_url: str) -> Path:
@@ -88,8 +92,9 @@ def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN) -> DemoResult:
             result = sync_source(engine, profile.name, profile.timezone, source, connector,
                                  on_page=lambda _stream, page: advance(len(page.items)))
     with progress("demo: score", total=count_unscored(engine)) as advance:
-        score_pending(engine, progress=advance)
+        score_pending(engine, progress=advance, profiles=config.profiles)
     aggregate_profile(engine, profile)
     points = load_index_points(engine, profile, days_shown)
     stored = source_statuses(engine, config)[0].items
-    return DemoResult(config.path, config.database_url(), profile.name, result, stored, points)
+    alerts = replay_alert_checks(engine, config, utc_now(), DEFAULT_DAYS)
+    return DemoResult(config.path, config.database_url(), profile.name, result, stored, points, alerts)

@@ -162,7 +162,8 @@ def summarise(data: WeekData, profile: ProfileConfig, window: Window, now: datet
     days = set(window.week.days())
     gained = {p: gained_counters([s for s in data.snapshots if s.platform == p], profile.zone, days)
               for p in _platforms(data, window)}
-    total = _platform_figures(data, None, window, now, profile, [sum(v) for v in zip(*gained.values(), strict=True)] or [0.0] * 4)
+    total = _platform_figures(data, None, window, now, profile,
+                              [sum(v) for v in zip(*gained.values(), strict=True)] or [0.0] * 4)
     index = summarise_index(data.points, window.week, settings.chart_weeks, formula_version(profile.index))
     week_items = [i for i in data.items if window.contains(i.created_at)]
     top, positive, negative = choose_items(week_items, data.snapshots, data.followers, now, settings.top_items)
@@ -204,7 +205,8 @@ def _platform_figures(data: WeekData, platform: str | None, window: Window, now:
     )
 
 
-def _engagers(data: WeekData, mine: Callable[[str], bool], window: Window, lookback_days: int) -> tuple[set[Key], set[Key]]:
+def _engagers(data: WeekData, mine: Callable[[str], bool], window: Window,
+              lookback_days: int) -> tuple[set[Key], set[Key]]:
     """(engagers in the week, engagers in the lookback before it), the profile's own accounts left out."""
     lookback_start = window.start - timedelta(days=lookback_days)
     week = {(i.platform, i.author) for i in data.items
@@ -227,7 +229,8 @@ def provisional_figures(window: Window, windows: Windows, timezone: str, total: 
     late_until = window.end + timedelta(hours=windows.provisional_hours)
     if now < late_until:
         figures += LATE_DATA_FIGURES
-        notes.append(f"Late data can still arrive until {late_until.astimezone(window.zone):%a %d %b %Y %H:%M} ({timezone}): "
+        notes.append("Late data can still arrive until "
+                     f"{late_until.astimezone(window.zone):%a %d %b %Y %H:%M} ({timezone}): "
                      "engagement, inbound items, sentiment, engagers and reviews may still change.")
     if total.responses.pending:
         figures += ["pending_answer", "response_rate", "median_response_minutes"]

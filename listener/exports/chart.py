@@ -68,6 +68,7 @@ def chart_lines(summary: WeeklySummary) -> list[Line]:
     days = chart_days(summary)
     by_day: dict[date, IndexMoment] = {m.day: m for m in summary.index.series}
 
+    # read is typed `object`: mypy cannot infer the default-argument lambdas passed to it
     def values(read: object) -> tuple[float | None, ...]:
         return tuple(read(by_day[d]) if d in by_day else None for d in days)  # type: ignore[operator]
 
@@ -117,7 +118,8 @@ def _axes(frame: Frame, summary: WeeklySummary, days: Sequence[date]) -> list[st
     for day in days:
         if day.weekday() == 0:
             x = frame.left(day)
-            parts.append(f'<line x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM + 4}" stroke="#b0b0b0" stroke-width="1"/>')
+            parts.append(f'<line x1="{x}" x2="{x}" y1="{TOP}" y2="{HEIGHT - BOTTOM + 4}" '
+                         'stroke="#b0b0b0" stroke-width="1"/>')
             label = IsoWeek.of(day).label.split("-")[1]
             middle = frame.x(day + timedelta(days=3))
             parts.append(f'<text x="{middle}" y="{HEIGHT - BOTTOM + 18}" text-anchor="middle">{label}</text>')
@@ -129,8 +131,9 @@ def _provisional_marks(frame: Frame, summary: WeeklySummary) -> list[str]:
     for moment in summary.index.series:
         if moment.daily_index is not None:
             fill = "#ffffff" if moment.provisional else DAILY_COLOR
-            marks.append(f'<circle class="{"provisional" if moment.provisional else "final"}" cx="{frame.x(moment.day)}" '
-                         f'cy="{frame.y(moment.daily_index)}" r="3.5" fill="{fill}" stroke="{DAILY_COLOR}" stroke-width="1.5"/>')
+            marks.append(f'<circle class="{"provisional" if moment.provisional else "final"}" '
+                         f'cx="{frame.x(moment.day)}" cy="{frame.y(moment.daily_index)}" r="3.5" '
+                         f'fill="{fill}" stroke="{DAILY_COLOR}" stroke-width="1.5"/>')
     return marks
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from listener.exports.model import PlatformFigures
 
@@ -94,6 +94,6 @@ def _duration(minutes: float) -> str:
     return f"{hours} h {rest:02d} min" if hours < 48 else f"{hours / 24:.1f} days"
 
 
-def local_time(moment: datetime, zone: object) -> str:
+def local_time(moment: datetime, zone: tzinfo) -> str:
     """`2026-11-17 14:05` in the profile's zone."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

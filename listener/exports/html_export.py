@@ -12,7 +12,8 @@ from listener.exports.safety import escape_html, safe_url
 
 h = escape_html
 # Defence in depth: even if some text escaped escaping, the page may run no script and load nothing.
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none';"
+                           " form-action 'none'")
 STYLE = """
 :root{color-scheme:light;--ink:#1d1d1f;--muted:#5f6368;--line:#e2e4e8;--accent:#0b57d0}
 *{box-sizing:border-box}
@@ -63,7 +64,8 @@ def _cards(summary: WeeklySummary) -> str:
         _card("Running index", show(end, "score"), f"{show(index.running_change, 'signed1')} over the week"),
         _card("Net sentiment", show(total.sentiment.net, "signed2"),
               f"{show(total.sentiment.net_change, 'signed2')} vs week before"),
-        _card("Engagement rate", show(total.engagement.rate, "percent2"), f"{show(total.engagement.total)} interactions"),
+        _card("Engagement rate", show(total.engagement.rate, "percent2"),
+              f"{show(total.engagement.total)} interactions"),
         _card("Response rate", show(total.responses.rate, "percent0"),
               f"median {show(total.responses.median_minutes, 'minutes')}"),
         _card("Engagers", show(total.engagers.total),
@@ -115,7 +117,8 @@ def _body(summary: WeeklySummary) -> str:
     notes = "".join(f"<li>{h(n)}</li>" for n in summary.provisional.notes)
     parts = [_cards(summary)]
     if notes:
-        parts.append(f'<section class="provisional-notes"><strong>Provisional</strong> (marked *)<ul>{notes}</ul></section>\n')
+        parts.append('<section class="provisional-notes"><strong>Provisional</strong> (marked *)'
+                     f'<ul>{notes}</ul></section>\n')
     parts.append(f'<section><h2>RoR index</h2><figure>{render_chart(summary)}{_legend(index_lines(summary), True)}'
                  '</figure>\n'
                  f'<figure>{render_chart(summary, components=True)}{_legend(component_lines(summary), False)}'
@@ -123,7 +126,8 @@ def _body(summary: WeeklySummary) -> str:
                  + _table(present.index_headers(summary), present.index_rows(summary), "Index and components, 0 to 100")
                  + f'<p class="note">{h(present.INDEX_NOTE)}</p></section>\n')
     parts.append("<section><h2>Figures by platform</h2>\n"
-                 + _table(["", *present.platform_headers(summary)], present.figure_rows(summary), "Per platform and in total")
+                 + _table(["", *present.platform_headers(summary)], present.figure_rows(summary),
+                          "Per platform and in total")
                  + f'<p class="note">{h(present.windows_note(summary))}</p></section>\n')
     parts.append(_items("Top owned posts", summary.top_owned_posts, summary, owned=True))
     parts.append(_items("Most positive inbound items", summary.most_positive, summary, owned=False))
@@ -134,7 +138,8 @@ def _body(summary: WeeklySummary) -> str:
 def render_html(summary: WeeklySummary) -> str:
     """The whole page."""
     header = (f"<header><h1>{h(present.title(summary))}</h1>"
-              f'<p class="span">{h(present.week_span(summary))} · generated {h(present.generated(summary))}</p></header>\n')
+              f'<p class="span">{h(present.week_span(summary))} · generated {h(present.generated(summary))}'
+              "</p></header>\n")
     content = f'<p class="empty">{h(present.EMPTY_MESSAGE)}</p>\n' if summary.empty else _body(summary)
     return f"{_head(summary)}<body>\n<main>\n{header}{content}</main>\n</body>\n</html>\n"
 

@@ -15,6 +15,7 @@ from listener.exports.model import (
     PlatformFigures,
     WeeklySummary,
 )
+from listener.exports.safety import inert_json
 
 
 def platform_document(figures: PlatformFigures) -> dict[str, Any]:
@@ -74,4 +75,4 @@ def to_document(summary: WeeklySummary) -> dict[str, Any]:
 
 def render(summary: WeeklySummary) -> dict[str, str]:
     """File suffix -> content (UTF-8, stable key order, one trailing newline)."""
-    return {".json": json.dumps(to_document(summary), indent=2, ensure_ascii=False) + "\n"}
+    return {".json": json.dumps(inert_json(to_document(summary)), indent=2, ensure_ascii=False) + "\n"}

@@ -23,7 +23,8 @@ def excerpt(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def engagement_at_age(snapshots: Sequence[SnapshotRecord], created: datetime, age: timedelta = RATE_AGE) -> float | None:
+def engagement_at_age(snapshots: Sequence[SnapshotRecord], created: datetime,
+                      age: timedelta = RATE_AGE) -> float | None:
     """Engagement when the post was `age` old, as the index reads it (scoring.signals.value_at_age)."""
     observations = [CounterObservation(s.observed_at, sum(c or 0 for c in s.counters)) for s in snapshots]
     return value_at_age(created, observations, age)
@@ -58,6 +59,7 @@ def choose_items(week: Sequence[ItemRecord], snapshots: Sequence[SnapshotRecord]
                    key=lambda i: (-sum(c or 0 for c in i.counters), i.created_at, i.key))
     owned = [_owned(i, by_item.get(i.key, []), followers.get(i.platform), now) for i in posts[:top]]
     scored = [i for i in week if has_sentiment_text(i) and i.sentiment_status == "scored" and i.compound is not None]
+    # mypy does not narrow `compound` through the `scored` filter (never None here)
     positive = sorted((i for i in scored if i.compound >= POSITIVE_THRESHOLD),  # type: ignore[operator]
                       key=lambda i: (-i.compound, i.created_at, i.key))  # type: ignore[operator]
     negative = sorted((i for i in scored if i.compound <= NEGATIVE_THRESHOLD),  # type: ignore[operator]

@@ -64,7 +64,8 @@ def send_through_alert_channel(config: Config, channel: ChannelConfig, message: 
     """Send a prepared mail through an alerts email channel (it owns SMTP, TLS and the credentials)."""
     built = build_channel(channel, base_dir=config.path.parent)
     if not isinstance(built, EmailChannel):
-        raise ExportMailError(f"channel {channel.name!r} is a {channel.kind} channel: the weekly mail needs an email one")
+        raise ExportMailError(f"channel {channel.name!r} is a {channel.kind} channel: "
+                              "the weekly mail needs an email one")
     built.send_mail(message)
 
 

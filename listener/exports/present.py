@@ -109,7 +109,8 @@ def owned_facts(item: ListedItem, summary: WeeklySummary) -> str:
     """`mastodon · 2026-10-20 10:00 · 42 engagement (12 likes, 3 shares, 5 replies, 0 quotes) · 1.23% at 48 h`."""
     counts = f"{show(item.engagement)} engagement ({show(item.likes)} likes, {show(item.shares)} shares, " \
              f"{show(item.replies)} replies, {show(item.quotes)} quotes)"
-    rate = f"{show(item.rate_48h, 'percent2')} of followers at 48 h" + (f" {PROVISIONAL_MARK}" if item.provisional else "")
+    rate = (f"{show(item.rate_48h, 'percent2')} of followers at 48 h"
+            + (f" {PROVISIONAL_MARK}" if item.provisional else ""))
     return " · ".join((item.platform, local_time(item.created_at, summary.zone), counts, rate))
 
 

@@ -71,13 +71,14 @@ def fetch_items(connection: Connection, profile_id: int, start: datetime, end: d
         .select_from(_item_join().outerjoin(SCORES, sentiment))
         .where(*_in_range(profile_id, start, end))
     )
-    return [ItemRecord(platform, external_id, role, kind, author, parent, created, text, status, compound, rating, scale,
-                       tuple(counters))
-            for platform, external_id, role, kind, author, parent, created, text, status, compound, rating, scale, *counters
-            in rows]
+    return [ItemRecord(platform, external_id, role, kind, author, parent, created, text, status, compound, rating,
+                       scale, tuple(counters))
+            for (platform, external_id, role, kind, author, parent, created, text, status, compound, rating, scale,
+                 *counters) in rows]
 
 
-def fetch_inbound_authors(connection: Connection, profile_id: int, start: datetime, end: datetime) -> set[tuple[str, str]]:
+def fetch_inbound_authors(connection: Connection, profile_id: int, start: datetime,
+                          end: datetime) -> set[tuple[str, str]]:
     """Distinct (platform, author) of inbound items created in [start, end)."""
     rows = connection.execute(
         select(LINKS.c.platform, ITEMS.c.author_external_id).distinct().select_from(_item_join())
@@ -86,7 +87,8 @@ def fetch_inbound_authors(connection: Connection, profile_id: int, start: dateti
     return {(platform, author) for platform, author in rows}
 
 
-def fetch_owned_snapshots(connection: Connection, profile_id: int, start: datetime, end: datetime) -> list[SnapshotRecord]:
+def fetch_owned_snapshots(connection: Connection, profile_id: int, start: datetime,
+                          end: datetime) -> list[SnapshotRecord]:
     """Counter snapshots of owned items created in [start, end), in time order per item."""
     join = LINKS.join(SNAPSHOTS, and_(SNAPSHOTS.c.platform == LINKS.c.platform,
                                       SNAPSHOTS.c.external_id == LINKS.c.external_id))
@@ -147,7 +149,8 @@ def fetch_authors(connection: Connection, keys: Sequence[tuple[str, str]]) -> di
 def fetch_owned_accounts(connection: Connection, profile_id: int) -> set[tuple[str, str]]:
     """The profile's own accounts as (platform, external_id)."""
     accounts = table_of(AccountRow)
-    rows = connection.execute(select(accounts.c.platform, accounts.c.external_id).where(accounts.c.profile_id == profile_id))
+    rows = connection.execute(select(accounts.c.platform, accounts.c.external_id)
+                              .where(accounts.c.profile_id == profile_id))
     return {(platform, external_id) for platform, external_id in rows}
 
 

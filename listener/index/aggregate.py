@@ -50,7 +50,7 @@ DERIVED_TABLES = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, Enga
 def formula_parameters(index: IndexConfig) -> dict[str, Any]:
     """Everything that changes what the index means; stored with each point."""
     return {"formula": FORMULA_VERSION, "scorer_version": SCORER_VERSION, "components": list(COMPONENTS),
-            **index.model_dump(exclude={"provisional_hours"})}
+            "sentiment": index.sentiment_settings, **index.model_dump(exclude={"provisional_hours"})}
 
 
 def formula_version(index: IndexConfig) -> str:
@@ -62,7 +62,8 @@ def facts_digest(profile: ProfileConfig) -> str:
     """A digest of what the stored day facts depend on; a change means rebuilding them."""
     index = profile.index
     return parameters_digest({
-        "facts": FACTS_VERSION, "scorer_version": SCORER_VERSION, "timezone": profile.timezone,
+        "facts": FACTS_VERSION, "scorer_version": SCORER_VERSION, "sentiment": index.sentiment_settings,
+        "timezone": profile.timezone,
         "sla_hours": index.sla_hours, "business_hours": index.business_hours, "business_days": index.business_days,
         "loyalty_window_days": index.loyalty_window_days, "return_window_days": index.return_window_days,
     })

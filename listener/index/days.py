@@ -105,7 +105,8 @@ def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
     values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
     for bucket_number, *sums in ctx.connection.execute(_item_query(ctx, days)):
         counts = values[bucket_day(bucket_number, ctx.zone)]
-        for column, count in zip(ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:], sums):
+        for column, count in zip(ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:], sums,
+                                 strict=True):
             counts[column] += count or 0
     for counts in values.values():
         counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
@@ -126,7 +127,7 @@ def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
     rows = ctx.connection.execute(
         select(table.c.day, *(func.sum(table.c[c]) for c in ENGAGEMENT_COLUMNS))
         .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
-    values: Values = {day: dict(zip(ENGAGEMENT_COLUMNS, sums)) for day, *sums in rows}
+    values: Values = {day: dict(zip(ENGAGEMENT_COLUMNS, sums, strict=True)) for day, *sums in rows}
     _save(ctx, days, values, ENGAGEMENT_COLUMNS, dict.fromkeys(ENGAGEMENT_COLUMNS, 0.0))
     posts = table_of(OwnedPostRow)
     by_day: dict[date, list[float | None]] = defaultdict(list)
@@ -185,7 +186,7 @@ def refresh_loyalty_facts(ctx: IndexContext, days: Days) -> None:
     rows = ctx.connection.execute(
         select(table.c.day, func.count(), _count(table.c.is_returning), _count(table.c.is_first))
         .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
-    values: Values = {day: dict(zip(LOYALTY_COLUMNS, counts)) for day, *counts in rows}
+    values: Values = {day: dict(zip(LOYALTY_COLUMNS, counts, strict=True)) for day, *counts in rows}
     _save(ctx, days, values, LOYALTY_COLUMNS, dict.fromkeys(LOYALTY_COLUMNS, 0))
 
 

@@ -136,7 +136,8 @@ def _first_replies(ctx: IndexContext, marks: Watermarks, keys: list[Key]) -> Any
         .join(parent_link, and_(parent_link.c.platform == parent.c.platform,
                                 parent_link.c.external_id == parent.c.external_id))
         .join(ITEMS, and_(ITEMS.c.platform == parent.c.platform, ITEMS.c.parent_external_id == parent.c.external_id))
-        .join(child_link, and_(child_link.c.platform == ITEMS.c.platform, child_link.c.external_id == ITEMS.c.external_id))
+        .join(child_link, and_(child_link.c.platform == ITEMS.c.platform,
+                               child_link.c.external_id == ITEMS.c.external_id))
         .where(keys_in(parent.c.platform, parent.c.external_id, keys), parent_link.c.profile_id == ctx.profile_id,
                parent_link.c.role == "inbound", child_link.c.profile_id == ctx.profile_id,
                child_link.c.role == "owned", parent.c.author_external_id.is_not(None)))

@@ -53,7 +53,8 @@ def all_person_keys(ctx: IndexContext) -> list[Key]:
                .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
                       items.c.author_external_id.is_not(None)))
     actors = (select(events.c.platform, events.c.actor_external_id.label("person"))
-              .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
+              .join(links, and_(links.c.platform == events.c.platform,
+                                links.c.external_id == events.c.item_external_id))
               .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
     return sorted((p, a) for p, a in ctx.connection.execute(union(authors, actors)))
 
@@ -224,7 +225,8 @@ def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[dat
     return loyalty, returns
 
 
-def _fold(ctx: IndexContext, people: list[Key], deltas: dict[Key, PersonDelta]) -> tuple[list[Key], set[date], set[date]]:
+def _fold(ctx: IndexContext, people: list[Key],
+          deltas: dict[Key, PersonDelta]) -> tuple[list[Key], set[date], set[date]]:
     """Fold the new touches and replies into the stored rows of the people that allow it.
 
     Returns the people that need a rebuild instead, and the loyalty and return-rate days touched.

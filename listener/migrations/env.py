@@ -5,10 +5,13 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import listener.storage.alert_models  # noqa: F401  (each module registers its tables)
-import listener.storage.daemon_models  # noqa: F401
-import listener.storage.index_models  # noqa: F401
-import listener.storage.models  # noqa: F401
+import listener.storage.alert_models  # each of these modules registers its tables on SQLModel.metadata
+import listener.storage.daemon_models
+import listener.storage.dashboard_models
+import listener.storage.index_models
+import listener.storage.models
+import listener.storage.relationship_models
+import listener.storage.worker_models  # noqa: F401 - for its tables (the last import of the `listener` name)
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

@@ -39,7 +39,7 @@ def _items_query(extra: tuple[Any, ...] = ()) -> Any:
 
 def _inbound_on(ctx: IndexContext, day: date) -> Any:
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    return (_items_query((scores.c.compound,))
+    return (_items_query((scores.c.compound, scores.c.backend))
             .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
             .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                     scores.c.scorer_version == SCORER_VERSION))
@@ -53,7 +53,7 @@ def sentiment_items(ctx: IndexContext, day: date, falling: bool, top: int) -> li
     query = _inbound_on(ctx, day).where(items.c.kind != "share", scores.c.status == "scored")
     order = scores.c.compound.asc() if falling else scores.c.compound.desc()
     rows = ctx.connection.execute(query.order_by(order, items.c.external_id).limit(top))
-    return [_item(r, r.compound, "compound") for r in rows]
+    return [_item(r, r.compound, "corrected" if r.backend == "correction" else "compound") for r in rows]
 
 
 def _gained(ctx: IndexContext, day: date, columns: tuple[str, ...], top: int) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ class PersonError(NoIndexError):
 def _ledger_query() -> Any:
     engagers, authors = table_of(EngagerRow), table_of(AuthorRow)
     return select(engagers, authors.c.handle, authors.c.display_name, authors.c.url).outerjoin(
-        authors, and_(authors.c.platform == engagers.c.platform, authors.c.external_id == engagers.c.author_external_id))
+        authors, and_(authors.c.platform == engagers.c.platform,
+                      authors.c.external_id == engagers.c.author_external_id))
 
 
 def _person_json(row: Any) -> dict[str, Any]:
@@ -64,6 +65,12 @@ def find_person(connection: Connection, profile_id: int, who: str) -> Key:
     engagers, authors = table_of(EngagerRow), table_of(AuthorRow)
     name = who.strip().removeprefix("@").lower()
     platform, _, external = who.partition(":")
+    if external:  # platform:id, as the dashboard links people: one indexed lookup, no scan of the ledger
+        exact = connection.execute(select(engagers.c.platform, engagers.c.author_external_id).where(
+            engagers.c.profile_id == profile_id, engagers.c.platform == platform,
+            engagers.c.author_external_id == external)).first()
+        if exact is not None:
+            return exact[0], exact[1]
     query = (select(engagers.c.platform, engagers.c.author_external_id, authors.c.handle)
              .outerjoin(authors, and_(authors.c.platform == engagers.c.platform,
                                       authors.c.external_id == engagers.c.author_external_id))
@@ -79,10 +86,13 @@ def find_person(connection: Connection, profile_id: int, who: str) -> Key:
     return found[0][0], found[0][1]
 
 
-def _days(connection: Connection, profile_id: int, key: Key) -> list[dict[str, Any]]:
+def _days(connection: Connection, profile_id: int, key: Key, latest: int | None = None) -> list[dict[str, Any]]:
     days = table_of(EngagerDayRow)
-    rows = connection.execute(select(days).where(days.c.profile_id == profile_id, days.c.platform == key[0],
-                                                 days.c.author_external_id == key[1]).order_by(days.c.day))
+    query = select(days).where(days.c.profile_id == profile_id, days.c.platform == key[0],
+                               days.c.author_external_id == key[1])
+    if latest is not None:  # the latest days only, still oldest first
+        query = select(query.order_by(days.c.day.desc()).limit(latest).subquery())
+    rows = connection.execute(query.order_by("day"))
     return [{"day": r.day.isoformat(), "interactions": r.interactions, "positive": r.positive,
              "negative": r.negative, "neutral": r.neutral,
              "mean_compound": r.compound_sum / (r.positive + r.negative + r.neutral)
@@ -93,20 +103,24 @@ def _days(connection: Connection, profile_id: int, key: Key) -> list[dict[str, A
 def _items(connection: Connection, profile_id: int, key: Key, limit: int) -> list[dict[str, Any]]:
     items, links, scores = table_of(ItemRow), table_of(ItemProfileRow), table_of(SentimentRow)
     reply, reply_link = aliased(items, name="reply"), aliased(links, name="reply_link")
-    first_reply = (select(func.min(reply.c.created_at)).join(
-        reply_link, and_(reply_link.c.platform == reply.c.platform, reply_link.c.external_id == reply.c.external_id))
-        .where(reply_link.c.profile_id == profile_id, reply_link.c.role == "owned",
-               reply.c.platform == items.c.platform, reply.c.parent_external_id == items.c.external_id)
-        .scalar_subquery())
-    rows = connection.execute(
-        select(items.c.created_at, items.c.kind, items.c.text, items.c.url, scores.c.compound,
-               first_reply.label("brand_reply_at"))
+    # The latest `limit` items first, then the brand's first reply to each of those only.
+    latest = (
+        select(items.c.platform, items.c.external_id, items.c.created_at, items.c.kind, items.c.text, items.c.url,
+               scores.c.compound)
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
         .where(links.c.profile_id == profile_id, links.c.role == "inbound", items.c.platform == key[0],
                items.c.author_external_id == key[1])
-        .order_by(items.c.created_at.desc()).limit(limit))
+        .order_by(items.c.created_at.desc()).limit(limit).subquery("latest"))
+    first_reply = (select(func.min(reply.c.created_at)).join(
+        reply_link, and_(reply_link.c.platform == reply.c.platform, reply_link.c.external_id == reply.c.external_id))
+        .where(reply_link.c.profile_id == profile_id, reply_link.c.role == "owned",
+               reply.c.platform == latest.c.platform, reply.c.parent_external_id == latest.c.external_id)
+        .scalar_subquery())
+    rows = connection.execute(
+        select(latest.c.created_at, latest.c.kind, latest.c.text, latest.c.url, latest.c.compound,
+               first_reply.label("brand_reply_at")).order_by(latest.c.created_at.desc()))
     return [{"created_at": r.created_at.isoformat(), "kind": r.kind, "text": r.text, "url": r.url,
              "compound": r.compound, "brand_reply_at": r.brand_reply_at.isoformat() if r.brand_reply_at else None,
              "brand_reply_minutes": round((r.brand_reply_at - r.created_at).total_seconds() / 60, 1)
@@ -121,7 +135,7 @@ def _engagements(connection: Connection, profile_id: int, key: Key, limit: int) 
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
         .where(links.c.profile_id == profile_id, links.c.role == "owned", events.c.platform == key[0],
                events.c.actor_external_id == key[1])
-        .order_by(items.c.created_at.desc()).limit(limit))
+        .order_by(events.c.first_seen_at.desc(), events.c.id.desc()).limit(limit))  # latest seen first (indexed)
     return [{"kind": r.kind, "at": (r.occurred_at or r.first_seen_at).isoformat(), "timestamped": r.occurred_at
              is not None, "item_url": r.url, "item_text": " ".join(r.text.split())[:100]} for r in rows]
 
@@ -134,8 +148,10 @@ def _spans(connection: Connection, profile_id: int, key: Key) -> list[dict[str, 
     return [{"kind": r.kind, "from": r.start_day.isoformat(), "to": r.end_day.isoformat()} for r in rows]
 
 
-def person_history(engine: Engine, profile: ProfileConfig, who: str, *, limit: int = 20) -> dict[str, Any]:
-    """One person's ledger line, active days with sentiment, latest items and likes/shares, return spans."""
+def person_history(engine: Engine, profile: ProfileConfig, who: str, *, limit: int = 20,
+                   days: int | None = None) -> dict[str, Any]:
+    """One person's ledger line, active days with sentiment (all, or the latest `days`), latest items and
+    likes/shares, return spans."""
     engagers = table_of(EngagerRow)
     with engine.connect() as connection:
         profile_id = stored_profile_id(connection, profile.name)
@@ -143,7 +159,7 @@ def person_history(engine: Engine, profile: ProfileConfig, who: str, *, limit: i
         row = connection.execute(_ledger_query().where(
             engagers.c.profile_id == profile_id, engagers.c.platform == key[0],
             engagers.c.author_external_id == key[1])).mappings().one()
-        return {"person": _person_json(row), "days": _days(connection, profile_id, key),
+        return {"person": _person_json(row), "days": _days(connection, profile_id, key, days),
                 "items": _items(connection, profile_id, key, limit),
                 "engagements": _engagements(connection, profile_id, key, limit),
                 "return_spans": _spans(connection, profile_id, key)}

@@ -1,61 +1,115 @@
-"""The scoring job: score items that have no sentiment row for the current scorer version."""
+"""The scoring job: score items that have no current score, each with its profile's scorer; corrections win."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, Select, and_, delete, exists, select
 
 from connectors.clock import Clock, utc_now
-from listener.storage.models import ItemRow, SentimentRow
+from listener.config.settings import ProfileConfig
+from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compound, corrections_for
+from listener.sentiment.scorers import profile_scorer
+from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.sentiment import SCORER_VERSION, score_text
+from scoring.sentiment import SCORER_VERSION, Scorer, default_scorer
 
 DEFAULT_BATCH = 1000
 Progress = Callable[[int], None]
+ITEMS, SCORES, LINKS, PROFILES = (table_of(m) for m in (ItemRow, SentimentRow, ItemProfileRow, ProfileRow))
 
 
 def count_unscored(engine: Engine, version: str = SCORER_VERSION) -> int:
     """How many items still lack a score under `version`."""
     with engine.connect() as connection:
-        return len(connection.execute(_unscored_query(version, None, None)).all())
+        return len(connection.execute(_unscored_query(version, None, None, None)).all())
 
 
-def _unscored_query(version: str, after_id: int | None, limit: int | None):  # type: ignore[no-untyped-def]
-    items, scores = table_of(ItemRow), table_of(SentimentRow)
+def _linked(profile_id: Any) -> Any:
+    return exists().where(LINKS.c.platform == ITEMS.c.platform, LINKS.c.external_id == ITEMS.c.external_id,
+                          LINKS.c.profile_id == profile_id)
+
+
+def _unscored_query(version: str, after_id: int | None, limit: int | None, profile_id: int | None) -> Select[Any]:
     query = (
-        select(items.c.id, items.c.platform, items.c.external_id, items.c.text, items.c.language)
-        .outerjoin(scores, and_(scores.c.platform == items.c.platform,
-                                scores.c.external_id == items.c.external_id,
-                                scores.c.scorer_version == version))
-        .where(scores.c.id.is_(None))
-        .order_by(items.c.id)
+        select(ITEMS.c.id, ITEMS.c.platform, ITEMS.c.external_id, ITEMS.c.text, ITEMS.c.language)
+        .outerjoin(SCORES, and_(SCORES.c.platform == ITEMS.c.platform,
+                                SCORES.c.external_id == ITEMS.c.external_id,
+                                SCORES.c.scorer_version == version))
+        .where(SCORES.c.id.is_(None))
+        .order_by(ITEMS.c.id)
     )
+    if profile_id is not None:
+        query = query.where(_linked(profile_id))
     if after_id is not None:
-        query = query.where(items.c.id > after_id)
+        query = query.where(ITEMS.c.id > after_id)
     return query.limit(limit) if limit else query
 
 
+_CURRENT: dict[tuple[str, int], str] = {}  # (database, profile id) -> the scorer its scores were last made current for
+
+
+def forget_stale_scores(connection: Connection, profile_id: int, scorer: Scorer) -> int:
+    """Delete this profile's scores made by another scorer, so they are scored again (and get new ids)."""
+    stale = (SCORES.c.scorer_version == SCORER_VERSION) & ((SCORES.c.scorer != scorer.identity)
+                                                           | SCORES.c.scorer.is_(None))
+    linked = exists().where(LINKS.c.platform == SCORES.c.platform, LINKS.c.external_id == SCORES.c.external_id,
+                            LINKS.c.profile_id == profile_id)
+    return connection.execute(delete(SCORES).where(stale, linked)).rowcount or 0
+
+
 def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAULT_BATCH,
-                  progress: Progress | None = None) -> int:
-    """Score every unscored item, a batch per transaction; returns how many were scored."""
+                  progress: Progress | None = None, profiles: Sequence[ProfileConfig] = ()) -> int:
+    """Score every unscored item, a batch per transaction; returns how many were scored.
+
+    Items of the profiles given are scored with that profile's scorer (the first profile wins when an item
+    belongs to several); a profile whose scorer changed has its scores redone; other items get the default.
+    """
+    done = 0
+    for profile in profiles:
+        with engine.begin() as connection:
+            profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
+            if profile_id is None:
+                continue
+            scorer = profile_scorer(connection, profile)
+            key = (str(engine.url), profile_id)
+            if _CURRENT.get(key) != scorer.identity:  # a pass over the scores, once per process and scorer change
+                forget_stale_scores(connection, profile_id, scorer)
+                _CURRENT[key] = scorer.identity
+        done += _score_all(engine, scorer, profile_id, clock, batch, progress)
+    return done + _score_all(engine, default_scorer(), None, clock, batch, progress)
+
+
+def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
+               progress: Progress | None) -> int:
     done, after = 0, None
     while True:
         with engine.begin() as connection:
-            rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch)).all()
+            rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
             if not rows:
                 return done
-            now = clock()
-            scores = []
-            for row in rows:
-                s = score_text(row.text, row.language)
-                scores.append({"platform": row.platform, "external_id": row.external_id,
-                               "scorer_version": s.scorer_version, "status": s.status,
-                               "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg,
-                               "language": s.language, "language_source": s.language_source,
-                               "scored_at": now})
-            upsert_rows(connection, SentimentRow, scores, ["platform", "external_id", "scorer_version"])
+            upsert_rows(connection, SentimentRow, score_rows(connection, scorer, rows, clock()),
+                        ["platform", "external_id", "scorer_version"])
         done += len(rows)
         after = rows[-1].id
         if progress:
             progress(len(rows))
+
+
+def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any) -> list[dict[str, Any]]:
+    """Score rows for storage; an item with a correction stores the correction instead."""
+    corrected = corrections_for(connection, [(row.platform, row.external_id) for row in rows])
+    scores = scorer.score_many([(row.text, row.language) for row in rows])
+    out = []
+    for row, s in zip(rows, scores, strict=False):
+        record = {"platform": row.platform, "external_id": row.external_id, "scorer_version": s.scorer_version,
+                  "status": s.status, "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg,
+                  "language": s.language, "language_source": s.language_source, "scored_at": now,
+                  "backend": s.backend, "scorer": scorer.identity}
+        label = corrected.get((row.platform, row.external_id))
+        if label is not None:
+            record.update(status="scored", compound=correction_compound(label), pos=None, neu=None, neg=None,
+                          backend=CORRECTION_BACKEND)
+        out.append(record)
+    return out

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]+)?=\s*['"]?([\w-]+|None)['"]?""", re.MULTILINE)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -23,13 +26,32 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def shown_url(url: str) -> str:
+    """The URL as messages may show it: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable database URL)"
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
+    """An engine for `url`; SQLite connections get WAL, a busy timeout and foreign keys.
+
+    Raises ArgumentError (a SQLAlchemyError) naming the URL for a backend we do not support or
+    a SQLite directory that cannot be created.
+    """
     parsed = make_url(url)
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise ArgumentError(f"{shown_url(url)}: {parsed.get_backend_name()} is not supported; "
+                            "use sqlite:///PATH or postgresql://USER@HOST/DATABASE")
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise ArgumentError(f"{database}: cannot create its directory ({error.strerror}); "
+                                    "choose a path you may write to") from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
@@ -38,8 +60,40 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the files (None unless there is exactly one head)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for key, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if key == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision the database says it is at (one plain query; None when it has none or several)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return None
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision (run on every start)."""
+    """Bring the schema to the latest Alembic revision (run on every start).
+
+    A database already at head is recognised with one plain query, so commands that only read
+    never import Alembic (it is most of a command's start-up time).
+    """
+    head = head_revision()
+    if head is not None and stored_revision(engine) == head:
+        return
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:

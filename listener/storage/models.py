@@ -195,6 +195,34 @@ class SentimentRow(SQLModel, table=True):
     language: str | None = None
     language_source: str
     scored_at: datetime = utc_column()
+    backend: str | None = None  # 'name-version' of the backend, or 'correction'
+    scorer: str | None = None  # the profile scorer's identity (backends, default language, calibration)
+
+
+class SentimentCorrectionRow(SQLModel, table=True):
+    """A person's verdict on one item's sentiment; it replaces the scorer's everywhere."""
+
+    __tablename__ = "sentiment_corrections"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    external_id: str
+    label: str
+    scored_compound: float | None = None  # what the scorer said when the correction was made
+    scored_backend: str | None = None
+    corrected_by: str
+    corrected_at: datetime = utc_column()
+
+
+class SentimentCalibrationRow(SQLModel, table=True):
+    """A profile's applied calibration: weighted terms learned from its corrections."""
+
+    __tablename__ = "sentiment_calibrations"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id", unique=True)
+    terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON_DOCUMENT))
+    trained_on: int = 0
+    applied_at: datetime = utc_column()
 
 
 class SyncCursorRow(SQLModel, table=True):
@@ -223,6 +251,10 @@ class SyncRunRow(SQLModel, table=True):
     items: int = 0
     events: int = 0
     quarantined: int = 0
+    skipped: int = 0
+    unexpanded: int = 0
+    streams: dict[str, Any] | None = json_column()  # per stream: pages, items, quarantined, skipped by rule, ...
+    owner: str | None = None  # "host:pid" of the process running it, to close the run of a killed one
 
 
 class QuarantineRow(SQLModel, table=True):
@@ -238,6 +270,8 @@ class QuarantineRow(SQLModel, table=True):
     error: str
     payload: Any = json_column()
     first_seen_at: datetime = utc_column()
+    retried_at: datetime | None = utc_column(nullable=True)
+    resolved_at: datetime | None = utc_column(nullable=True)  # re-parsed and stored (the row is kept)
 
 
 class IndexPointRow(SQLModel, table=True):

@@ -66,7 +66,7 @@ def _segment(run: tuple[_Parameter, ...], rows: Sequence[dict[str, Any]]) -> Ite
     """Per row, the tuple of a run of parameters: one itemgetter call, or the zipped columns."""
     if run[0].is_copied and len(run) > 1:
         return map(itemgetter(*(p.name for p in run)), rows)
-    return zip(*(p.column(rows) for p in run))
+    return zip(*(p.column(rows) for p in run), strict=True)
 
 
 @dataclass(frozen=True)
@@ -121,4 +121,4 @@ def prepare_batch(statement: Any, dialect: Dialect, keys: tuple[str, ...]) -> Pr
 
 def execute_batch(connection: Connection, prepared: PreparedBatch, rows: Sequence[dict[str, Any]]) -> None:
     """Run a prepared statement once per row through the DBAPI cursor's executemany."""
-    connection.exec_driver_sql(prepared.sql, prepared.parameter_rows(rows))  # type: ignore[arg-type]
+    connection.exec_driver_sql(prepared.sql, prepared.parameter_rows(rows))

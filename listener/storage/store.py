@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from connectors.base import Author, Item, Page
+from listener.redaction import redact, redact_json
 from listener.storage.models import (
     AccountRow,
     AuthorRow,
@@ -134,8 +135,69 @@ def _new_snapshots(rows: Sequence[dict[str, Any]], before: dict[tuple[str, str],
         counters = _counters_of(row)
         if counters != _NO_COUNTERS and before.get((row["platform"], row["external_id"])) != counters:
             snapshots.append({"platform": row["platform"], "external_id": row["external_id"],
-                              "observed_at": now, **dict(zip(COUNTERS, counters))})
+                              "observed_at": now, **dict(zip(COUNTERS, counters, strict=True))})
     return snapshots
+
+
+THREADED_KINDS = ("reply", "comment")  # a share's or a quote's parent is what it passes on, not its thread
+_PARENTS = (
+    select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id, _ITEMS.c.root_external_id)
+    .where(_ITEMS.c.platform == bindparam("platform"), _ITEMS.c.external_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def fill_roots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Give replies read outside their thread (a timeline, mentions) the root their parent knows.
+
+    The parent's root, or the parent itself when it is top-level; looked up on the page, then in
+    the store. A reply whose parent is unknown keeps no root until its thread is read.
+    """
+    orphans = [r for r in rows if r["kind"] in THREADED_KINDS and r["parent_external_id"] and not r["root_external_id"]]
+    if not orphans:
+        return
+    known = {(r["platform"], r["external_id"]): (r["parent_external_id"], r["root_external_id"]) for r in rows}
+    for platform in {r["platform"] for r in orphans}:
+        wanted = [r["parent_external_id"] for r in orphans if r["platform"] == platform]
+        for found in connection.execute(_PARENTS, {"platform": platform, "ids": wanted}):
+            known.setdefault((platform, found[0]), (found[1], found[2]))
+    changed = True
+    while changed:  # a reply to a reply on the same page needs its parent's root first
+        changed = False
+        for row in orphans:
+            parent = known.get((row["platform"], row["parent_external_id"]))
+            root = parent[1] or (None if parent[0] else row["parent_external_id"]) if parent else None
+            if root and not row["root_external_id"]:
+                row["root_external_id"], changed = root, True
+                known[(row["platform"], row["external_id"])] = (row["parent_external_id"], root)
+
+
+_ORPHANS = (
+    select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id)
+    .where(_ITEMS.c.platform == bindparam("platform"),
+           _ITEMS.c.parent_external_id.in_(bindparam("ids", expanding=True)),
+           _ITEMS.c.root_external_id.is_(None), _ITEMS.c.kind.in_(THREADED_KINDS))
+)
+
+
+def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Give stored replies that waited for these rows (their parents) the root, and so on down the thread.
+
+    With `fill_roots` this makes a reply's root the same whichever of it and its parent was stored first.
+    """
+    frontier = {(r["platform"], r["external_id"]): r["root_external_id"] or r["external_id"]
+                for r in rows if r["root_external_id"] or not r["parent_external_id"]}
+    while frontier:
+        adopted: dict[tuple[str, str], str] = {}
+        for platform in {key[0] for key in frontier}:
+            parents = [key[1] for key in frontier if key[0] == platform]
+            for start in range(0, len(parents), 500):
+                for child, parent in connection.execute(_ORPHANS, {"platform": platform,
+                                                                   "ids": parents[start:start + 500]}):
+                    adopted[(platform, child)] = frontier[(platform, parent)]
+        for (platform, child), root in adopted.items():
+            connection.execute(update(_ITEMS).where(_ITEMS.c.platform == platform, _ITEMS.c.external_id == child)
+                               .values(root_external_id=root))
+        frontier = adopted
 
 
 def save_items(connection: Connection, profile_id: int, source: str, items: Sequence[Item], now: datetime) -> None:
@@ -144,8 +206,10 @@ def save_items(connection: Connection, profile_id: int, source: str, items: Sequ
         return
     before = _stored_counters(connection, items)
     rows = [_item_row(i, now) for i in items]
+    fill_roots(connection, rows)
     upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE,
                 keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
+    adopt_orphans(connection, [r for r in rows if r["kind"] in THREADED_KINDS or not r["parent_external_id"]])
     upsert_rows(connection, CounterSnapshotRow, _new_snapshots(rows, before, now),
                 ["platform", "external_id", "observed_at"], COUNTERS)
     links = [{"profile_id": profile_id, "platform": i.platform, "external_id": i.external_id,
@@ -168,8 +232,8 @@ def save_quarantine(connection: Connection, source: str, stream: str, page: Page
     for bad in page.bad_records:
         payload = json.dumps(bad.payload, sort_keys=True, default=str)
         rows.append({"source": source, "stream": stream, "digest": hashlib.sha256(payload.encode()).hexdigest(),
-                     "external_id": bad.external_id, "error": bad.error[:2000],
-                     "payload": json.loads(payload), "first_seen_at": now})
+                     "external_id": bad.external_id, "error": redact(bad.error[:2000]),
+                     "payload": redact_json(json.loads(payload)), "first_seen_at": now})
     upsert_rows(connection, QuarantineRow, rows, ["source", "stream", "digest"], ["error"])
 
 
@@ -180,7 +244,8 @@ def save_cursor(connection: Connection, source: str, stream: str, cursor: str, n
                 ["source", "stream"], ["cursor", "updated_at"])
 
 
-def save_page(connection: Connection, profile_id: int, source: str, stream: str, page: Page, now: datetime) -> SavedCounts:
+def save_page(connection: Connection, profile_id: int, source: str, stream: str, page: Page,
+              now: datetime) -> SavedCounts:
     """Store a page, the profile's own accounts among its authors and, if it carries one,
     its cursor: all in the caller's transaction."""
     save_authors(connection, _authors_of(page), now)

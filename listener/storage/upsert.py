@@ -21,7 +21,8 @@ DEFAULT_BATCH_SIZE = 2000
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a SQLModel class."""
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
+    # SQLModel's metaclass sets `__table__` on table models; its stubs do not declare it
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def _insert_for(name: str, table: Table) -> Any:

@@ -87,7 +87,8 @@ class LineReader:
             try:
                 line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                raise ReferenceServerError(f"no {marker!r} within {timeout:.0f}s; log tail:\n{_tail(self.log)}") from None
+                tail = _tail(self.log)
+                raise ReferenceServerError(f"no {marker!r} within {timeout:.0f}s; log tail:\n{tail}") from None
             if line is None:
                 code = self.process.wait()
                 raise ReferenceServerError(f"{self.process.args[0]} exited ({code}); log tail:\n{_tail(self.log)}")

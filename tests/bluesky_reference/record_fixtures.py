@@ -104,7 +104,8 @@ def queries(request: httpx.Request, rewrite_text: Callable[[str], str]) -> list[
     return variants
 
 
-def interactions(request: httpx.Request, response: httpx.Response, rewrite_text: Callable[[str], str]) -> list[dict[str, Any]]:
+def interactions(request: httpx.Request, response: httpx.Response,
+                 rewrite_text: Callable[[str], str]) -> list[dict[str, Any]]:
     """Cassette entries for one exchange (one per query variant)."""
     body = json.loads(rewrite_text(response.text))
     lists = [len(v) for v in body.values() if isinstance(v, list)] if isinstance(body, dict) else []
@@ -117,7 +118,8 @@ def interactions(request: httpx.Request, response: httpx.Response, rewrite_text:
             "note": note,
             "request": {"method": request.method, "path": request.url.path, "query": query},
             "response": {"status": response.status_code,
-                         "headers": {"Content-Type": response.headers.get("content-type", "application/json"), **RATE_LIMIT},
+                         "headers": {"Content-Type": response.headers.get("content-type", "application/json"),
+                                     **RATE_LIMIT},
                          "body": body},
         })
     return entries
@@ -177,7 +179,8 @@ def write(by_method: dict[str, list[dict[str, Any]]]) -> None:
     for method, entries in by_method.items():
         unique = {json.dumps(e["request"], sort_keys=True): e for e in entries}.values()
         ordered = sorted(unique, key=lambda e: -len(e["request"]["query"]))
-        base = PDS if method.startswith(("com.atproto", "app.bsky.notification")) or method.endswith("searchPosts") else APPVIEW
+        to_pds = method.startswith(("com.atproto", "app.bsky.notification")) or method.endswith("searchPosts")
+        base = PDS if to_pds else APPVIEW
         document = {"endpoint": f"{'POST' if ordered[0]['request']['method'] == 'POST' else 'GET'} /xrpc/{method}",
                     "recorded_base_urls": [base], "interactions": list(ordered)}
         (FIXTURES / f"{method}.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")

@@ -120,7 +120,8 @@ def _create_person_tables() -> None:
         sa.Column("platform", TEXT, nullable=False),
         sa.Column("author_external_id", TEXT, nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        *(sa.Column(name, sa.Integer(), nullable=False) for name in ("interactions", "positive", "negative", "neutral")),
+        *(sa.Column(name, sa.Integer(), nullable=False)
+          for name in ("interactions", "positive", "negative", "neutral")),
         sa.Column("compound_sum", sa.Float(), nullable=False),
         sa.Column("is_returning", sa.Boolean(), nullable=False),
         sa.Column("is_first", sa.Boolean(), nullable=False),

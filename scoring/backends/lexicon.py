@@ -1,0 +1,63 @@
+"""Dutch, German, French and Spanish: a shipped lexicon with rules, optionally blended with a small linear model."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+
+from scoring.backends.base import BackendScore
+from scoring.backends.lexicon_rules import RuleLexicon
+from scoring.backends.linear import LinearModel, text_features
+
+LEXICON_LANGUAGES = frozenset({"nl", "de", "fr", "es"})
+LEXICON_VERSION = "2"
+MODEL_SHARE = 0.5  # weight of the model in the blend; the rest is the lexicon's own verdict
+LEXICON_SLOPE = 2.0  # tanh(2 x total): one clearly polar word gives about +/-0.8
+
+
+def _data(name: str) -> dict[str, object]:
+    return json.loads(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"))
+
+
+@cache
+def rule_lexicon(language: str) -> RuleLexicon:
+    """The shipped lexicon of `language`, loaded once per process."""
+    words = _data(f"lexicon_{language}.json")
+    # JSON values are typed `object`; float() rejects a non-number at load time
+    return RuleLexicon.build(language, {str(k): float(v) for k, v in words.items()})  # type: ignore[arg-type]
+
+
+@cache
+def linear_model(language: str) -> LinearModel:
+    """The shipped model of `language`, loaded once per process."""
+    return LinearModel.from_json(_data(f"model_{language}.json"))
+
+
+class LexiconBackend:
+    """Lexicon + rules for one language; with `use_model`, blended with the language's linear model."""
+
+    languages = LEXICON_LANGUAGES
+
+    def __init__(self, language: str, use_model: bool = True) -> None:
+        if language not in LEXICON_LANGUAGES:
+            raise ValueError(f"no lexicon for language {language!r}; have {sorted(LEXICON_LANGUAGES)}")
+        self.language, self.use_model = language, use_model
+        self.name = f"lexicon-model-{language}" if use_model else f"lexicon-{language}"
+        self.version = f"{LEXICON_VERSION}+{linear_model(language).version}" if use_model else LEXICON_VERSION
+        self.languages = frozenset({language})
+
+    def score(self, text: str) -> BackendScore:
+        """The rules' verdict, blended with the model's when it is on."""
+        hits = rule_lexicon(self.language).score(text)
+        lexicon = math.tanh(LEXICON_SLOPE * hits.total)
+        if not self.use_model:
+            return BackendScore(round(lexicon, 4))
+        model = linear_model(self.language).compound(text_features(hits))
+        return BackendScore(round(MODEL_SHARE * model + (1 - MODEL_SHARE) * lexicon, 4))
+
+    def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
+        """One score per text."""
+        return [self.score(text) for text in texts]

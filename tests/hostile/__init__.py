@@ -1,0 +1,1 @@
+"""The fault suite: hostile servers, kills, concurrency, secrets, the outbox and the health endpoint."""

@@ -1,0 +1,159 @@
+"""Sentiment backends, the customer-care rules, the language gate and the per-profile scorer (pure parts)."""
+
+from __future__ import annotations
+
+import pytest
+
+from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
+from scoring.backends.care import CareLayer, care_evidence, combine, parse_rules, shipped_rules
+from scoring.backends.lexicon import LexiconBackend
+from scoring.backends.registry import BackendError, build_backend
+from scoring.backends.vader_backend import VaderBackend
+from scoring.calibration import Calibration, Correction, evaluate, learn
+from scoring.language import detect_language, normalise_code, resolve_language
+from scoring.sentiment import Scorer, ScorerSettings, polarity_of
+
+RULES = shipped_rules()
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+def test_each_care_rule_fires_on_its_examples_and_not_on_its_counter_examples(rule) -> None:  # type: ignore[no-untyped-def]
+    assert rule.fires, f"rule {rule.name} has no examples"
+    for text in rule.fires:
+        assert rule.matches(text.lower()), f"{rule.name} should fire on {text!r}"
+    for text in rule.quiet:
+        assert not rule.matches(text.lower()), f"{rule.name} should not fire on {text!r}"
+
+
+@pytest.mark.parametrize("text", ENGLISH["negative"] + INCIDENT_COMPLAINTS)
+def test_the_demos_complaints_score_negative_even_with_a_smiley(text: str) -> None:
+    care = CareLayer(VaderBackend())
+    assert care.score(text).compound <= -0.05
+    assert care.score(text + " :)").compound <= -0.05
+
+
+def test_the_issues_complaints_that_vader_reads_as_neutral_are_negative_with_the_care_layer() -> None:
+    vader, care = VaderBackend(), CareLayer(VaderBackend())
+    for text in ("Third time asking: where is my refund?", "My order is two weeks late & nobody answers my emails."):
+        assert vader.score(text).compound == 0.0 and care.score(text).compound <= -0.5
+
+
+def test_praise_and_questions_are_left_alone_by_the_care_layer() -> None:
+    care = CareLayer(VaderBackend())
+    for text in ENGLISH["positive"] + ENGLISH["question"]:
+        assert care_evidence(text, RULES)[1] == [], text
+        assert care.score(text) == VaderBackend().score(text)
+
+
+def test_sarcasm_marker_counts_only_next_to_a_complaint() -> None:
+    assert care_evidence("Thanks a lot :)", RULES) == (0, [])
+    weight, names = care_evidence("Still no refund. Thanks a lot :)", RULES)
+    assert "sarcasm_marker" in names and weight < -0.5
+
+
+def test_positive_wording_next_to_a_complaint_counts_little() -> None:
+    assert combine(0.8, -0.5) == pytest.approx(0.8 * 0.3 - 0.5)
+    assert combine(-0.2, -0.5) == pytest.approx(-0.7)
+    assert combine(0.4, 0.0) == 0.4
+
+
+def test_a_broken_rules_file_names_the_rule() -> None:
+    with pytest.raises(ValueError, match="rule 'bad'"):
+        parse_rules('[[rule]]\nname = "bad"\nweight = -0.3\npatterns = ["(unclosed"]\n', "x.toml")
+
+
+@pytest.mark.parametrize(("language", "good", "bad"), [
+    ("nl", "Geweldige service, dank jullie wel!", "Het werkt niet en de service is slecht."),
+    ("de", "Super Kundenservice, alles schnell gelöst.", "Das gefällt mir nicht, schlechter Service."),
+    ("fr", "Service client au top, merci !", "Mon moulin est arrivé cassé. Inacceptable !"),
+    ("es", "Atención al cliente excelente, ¡gracias!", "Mi molinillo llegó roto. ¡Inaceptable!"),
+])
+def test_lexicon_backends_tell_praise_from_complaint(language: str, good: str, bad: str) -> None:
+    for use_model in (False, True):
+        backend = LexiconBackend(language, use_model=use_model)
+        assert backend.score(good).compound >= 0.05 and backend.score(bad).compound <= -0.05, backend.name
+
+
+def test_post_position_negation_flips_dutch_and_german() -> None:
+    assert LexiconBackend("nl", use_model=False).score("Dit werkt goed").compound > 0
+    assert LexiconBackend("nl", use_model=False).score("Dit is niet goed").compound < 0
+    assert LexiconBackend("de", use_model=False).score("Das Essen war gut").compound > 0
+    assert LexiconBackend("de", use_model=False).score("Das Essen war gut nicht").compound < 0
+
+
+def test_demo_foreign_complaints_score_negative() -> None:
+    scorer = Scorer()
+    for language, tones in FOREIGN.items():
+        for text in tones["negative"]:
+            assert (scorer.score(text, language).compound or 0) <= -0.05, (language, text)
+
+
+def test_backend_names_are_checked_per_language() -> None:
+    with pytest.raises(BackendError, match="English only"):
+        build_backend("vader", "nl")
+    with pytest.raises(BackendError, match="no lexicon"):
+        build_backend("lexicon-model", "it")
+    with pytest.raises(BackendError, match="unknown sentiment backend"):
+        build_backend("bert", "en")
+    with pytest.raises(BackendError, match="model_path"):
+        build_backend("transformers", "en")
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("en-US", "en"), ("EN_gb", "en"), ("eng", "en"), ("nld", "nl"), ("ger", "de"), ("und", None), ("mul", None),
+    ("zxx", None), ("", None), (None, None), ("it", "it"),
+])
+def test_platform_codes_are_normalised(code: str | None, expected: str | None) -> None:
+    assert normalise_code(code) == expected
+
+
+def test_undetermined_platform_language_falls_back_to_detection() -> None:
+    guess = resolve_language("und", "My order is two weeks late and nobody answers my emails.")
+    assert (guess.code, guess.source) == ("en", "detected")
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Mijn bestelling is nog steeds niet geleverd, wat een slechte service", "nl"),
+    ("Meine Bestellung ist immer noch nicht angekommen, schlechter Service", "de"),
+    ("Ma commande n'est toujours pas arrivée, service client nul", "fr"),
+    ("Mi pedido todavía no ha llegado, qué mal servicio", "es"),
+    ("The grinder started making a horrible noise after a month.", "en"),
+])
+def test_gate_detects_the_supported_languages(text: str, language: str) -> None:
+    assert detect_language(text).code == language
+
+
+def test_gate_sends_other_scripts_and_languages_to_lingua() -> None:
+    assert detect_language("Этот продукт просто ужасен, никогда больше").code == "ru"
+    assert detect_language("Questo prodotto è fantastico, lo consiglio a tutti").code == "it"
+
+
+def test_scorer_records_backend_and_counts_other_languages_apart() -> None:
+    scorer = Scorer()
+    english = scorer.score("Third time asking: where is my refund?", "en")
+    assert english.backend == "vader+care-3.3.2+care-1" and english.polarity == -1
+    italian = scorer.score("Questo prodotto è fantastico, lo consiglio a tutti", None)
+    assert italian.status == "unsupported_language" and italian.language == "it" and italian.compound is None
+
+
+def test_short_texts_use_the_profiles_default_language() -> None:
+    dutch = Scorer(ScorerSettings(default_language="nl"))
+    score = dutch.score("slechte service", None)
+    assert score.language == "nl" and score.language_source == "uncertain" and score.polarity == -1
+
+
+def test_scorer_identity_changes_with_backend_and_calibration() -> None:
+    base = Scorer().identity
+    assert Scorer(ScorerSettings({"en": "vader"})).identity != base
+    assert Scorer(calibration=Calibration({"meh": -0.3})).identity != base
+    assert Scorer().identity == base
+
+
+def test_calibration_learns_the_audiences_words_and_helps_on_held_back_corrections() -> None:
+    corrections = [Correction(f"x:{i}", f"the grinder is meh {i}", 0.3, "negative") for i in range(12)]
+    corrections += [Correction(f"y:{i}", f"proper crema today {i}", 0.0, "positive") for i in range(12)]
+    learned = learn(corrections)
+    assert learned.terms["meh"] < -0.3 and learned.terms["crema"] > 0.3
+    assert polarity_of(learned.adjust("so meh", 0.3)) == -1
+    report = evaluate(corrections)
+    assert report.held_back > 0 and report.agree_after > report.agree_before
