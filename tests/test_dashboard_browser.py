@@ -128,7 +128,8 @@ def test_an_item_marked_handled_is_gone_after_a_reload(page: Page, seeded_site: 
     page.goto(seeded_site + "/inbox")
     entry = page.locator('li.entry[data-item="mastodon:m:i12"]')
     expect(entry).to_have_count(1)
-    entry.get_by_role("button", name="Mark handled").click()
+    with page.expect_navigation():  # the form posts and redirects back: reload only after that
+        entry.get_by_role("button", name="Mark handled").click()
     page.reload()
     expect(page.locator('li.entry[data-item="mastodon:m:i12"]')).to_have_count(0)
     page.goto(seeded_site + "/inbox?status=handled")
@@ -141,7 +142,8 @@ def test_a_sentiment_correction_is_stored_and_shown(page: Page, seeded_site: str
     entry = page.locator('li.entry[data-item="mastodon:m:i3"]')
     expect(entry.locator(".badge.sentiment")).to_have_text("negative")
     entry.get_by_label("Sentiment").select_option("neutral")
-    entry.get_by_role("button", name="Correct sentiment").click()
+    with page.expect_navigation():
+        entry.get_by_role("button", name="Correct sentiment").click()
     page.reload()
     expect(page.locator('li.entry[data-item="mastodon:m:i3"] .badge.sentiment')).to_have_text(
         "neutral (corrected by ed)")

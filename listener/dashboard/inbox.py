@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, case, func, literal, select
 
 from listener.dashboard.audit import record_change
+from listener.sentiment.corrections import set_correction
 from listener.storage.dashboard_models import InboxSentimentRow, InboxStateRow
 from listener.storage.index_models import ResponseRow
 from listener.storage.models import AuthorRow, ItemRow, SentimentRow
@@ -188,6 +189,9 @@ def correct_sentiment(engine: Engine, profile_id: int, platform: str, external_i
                                                      "label": label, "corrected_by": actor, "corrected_at": now}],
                     ["platform", "external_id"], ["label", "corrected_by", "corrected_at"])
         record_change(connection, actor, "sentiment_corrected", f"{platform}:{external_id}", {"label": label}, now)
+    # The same correction as `ror sentiment set`: it becomes the item's score everywhere (index, alerts,
+    # exports, explain) and teaches the profile's calibration.
+    set_correction(engine, f"{platform}:{external_id}", label, actor, clock=lambda: now)
 
 
 def sentiment_label(compound: float | None) -> str | None:
