@@ -1,27 +1,18 @@
-"""Pagination helpers: the RFC 8288 Link header and a guard against looping tokens."""
+"""Pagination helpers: Link header URLs, a guard against looping tokens, cursors a page vouches for."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import httpx
+
 from connectors.errors import CursorRefusedError, PaginationLoopError
 
-_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
-_REL = re.compile(r'rel\s*=\s*"?([^";,]+)"?')
 
-
-def parse_link_header(value: str | None) -> dict[str, str]:
-    """Map each rel ("next", "prev") to its URL."""
-    links: dict[str, str] = {}
-    for match in _LINK.finditer(value or ""):
-        url, params = match.group(1), match.group(2)
-        rel = _REL.search(params)
-        if rel:
-            for name in rel.group(1).split():
-                links[name] = url
-    return links
+def link_url(response: httpx.Response, rel: str) -> str | None:
+    """The URL of the RFC 8288 Link header's `rel` ("next", "prev"), as httpx parses it."""
+    return response.links.get(rel, {}).get("url")
 
 
 class LoopGuard:

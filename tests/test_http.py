@@ -20,7 +20,7 @@ from connectors.errors import (
     WaitTooLongError,
 )
 from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after
-from connectors.pagination import LoopGuard, parse_link_header
+from connectors.pagination import LoopGuard, link_url
 
 BASE = "https://api.example"
 POLICY = RetryPolicy(max_attempts=4, backoff_initial=1, backoff_max=30, max_wait_seconds=120, slow_down_below=5)
@@ -134,14 +134,13 @@ def test_retry_after_accepts_an_http_date(clock: Any) -> None:
     assert parse_retry_after("garbage", clock.now) is None
 
 
-def test_link_header_parsing() -> None:
+def test_link_header_urls_by_rel() -> None:
     header = ('<https://m.example/api/v1/x?limit=40&max_id=10>; rel="next", '
               '<https://m.example/api/v1/x?limit=40&min_id=20>; rel="prev"')
-    assert parse_link_header(header) == {
-        "next": "https://m.example/api/v1/x?limit=40&max_id=10",
-        "prev": "https://m.example/api/v1/x?limit=40&min_id=20",
-    }
-    assert parse_link_header(None) == {} and parse_link_header("") == {}
+    response = httpx.Response(200, headers={"Link": header})
+    assert link_url(response, "next") == "https://m.example/api/v1/x?limit=40&max_id=10"
+    assert link_url(response, "prev") == "https://m.example/api/v1/x?limit=40&min_id=20"
+    assert link_url(httpx.Response(200), "next") is None
 
 
 def test_loop_guard_refuses_a_repeated_token() -> None:

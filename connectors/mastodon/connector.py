@@ -26,7 +26,7 @@ from connectors.base import (
 from connectors.errors import MalformedItemError, PermanentError
 from connectors.html_text import html_to_text
 from connectors.http import HttpSession, RateLimitHeaders
-from connectors.pagination import LoopGuard, cursor_within_page, parse_link_header
+from connectors.pagination import LoopGuard, cursor_within_page, link_url
 
 PLATFORM = "mastodon"
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -162,7 +162,7 @@ class MastodonApi:
             if not body:
                 return
             yield from body
-            url, params = parse_link_header(response.headers.get("Link")).get("next"), None
+            url, params = link_url(response, "next"), None
 
 
 class ForwardStatusStream(Stream):
@@ -213,7 +213,7 @@ class ForwardStatusStream(Stream):
 
     def next_cursor(self, records: list[Any], response: Any, cursor: str | None) -> str | None:
         """The Link header's `prev` min_id if it lies within the page, else the newest id on the page."""
-        prev = parse_link_header(response.headers.get("Link")).get("prev")
+        prev = link_url(response, "prev")
         proposed = next(iter(parse_qs(urlsplit(prev).query).get("min_id", [])), None) if prev else None
         ids = [str(r["id"]) for r in records if isinstance(r, dict) and isinstance(r.get("id"), (str, int))
                and not isinstance(r.get("id"), bool) and str(r["id"]).isdigit()]
@@ -271,7 +271,7 @@ class MentionsStream(ForwardStatusStream):
             yield page
             if len(fresh) < len(records):
                 break
-            url, params = parse_link_header(response.headers.get("Link")).get("next"), None
+            url, params = link_url(response, "next"), None
         if newest is not None:
             yield Page(cursor=newest)
 
