@@ -11,7 +11,7 @@ import respx
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
-from connectors.appstore.connector import AppStoreSettings, records_of
+from connectors.appstore.connector import AppStoreSettings, CountryReviewsStream
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.collect.sync import SyncResult, sync_source
@@ -145,8 +145,18 @@ def test_the_apps_own_entry_in_older_feeds_is_skipped_not_quarantined() -> None:
                                                         "attributes": {"im:id": "1234567890"}}}
     us = next(i for i in load_cassette("appstore").interactions if i["request"]["path"] == US_PAGE_1)
     feed = us["response"]["body"]["feed"]
-    records, bad = records_of([app_entry, *feed["entry"]])
-    assert len(records) == 3 and bad == []
+
+    class OnePageFeed:
+        settings = AppStoreSettings(name="store", platform="appstore", app_id="1234567890")
+
+        def fetch(self, country: str, page: int) -> dict[str, Any]:
+            return {**feed, "entry": [app_entry, *feed["entry"]], "link": []} if page == 1 else {}
+
+    stream = CountryReviewsStream(OnePageFeed(), "us")  # type: ignore[arg-type]  # a stand-in for the HTTP feed
+    pages = list(stream.listing(datetime(2000, 1, 1, tzinfo=UTC)))
+    assert [len(entries) for entries in pages] == [3]
+    page = stream.page_of(pages[0])
+    assert len(page.items) == 3 and page.bad_records == []
 
 
 def test_countries_are_two_letter_storefront_codes() -> None:

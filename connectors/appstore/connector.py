@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints
 from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, WaitTooLongError
 from connectors.http import HttpSession, RateLimitHeaders
+from connectors.newest_first import NewestFirstStream
 from connectors.pagination import LoopGuard
 
 PLATFORM = "appstore"
@@ -147,23 +148,18 @@ def _review_item(entry: dict[str, Any], served_at: datetime | None) -> Item:
     )
 
 
-Record = tuple[datetime, list[Item]]  # a review's time on the feed and what it became
+Dated = tuple[Any, datetime | None]  # a feed entry and the time Apple served its page
 
 
-def records_of(entries: list[Any], served_at: datetime | None = None) -> tuple[list[Record], list[BadRecord]]:
-    """Reviews of a feed page with their times; broken ones are set apart, the app's own entry skipped."""
-    records: list[Record] = []
-    bad: list[BadRecord] = []
-    for entry in entries:
-        if is_app_entry(entry):
-            continue
+def page_of_reviews(entries: list[Dated]) -> Page:
+    """Reviews of a feed page; broken ones are set apart, the rest go on."""
+    page = Page()
+    for entry, served_at in entries:
         try:
-            item = review_item(entry, served_at)
+            page.items.append(review_item(entry, served_at))
         except MalformedItemError as error:
-            bad.append(BadRecord(str(error), entry, label(entry, "id")))
-            continue
-        records.append((item.created_at, [item]))
-    return records, bad
+            page.bad_records.append(BadRecord(str(error), entry, label(entry, "id")))
+    return page
 
 
 class AppStoreFeed:
@@ -193,30 +189,30 @@ class AppStoreFeed:
         return feed
 
 
-class CountryReviewsStream(Stream):
+class CountryReviewsStream(NewestFirstStream):
     """Reviews of the app in one storefront, newest first, down to the stored high-water mark."""
 
     def __init__(self, feed: AppStoreFeed, country: str) -> None:
         self.feed, self.country = feed, country
         self.name = f"reviews:{country}"
 
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        high_water = parse_time(context.cursor) if context.cursor else None
-        floor = high_water or context.now - timedelta(days=self.feed.settings.backfill_days)
-        newest = high_water
-        for records, bad in self.iter_feed_pages():
-            times = [moment for moment, _ in records]
-            newest = max([moment for moment in (newest, *times) if moment], default=None)
-            page = Page(items=[i for moment, items in records if moment >= floor for i in items], bad_records=bad)
-            page.skip("too old", sum(len(items) for moment, items in records if moment < floor))
-            yield page
-            if times and min(times) < floor:
-                break
-        if newest is not None:
-            yield Page(cursor=newest.isoformat())
+    def floor(self, context: SyncContext, mark: datetime | None) -> datetime:
+        return mark or context.now - timedelta(days=self.feed.settings.backfill_days)
 
-    def iter_feed_pages(self) -> Iterator[tuple[list[Record], list[BadRecord]]]:
-        """Feed pages 1..last (at most 10), newest first, fetched only as far as they are read."""
+    def entry_time(self, entry: Dated) -> datetime | None:
+        # The whole review is read: a broken entry without `updated` would otherwise sort at the
+        # page's serving time and lift the mark above reviews that came before it.
+        try:
+            return review_item(*entry).created_at
+        except MalformedItemError:
+            return None
+
+    def page_of(self, entries: list[Dated]) -> Page:
+        return page_of_reviews(entries)
+
+    def listing(self, floor: datetime) -> Iterator[list[Dated]]:
+        """Feed pages 1..last (at most 10), newest first, fetched only as far as they are read;
+        the app's own entry (older feeds open page 1 with it) is left out."""
         guard = LoopGuard(self.name)
         last_page = MAX_PAGES
         for number in range(1, MAX_PAGES + 1):
@@ -227,7 +223,8 @@ class CountryReviewsStream(Stream):
             # A feed that ignored the page number would serve the same reviews forever.
             guard.check(tuple(label(entry, "id") for entry in entries))
             last_page = min(last_page, last_page_of(feed))
-            yield records_of(entries, feed_time(feed))
+            served_at = feed_time(feed)
+            yield [(entry, served_at) for entry in entries if not is_app_entry(entry)]
             if number >= last_page:
                 return
 

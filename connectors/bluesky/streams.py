@@ -18,7 +18,7 @@ from connectors.bluesky.records import (
 )
 from connectors.bluesky.session import list_of
 from connectors.errors import MalformedItemError, PermanentError
-from connectors.pagination import LoopGuard
+from connectors.newest_first import NewestFirstStream, safe_time
 
 if TYPE_CHECKING:
     from connectors.bluesky.connector import BlueskyApi
@@ -27,77 +27,20 @@ NOTIFICATION_REASONS = ("mention", "reply", "quote")
 MAX_GET_POSTS = 25
 
 
-class NewestFirstStream(Stream):
-    """A newest-first listing walked back to the stored high-water mark, which moves only at the end.
-
-    Pages are stored with no cursor; the last, empty page carries the newest time seen.
-    An interrupted walk is redone from the top next time (upserts make that harmless).
-    `overlap_minutes` re-reads a little below the mark for entries indexed late.
-    """
+class BlueskyListing(NewestFirstStream):
+    """A Bluesky listing walked newest first; `overlap_minutes` re-reads a little below the mark
+    for entries indexed late."""
 
     def __init__(self, api: BlueskyApi, name: str) -> None:
         self.api, self.name = api, name
 
-    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
-        """One page of entries and the platform's cursor to the next (older) one."""
-        raise NotImplementedError
-
-    def entry_time(self, entry: Any) -> datetime | None:
-        """Where the entry sorts in the listing (None when broken: it goes to quarantine)."""
-        raise NotImplementedError
-
-    def page_of(self, entries: list[Any]) -> Page:
-        """Our page for entries at or above the floor."""
-        raise NotImplementedError
-
-    def final_page(self, mark: datetime | None) -> Page:
-        """The page that moves the high-water mark."""
-        return Page(cursor=mark.isoformat() if mark else None)
-
     def floor(self, context: SyncContext, mark: datetime | None) -> datetime:
-        """The oldest sort time this run still reads."""
         if mark is not None:
             return mark - timedelta(minutes=self.api.settings.overlap_minutes)
         return context.now - timedelta(days=self.api.settings.backfill_days)
 
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        mark = stored_mark(context.cursor)
-        floor, newest = self.floor(context, mark), mark
-        guard, cursor = LoopGuard(self.name), None
-        while True:
-            entries, next_cursor = self.fetch(cursor, floor)
-            timed = [(entry, self.entry_time(entry)) for entry in entries]
-            fresh = [entry for entry, when in timed if when is None or when >= floor]
-            times = [when for _, when in timed if when is not None]
-            if fresh:
-                page = self.page_of(fresh)
-                page.skip("too old", len(entries) - len(fresh))
-                yield page
-                newest = max([t for t in times if t >= floor] + ([newest] if newest else []), default=None)
-            if not entries or not next_cursor or (times and min(times) < floor):
-                break
-            guard.check(next_cursor)
-            cursor = next_cursor
-        yield self.final_page(newest)
 
-
-def stored_mark(cursor: str | None) -> datetime | None:
-    """A stream's stored high-water mark (ISO time), None before the first complete walk."""
-    try:
-        return parse_time(cursor) if cursor else None
-    except ValueError:
-        return None
-
-
-def safe_time(read: Any, entry: Any) -> datetime | None:
-    """A sort time, or None for an entry too broken to have one."""
-    try:
-        return read(entry)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return None
-
-
-class OwnedPostsStream(NewestFirstStream):
+class OwnedPostsStream(BlueskyListing):
     """The brand's author feed: its posts, its replies and its reposts (getAuthorFeed)."""
 
     NSID = "app.bsky.feed.getAuthorFeed"
@@ -217,7 +160,7 @@ class RecentOwnedRefreshStream(Stream):
             return None
 
 
-class NotificationsStream(NewestFirstStream):
+class NotificationsStream(BlueskyListing):
     """The brand's notifications that are posts about it: mentions, replies and quotes."""
 
     NSID = "app.bsky.notification.listNotifications"
@@ -257,7 +200,7 @@ class NotificationsStream(NewestFirstStream):
         return page
 
 
-class SearchStream(NewestFirstStream):
+class SearchStream(BlueskyListing):
     """searchPosts for one brand term, newest first (through the PDS: the public AppView refuses it)."""
 
     NSID = "app.bsky.feed.searchPosts"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints
 from connectors.base import Author, BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders, parse_json
-from connectors.pagination import LoopGuard
+from connectors.newest_first import NewestFirstStream, review_floor, safe_time
 
 PLATFORM = "google_reviews"
 DEFAULT_BASE_URL = "https://mybusiness.googleapis.com"
@@ -121,21 +121,14 @@ class GoogleReviewsApi:
             body, _ = self.session.get_json(path, params=params, headers=self.token.header())
         return body
 
-    def iter_review_bodies(self, location_id: str) -> Iterator[dict[str, Any]]:
-        """ListReviewsResponse bodies, newest update first, following nextPageToken."""
+    def reviews_page(self, location_id: str, page_token: str | None) -> tuple[list[Any], str | None]:
+        """One ListReviewsResponse (newest update first): its reviews and the nextPageToken."""
         path = f"/v4/accounts/{self.settings.account_id}/locations/{location_id}/reviews"
-        guard = LoopGuard(f"reviews:{location_id}")
         params: dict[str, Any] = {"pageSize": self.settings.page_size, "orderBy": "updateTime desc"}
-        while True:
-            body = self.get_json(path, params)
-            if not isinstance(body, dict) or not isinstance(body.get("reviews", []), list):
-                raise MalformedResponseError(f"{path}: expected a ListReviewsResponse, got {str(body)[:80]!r}")
-            yield body
-            token = body.get("nextPageToken")
-            if not token or not body.get("reviews"):
-                return
-            guard.check(token)
-            params = {**params, "pageToken": token}
+        body = self.get_json(path, {**params, "pageToken": page_token} if page_token else params)
+        if not isinstance(body, dict) or not isinstance(body.get("reviews", []), list):
+            raise MalformedResponseError(f"{path}: expected a ListReviewsResponse, got {str(body)[:80]!r}")
+        return body.get("reviews") or [], body.get("nextPageToken")
 
 
 def reviewer_author(review: dict[str, Any]) -> Author | None:
@@ -177,26 +170,25 @@ def _review_items(review: dict[str, Any], owner: Author) -> list[Item]:
     return items
 
 
-Record = tuple[datetime, list[Item]]  # a review's updateTime and the items it became
+def update_time(review: Any) -> datetime:
+    """Where a review sorts: its last update (a new or edited reply moves it up)."""
+    return parse_time(review.get("updateTime") or review["createTime"])
 
 
-def records_of(reviews: list[Any], owner: Author) -> tuple[list[Record], list[BadRecord]]:
-    """Reviews with their update times; broken records are set apart, the rest go on."""
-    records: list[Record] = []
-    bad: list[BadRecord] = []
+def page_of_reviews(reviews: list[Any], owner: Author) -> Page:
+    """Reviews and replies; broken records are set apart, the rest go on."""
+    page = Page()
     for review in reviews:
         try:
-            items = review_items(review, owner)
-            updated = parse_time(review.get("updateTime") or review["createTime"])
-        except (MalformedItemError, TypeError, ValueError) as error:
+            update_time(review)
+            page.items.extend(review_items(review, owner))
+        except (MalformedItemError, KeyError, TypeError, ValueError, AttributeError) as error:
             review_id = review.get("reviewId") if isinstance(review, dict) else None
-            bad.append(BadRecord(str(error), review, str(review_id) if review_id else None))
-            continue
-        records.append((updated, items))
-    return records, bad
+            page.bad_records.append(BadRecord(str(error), review, str(review_id) if review_id else None))
+    return page
 
 
-class LocationReviewsStream(Stream):
+class LocationReviewsStream(NewestFirstStream):
     """One location's reviews, newest update first, down to the high-water mark less `refresh_days`."""
 
     def __init__(self, api: GoogleReviewsApi, location_id: str) -> None:
@@ -207,27 +199,17 @@ class LocationReviewsStream(Stream):
         self.owner = Author(platform=PLATFORM, external_id=location, handle=settings.business_name or location,
                             display_name=settings.business_name)
 
-    def floor(self, context: SyncContext, high_water: datetime | None) -> datetime:
-        """The oldest update time this run reads."""
-        settings = self.api.settings
-        if high_water is None:
-            return context.now - timedelta(days=settings.backfill_days)
-        return min(high_water, context.now - timedelta(days=settings.refresh_days))
+    def floor(self, context: SyncContext, mark: datetime | None) -> datetime:
+        return review_floor(context, mark, self.api.settings.backfill_days, self.api.settings.refresh_days)
 
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        high_water = parse_time(context.cursor) if context.cursor else None
-        floor = self.floor(context, high_water)
-        newest = high_water
-        for body in self.api.iter_review_bodies(self.location_id):
-            records, bad = records_of(body.get("reviews") or [], self.owner)
-            times = [moment for moment, _ in records]
-            newest = max([moment for moment in (newest, *times) if moment], default=None)
-            kept = [item for moment, items in records if moment >= floor for item in items]
-            yield Page(items=kept, bad_records=bad)
-            if times and min(times) < floor:
-                break
-        if newest is not None:
-            yield Page(cursor=newest.isoformat())
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        return self.api.reviews_page(self.location_id, cursor)
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        return safe_time(update_time, entry)
+
+    def page_of(self, entries: list[Any]) -> Page:
+        return page_of_reviews(entries, self.owner)
 
 
 class GoogleReviewsConnector(Connector):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
-from connectors.pagination import LoopGuard
+from connectors.newest_first import NewestFirstStream, review_floor, safe_time
 
 PLATFORM = "trustpilot"
 DEFAULT_BASE_URL = "https://api.trustpilot.com"
@@ -106,22 +106,21 @@ def _review_items(review: dict[str, Any], brand: Author) -> list[Item]:
     return items
 
 
-Record = tuple[datetime, list[Item]]  # a review's creation time and the items it became
+def created_time(review: Any) -> datetime:
+    """Where a review sorts: its creation time."""
+    return parse_time(review["createdAt"])
 
 
-def records_of(reviews: list[Any], brand: Author) -> tuple[list[Record], list[BadRecord]]:
-    """Reviews with their creation times; broken records are set apart, the rest go on."""
-    records: list[Record] = []
-    bad: list[BadRecord] = []
+def page_of_reviews(reviews: list[Any], brand: Author) -> Page:
+    """Reviews and company replies; broken records are set apart, the rest go on."""
+    page = Page(authors=[brand])
     for review in reviews:
         try:
-            items = review_items(review, brand)
+            page.items.extend(review_items(review, brand))
         except MalformedItemError as error:
             review_id = review.get("id") if isinstance(review, dict) else None
-            bad.append(BadRecord(str(error), review, str(review_id) if review_id else None))
-            continue
-        records.append((items[0].created_at, items))
-    return records, bad
+            page.bad_records.append(BadRecord(str(error), review, str(review_id) if review_id else None))
+    return page
 
 
 class TrustpilotApi:
@@ -145,23 +144,19 @@ class TrustpilotApi:
             self._unit = body
         return self._unit
 
-    def iter_review_pages(self, brand: Author) -> Iterator[tuple[list[Record], list[BadRecord]]]:
-        """Public reviews, newest first, following the `next-page` links (fetched as they are read)."""
-        guard = LoopGuard("reviews")
-        url: str | None = f"/v1/business-units/{self.business_unit()['id']}/reviews"
-        params: dict[str, Any] | None = {"perPage": self.settings.page_size, "page": 1, "orderBy": "createdat.desc"}
-        while url:
-            guard.check((url, tuple(sorted((params or {}).items()))))
-            body, _ = self.session.get_json(url, params=params)
-            if not isinstance(body, dict) or not isinstance(body.get("reviews"), list):
-                raise MalformedResponseError(f"{url}: expected {{\"reviews\": [...]}}, got {str(body)[:80]!r}")
-            if not body["reviews"]:
-                return
-            yield records_of(body["reviews"], brand)
-            url, params = next_page_url(body), None
+    def reviews_page(self, url: str | None) -> tuple[list[Any], str | None]:
+        """One page of public reviews, newest first, and the URL of the `next-page` link."""
+        params: dict[str, Any] | None = None
+        if url is None:
+            url = f"/v1/business-units/{self.business_unit()['id']}/reviews"
+            params = {"perPage": self.settings.page_size, "page": 1, "orderBy": "createdat.desc"}
+        body, _ = self.session.get_json(url, params=params)
+        if not isinstance(body, dict) or not isinstance(body.get("reviews"), list):
+            raise MalformedResponseError(f"{url}: expected {{\"reviews\": [...]}}, got {str(body)[:80]!r}")
+        return body["reviews"], next_page_url(body)
 
 
-class ReviewsStream(Stream):
+class ReviewsStream(NewestFirstStream):
     """The business unit's reviews newest first, down to the high-water mark less `refresh_days`."""
 
     name = "reviews"
@@ -169,27 +164,22 @@ class ReviewsStream(Stream):
     def __init__(self, api: TrustpilotApi) -> None:
         self.api = api
 
-    def floor(self, context: SyncContext, high_water: datetime | None) -> datetime:
-        """The oldest review time this run reads: replies come days after their review."""
-        settings = self.api.settings
-        if high_water is None:
-            return context.now - timedelta(days=settings.backfill_days)
-        return min(high_water, context.now - timedelta(days=settings.refresh_days))
+    def floor(self, context: SyncContext, mark: datetime | None) -> datetime:
+        return review_floor(context, mark, self.api.settings.backfill_days, self.api.settings.refresh_days)
 
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        high_water = parse_time(context.cursor) if context.cursor else None
-        floor = self.floor(context, high_water)
-        brand = business_author(self.api.business_unit())
-        newest = high_water
-        for records, bad in self.api.iter_review_pages(brand):
-            times = [moment for moment, _ in records]
-            newest = max([moment for moment in (newest, *times) if moment], default=None)
-            kept = [item for moment, items in records if moment >= floor for item in items]
-            yield Page(items=kept, bad_records=bad, authors=[brand])
-            if times and min(times) < floor:
-                break
-        if newest is not None:
-            yield Page(cursor=newest.isoformat())
+    def fetch(self, cursor: str | None, floor: datetime) -> tuple[list[Any], str | None]:
+        return self.api.reviews_page(cursor)
+
+    def entry_time(self, entry: Any) -> datetime | None:
+        return safe_time(created_time, entry)
+
+    def page_of(self, entries: list[Any]) -> Page:
+        return page_of_reviews(entries, business_author(self.api.business_unit()))
+
+    def final_page(self, mark: datetime | None) -> Page:
+        page = super().final_page(mark)
+        page.authors = [business_author(self.api.business_unit())]
+        return page
 
 
 class TrustpilotConnector(Connector):
