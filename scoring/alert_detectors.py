@@ -342,10 +342,11 @@ def assess_index_drop(points: Sequence[IndexPoint], s: IndexDropSettings) -> tup
     if not earlier:
         return Assessment("no_data"), {}
     before = earlier[-1]
-    # mypy does not narrow `running` through the `known` filter above (it is never None here)
-    drop = before.running - latest.running  # type: ignore[operator]
-    facts = {"day": latest.day.isoformat(), "value": round(latest.running, 2),  # type: ignore[arg-type]
-             "earlier_day": before.day.isoformat(), "earlier_value": round(before.running, 2),  # type: ignore[arg-type]
+    value, earlier_value = latest.running, before.running
+    assert value is not None and earlier_value is not None  # both come from `known`
+    drop = earlier_value - value
+    facts = {"day": latest.day.isoformat(), "value": round(value, 2),
+             "earlier_day": before.day.isoformat(), "earlier_value": round(earlier_value, 2),
              "drop": round(drop, 2), "drop_points": s.drop_points, "lookback_days": s.lookback_days,
              "provisional": latest.provisional}
     verdict: Verdict = "breach" if drop >= s.drop_points else "recovered" if drop < s.drop_points / 2 else "elevated"

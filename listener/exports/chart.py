@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from listener.exports.columns import component_label
 from listener.exports.model import IndexMoment, WeeklySummary
@@ -63,21 +64,25 @@ def chart_days(summary: WeeklySummary) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
+def component_value(moment: IndexMoment, name: str) -> float | None:
+    """One component's value on a day of the series."""
+    return moment.components.get(name)
+
+
 def chart_lines(summary: WeeklySummary) -> list[Line]:
     """Daily index, running index, then one line per component present in the series."""
     days = chart_days(summary)
     by_day: dict[date, IndexMoment] = {m.day: m for m in summary.index.series}
 
-    # read is typed `object`: mypy cannot infer the default-argument lambdas passed to it
-    def values(read: object) -> tuple[float | None, ...]:
-        return tuple(read(by_day[d]) if d in by_day else None for d in days)  # type: ignore[operator]
+    def values(read: Callable[[IndexMoment], float | None]) -> tuple[float | None, ...]:
+        return tuple(read(by_day[d]) if d in by_day else None for d in days)
 
     lines = [Line("daily_index", "Daily index", DAILY_COLOR, 3.0, None, values(lambda m: m.daily_index)),
              Line("running_index", "Running index", RUNNING_COLOR, 2.0, "6 4", values(lambda m: m.running_index))]
     for position, name in enumerate(summary.component_names):
         color = COMPONENT_COLORS.get(name, FALLBACK_COLORS[position % len(FALLBACK_COLORS)])
         lines.append(Line(name, component_label(name), color, 1.5, None,
-                          values(lambda m, n=name: m.components.get(n))))
+                          values(partial(component_value, name=name))))
     return lines
 
 

@@ -58,13 +58,13 @@ def choose_items(week: Sequence[ItemRecord], snapshots: Sequence[SnapshotRecord]
     posts = sorted((i for i in week if is_owned_post(i)),
                    key=lambda i: (-sum(c or 0 for c in i.counters), i.created_at, i.key))
     owned = [_owned(i, by_item.get(i.key, []), followers.get(i.platform), now) for i in posts[:top]]
-    scored = [i for i in week if has_sentiment_text(i) and i.sentiment_status == "scored" and i.compound is not None]
-    # mypy does not narrow `compound` through the `scored` filter (never None here)
-    positive = sorted((i for i in scored if i.compound >= POSITIVE_THRESHOLD),  # type: ignore[operator]
-                      key=lambda i: (-i.compound, i.created_at, i.key))  # type: ignore[operator]
-    negative = sorted((i for i in scored if i.compound <= NEGATIVE_THRESHOLD),  # type: ignore[operator]
-                      key=lambda i: (i.compound, i.created_at, i.key))
-    return owned, [_inbound(i) for i in positive[:top]], [_inbound(i) for i in negative[:top]]
+    scored = [(i.compound, i) for i in week
+              if has_sentiment_text(i) and i.sentiment_status == "scored" and i.compound is not None]
+    positive = sorted((pair for pair in scored if pair[0] >= POSITIVE_THRESHOLD),
+                      key=lambda pair: (-pair[0], pair[1].created_at, pair[1].key))
+    negative = sorted((pair for pair in scored if pair[0] <= NEGATIVE_THRESHOLD),
+                      key=lambda pair: (pair[0], pair[1].created_at, pair[1].key))
+    return owned, [_inbound(i) for _, i in positive[:top]], [_inbound(i) for _, i in negative[:top]]
 
 
 def listed_keys(summary: WeeklySummary) -> list[tuple[str, str]]:
