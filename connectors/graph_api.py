@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 
+from connectors.base import Item, Page, Stream, SyncContext
 from connectors.errors import AuthError, ConnectorError, MalformedResponseError, PermanentError, RateLimitedError
 from connectors.http import HttpSession, Quota, RateLimitHeaders
 from connectors.pagination import LoopGuard
+from connectors.records import add_records
 
 USAGE_WINDOW = timedelta(hours=1)  # app and business use-case limits are rolling one-hour windows
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001, 80002, 80005, 80006, 80008})
@@ -166,3 +168,40 @@ class GraphClient:
                 return
             guard.check(after)
         log.warning("%s: stopped after %d pages (more results remain)", stream, pages)
+
+
+class RecentOwnedRefreshStream(Stream):
+    """Re-reads the source's recent owned objects (posts, media): their counters, then every comment.
+
+    An object the API no longer gives (deleted since, or out of the token's reach) keeps what was
+    stored and is counted as skipped.
+    """
+
+    name = "comments"
+
+    def __init__(self, client: GraphClient, object_fields: str, comment_params: dict[str, Any], max_comment_pages: int,
+                 owned_item: Callable[[dict[str, Any]], Item | list[Item]],
+                 comment_items: Callable[[dict[str, Any], dict[str, Any]], Item | list[Item]]) -> None:
+        self.client, self.object_fields = client, object_fields
+        self.comment_params, self.max_comment_pages = comment_params, max_comment_pages
+        self.owned_item, self.comment_items = owned_item, comment_items
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        for object_id in context.recent_owned_ids:
+            try:
+                owned = self.client.get(object_id, {"fields": self.object_fields})
+            except PermanentError:
+                gone = Page()
+                gone.skip("deleted or out of reach")
+                yield gone
+                continue
+            yield self.refresh_one(owned)
+
+    def refresh_one(self, owned: dict[str, Any]) -> Page:
+        """One page for one object: itself and its comments, in the order the API gives them."""
+        page = Page()
+        add_records(page, [owned], self.owned_item)
+        for body in self.client.iter_edge(f"{owned.get('id')}/comments", self.comment_params, self.name,
+                                          self.max_comment_pages):
+            add_records(page, data_of(body, "comments"), lambda comment: self.comment_items(comment, owned))
+        return page

@@ -162,3 +162,16 @@ def test_ror_sync_with_a_missing_permission_prints_it_and_exits_with_the_sync_co
         result = CliRunner().invoke(app, ["sync", "--config", str(config)])
     assert result.exit_code == EXIT_SYNC_FAILED
     assert "pages_read_engagement" in result.output and "Traceback" not in result.output
+
+
+def test_a_recent_post_the_page_no_longer_gives_keeps_its_row_and_is_counted(engine: Engine, clock: Any,
+                                                                           sleep: Any) -> None:
+    def gone(result: SyncResult) -> int:
+        return result.streams["comments"].skipped.get("deleted or out of reach", 0)
+
+    first, _ = run(engine, clock, sleep)
+    cassette = load_cassette("facebook")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != f"/v21.0/{POST}"]
+    second, _ = run(engine, clock, sleep, cassette)
+    assert gone(second) == gone(first) + 1  # the post itself now answers 404
+    assert POST in {r["external_id"] for r in rows(engine, ItemRow)}

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field
 
 from connectors.base import (
+    ENV_NAME,
     Author,
-    BadRecord,
     Connector,
     Counters,
     Item,
@@ -20,19 +20,17 @@ from connectors.base import (
     Stream,
     SyncContext,
 )
-from connectors.errors import MalformedItemError, PermanentError
-from connectors.graph_api import USAGE_HEADERS, GraphClient, data_of, error_hook, parse_time
+from connectors.graph_api import USAGE_HEADERS, GraphClient, RecentOwnedRefreshStream, data_of, error_hook, parse_time
 from connectors.http import HttpSession
+from connectors.records import add_records
 
 PLATFORM = "facebook"
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 WEB_URL = "https://www.facebook.com"
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 POST_FIELDS = ("id,message,story,created_time,permalink_url,from,shares,"
                "reactions.summary(total_count).limit(0),comments.filter(stream).summary(true).limit(0)")
 COMMENT_FIELDS = "id,message,created_time,from,like_count,comment_count,parent{id},permalink_url"
 PAGE_FIELDS = "id,name,username,link,fan_count,followers_count"
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
 
 
 class FacebookSettings(SourceSettings):
@@ -56,21 +54,6 @@ def summary_count(post: dict[str, Any], edge: str) -> int | None:
     """`<edge>.summary.total_count` of a post (None when the edge was not returned)."""
     summary = (post.get(edge) or {}).get("summary")
     return int(summary["total_count"]) if isinstance(summary, dict) and "total_count" in summary else None
-
-
-def bad_record(record: Any, error: Exception) -> BadRecord:
-    """A quarantined record with its error (and its id when it has one)."""
-    external = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-    return BadRecord(f"{type(error).__name__}: {error}", record, external)
-
-
-def add_records(page: Page, records: Sequence[Any], build: Callable[[Any], Item]) -> None:
-    """Append the item built from each record; a record that fails goes to bad_records."""
-    for record in records:
-        try:
-            page.items.append(build(record))
-        except RECORD_ERRORS as error:
-            page.bad_records.append(bad_record(record, error))
 
 
 class FacebookPage:
@@ -155,34 +138,6 @@ class EdgeStream(Stream):
         yield Page(authors=[self.page.author()], cursor=str(newest) if newest is not None else None)
 
 
-class CommentsStream(Stream):
-    """Re-reads the page's recent posts: counters, then every comment and reply (`filter=stream`)."""
-
-    name = "comments"
-
-    def __init__(self, page: FacebookPage, settings: FacebookSettings) -> None:
-        self.page, self.settings = page, settings
-
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        for post_id in context.recent_owned_ids:
-            try:
-                post = self.page.client.get(post_id, {"fields": POST_FIELDS})
-            except PermanentError:
-                continue  # deleted since: keep what was stored
-            yield self.refresh_one(post)
-
-    def refresh_one(self, post: dict[str, Any]) -> Page:
-        """One page for one post: itself and its comments, in the order they were written."""
-        page, post_id = Page(), str(post.get("id"))
-        add_records(page, [post], lambda record: self.page.post_item(record, published=True))
-        params = {"filter": "stream", "order": "chronological", "fields": COMMENT_FIELDS,
-                  "limit": self.settings.comment_page_size}
-        for body in self.page.client.iter_edge(f"{post_id}/comments", params, self.name,
-                                               self.settings.max_comment_pages):
-            add_records(page, data_of(body, "comments"), lambda comment: self.page.comment_item(comment, post_id))
-        return page
-
-
 class FacebookConnector(Connector):
     """Streams of one Facebook Page source, in the order they should run."""
 
@@ -206,5 +161,10 @@ class FacebookConnector(Connector):
             streams.append(EdgeStream(self.page, self.settings, "visitor_posts", "visitor_posts"))
         if self.settings.tagged:
             streams.append(EdgeStream(self.page, self.settings, "tagged", "tagged"))
-        streams.append(CommentsStream(self.page, self.settings))
+        comment_params = {"filter": "stream", "order": "chronological", "fields": COMMENT_FIELDS,
+                          "limit": self.settings.comment_page_size}
+        streams.append(RecentOwnedRefreshStream(
+            self.page.client, POST_FIELDS, comment_params, self.settings.max_comment_pages,
+            lambda post: self.page.post_item(post, published=True),
+            lambda comment, post: self.page.comment_item(comment, str(post.get("id")))))
         return streams

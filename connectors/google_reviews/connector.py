@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from connectors.base import Author, BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import ENV_NAME, Author, BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders, parse_json
 from connectors.newest_first import NewestFirstStream, review_floor, safe_time
@@ -24,7 +24,6 @@ STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}  # STAR_RATING_UN
 # Retry-After and waits the session's default minute.
 RATE_LIMIT_HEADERS = RateLimitHeaders()
 TOKEN_MARGIN = timedelta(seconds=60)  # refresh this long before Google says the token expires
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _TRANSLATED = "(Translated by Google)"
 _ORIGINAL = "(Original)"

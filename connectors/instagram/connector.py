@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from connectors.base import (
+    ENV_NAME,
     Author,
-    BadRecord,
     Connector,
     Counters,
     Item,
@@ -20,20 +20,19 @@ from connectors.base import (
     Stream,
     SyncContext,
 )
-from connectors.errors import MalformedItemError, PermanentError
-from connectors.graph_api import USAGE_HEADERS, GraphClient, data_of, error_hook, parse_time
+from connectors.errors import PermanentError
+from connectors.graph_api import USAGE_HEADERS, GraphClient, RecentOwnedRefreshStream, data_of, error_hook, parse_time
 from connectors.http import HttpSession
 from connectors.instagram.hashtags import WEEKLY_UNIQUE_HASHTAGS, WHY, normalise
+from connectors.records import add_records
 
 PLATFORM = "instagram"
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 WEB_URL = "https://www.instagram.com"
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 MEDIA_FIELDS = "id,caption,media_type,media_product_type,permalink,timestamp,username,like_count,comments_count"
 COMMENT_FIELDS = ("id,text,timestamp,username,like_count,from{id,username},"
                   "replies{id,text,timestamp,username,like_count,from{id,username}}")
 USER_FIELDS = "id,username,name,followers_count,follows_count,media_count"
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
 
 
 class InstagramSettings(SourceSettings):
@@ -61,21 +60,6 @@ class InstagramSettings(SourceSettings):
         if len(set(cleaned)) > WEEKLY_UNIQUE_HASHTAGS:
             raise ValueError(f"{len(set(cleaned))} unique hashtags; {WHY}: keep at most {WEEKLY_UNIQUE_HASHTAGS}")
         return list(dict.fromkeys(cleaned))
-
-
-def bad_record(record: Any, error: Exception) -> BadRecord:
-    """A quarantined record with its error (and its id when it has one)."""
-    external = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-    return BadRecord(f"{type(error).__name__}: {error}", record, external)
-
-
-def add_records(page: Page, records: Sequence[Any], build: Callable[[Any], list[Item]]) -> None:
-    """Append the items built from each record; a record that fails goes to bad_records."""
-    for record in records:
-        try:
-            page.items.extend(build(record))
-        except RECORD_ERRORS as error:
-            page.bad_records.append(bad_record(record, error))
 
 
 class InstagramAccount:
@@ -170,33 +154,6 @@ class MediaEdgeStream(Stream):
         yield Page(authors=[self.account.author()], cursor=str(newest) if newest is not None else None)
 
 
-class CommentsStream(Stream):
-    """Re-reads the account's recent media: counters, every comment and its replies."""
-
-    name = "comments"
-
-    def __init__(self, account: InstagramAccount, settings: InstagramSettings) -> None:
-        self.account, self.settings = account, settings
-
-    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
-        for media_id in context.recent_owned_ids:
-            try:
-                media = self.account.client.get(media_id, {"fields": MEDIA_FIELDS})
-            except PermanentError:
-                continue  # deleted since: keep what was stored
-            yield self.refresh_one(media)
-
-    def refresh_one(self, media: dict[str, Any]) -> Page:
-        """One page for one media: itself, its comments and their replies."""
-        page = Page()
-        add_records(page, [media], lambda record: [self.account.media_item(record, owned=True)])
-        params = {"fields": COMMENT_FIELDS, "limit": self.settings.comment_page_size}
-        for body in self.account.client.iter_edge(f"{media['id']}/comments", params, self.name,
-                                                  self.settings.max_comment_pages):
-            add_records(page, data_of(body, "comments"), lambda comment: self.account.comment_items(comment, media))
-        return page
-
-
 class HashtagStream(Stream):
     """Recent media (last 24 hours) with one hashtag; the hashtag's id is looked up once and kept in the cursor.
 
@@ -258,6 +215,9 @@ class InstagramConnector(Connector):
         streams: list[Stream] = [MediaEdgeStream(self.account, self.settings, "media", "media")]
         if self.settings.tags:
             streams.append(MediaEdgeStream(self.account, self.settings, "tags", "tags"))
-        streams.append(CommentsStream(self.account, self.settings))
+        streams.append(RecentOwnedRefreshStream(
+            self.account.client, MEDIA_FIELDS, {"fields": COMMENT_FIELDS, "limit": self.settings.comment_page_size},
+            self.settings.max_comment_pages, lambda media: self.account.media_item(media, owned=True),
+            self.account.comment_items))
         streams.extend(HashtagStream(self.account, self.settings, tag) for tag in self.settings.hashtags)
         return streams

@@ -6,10 +6,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from connectors.base import BadRecord, Connector, Counters, Page, SourceSettings, Stream, SyncContext
-from connectors.errors import MalformedItemError, PermanentError
+from connectors.base import (
+    BadRecord,
+    Connector,
+    Counters,
+    Page,
+    RenewableTokenSettings,
+    Stream,
+    SyncContext,
+)
+from connectors.errors import PermanentError
 from connectors.http import HttpSession
 from connectors.linkedin.api import (
     DEFAULT_BASE_URL,
@@ -22,13 +30,12 @@ from connectors.linkedin.api import (
     urn_path,
 )
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
+from connectors.records import add_records
 
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
 STATISTICS_BATCH = 20
 
 
-class LinkedInSettings(SourceSettings):
+class LinkedInSettings(RenewableTokenSettings):
     """One LinkedIn organization page: its posts and their comments, share statistics, mentions."""
 
     platform: Literal["linkedin"]
@@ -36,10 +43,6 @@ class LinkedInSettings(SourceSettings):
     organization_id: str = Field(pattern=r"^[0-9]{1,20}$")
     linkedin_version: str = Field(default="202411", pattern=r"^20[0-9]{4}$",
                                   description="the LinkedIn-Version header (YYYYMM)")
-    access_token_env: str = Field(pattern=ENV_NAME)
-    refresh_token_env: str | None = Field(default=None, pattern=ENV_NAME)
-    client_id_env: str | None = Field(default=None, pattern=ENV_NAME)
-    client_secret_env: str | None = Field(default=None, pattern=ENV_NAME)
     token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"
     mentions: bool = True
     page_size: int = Field(default=50, ge=1, le=100)
@@ -47,21 +50,6 @@ class LinkedInSettings(SourceSettings):
     max_pages: int = Field(default=10, ge=1, le=1000)
     backfill_days: int = Field(default=30, ge=0, le=3650)
     refresh_days: int = Field(default=7, ge=0, le=90)
-
-    @model_validator(mode="after")
-    def _refresh_needs_client(self) -> LinkedInSettings:
-        if self.refresh_token_env and not (self.client_id_env and self.client_secret_env):
-            raise ValueError("refresh_token_env needs client_id_env and client_secret_env")
-        return self
-
-
-def add_record(page: Page, record: Any, build: Any) -> None:
-    """Append the item built from a record, or quarantine the record."""
-    try:
-        page.items.append(build(record))
-    except RECORD_ERRORS as error:
-        external = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-        page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", record, external))
 
 
 class PostsStream(Stream):
@@ -80,7 +68,7 @@ class PostsStream(Stream):
         for posts in self.api.iter_collection("posts", params, self.settings.page_size, self.settings.max_pages):
             page = Page()
             for post in posts:
-                add_record(page, post, self.api.post_item)
+                add_records(page, [post], self.api.post_item)
             stamps = [int(i.created_at.timestamp() * 1000) for i in page.items]
             newest = max([s for s in (newest, *stamps) if s is not None], default=None)
             if page.items or page.bad_records:
@@ -131,7 +119,7 @@ class EngagementStream(Stream):
     def refresh_one(self, post: dict[str, Any], counters: Counters | None) -> Page:
         """One page for one post: itself with its counters, its comments and their replies."""
         page, urn = Page(), str(post.get("id"))
-        add_record(page, post, lambda record: self.api.post_item(record, counters))
+        add_records(page, [post], lambda record: self.api.post_item(record, counters))
         self.add_comments(page, urn, urn)
         return page
 
@@ -141,7 +129,7 @@ class EngagementStream(Stream):
                                                  self.settings.comment_page_size, self.settings.max_pages):
             for comment in comments:
                 before = len(page.items)
-                add_record(page, comment, lambda record: self.api.comment_item(record, post_urn))
+                add_records(page, [comment], lambda record: self.api.comment_item(record, post_urn))
                 opened = page.items[before:]
                 if opened and opened[0].kind == "comment" and (opened[0].counters.replies or 0) > 0:
                     self.add_comments(page, opened[0].external_id, post_urn)
@@ -172,7 +160,7 @@ class MentionsStream(Stream):
                     page.bad_records.append(BadRecord("KeyError: 'generatedActivity'", notification))
                     continue
                 try:
-                    add_record(page, self.api.get(f"posts/{urn_path(str(urn))}"), self.api.post_item)
+                    add_records(page, [self.api.get(f"posts/{urn_path(str(urn))}")], self.api.post_item)
                 except PermanentError:
                     continue  # the mentioning post was deleted or is not visible to the organization
             if page.items or page.bad_records:

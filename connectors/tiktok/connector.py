@@ -6,12 +6,12 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
-from connectors.errors import MalformedItemError
+from connectors.base import Connector, Item, Page, RenewableTokenSettings, Stream, SyncContext
 from connectors.http import HttpSession
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
+from connectors.records import add_records
 from connectors.tiktok.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
@@ -22,43 +22,22 @@ from connectors.tiktok.api import (
     json_param,
 )
 
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
+TIKTOK_IDS = ("item_id", "comment_id")  # where a video or comment record keeps its id
 MAX_VIDEO_IDS = 20
 
 
-class TikTokSettings(SourceSettings):
+class TikTokSettings(RenewableTokenSettings):
     """One TikTok business account: its videos and the comments under its recent ones."""
 
     platform: Literal["tiktok"]
     base_url: str = DEFAULT_BASE_URL
     business_id: str = Field(min_length=4, description="the account's business_id (the open_id of its token)")
-    access_token_env: str = Field(pattern=ENV_NAME)
-    refresh_token_env: str | None = Field(default=None, pattern=ENV_NAME)
-    client_id_env: str | None = Field(default=None, pattern=ENV_NAME, description="the app id")
-    client_secret_env: str | None = Field(default=None, pattern=ENV_NAME)
     token_url: str = f"{DEFAULT_BASE_URL}/tt_user/oauth2/refresh_token/"
     page_size: int = Field(default=20, ge=1, le=20)
     comment_page_size: int = Field(default=30, ge=1, le=30)
     max_pages: int = Field(default=10, ge=1, le=1000)
     backfill_days: int = Field(default=30, ge=0, le=3650)
     refresh_days: int = Field(default=7, ge=0, le=90)
-
-    @model_validator(mode="after")
-    def _refresh_needs_client(self) -> TikTokSettings:
-        if self.refresh_token_env and not (self.client_id_env and self.client_secret_env):
-            raise ValueError("refresh_token_env needs client_id_env and client_secret_env")
-        return self
-
-
-def add_record(page: Page, record: Any, build: Any) -> None:
-    """Append the item built from a record, or quarantine the record."""
-    try:
-        page.items.append(build(record))
-    except RECORD_ERRORS as error:
-        external = record.get("item_id") or record.get("comment_id") if isinstance(record, dict) else None
-        page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", record,
-                                          str(external) if external else None))
 
 
 class VideosStream(Stream):
@@ -77,7 +56,7 @@ class VideosStream(Stream):
         for videos in self.api.iter_pages("business/video/list/", params, "videos", self.name, self.settings.max_pages):
             page = Page()
             for video in videos:
-                add_record(page, video, self.api.video_item)
+                add_records(page, [video], self.api.video_item, TIKTOK_IDS)
             stamps = [int(i.created_at.timestamp()) for i in page.items]
             newest = max([s for s in (newest, *stamps) if s is not None], default=None)
             if page.items or page.bad_records:
@@ -106,7 +85,7 @@ class CommentsStream(Stream):
     def refresh_one(self, video: dict[str, Any]) -> Page:
         """One page for one video: itself and its comments with all their replies."""
         page = Page()
-        add_record(page, video, self.api.video_item)
+        add_records(page, [video], self.api.video_item, TIKTOK_IDS)
         if not page.items:
             return page
         item = page.items[0]
@@ -120,7 +99,7 @@ class CommentsStream(Stream):
 
     def add_thread(self, page: Page, comment: dict[str, Any], video: Item) -> None:
         """A comment and its replies: those it carries (up to 3), or all of them from reply/list."""
-        add_record(page, comment, lambda record: self.api.comment_item(record, video))
+        add_records(page, [comment], lambda record: self.api.comment_item(record, video), TIKTOK_IDS)
         replies = comment.get("reply_list") or []
         if isinstance(comment, dict) and int(comment.get("replies") or 0) > len(replies):
             params = {"video_id": video.external_id, "comment_id": comment.get("comment_id"),
@@ -128,8 +107,8 @@ class CommentsStream(Stream):
             replies = [reply for batch in self.api.iter_pages("business/comment/reply/list/", params, "comments",
                                                               self.name, self.settings.max_pages) for reply in batch]
         for reply in replies:
-            add_record(page, {"parent_comment_id": comment.get("comment_id"), **reply},
-                       lambda record: self.api.comment_item(record, video))
+            add_records(page, [{"parent_comment_id": comment.get("comment_id"), **reply}],
+                        lambda record: self.api.comment_item(record, video), TIKTOK_IDS)
 
 
 class TikTokConnector(Connector):

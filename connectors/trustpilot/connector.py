@@ -8,7 +8,18 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import (
+    ENV_NAME,
+    Author,
+    BadRecord,
+    Connector,
+    Counters,
+    Item,
+    Page,
+    SourceSettings,
+    Stream,
+    SyncContext,
+)
 from connectors.errors import MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.newest_first import NewestFirstStream, review_floor, safe_time
@@ -21,7 +32,6 @@ MAX_PAGE_SIZE = 100
 # Trustpilot documents ceilings (833 calls / 5 min, 10,000 / hour) but no quota headers;
 # the common names are read if they ever appear, a bare 429 waits the session's default.
 RATE_LIMIT_HEADERS = RateLimitHeaders()
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 
 
 class TrustpilotSettings(SourceSettings):

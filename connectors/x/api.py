@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from connectors.base import Author, BadRecord, Counters, Item, ItemKind, Page
-from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
+from connectors.base import Author, Counters, Item, ItemKind
+from connectors.errors import AuthError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.oauth2 import TokenClient
 from connectors.pagination import LoopGuard
+from connectors.records import RECORD_ERRORS
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com/2"
@@ -26,7 +27,6 @@ TWEET_FIELDS = "created_at,public_metrics,author_id,conversation_id,referenced_t
 USER_FIELDS = "username,name,public_metrics"
 REFERENCE_KINDS: dict[str, ItemKind] = {"replied_to": "reply", "quoted": "quote", "retweeted": "share"}
 log = logging.getLogger(__name__)
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
 
 
 def parse_time(value: str) -> datetime:
@@ -188,18 +188,3 @@ def users_of(body: dict[str, Any], key: str = "users") -> dict[str, Author]:
         except RECORD_ERRORS:
             continue
     return found
-
-
-def bad_record(record: Any, error: Exception) -> BadRecord:
-    """A quarantined record with its error (and its id when it has one)."""
-    external = str(record["id"]) if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-    return BadRecord(f"{type(error).__name__}: {error}", record, external)
-
-
-def add_records(page: Page, records: Sequence[Any], build: Callable[[Any], Item]) -> None:
-    """Append the item built from each record; a record that fails goes to bad_records."""
-    for record in records:
-        try:
-            page.items.append(build(record))
-        except RECORD_ERRORS as error:
-            page.bad_records.append(bad_record(record, error))

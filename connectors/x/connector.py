@@ -10,19 +10,27 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from connectors.base import Author, Connector, EngagementEvent, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import (
+    ENV_NAME,
+    Author,
+    Connector,
+    EngagementEvent,
+    Item,
+    Page,
+    SourceSettings,
+    Stream,
+    SyncContext,
+)
 from connectors.http import HttpSession
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
+from connectors.records import RECORD_ERRORS, add_records, bad_record
 from connectors.x.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
     RATE_LIMIT_HEADERS,
-    RECORD_ERRORS,
     TWEET_FIELDS,
     USER_FIELDS,
     XApi,
-    add_records,
-    bad_record,
     error_hook,
     format_time,
     tweets_of,
@@ -30,7 +38,6 @@ from connectors.x.api import (
     users_of,
 )
 
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 MAX_IDS_PER_CALL = 100
 RECENT_SEARCH_DAYS = timedelta(days=6, hours=23)  # recent search reaches 7 days back, start_time must be inside
 
