@@ -24,7 +24,7 @@ from listener.storage.upsert import table_of
 from tests.dashboard_seed import HOSTILE_ID, PASSWORD, seed, seeded_database
 from tests.test_export_data import EXPORT_NOW
 
-DASHBOARD_TABLES = {"dashboard_users", "dashboard_sessions", "inbox_states", "inbox_sentiment_corrections",
+DASHBOARD_TABLES = {"dashboard_users", "dashboard_sessions", "inbox_states",
                     "alert_reviews", "dashboard_audit"}
 
 

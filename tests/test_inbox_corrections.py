@@ -22,3 +22,33 @@ def test_an_inbox_correction_feeds_the_sentiment_corrections(tmp_path: Path) -> 
     correct_sentiment(engine, profile_id, "mastodon", "m:i3", "ed", "neutral", EXPORT_NOW)
     with engine.connect() as connection:
         assert corrections_for(connection, [("mastodon", "m:i3")]) == {("mastodon", "m:i3"): "neutral"}
+
+
+def test_the_migration_keeps_corrections_made_in_the_inbox_before_it_shared_the_table(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import inspect, text
+
+    from listener.storage.engine import MIGRATIONS_DIR, make_engine, migrate
+    from listener.storage.models import SentimentCorrectionRow
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0013")
+        connection.execute(text(
+            "INSERT INTO inbox_sentiment_corrections (platform, external_id, label, corrected_by, corrected_at) "
+            "VALUES ('mastodon', 'only-inbox', 'negative', 'ed', '2026-10-20 09:00:00'), "
+            "('mastodon', 'both', 'neutral', 'ed', '2026-10-20 09:00:00')"))
+        connection.execute(text(
+            "INSERT INTO sentiment_corrections (platform, external_id, label, corrected_by, corrected_at) "
+            "VALUES ('mastodon', 'both', 'positive', 'ann', '2026-10-21 09:00:00')"))
+    migrate(engine)
+    with engine.connect() as connection:
+        corrections = table_of(SentimentCorrectionRow)
+        rows = connection.execute(select(corrections.c.external_id, corrections.c.label, corrections.c.corrected_by)
+                                  .order_by(corrections.c.external_id)).all()
+        assert [tuple(r) for r in rows] == [("both", "positive", "ann"), ("only-inbox", "negative", "ed")]
+        assert "inbox_sentiment_corrections" not in inspect(connection).get_table_names()

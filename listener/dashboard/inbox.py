@@ -15,9 +15,9 @@ from sqlalchemy import Connection, Engine, and_, case, func, literal, select
 
 from listener.dashboard.audit import record_change
 from listener.sentiment.corrections import set_correction
-from listener.storage.dashboard_models import InboxSentimentRow, InboxStateRow
+from listener.storage.dashboard_models import InboxStateRow
 from listener.storage.index_models import ResponseRow
-from listener.storage.models import AuthorRow, ItemRow, SentimentRow
+from listener.storage.models import AuthorRow, ItemRow, SentimentCorrectionRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, SCORER_VERSION
 
@@ -51,7 +51,7 @@ class InboxFilter:
 
 def _tables() -> tuple[Any, ...]:
     return tuple(table_of(m) for m in (ResponseRow, ItemRow, AuthorRow, SentimentRow, InboxStateRow,
-                                       InboxSentimentRow))
+                                       SentimentCorrectionRow))
 
 
 def _scored_label(compound: Any) -> Any:
@@ -180,18 +180,18 @@ def set_tags(engine: Engine, profile_id: int, platform: str, external_id: str, a
 
 def correct_sentiment(engine: Engine, profile_id: int, platform: str, external_id: str, actor: str, label: str,
                       now: datetime) -> None:
-    """Store a person's sentiment label for an item (it wins over the scorer's in the inbox); audited."""
+    """Store a person's sentiment label for an item; audited.
+
+    The same correction as `ror sentiment set`: it becomes the item's score everywhere (inbox, index,
+    alerts, exports, explain) and teaches the profile's calibration.
+    """
     if label not in LABELS:
         raise ValueError(f"sentiment {label!r}: expected one of {', '.join(LABELS)}")
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         _require_item(connection, profile_id, platform, external_id)
-        upsert_rows(connection, InboxSentimentRow, [{"platform": platform, "external_id": external_id,
-                                                     "label": label, "corrected_by": actor, "corrected_at": now}],
-                    ["platform", "external_id"], ["label", "corrected_by", "corrected_at"])
-        record_change(connection, actor, "sentiment_corrected", f"{platform}:{external_id}", {"label": label}, now)
-    # The same correction as `ror sentiment set`: it becomes the item's score everywhere (index, alerts,
-    # exports, explain) and teaches the profile's calibration.
     set_correction(engine, f"{platform}:{external_id}", label, actor, clock=lambda: now)
+    with engine.begin() as connection:
+        record_change(connection, actor, "sentiment_corrected", f"{platform}:{external_id}", {"label": label}, now)
 
 
 def sentiment_label(compound: float | None) -> str | None:

@@ -70,19 +70,6 @@ class InboxStateRow(SQLModel, table=True):
     updated_at: datetime = utc_column()
 
 
-class InboxSentimentRow(SQLModel, table=True):
-    """A person's correction of an item's sentiment label (positive, neutral or negative)."""
-
-    __tablename__ = "inbox_sentiment_corrections"
-    __table_args__ = (UniqueConstraint("platform", "external_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    platform: str
-    external_id: str
-    label: str
-    corrected_by: str
-    corrected_at: datetime = utc_column()
-
-
 class AlertReviewRow(SQLModel, table=True):
     """Who acknowledged and who resolved an alert, and when."""
 
