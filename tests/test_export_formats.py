@@ -30,8 +30,9 @@ def test_summary_csv_has_one_row_per_platform_and_a_total_with_stable_columns(su
     text = summary_csv(summary)
     rows = read_csv(text)
     assert tuple(csv.reader(io.StringIO(text)).__next__()) == SUMMARY_COLUMNS
-    assert [r["platform"] for r in rows] == ["appstore", "bluesky", "mastodon", "total"]
-    total = rows[-1]
+    assert [r["platform"] for r in rows] == ["appstore", "bluesky", "mastodon", "total", "total_previous_week"]
+    total, before = rows[-2], rows[-1]
+    assert (before["week"], before["week_start"], before["index_end"]) == ("2026-W42", "2026-10-12T00:00:00+02:00", "")
     assert total["week"] == "2026-W43" and total["week_start"] == "2026-10-19T00:00:00+02:00"
     assert total["week_end"] == "2026-10-26T00:00:00+01:00"
     assert float(total["net_sentiment_change"]) < 0  # negative numbers stay numbers, not neutralised text

@@ -63,7 +63,8 @@ def test_the_golden_files_carry_the_hand_computed_figures() -> None:
     (3 - 4) / 7; the week before (2 - 1) / 3. Seven items need an answer: two in time, one late,
     three unanswered, one pending, so 2 of 6 decided; replies took 150, 475 and 1560 minutes.
     Bluesky bp1 gained 5 + 4 + 1 likes, 1 share and 1 reply; 12 over 500 followers plus the
-    2/9 of one like that falls inside the week.
+    2/9 of one like that falls inside the week. The week before (2026-W42) holds only i13 and
+    i14 (positive) and i9 (negative, Sun 23:55 local), and no owned post.
     """
     rows = {r["platform"]: r for r in csv.DictReader(io.StringIO((GOLDEN / "acme-2026-W43.csv").read_text()))}
     mastodon, bluesky, total = rows["mastodon"], rows["bluesky"], rows["total"]
@@ -76,10 +77,12 @@ def test_the_golden_files_carry_the_hand_computed_figures() -> None:
     assert [int(bluesky[k]) for k in ("likes", "shares", "replies", "quotes", "followers")] == [10, 1, 1, 0, 500]
     assert float(bluesky["engagement_rate"]) == round((5 + 6 + 1 + 2 / 9) / 500, 6)
     assert int(total["positive"]) == 3 + 1 + 1 and int(total["negative"]) == 4 + 0 + 1
+    before = rows["total_previous_week"]
+    assert [int(before[k]) for k in ("inbound_items", "positive", "negative", "owned_posts")] == [3, 2, 1, 0]
     document = json.loads((GOLDEN / "acme-2026-W43.json").read_text())
     assert document["total"]["sentiment"]["positive"] == 5 and document["total"]["responses"]["needs_answer"] == 7
     markdown = (GOLDEN / "acme-2026-W43.md").read_text()
-    assert "| Net sentiment \\* | +0.00 | +1.00 | -0.14 | +0.00 |" in markdown
+    assert "| Positive inbound \\* | 1 | 1 | 3 | 5 | 2 | +3 |" in markdown  # total, the week before, change
 
 
 def test_the_weekly_figures_agree_with_the_aggregators_day_facts(dataset: tuple[Engine, ProfileConfig]) -> None:  # noqa: F811

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -110,9 +110,12 @@ def build_weekly_summary(engine: Engine, profile: ProfileConfig, week: IsoWeek, 
         data = WeekData()
         if profile_id is None:
             step(LOAD_STEPS - 1)
+            summary = summarise(data, profile, window, now)
         else:
             data = load_week(connection, profile_id, profile, window, step)
-        summary = summarise(data, profile, window, now)
+            before = Window.of(week.previous(), profile.zone)
+            previous = summarise(load_week(connection, profile_id, profile, before, _noop), profile, before, now)
+            summary = replace(summarise(data, profile, window, now), previous_total=previous.total)
         details = queries.fetch_details(connection, listed_keys(summary))
     step(1)
     return with_details(summary, details)

@@ -63,6 +63,21 @@ COMPONENT_LABELS = {
 }
 
 
+# How the change of a figure from one week to the next is shown, by the figure's own style.
+CHANGE_STYLES = {"count": "signed_count", "percent2": "points2", "percent0": "points0", "signed2": "signed2",
+                 "stars": "signed2", "nps": "nps", "minutes": "signed_minutes"}
+
+
+def change_of(figure: Figure, now: PlatformFigures, before: PlatformFigures | None) -> int | float | None:
+    """The figure this week minus the week before (None when either is not available)."""
+    if before is None:
+        return None
+    value, earlier = figure.read(now), figure.read(before)
+    if value is None or earlier is None:
+        return None
+    return value - earlier if isinstance(value, int) and isinstance(earlier, int) else round(value - earlier, 4)
+
+
 def component_label(name: str) -> str:
     """A component's name for people (unknown ones are title-cased)."""
     return COMPONENT_LABELS.get(name, name.replace("_", " ").capitalize())
@@ -78,6 +93,10 @@ def show(value: int | float | None, style: str = "count") -> str:
         "percent0": lambda v: f"{100 * v:.0f}%",
         "signed2": lambda v: f"{v:+.2f}",
         "signed1": lambda v: f"{v:+.1f}",
+        "signed_count": lambda v: f"{v:+,}" if isinstance(v, int) else f"{v:+,.1f}",
+        "points2": lambda v: f"{100 * v:+.2f} pp",
+        "points0": lambda v: f"{100 * v:+.0f} pp",
+        "signed_minutes": lambda v: ("+" if v >= 0 else "-") + _duration(abs(v)),
         "score": lambda v: f"{v:.1f}",
         "stars": lambda v: f"{v:.2f} ★",
         "nps": lambda v: f"{v:+.0f}",

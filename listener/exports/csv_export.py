@@ -18,6 +18,7 @@ ITEM_COLUMNS: tuple[str, ...] = (
     "sentiment", "likes", "shares", "replies", "quotes", "engagement", "rate_48h", "provisional",
 )
 LISTS = ("top_owned_post", "most_positive", "most_negative")
+PREVIOUS_TOTAL = "total_previous_week"  # the last row: the week before's total, for week-over-week changes
 
 
 def _table(columns: Sequence[str], rows: Iterable[dict[str, object]]) -> str:
@@ -44,9 +45,20 @@ def _platform_row(summary: WeeklySummary, figures: PlatformFigures) -> dict[str,
     }
 
 
+def _previous_row(summary: WeeklySummary, figures: PlatformFigures) -> dict[str, object]:
+    week = summary.week.previous()
+    start, end = week.bounds(summary.zone)
+    return {"profile": summary.profile, "week": week.label, "week_start": start.isoformat(),
+            "week_end": end.isoformat(), "timezone": summary.timezone, "platform": PREVIOUS_TOTAL,
+            **{f.column: f.read(figures) for f in FIGURES}}
+
+
 def summary_csv(summary: WeeklySummary) -> str:
-    """The per-platform table: one row per platform, then the total."""
-    return _table(SUMMARY_COLUMNS, [_platform_row(summary, f) for f in (*summary.platforms, summary.total)])
+    """The per-platform table: one row per platform, the total, then the week before's total."""
+    rows = [_platform_row(summary, f) for f in (*summary.platforms, summary.total)]
+    if summary.previous_total is not None:
+        rows.append(_previous_row(summary, summary.previous_total))
+    return _table(SUMMARY_COLUMNS, rows)
 
 
 def _item_row(summary: WeeklySummary, name: str, rank: int, item: ListedItem) -> dict[str, object]:

@@ -66,6 +66,7 @@ def to_document(summary: WeeklySummary) -> dict[str, Any]:
         "provisional": {"figures": summary.provisional.figures, "notes": summary.provisional.notes},
         "platforms": [platform_document(p) for p in summary.platforms],
         "total": platform_document(summary.total),
+        "previous_week_total": platform_document(summary.previous_total) if summary.previous_total else None,
         "index": index_document(summary.index),
         "top_owned_posts": [item_document(i, zone) for i in summary.top_owned_posts],
         "most_positive": [item_document(i, zone) for i in summary.most_positive],

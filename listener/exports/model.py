@@ -205,6 +205,7 @@ class WeeklySummary:
     most_negative: list[ListedItem]
     provisional: Provisional
     windows: Windows
+    previous_total: PlatformFigures | None = None  # every figure of the week before, in total
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from listener.exports.columns import FIGURES, NOT_AVAILABLE, component_label, local_time, show
+from listener.exports.columns import (
+    CHANGE_STYLES,
+    FIGURES,
+    NOT_AVAILABLE,
+    change_of,
+    component_label,
+    local_time,
+    show,
+)
 from listener.exports.model import ListedItem, WeeklySummary
 
 EMPTY_MESSAGE = ("No activity was recorded for this week: no posts, inbound items, engagement, reviews "
@@ -78,13 +86,14 @@ INDEX_NOTE = ("Index start: the day before the week (else its first day); end: i
 
 
 def platform_headers(summary: WeeklySummary) -> list[str]:
-    """The platform columns, then the total."""
-    return [p.platform for p in summary.platforms] + ["total"]
+    """The platform columns, the total, the total of the week before and the change."""
+    return [p.platform for p in summary.platforms] + ["total", "week before", "change"]
 
 
 def figure_rows(summary: WeeklySummary) -> list[Row]:
-    """Every figure per platform and in total, under group headings."""
+    """Every figure per platform and in total, then the week before's total and the change, under group headings."""
     columns = [*summary.platforms, summary.total]
+    before = summary.previous_total
     rows: list[Row] = []
     group = None
     for figure in FIGURES:
@@ -92,6 +101,8 @@ def figure_rows(summary: WeeklySummary) -> list[Row]:
             group = figure.group
             rows.append(Row(group))
         cells = tuple(show(figure.read(c), figure.style) for c in columns)
+        cells += (show(figure.read(before) if before else None, figure.style),
+                  show(change_of(figure, summary.total, before), CHANGE_STYLES[figure.style]))
         rows.append(Row(figure.label, cells, figure.column in summary.provisional.figures))
     return rows
 
