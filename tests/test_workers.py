@@ -17,6 +17,7 @@ from listener.config.settings import load_config
 from listener.workers.app import ProcrastinateDeferrer, build_app
 from listener.workers.budget import StoredBudget
 from listener.workers.plan import cron_for
+from listener.workers.status import has_queue
 from listener.workers.tasks import WorkerRuntime, poll_source
 from tests.conftest import FakeClock
 from tests.workers_harness import FakeHackerNews, term, write_config
@@ -136,8 +137,35 @@ def test_status_shows_workers_queues_and_stalled_jobs(pg_engine: Engine, tmp_pat
     assert [(s["task"], s["worker_id"]) for s in status["stalled"]] == [("ror.poll", dead)]
 
 
+def test_the_dashboard_sources_page_shows_the_workers_their_queues_and_stalled_jobs(pg_engine: Engine,
+                                                                                  tmp_path: Path) -> None:
+    import httpx
+
+    from listener.dashboard import DashboardServer
+
+    config = write_config(tmp_path, pg_engine.url.render_as_string(hide_password=False), "http://127.0.0.1:9/api/v1",
+                          1, 60)
+    with pg_engine.begin() as connection:
+        dead = connection.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                       "VALUES (now() - interval '10 minutes') RETURNING id")).scalar_one()
+        connection.execute(text(
+            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id, lock) VALUES "
+            "('poll', 'ror.poll', '{\"source\": \"brand-0\"}', 'doing', :dead, 'source:brand-0'), "
+            "('process', 'ror.process', '{\"profile\": \"agency\"}', 'todo', NULL, NULL)"), {"dead": dead})
+    server = DashboardServer(load_config(config), pg_engine, "127.0.0.1", 0)
+    url = server.start()
+    try:
+        page = httpx.get(url + "/sources").text
+    finally:
+        server.stop()
+    assert 'id="workers"' in page and "no (stalled)" in page
+    assert '<tr class="queue"><td>process</td><td class="num">1</td>' in page
+    assert "<tr class=\"stalled-job\">" in page and "brand-0" in page
+
+
 def test_ror_workers_on_sqlite_says_there_is_no_queue(tmp_path: Path) -> None:
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'ror.db'}", "http://127.0.0.1:9/api/v1", 1, 60)
     result = CliRunner().invoke(cli, ["workers", "--config", str(config)])
     assert result.exit_code == 9 and "need PostgreSQL" in result.output
     assert CliRunner().invoke(cli, ["status", "--config", str(config)]).exit_code == 0
+    assert not has_queue(create_engine(f"sqlite:///{tmp_path / 'ror.db'}"))  # the dashboard shows no workers
