@@ -240,3 +240,16 @@ def test_settings_need_exactly_one_of_channel_id_and_handle() -> None:
     assert settings.base_url == "https://www.googleapis.com/youtube/v3"
     assert settings.secret_env_names() == {"api_key": "YT_KEY"}
     assert settings.search == []
+
+
+def test_replies_behind_a_failed_comments_list_are_counted_and_the_run_is_partial(engine: Engine, clock: Any,
+                                                                                 sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/youtube/v3/comments"]
+    result, _ = run(engine, clock, sleep, cassette)  # comments.list?parentId= now answers 404
+    replies = [r for r in items(engine).values() if r["parent_external_id"] == QUESTION]
+    assert len(replies) == 5, "the replies the thread carried are kept"
+    assert result.status == "partial" and result.unexpanded == 1
+    assert result.streams["refresh"].unexpanded == 1
+    assert f"refresh: 1 part(s) not read: replies to comment {QUESTION}" in (result.error or "")
+    assert API_KEY not in (result.error or ""), result.error

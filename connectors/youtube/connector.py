@@ -124,7 +124,7 @@ class RecentVideosRefreshStream(Stream):
         try:
             for body in self.api.iter_pages("commentThreads", params, self.name, self.settings.max_comment_pages):
                 add_records(page, items_of(body, "commentThreads"),
-                            lambda thread: self.api.thread_items(thread, self.name))
+                            lambda thread: self.api.thread_items(thread, self.name, page))
         except PermanentError:
             pass  # comments disabled (403 commentsDisabled) or the video is gone: keep the video itself
         return page
