@@ -327,17 +327,24 @@ class RecentOwnedRefreshStream(Stream):
         prefix = f"{self.api.host}/"
         for external_id in context.recent_owned_ids:
             if external_id.startswith(prefix):
-                page = self.refresh_one(external_id.removeprefix(prefix))
-                if page is not None:
-                    yield page
+                yield self.refresh_one(external_id.removeprefix(prefix))
 
-    def refresh_one(self, status_id: str) -> Page | None:
-        """One page for one owned status: itself, its descendants and who engaged."""
+    def refresh_one(self, status_id: str) -> Page:
+        """One page for one owned status: itself, its descendants and who engaged.
+
+        A status that answers 404/410 is counted as deleted, another refusal as not read; what
+        was stored of it stays.
+        """
         try:
             status, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}")
             thread, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}/context")
-        except PermanentError:
-            return None  # deleted or no longer visible: keep what we stored
+        except PermanentError as error:
+            gone = Page()
+            if error.gone:
+                gone.skip("deleted")
+            else:
+                gone.could_not_expand(1, f"status {status_id} not refreshed: {error}")
+            return gone
         ancestors = thread.get("ancestors") or [] if isinstance(thread, dict) else []
         root = str(ancestors[0]["id"]) if ancestors else status_id
         page = self.api.page_of_statuses([status])
