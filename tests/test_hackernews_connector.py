@@ -221,3 +221,24 @@ def test_a_hackernews_source_loads_from_the_config_file_without_secrets(tmp_path
     assert settings.secret_env_names() == {}
     connector = build_connector(settings)
     assert [s.name for s in connector.streams()] == ["owned", "search:acme", 'search:"acme duo"']
+
+
+def poll_option(option_id: int, text: str, votes: int) -> dict[str, Any]:
+    """A hand-made `pollopt` node as items/:id nests it under its poll (no children, points = votes)."""
+    return {"author": "sidecar_sam", "children": [], "created_at": "2026-11-15T20:00:00.000Z",
+            "created_at_i": 1794772800, "id": option_id, "options": [], "parent_id": 45000100, "points": votes,
+            "story_id": 45000100, "text": text, "title": None, "type": "pollopt", "url": None}
+
+
+def test_poll_options_in_a_tree_are_counted_not_stored_as_comments(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    tree = next(i for i in cassette.interactions if i["request"]["path"] == "/api/v1/items/45000100")
+    options = [poll_option(45000201, "Burr set A", 12), poll_option(45000202, "Burr set B", 7)]
+    tree["response"]["body"].update(type="poll", options=options)
+    tree["response"]["body"]["children"] = options + tree["response"]["body"]["children"]
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert finished(result), result.error
+    stored = items_by_id(engine)
+    assert not {"45000201", "45000202"} & set(stored)
+    assert sum(c.skipped.get("poll option", 0) for c in result.streams.values()) == 2
+    assert stored["45000104"]["root_external_id"] == "45000100", "the poll's comments are stored as before"

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import MalformedItemError, MalformedResponseError, PaginationLoopError, PermanentError
-from connectors.hackernews.items import PLATFORM, Brand, hit_item, node_item, walk_thread
+from connectors.hackernews.items import PLATFORM, Brand, hit_item, is_poll_option, node_item, walk_thread
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState
@@ -102,6 +102,9 @@ class HackerNewsApi:
         """A page of items; records that fail to parse become bad records."""
         page = Page()
         for record in records:
+            if is_poll_option(record):  # a poll's choice, not a conversation: its votes belong to the poll
+                page.skip("poll option")
+                continue
             try:
                 item = convert(record, self.brand)
             except MalformedItemError as error:
