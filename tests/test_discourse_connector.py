@@ -224,3 +224,15 @@ def test_ids_are_qualified_by_host_and_subfolder() -> None:
     api = DiscourseApi("https://example.com/forum/", HttpSession(build_client("https://example.com/forum")), [])
     assert api.qualify(123) == "example.com/forum/p/123"
     assert api.local_id("example.com/forum/p/123") == 123 and api.local_id("example.com/p/123") is None
+
+
+def test_replies_of_a_topic_that_answers_404_are_counted_as_threads_not_read(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/t/101.json"]
+    result, _ = run(engine, clock, sleep, cassette=cassette)  # /t/101.json now answers 404
+    posts = stored(engine)
+    orphans = {pid for pid, p in posts.items() if p["kind"] == "reply" and p["root_external_id"] is None}
+    assert orphans == {1002, 1003, 1004, 1007}, "the replies are kept, without their thread"
+    assert result.status == "partial" and result.streams["latest"].unexpanded == 4
+    assert "latest: 4 part(s) not read: topic 101: thread of 4 repl" in (result.error or ""), result.error

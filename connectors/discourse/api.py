@@ -211,18 +211,30 @@ class DiscourseApi:
         return self.qualify(parent or root), self.qualify(root)
 
     def page_of_posts(self, posts: Sequence[Any]) -> Page:
-        """Items of the wanted posts; a post that fails to parse goes to bad_records."""
+        """Items of the wanted posts; a post that fails to parse goes to bad_records.
+
+        A reply whose topic cannot be read (404) is stored without parent and root, and counted
+        per topic as a thread not read.
+        """
         page = Page()
+        orphans: dict[int, int] = {}  # topic id -> replies stored without their thread
         for post in posts:
             if not wanted(post):
                 page.skip(skip_rule(post))
                 continue
             try:
-                page.items.append(self.item(post, self.topic_or_none))
+                item = self.item(post, self.topic_or_none)
             except RECORD_ERRORS as error:
                 external = (self.qualify(post["id"]) if isinstance(post, dict) and isinstance(post.get("id"), int)
                             else None)
                 page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", post, external))
+                continue
+            page.items.append(item)
+            if item.kind == "reply" and item.root_external_id is None:
+                orphans[int(post["topic_id"])] = orphans.get(int(post["topic_id"]), 0) + 1
+        for topic_id, count in orphans.items():
+            why = self._gone.get(topic_id, "the topic lists no posts")
+            page.could_not_expand(count, f"topic {topic_id}: thread of {count} reply(ies) not read: {why}")
         return page
 
     def topic_or_none(self, topic_id: int) -> Topic | None:
