@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from typer.testing import CliRunner
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from connectors.reddit.things import flatten_tree
 from listener.cli.main import app
+from listener.collect.status import source_statuses
+from listener.config.settings import load_config
+from listener.daemon.health import DaemonMetrics
 from listener.storage.models import ItemRow
 from listener.storage.store import ensure_profile, save_page
 from listener.storage.upsert import table_of
@@ -228,3 +232,21 @@ def test_hackernews_deleted_comments_are_counted_as_skipped(engine: Engine, cloc
     result = hackernews_sync(engine, clock, sleep)
     assert "45000106" not in {r["external_id"] for r in hackernews_rows(engine, ItemRow)}
     assert sum(counts.skipped.get("deleted", 0) for counts in result.streams.values()) >= 1, result.streams
+
+
+# Mastodon: owned statuses that answer 404 when refreshed are counted as deleted, and shown.
+
+def test_mastodon_statuses_gone_on_refresh_are_counted_as_deleted_in_status_and_metrics(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDMADE_MASTODON_TOKEN", "not-a-real-token")
+    run = ror_sync(tmp_path, monkeypatch, mastodon_replay(), MASTODON_SOURCE, FIXED_NOW)  # no statuses/:id: 404
+    refreshed = [r for r in run.requests if re.fullmatch(r"GET /api/v1/statuses/\d+", r)]
+    assert refreshed and run.result.exit_code == 0, run.result.output
+    config = str(tmp_path / "ror.toml")
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)[0]
+    assert shown["last_run"]["status"] == "ok"
+    assert shown["last_run"]["streams"]["refresh"]["skipped"] == {"deleted": len(refreshed)}
+    statuses = source_statuses(run.engine, load_config(tmp_path / "ror.toml"))
+    metrics = DaemonMetrics(lambda: statuses, lambda: []).render().decode()
+    assert (f'ror_source_last_run_skipped{{rule="deleted",source="real",stream="refresh"}} '
+            f'{float(len(refreshed))}') in metrics
