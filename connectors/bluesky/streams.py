@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Author, BadRecord, EngagementEvent, Page, Stream, SyncContext
 from connectors.bluesky.records import (
+    BLOCKED_VIEW,
     PLATFORM,
     POST_TYPE,
     REPOST_REASON,
@@ -153,21 +154,29 @@ class RecentOwnedRefreshStream(Stream):
         prefix = f"at://{self.api.mapper().brand_did}/"
         for uri in uris:
             if uri.startswith(prefix):
-                page = self.refresh_one(uri)
-                if page is not None:
-                    yield page
+                yield self.refresh_one(uri)
 
-    def refresh_one(self, uri: str) -> Page | None:
-        """One page for one owned post: itself, its replies, its quotes and who engaged."""
+    def refresh_one(self, uri: str) -> Page:
+        """One page for one owned post: itself, its replies, its quotes and who engaged.
+
+        A post the AppView no longer has (NotFound, notFoundPost) is counted as deleted, a blocked
+        one as blocked, another refusal as not read; what was stored of it stays.
+        """
+        page = Page()
         try:
             body = self.api.public("app.bsky.feed.getPostThread", uri=uri, depth=self.api.settings.thread_depth,
                                    parentHeight=0)
-        except PermanentError:
-            return None  # NotFound: deleted; keep what we stored
+        except PermanentError as error:
+            if error.gone or "NotFound" in str(error):
+                page.skip("deleted")
+            else:
+                page.could_not_expand(1, f"{uri} not refreshed: {error}")
+            return page
         thread = body.get("thread")
         if not isinstance(thread, dict) or thread.get("$type", THREAD_VIEW) != THREAD_VIEW or "post" not in thread:
-            return None  # notFoundPost / blockedPost
-        page = Page()
+            blocked = isinstance(thread, dict) and thread.get("$type") == BLOCKED_VIEW
+            page.skip("blocked" if blocked else "deleted")  # blockedPost, notFoundPost
+            return page
         self.add_thread(page, thread)
         page.events.extend(self.likes(uri))
         page.events.extend(self.reposts(uri))
