@@ -22,6 +22,7 @@ from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow,
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.contract import finished
+from tests.real_recordings import serve
 from tests.test_discourse_contract import SECRETS, discourse_settings, following_settings
 
 BASE = "https://forum.acme.example"
@@ -236,3 +237,28 @@ def test_replies_of_a_topic_that_answers_404_are_counted_as_threads_not_read(eng
     assert orphans == {1002, 1003, 1004, 1007}, "the replies are kept, without their thread"
     assert result.status == "partial" and result.streams["latest"].unexpanded == 4
     assert "latest: 4 part(s) not read: topic 101: thread of 4 repl" in (result.error or ""), result.error
+
+
+def test_search_hits_and_topic_posts_deleted_since_they_were_listed_are_counted(engine: Engine, clock: Any,
+                                                                              sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/t/104.json"]  # 404
+    first = next(i for i in cassette.interactions if i["request"]["path"] == "/t/101.json")["response"]["body"]
+    first["post_stream"]["posts"] = [p for p in first["post_stream"]["posts"] if p["id"] != 1001]
+    for path in ("/t/101/posts.json", "/t/103/posts.json"):  # the hit 1001 and the stream's 1010 are gone
+        for interaction in cassette.interactions:
+            if interaction["request"]["path"] == path:
+                interaction["response"]["body"] = {"post_stream": {"posts": []}}
+        cassette.interactions.insert(0, serve(path, {"post_stream": {"posts": []}}))
+    result, _ = run(engine, clock, sleep, following_settings, cassette=cassette, topics=[103])
+    assert result.streams["search:acme grinder"].skipped == {"deleted": 2}, result.streams
+    assert result.streams["topic:103"].skipped == {"deleted": 1}, result.streams
+    assert not {1001, 1009, 1010} & set(stored(engine))
+
+
+def test_an_owned_topic_gone_on_refresh_is_counted_as_deleted(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/posts/1005.json"]
+    result, cassette = run(engine, clock, sleep, cassette=cassette)  # the brand's topic 102 answers 404
+    assert "GET /posts/1005.json" in cassette.requests
+    assert finished(result) and result.streams["refresh"].skipped == {"deleted": 1}, result.streams

@@ -110,7 +110,7 @@ class DiscourseApi:
         self.host = (parts.netloc + parts.path) if parts.netloc else self.base_url
         self.staff = {name.lower() for name in staff_usernames}
         self._topics: dict[int, Topic] = {}
-        self._gone: dict[int, str] = {}  # topic id -> the error that said it is gone, this run
+        self._gone: dict[int, PermanentError] = {}  # topic id -> the error that said it is gone, this run
 
     def start_run(self) -> None:
         """Forget the topics read in an earlier run: a new sync reads them (and retries gone ones) afresh."""
@@ -137,12 +137,12 @@ class DiscourseApi:
     def topic(self, topic_id: int) -> Topic:
         """A topic from /t/:id.json (first posts and the whole post stream), once per run."""
         if topic_id in self._gone:
-            raise PermanentError(self._gone[topic_id])
+            raise PermanentError(str(self._gone[topic_id]), self._gone[topic_id].status)
         if topic_id not in self._topics:
             try:
                 body = self.get(f"/t/{topic_id}.json", expect="post_stream")
             except PermanentError as error:
-                self._gone[topic_id] = str(error)  # asked once a run, however many of its posts are listed
+                self._gone[topic_id] = error  # asked once a run, however many of its posts are listed
                 raise
             stream = body["post_stream"].get("stream") or []
             topic = Topic(int(body.get("id", topic_id)), str(body.get("slug") or ""), [int(i) for i in stream])
@@ -235,6 +235,13 @@ class DiscourseApi:
         for topic_id, count in orphans.items():
             why = self._gone.get(topic_id, "the topic lists no posts")
             page.could_not_expand(count, f"topic {topic_id}: thread of {count} reply(ies) not read: {why}")
+        return page
+
+    def page_of_topic_posts(self, topic: Topic, post_ids: Sequence[int]) -> Page:
+        """page_of_posts for loaded posts of a topic; ids it lists but no longer returns are counted as deleted."""
+        present = [i for i in post_ids if i in topic.posts]
+        page = self.page_of_posts([topic.posts[i] for i in present])
+        page.skip("deleted", len(post_ids) - len(present))
         return page
 
     def topic_or_none(self, topic_id: int) -> Topic | None:
