@@ -242,3 +242,12 @@ def test_poll_options_in_a_tree_are_counted_not_stored_as_comments(engine: Engin
     assert not {"45000201", "45000202"} & set(stored)
     assert sum(c.skipped.get("poll option", 0) for c in result.streams.values()) == 2
     assert stored["45000104"]["root_external_id"] == "45000100", "the poll's comments are stored as before"
+
+
+def test_a_story_whose_tree_is_gone_counts_its_comments_as_skipped(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/api/v1/items/45000050"]
+    result = sync_respx(engine, clock, sleep, cassette)  # items/45000050 now answers 404
+    assert finished(result), result.error
+    assert result.streams["search:acme"].skipped.get("comments of a deleted post") == 2, result.streams
+    assert "45000050" in items_by_id(engine), "the story as the search found it stays"

@@ -186,8 +186,10 @@ class SearchStream(Stream):
             count = story.counters.replies
             if count and before.comments.get(story.external_id) != count and story.external_id not in self.api.fetched:
                 page = self.thread_page(story.external_id, include_root=False)
-                if page is not None:
-                    yield page
+                if page is None:  # the story's tree is gone: its comments are not there to read
+                    page = Page()
+                    page.skip("comments of a deleted post", count)
+                yield page
         for comment in comments:
             if comment.external_id not in self.api.fetched:
                 # Comments are stored from items/:id, so one looks the same whichever search found it.
