@@ -253,3 +253,18 @@ def test_replies_behind_a_failed_comments_list_are_counted_and_the_run_is_partia
     assert result.streams["refresh"].unexpanded == 1
     assert f"refresh: 1 part(s) not read: replies to comment {QUESTION}" in (result.error or "")
     assert API_KEY not in (result.error or ""), result.error
+
+
+def test_comment_threads_cut_off_by_a_refusal_are_counted_and_commentsdisabled_is_not(engine: Engine, clock: Any,
+                                                                                      sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    second = next(i for i in cassette.interactions if "pageToken" in i["request"]["query"]
+                  and i["request"]["path"] == "/youtube/v3/commentThreads")
+    second["response"].update(status=404, body=google_error(404, "videoNotFound", "The video was not found."))
+    result, _ = run(engine, clock, sleep, cassette)
+    stored = items(engine)
+    read = [r for r in stored.values() if r["root_external_id"] == HOWTO]
+    assert QUESTION in stored and read, "the first page of threads is kept"
+    assert result.status == "partial" and result.streams["refresh"].unexpanded == 10 - len(read)  # commentCount 10
+    assert f"comments of video {HOWTO} not read" in (result.error or "")
+    assert FIRMWARE not in (result.error or ""), "comments turned off lose nothing"

@@ -19,6 +19,7 @@ from connectors.youtube.api import (
     YouTubeApi,
     add_records,
     bad_record,
+    count,
     error_hook,
     format_time,
     install_log_redaction,
@@ -125,8 +126,11 @@ class RecentVideosRefreshStream(Stream):
             for body in self.api.iter_pages("commentThreads", params, self.name, self.settings.max_comment_pages):
                 add_records(page, items_of(body, "commentThreads"),
                             lambda thread: self.api.thread_items(thread, self.name, page))
-        except PermanentError:
-            pass  # comments disabled (403 commentsDisabled) or the video is gone: keep the video itself
+        except PermanentError as error:  # keep the video and the threads read before the refusal
+            if "commentsDisabled" not in str(error):  # comments off: there is nothing to read
+                read = sum(1 for i in page.items if i.external_id != str(video["id"]))  # comments and replies
+                unread = max(1, (count(video.get("statistics", {}).get("commentCount")) or 0) - read)
+                page.could_not_expand(unread, f"comments of video {video['id']} not read: {error}")
         return page
 
 
