@@ -268,3 +268,16 @@ def test_comment_threads_cut_off_by_a_refusal_are_counted_and_commentsdisabled_i
     assert result.status == "partial" and result.streams["refresh"].unexpanded == 10 - len(read)  # commentCount 10
     assert f"comments of video {HOWTO} not read" in (result.error or "")
     assert FIRMWARE not in (result.error or ""), "comments turned off lose nothing"
+
+
+def test_uploads_and_search_results_videos_list_no_longer_returns_are_counted(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    for interaction in cassette.interactions:  # videos.list leaves out the unboxing and the review: deleted
+        body = interaction["response"]["body"]
+        if interaction["request"]["path"] == "/youtube/v3/videos" and isinstance(body, dict):
+            body["items"] = [v for v in body.get("items", []) if v["id"] not in (UNBOXING, REVIEW)]
+    result, _ = run(engine, clock, sleep, cassette)
+    assert not {UNBOXING, REVIEW} & set(items(engine))
+    assert result.streams["uploads"].skipped == {"deleted": 1}, result.streams
+    assert result.streams["search:acme grinder"].skipped == {"deleted": 1}, result.streams

@@ -73,7 +73,7 @@ class UploadsStream(Stream):
         for body in self.api.iter_pages("playlistItems", params, self.name):
             page, times, reached_mark = self.page_of(items_of(body, "playlistItems"), start)
             newest = max([t for t in (newest, *times) if t is not None], default=None)
-            if page.items or page.bad_records:
+            if page.items or page.bad_records or page.skipped:
                 yield page
             if reached_mark:
                 break
@@ -95,7 +95,7 @@ class UploadsStream(Stream):
                 continue
             wanted.append(video_id)
             times.append(published)
-        add_records(page, self.api.videos(wanted) if wanted else [], lambda video: [self.api.video_item(video)])
+        add_videos(self.api, page, wanted)
         return page, times, older
 
 
@@ -171,8 +171,16 @@ class SearchStream(Stream):
                 ids.append(str(result["id"]["videoId"]))
             except RECORD_ERRORS as error:
                 page.bad_records.append(bad_record(result, error))
-        add_records(page, self.api.videos(ids) if ids else [], lambda video: [self.api.video_item(video)])
+        add_videos(self.api, page, ids)
         return page
+
+
+def add_videos(api: YouTubeApi, page: Page, video_ids: list[str]) -> None:
+    """The videos of these ids on `page`; ids videos.list no longer returns (deleted, private) are counted."""
+    videos = api.videos(video_ids) if video_ids else []
+    add_records(page, videos, lambda video: [api.video_item(video)])
+    returned = {str(v.get("id")) for v in videos if isinstance(v, dict)}
+    page.skip("deleted", len(set(video_ids) - returned))
 
 
 class YouTubeConnector(Connector):
