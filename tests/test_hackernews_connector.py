@@ -251,3 +251,17 @@ def test_a_story_whose_tree_is_gone_counts_its_comments_as_skipped(engine: Engin
     assert finished(result), result.error
     assert result.streams["search:acme"].skipped.get("comments of a deleted post") == 2, result.streams
     assert "45000050" in items_by_id(engine), "the story as the search found it stays"
+
+
+def test_deleted_and_poll_option_hits_are_counted_where_the_search_found_them(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    page = next(i for i in cassette.interactions if i["request"]["query"] == {"query": "acme", "page": "2"})
+    story = page["response"]["body"]["hits"][0]
+    gone = dict(story, objectID="45000301", author=None, story_text=None, title=None, num_comments=0)
+    option = dict(story, objectID="45000302", _tags=["pollopt", "author_pat_dev"], num_comments=0)
+    page["response"]["body"]["hits"] = [story, gone, option]
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert result.streams["search:acme"].skipped.get("poll option") == 1, result.streams
+    assert result.streams["search:acme"].skipped.get("deleted", 0) >= 1, result.streams
+    assert not {"45000301", "45000302"} & set(items_by_id(engine))

@@ -144,8 +144,8 @@ class SearchStream(Stream):
             parsed = self.api.items_of([clean_hit(h) for h in hits], hit_item)
             stories = [i for i in parsed.items if i.parent_external_id is None]
             comments = [i for i in parsed.items if i.parent_external_id is not None]
-            if stories or parsed.bad_records:
-                yield Page(items=stories, bad_records=parsed.bad_records)
+            if stories or parsed.bad_records or parsed.skipped:
+                yield Page(items=stories, bad_records=parsed.bad_records, skipped=parsed.skipped)
             seen.note(parsed.items)
             yield from self.threads(stories, comments, state)
         yield Page(cursor=seen.finish(context.now, settings.refresh_days).dump())
