@@ -77,4 +77,5 @@ def ror_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cassette: Cassette
                                          source=source.replace("{url}", server.url)))
         result = CliRunner().invoke(main.app, ["sync", "--config", str(config), *args])
     assert result.exit_code != EXIT_CONFIG, result.output  # a replay whose config is refused tests nothing
+    print(f"ror sync ({source.splitlines()[0]}, now {now:%Y-%m-%d %H:%M}): {result.output.strip()}")  # shown by -s
     return ReplayRun(result, open_database(f"sqlite:///{tmp_path / 'ror.db'}"), list(cassette.requests))
