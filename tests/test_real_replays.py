@@ -160,6 +160,9 @@ def test_youtube_real_videos_comment_threads_and_search(tmp_path: Path, monkeypa
     # the search stores both videos again
     assert summary(first) == "real: ok, 4 items, 0 events, 0 quarantined"
     assert summary(run) == "real: ok, 2 items, 0 events, 0 quarantined"
+    # videos.list was recorded for two other videos than the search's five: those five are counted as deleted
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output)
+    assert shown[0]["last_run"]["streams"]["search:google"]["skipped"] == {"deleted": 5}
 
 
 def test_hackernews_real_search_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
