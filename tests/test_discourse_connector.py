@@ -164,6 +164,8 @@ def test_likers_hidden_by_the_forum_leave_the_topic_stored(engine: Engine, clock
     result, _ = run(engine, clock, sleep, cassette=cassette)
     assert finished(result), result.error
     assert rows(engine, EngagementEventRow) == [] and stored(engine)[1005]["likes"] == 4
+    hidden = sum(c.skipped.get("likes whose likers the forum hides", 0) for c in result.streams.values())
+    assert hidden == 4 + 1, result.streams  # the brand's posts 1005 (4 likes) and 1011 (1)
 
 
 def test_429_waits_retry_after_when_the_header_is_there(engine: Engine, clock: Any, sleep: Any) -> None:

@@ -252,29 +252,35 @@ class DiscourseApi:
             return None
 
     def likers(self, post_id: int) -> Iterator[dict[str, Any]]:
-        """Who liked a post (/post_action_users.json); nothing where the forum does not show it."""
+        """Who liked a post (/post_action_users.json); AuthError/PermanentError where the forum hides it."""
         page = 0
         while True:
             params = {"id": post_id, "post_action_type_id": LIKE_ACTION, "page": page, "limit": LIKERS_PAGE}
-            try:
-                body = self.get("/post_action_users.json", params, expect="post_action_users")
-            except (AuthError, PermanentError):
-                return
+            body = self.get("/post_action_users.json", params, expect="post_action_users")
             users = body["post_action_users"] or []
             yield from users
             if len(users) < LIKERS_PAGE or not body.get("total_rows_post_action_users"):
                 return
             page += 1
 
-    def like_events(self, items: Iterable[Item]) -> list[EngagementEvent]:
-        """Like events for the given items that have likes (Discourse says who, not when)."""
-        events = []
-        for item in items:
+    def add_like_events(self, page: Page) -> None:
+        """Like events for the page's owned posts that have likes (Discourse says who, not when).
+
+        Likes whose likers the forum does not show are counted; a liker without id or username
+        is quarantined with its record.
+        """
+        for item in [i for i in page.items if i.role == "owned"]:
             post_id = self.local_id(item.external_id)
             if post_id is None or not item.counters.likes:
                 continue
-            for user in self.likers(post_id):
+            try:
+                users = list(self.likers(post_id))
+            except (AuthError, PermanentError):
+                page.skip("likes whose likers the forum hides", item.counters.likes)
+                continue
+            for user in users:
                 if isinstance(user, dict) and user.get("id") is not None and user.get("username"):
                     actor = self.author(user["id"], str(user["username"]), user.get("name"))
-                    events.append(EngagementEvent(PLATFORM, item.external_id, actor, "like"))
-        return events
+                    page.events.append(EngagementEvent(PLATFORM, item.external_id, actor, "like"))
+                else:
+                    page.bad_records.append(BadRecord(f"liker of post {post_id} without id or username", user))

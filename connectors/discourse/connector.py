@@ -208,7 +208,7 @@ class OwnedTopicsRefreshStream(Stream):
         self.api.load_posts(topic, ids)
         page = self.api.page_of_topic_posts(topic, ids)
         if self.settings.likers:
-            page.events = self.api.like_events(i for i in page.items if i.role == "owned")
+            self.api.add_like_events(page)
         return page
 
 
