@@ -42,6 +42,15 @@ class ExpiredTokenError(AuthError):
 class PermanentError(ConnectorError):
     """A 4xx the request itself caused (404, 410, 422): not retried."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def gone(self) -> bool:
+        """Whether the platform answered that the thing is not there (404 Not Found, 410 Gone)."""
+        return self.status in (404, 410)
+
 
 class MalformedResponseError(ConnectorError):
     """The body is not the JSON the platform documents (an HTML error page, say)."""

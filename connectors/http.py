@@ -142,7 +142,7 @@ def classify_response(
         raise AuthError(f"{where}: {status} {response.reason_phrase}: {named}")
     if status >= 500 or status in (408, 425):
         raise TransientError(f"{where}: {status} {response.reason_phrase}")
-    raise PermanentError(f"{where}: {status} {response.reason_phrase}: {response.text[:200]}")
+    raise PermanentError(f"{where}: {status} {response.reason_phrase}: {response.text[:200]}", status)
 
 
 def parse_json(response: httpx.Response) -> Any:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,30 @@ def real_body(platform: str, name: str) -> Any:
 def real_files(platform: str) -> list[str]:
     """Names of a platform's real recordings."""
     return sorted(p.name for p in (REAL_RECORDINGS / platform).glob("*.json"))
+
+
+_RECORDED_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)")
+
+
+def _texts(body: Any) -> Iterator[str]:
+    """Every string value anywhere in a parsed body."""
+    if isinstance(body, str):
+        yield body
+    elif isinstance(body, dict):
+        for value in body.values():
+            yield from _texts(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from _texts(value)
+
+
+def recorded_now(*bodies: Any, after: timedelta = timedelta(hours=1)) -> datetime:
+    """A run clock just after the latest time the bodies carry, so no recorded time lies in the run's future."""
+    times = [datetime.fromisoformat(text.replace("Z", "+00:00")) for text in (
+        t for body in bodies for t in _texts(body)) if _RECORDED_TIME.fullmatch(text)]
+    if not times:
+        raise ValueError("the recorded bodies carry no time to set the clock from")
+    return max(times) + after
 
 
 def serve(path: str, body: Any, query: dict[str, str] | None = None, status: int = 200,

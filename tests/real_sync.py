@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.cli import main
+from listener.cli.app import EXIT_CONFIG
 from listener.collect.sync import sync_source
 from listener.storage.engine import open_database
 from listener.storage.models import ItemRow, QuarantineRow, SyncCursorRow
@@ -75,4 +76,6 @@ def ror_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cassette: Cassette
         config.write_text(CONFIG.format(db=tmp_path / "ror.db", name=name, url=server.url,
                                          source=source.replace("{url}", server.url)))
         result = CliRunner().invoke(main.app, ["sync", "--config", str(config), *args])
+    assert result.exit_code != EXIT_CONFIG, result.output  # a replay whose config is refused tests nothing
+    print(f"ror sync ({source.splitlines()[0]}, now {now:%Y-%m-%d %H:%M}): {result.output.strip()}")  # shown by -s
     return ReplayRun(result, open_database(f"sqlite:///{tmp_path / 'ror.db'}"), list(cassette.requests))

@@ -301,3 +301,33 @@ def test_settings_defaults_and_checks() -> None:
         BlueskySettings.model_validate({"name": "b", "platform": "bluesky", "handle": "a", "notifications": True})
     with pytest.raises(ValidationError):
         BlueskySettings.model_validate({"name": "b", "platform": "bluesky", "handle": "a", "page_size": 101})
+
+
+def test_owned_posts_gone_or_blocked_on_refresh_are_counted(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("bluesky")
+    threads = [i for i in cassette.interactions if i["request"]["path"] == "/xrpc/app.bsky.feed.getPostThread"]
+    threads[0]["response"].update(status=400, body={"error": "NotFound", "message": "Post not found"})
+    uri = threads[1]["request"]["query"]["uri"]
+    threads[1]["response"]["body"] = {"thread": {"$type": "app.bsky.feed.defs#blockedPost", "uri": uri,
+                                                 "blocked": True}}
+    result = Replay(cassette).sync(engine, connector(bluesky_settings(BASE), clock, sleep), clock)
+    assert finished(result), result.error
+    assert result.streams["refresh"].skipped == {"deleted": 1, "blocked": 1}
+
+
+def test_an_unreadable_liker_is_quarantined_and_unreadable_replies_are_counted(engine: Engine, clock: Any,
+                                                                               sleep: Any) -> None:
+    cassette = load_cassette("bluesky")
+    likes = next(i for i in cassette.interactions if i["request"]["path"] == "/xrpc/app.bsky.feed.getLikes"
+                 and "cursor" not in i["request"]["query"] and i["response"]["body"]["likes"])
+    del likes["response"]["body"]["likes"][0]["actor"]["did"]
+    thread = next(i for i in cassette.interactions if i["request"]["path"] == "/xrpc/app.bsky.feed.getPostThread"
+                  and i["response"]["body"]["thread"].get("replies"))
+    thread["response"]["body"]["thread"]["replies"] += [
+        {"$type": "app.bsky.feed.defs#notFoundPost", "uri": "at://did:plc:gone/app.bsky.feed.post/1", "notFound": True},
+        {"$type": "app.bsky.feed.defs#blockedPost", "uri": "at://did:plc:blocked/app.bsky.feed.post/2",
+         "blocked": True}]
+    result = Replay(cassette).sync(engine, connector(bluesky_settings(BASE), clock, sleep), clock)
+    refresh = result.streams["refresh"]
+    assert refresh.quarantined == 1 and "unreadable account" in (refresh.last_quarantine_error or ""), refresh
+    assert refresh.skipped == {"deleted": 1, "blocked": 1} and result.status == "partial", result.error

@@ -22,6 +22,7 @@ from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow,
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette, CassetteServer, load_cassette
 from tests.contract import finished
+from tests.real_recordings import serve
 from tests.test_discourse_contract import SECRETS, discourse_settings, following_settings
 
 BASE = "https://forum.acme.example"
@@ -163,6 +164,8 @@ def test_likers_hidden_by_the_forum_leave_the_topic_stored(engine: Engine, clock
     result, _ = run(engine, clock, sleep, cassette=cassette)
     assert finished(result), result.error
     assert rows(engine, EngagementEventRow) == [] and stored(engine)[1005]["likes"] == 4
+    hidden = sum(c.skipped.get("likes whose likers the forum hides", 0) for c in result.streams.values())
+    assert hidden == 4 + 1, result.streams  # the brand's posts 1005 (4 likes) and 1011 (1)
 
 
 def test_429_waits_retry_after_when_the_header_is_there(engine: Engine, clock: Any, sleep: Any) -> None:
@@ -224,3 +227,40 @@ def test_ids_are_qualified_by_host_and_subfolder() -> None:
     api = DiscourseApi("https://example.com/forum/", HttpSession(build_client("https://example.com/forum")), [])
     assert api.qualify(123) == "example.com/forum/p/123"
     assert api.local_id("example.com/forum/p/123") == 123 and api.local_id("example.com/p/123") is None
+
+
+def test_replies_of_a_topic_that_answers_404_are_counted_as_threads_not_read(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/t/101.json"]
+    result, _ = run(engine, clock, sleep, cassette=cassette)  # /t/101.json now answers 404
+    posts = stored(engine)
+    orphans = {pid for pid, p in posts.items() if p["kind"] == "reply" and p["root_external_id"] is None}
+    assert orphans == {1002, 1003, 1004, 1007}, "the replies are kept, without their thread"
+    assert result.status == "partial" and result.streams["latest"].unexpanded == 4
+    assert "latest: 4 part(s) not read: topic 101: thread of 4 repl" in (result.error or ""), result.error
+
+
+def test_search_hits_and_topic_posts_deleted_since_they_were_listed_are_counted(engine: Engine, clock: Any,
+                                                                              sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/t/104.json"]  # 404
+    first = next(i for i in cassette.interactions if i["request"]["path"] == "/t/101.json")["response"]["body"]
+    first["post_stream"]["posts"] = [p for p in first["post_stream"]["posts"] if p["id"] != 1001]
+    for path in ("/t/101/posts.json", "/t/103/posts.json"):  # the hit 1001 and the stream's 1010 are gone
+        for interaction in cassette.interactions:
+            if interaction["request"]["path"] == path:
+                interaction["response"]["body"] = {"post_stream": {"posts": []}}
+        cassette.interactions.insert(0, serve(path, {"post_stream": {"posts": []}}))
+    result, _ = run(engine, clock, sleep, following_settings, cassette=cassette, topics=[103])
+    assert result.streams["search:acme grinder"].skipped == {"deleted": 2}, result.streams
+    assert result.streams["topic:103"].skipped == {"deleted": 1}, result.streams
+    assert not {1001, 1009, 1010} & set(stored(engine))
+
+
+def test_an_owned_topic_gone_on_refresh_is_counted_as_deleted(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("discourse")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/posts/1005.json"]
+    result, cassette = run(engine, clock, sleep, cassette=cassette)  # the brand's topic 102 answers 404
+    assert "GET /posts/1005.json" in cassette.requests
+    assert finished(result) and result.streams["refresh"].skipped == {"deleted": 1}, result.streams

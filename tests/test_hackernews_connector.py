@@ -221,3 +221,47 @@ def test_a_hackernews_source_loads_from_the_config_file_without_secrets(tmp_path
     assert settings.secret_env_names() == {}
     connector = build_connector(settings)
     assert [s.name for s in connector.streams()] == ["owned", "search:acme", 'search:"acme duo"']
+
+
+def poll_option(option_id: int, text: str, votes: int) -> dict[str, Any]:
+    """A hand-made `pollopt` node as items/:id nests it under its poll (no children, points = votes)."""
+    return {"author": "sidecar_sam", "children": [], "created_at": "2026-11-15T20:00:00.000Z",
+            "created_at_i": 1794772800, "id": option_id, "options": [], "parent_id": 45000100, "points": votes,
+            "story_id": 45000100, "text": text, "title": None, "type": "pollopt", "url": None}
+
+
+def test_poll_options_in_a_tree_are_counted_not_stored_as_comments(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    tree = next(i for i in cassette.interactions if i["request"]["path"] == "/api/v1/items/45000100")
+    options = [poll_option(45000201, "Burr set A", 12), poll_option(45000202, "Burr set B", 7)]
+    tree["response"]["body"].update(type="poll", options=options)
+    tree["response"]["body"]["children"] = options + tree["response"]["body"]["children"]
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert finished(result), result.error
+    stored = items_by_id(engine)
+    assert not {"45000201", "45000202"} & set(stored)
+    assert sum(c.skipped.get("poll option", 0) for c in result.streams.values()) == 2
+    assert stored["45000104"]["root_external_id"] == "45000100", "the poll's comments are stored as before"
+
+
+def test_a_story_whose_tree_is_gone_counts_its_comments_as_skipped(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/api/v1/items/45000050"]
+    result = sync_respx(engine, clock, sleep, cassette)  # items/45000050 now answers 404
+    assert finished(result), result.error
+    assert result.streams["search:acme"].skipped.get("comments of a deleted post") == 2, result.streams
+    assert "45000050" in items_by_id(engine), "the story as the search found it stays"
+
+
+def test_deleted_and_poll_option_hits_are_counted_where_the_search_found_them(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("hackernews")
+    page = next(i for i in cassette.interactions if i["request"]["query"] == {"query": "acme", "page": "2"})
+    story = page["response"]["body"]["hits"][0]
+    gone = dict(story, objectID="45000301", author=None, story_text=None, title=None, num_comments=0)
+    option = dict(story, objectID="45000302", _tags=["pollopt", "author_pat_dev"], num_comments=0)
+    page["response"]["body"]["hits"] = [story, gone, option]
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert result.streams["search:acme"].skipped.get("poll option") == 1, result.streams
+    assert result.streams["search:acme"].skipped.get("deleted", 0) >= 1, result.streams
+    assert not {"45000301", "45000302"} & set(items_by_id(engine))

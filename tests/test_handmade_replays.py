@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from typer.testing import CliRunner
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from connectors.reddit.things import flatten_tree
 from listener.cli.main import app
+from listener.collect.status import source_statuses
+from listener.config.settings import load_config
+from listener.daemon.health import DaemonMetrics
 from listener.storage.models import ItemRow
 from listener.storage.store import ensure_profile, save_page
 from listener.storage.upsert import table_of
@@ -127,6 +131,35 @@ def test_mastodon_mentions_are_collected_though_notification_ids_are_a_sequence(
         "mention of a deleted status": 1, "not a mention": 1}
 
 
+def grouped(notifications: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same notifications as the grouped version 2 list answers them (each ungrouped: mentions are not grouped)."""
+    return {"accounts": [n["account"] for n in notifications], "partial_accounts": [],
+            "statuses": [n["status"] for n in notifications if n.get("status")],
+            "notification_groups": [{
+                "group_key": f"ungrouped-{n['id']}", "notifications_count": 1, "type": n["type"],
+                "most_recent_notification_id": int(n["id"]), "page_min_id": n["id"], "page_max_id": n["id"],
+                "latest_page_notification_at": n["created_at"], "sample_account_ids": [n["account"]["id"]],
+                "status_id": n["status"]["id"] if n.get("status") else None} for n in notifications]}
+
+
+def test_mastodon_mentions_come_from_grouped_notifications_where_the_server_has_no_version_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDMADE_MASTODON_TOKEN", "not-a-real-token")
+    replay = mastodon_replay()
+    notes = handmade_body("mastodon", "notifications_sequence.json")
+    v1 = [i for i in replay.interactions if i["request"]["path"] == "/api/v1/notifications"]
+    v2 = [serve("/api/v2/notifications", grouped(i["response"]["body"]), i["request"]["query"]) for i in v1]
+    replay.interactions = [i for i in replay.interactions if i not in v1] + v2  # version 1 now answers 404
+    run = ror_sync(tmp_path, monkeypatch, replay, MASTODON_SOURCE, FIXED_NOW)
+    mentions = [i for i in run.items().values() if i["kind"] == "mention"]
+    assert [m["external_id"].split("/", 1)[1] for m in mentions] == [notes[0]["status"]["id"]], run.result.output
+    assert run.cursors()["mentions"] == "7" and run.result.exit_code == 0, run.result.output
+    assert sum(r.startswith("GET /api/v1/notifications") for r in run.requests) == 1, run.requests
+    status = CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output
+    assert json.loads(status)[0]["last_run"]["streams"]["mentions"]["skipped"] == {
+        "mention of a deleted status": 1, "not a mention": 1}
+
+
 @pytest.mark.parametrize("parent_last", [False, True], ids=["parent first", "parent last"])
 def test_mastodon_reply_read_outside_its_thread_gets_its_root_from_the_stored_parent(engine: Engine,
                                                                                       parent_last: bool) -> None:
@@ -228,3 +261,21 @@ def test_hackernews_deleted_comments_are_counted_as_skipped(engine: Engine, cloc
     result = hackernews_sync(engine, clock, sleep)
     assert "45000106" not in {r["external_id"] for r in hackernews_rows(engine, ItemRow)}
     assert sum(counts.skipped.get("deleted", 0) for counts in result.streams.values()) >= 1, result.streams
+
+
+# Mastodon: owned statuses that answer 404 when refreshed are counted as deleted, and shown.
+
+def test_mastodon_statuses_gone_on_refresh_are_counted_as_deleted_in_status_and_metrics(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HANDMADE_MASTODON_TOKEN", "not-a-real-token")
+    run = ror_sync(tmp_path, monkeypatch, mastodon_replay(), MASTODON_SOURCE, FIXED_NOW)  # no statuses/:id: 404
+    refreshed = [r for r in run.requests if re.fullmatch(r"GET /api/v1/statuses/\d+", r)]
+    assert refreshed and run.result.exit_code == 0, run.result.output
+    config = str(tmp_path / "ror.toml")
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)[0]
+    assert shown["last_run"]["status"] == "ok"
+    assert shown["last_run"]["streams"]["refresh"]["skipped"] == {"deleted": len(refreshed)}
+    statuses = source_statuses(run.engine, load_config(tmp_path / "ror.toml"))
+    metrics = DaemonMetrics(lambda: statuses, lambda: []).render().decode()
+    assert (f'ror_source_last_run_skipped{{rule="deleted",source="real",stream="refresh"}} '
+            f'{float(len(refreshed))}') in metrics

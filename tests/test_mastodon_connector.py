@@ -166,3 +166,18 @@ def test_a_source_that_does_not_know_the_thread_root_does_not_erase_it(engine: E
     with engine.begin() as connection:
         save_items(connection, 1, "acme-mastodon", [again], clock())
     assert items_by_id(engine)[question["external_id"]]["root_external_id"] == f"{HOST}/{S2}"
+
+
+def test_an_owned_status_that_answers_404_on_refresh_is_counted_as_deleted(engine: Engine, clock: Any,
+                                                                           sleep: Any) -> None:
+    cassette = load_cassette("mastodon")
+    cassette.interactions = [i for i in cassette.interactions  # statuses/S1 now answers 404
+                             if i["request"]["path"] != f"/api/v1/statuses/{S1}"]
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        router.route().mock(side_effect=cassette.httpx_handler(BASE))
+        connector = mastodon_connector(mastodon_settings(BASE), clock, sleep)
+        result = sync_source(engine, "acme", "Europe/Berlin", connector.settings, connector, clock=clock)
+    assert finished(result), result.error
+    assert f"GET /api/v1/statuses/{S1}" in cassette.requests
+    assert result.streams["refresh"].skipped == {"deleted": 1}
+    assert f"{HOST}/{S1}" in items_by_id(engine), "what was stored stays"

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.bluesky.session import forget_sessions
 from tests.cassette import FIXTURES, Cassette
-from tests.real_recordings import cassette_of, real_body, serve
+from tests.real_recordings import cassette_of, real_body, recorded_now, serve
 from tests.real_sync import ror_sync
 
 NOW = datetime(2025, 5, 6, tzinfo=UTC)
@@ -54,10 +54,10 @@ THREAD_SOURCE = """platform = "bluesky"
 handle = "soubhikbarari.bsky.social"
 pds_url = "{url}"
 app_password_env = "REAL_BLUESKY_APP_PASSWORD"
-search = ["redistricting"]
 backfill_days = 3650
 refresh_days = 90
 """
+SEARCH_SOURCE = THREAD_SOURCE.replace("refresh_days = 90", 'search = ["redistricting"]\nrefresh_days = 0')
 
 
 def thread_replay() -> Cassette:
@@ -84,18 +84,25 @@ def thread_replay() -> Cassette:
 
 
 def test_a_thread_its_likes_reposts_and_a_search_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two syncs into one store, each at a clock just after what it replays: the post and its likes date
+    from 2023 (inside the refresh window then), the search results from 2025."""
     monkeypatch.setenv("REAL_BLUESKY_APP_PASSWORD", "not-a-real-password")
+    thread = [real_body("bluesky", name) for name in ("getPostThread.json", "getLikes.json", "getRepostedBy.json")]
+    post, likes, reposts = thread[0]["thread"]["post"], thread[1]["likes"], thread[2]["repostedBy"]
+    forget_sessions()  # the likers' and reposters' profiles carry later times of their own: not the run's
+    first = ror_sync(tmp_path, monkeypatch, thread_replay(), THREAD_SOURCE,
+                     recorded_now(post, *(like["createdAt"] for like in likes)))
     forget_sessions()
-    run = ror_sync(tmp_path, monkeypatch, thread_replay(), THREAD_SOURCE, datetime(2023, 9, 20, tzinfo=UTC))
-    forget_sessions()
-    post = real_body("bluesky", "getPostThread.json")["thread"]["post"]
     found = real_body("bluesky", "searchPosts.json")["posts"]
+    run = ror_sync(tmp_path, monkeypatch, thread_replay(), SEARCH_SOURCE, recorded_now(found))
+    forget_sessions()
     stored = run.items()
     for view in [post, *found]:
         row = stored[view["uri"]]
         assert (row["likes"], row["shares"], row["replies"]) == (view["likeCount"], view["repostCount"],
                                                                  view["replyCount"])
     assert len(stored) == 1 + len({p["uri"] for p in found}), run.result.output
-    likes = real_body("bluesky", "getLikes.json")["likes"]
-    reposts = real_body("bluesky", "getRepostedBy.json")["repostedBy"]
-    assert run.result.output.strip().endswith(f"{len(likes) + len(reposts)} events, 0 quarantined"), run.result.output
+    assert first.result.output.strip().endswith(f"{len(likes) + len(reposts)} events, 0 quarantined"), \
+        first.result.output
+    assert run.result.output.strip().endswith(f"{len({p['uri'] for p in found}) + 1} items, 0 events, 0 quarantined"), \
+        run.result.output

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
+from listener.cli.main import app
 from listener.storage.models import ItemRow
 from listener.storage.store import ensure_profile, save_page
 from listener.storage.upsert import table_of
 from tests.cassette import Cassette
 from tests.conftest import FakeClock, RecordedSleep
-from tests.real_recordings import cassette_of, real_body, serve
+from tests.real_recordings import cassette_of, real_body, recorded_now, serve
 from tests.real_sync import ror_sync
 
 NOW = datetime(2026, 8, 2, tzinfo=UTC)
@@ -86,3 +89,22 @@ def test_notifications_of_other_types_are_counted_not_quarantined(tmp_path: Path
     run = ror_sync(tmp_path, monkeypatch, mastodon_replay("notifications_admin_sign_up.json"), SOURCE, NOW)
     assert run.quarantine() == [] and run.result.exit_code == 0, run.result.output
     assert run.cursors()["mentions"] == "5"
+
+
+def test_grouped_notifications_are_read_where_version_1_answers_404(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REAL_MASTODON_TOKEN", "not-a-real-token")
+    grouped = real_body("mastodon", "notifications_v2_grouped.json")  # mastodon.social, 40 mention groups
+    replay = mastodon_replay()
+    replay.interactions = [i for i in replay.interactions if i["request"]["path"] != "/api/v1/notifications"] + [
+        serve("/api/v2/notifications", [], {"types[]": "mention", "min_id": "*"}),
+        serve("/api/v2/notifications", grouped, {"types[]": "mention"})]
+    source = SOURCE.replace("backfill_days = 30", "backfill_days = 365")
+    now = recorded_now(grouped, real_body("mastodon", "accounts_statuses.json"))
+    run = ror_sync(tmp_path, monkeypatch, replay, source, now)
+    stored = {key.split("/", 1)[1]: row for key, row in run.items().items()}
+    assert grouped["statuses"][0]["id"] in stored and len(stored) == 5 + 1, run.result.output  # 5 own statuses
+    assert run.cursors()["mentions"] == str(grouped["notification_groups"][0]["most_recent_notification_id"])
+    gone = sum(g["status_id"] is None for g in grouped["notification_groups"])
+    status = CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output
+    assert json.loads(status)[0]["last_run"]["streams"]["mentions"]["skipped"] == {"mention of a deleted status": gone}

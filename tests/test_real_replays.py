@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from listener.cli.main import app
-from tests.real_recordings import cassette_of, real_body, serve
+from tests.cassette import Cassette
+from tests.real_recordings import cassette_of, real_body, recorded_now, serve
 from tests.real_sync import ReplayRun, ror_sync
 from tests.test_real_hackernews import NOW as HN_NOW
 from tests.test_real_hackernews import SOURCE as HN_SOURCE
@@ -112,37 +114,55 @@ def youtube_channel(channel_id: str) -> dict:
         "contentDetails": {"relatedPlaylists": {"uploads": "UU" + channel_id[2:]}}, "statistics": {}}]}
 
 
-def test_youtube_real_videos_comment_threads_and_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REAL_YOUTUBE_KEY", "not-a-real-key")
-    brand = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+YOUTUBE_BRAND = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+YOUTUBE_SOURCE = (f'platform = "youtube"\nchannel_id = "{YOUTUBE_BRAND}"\napi_key_env = "REAL_YOUTUBE_KEY"\n'
+                  'backfill_days = 3650\nrefresh_days = 90\n')
+
+
+def youtube_replay(videos: dict[str, Any]) -> Cassette:
+    """The brand's channel and uploads (hand-made around the real video), then real bodies for the rest."""
     video = real_body("youtube", "videos_list_single.json")["items"][0]
     uploads = {"kind": "youtube#playlistItemListResponse", "items": [{  # hand-made: no real playlistItems capture
         "id": "UExfeDVYRzFPVjJQNnVaWjVGU005VHR3LkQtbGhvcnNEbFVR",
-        "snippet": {"publishedAt": video["snippet"]["publishedAt"], "channelId": brand},
+        "snippet": {"publishedAt": video["snippet"]["publishedAt"], "channelId": YOUTUBE_BRAND},
         "contentDetails": {"videoId": video["id"], "videoPublishedAt": video["snippet"]["publishedAt"]}}]}
-    replay = cassette_of(
-        serve("/channels", youtube_channel(brand)),
+    return cassette_of(
+        serve("/channels", youtube_channel(YOUTUBE_BRAND)),
         serve("/playlistItems", uploads),
-        serve("/videos", real_body("youtube", "videos_list_by_id.json"), {"id": "*"}),
+        serve("/videos", videos, {"id": "*"}),
         serve("/commentThreads", real_body("youtube", "commentThreads_list_by_id.json")),
         serve("/comments", real_body("youtube", "comments_list_by_parent.json")),
         serve("/search", real_body("youtube", "search_list_by_channel.json")),
     )
-    source = (f'platform = "youtube"\nchannel_id = "{brand}"\napi_key_env = "REAL_YOUTUBE_KEY"\n'
-              'search = ["google"]\nbackfill_days = 3650\nrefresh_days = 365\n')
-    run = ror_sync(tmp_path, monkeypatch, replay, source, datetime(2019, 9, 13, tzinfo=UTC))
+
+
+def test_youtube_real_videos_comment_threads_and_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two syncs into one store, each at a clock just after what it replays: the video's comment
+    threads date from April 2019 (inside the refresh window then), the search's videos from September."""
+    monkeypatch.setenv("REAL_YOUTUBE_KEY", "not-a-real-key")
+    single, by_id = (real_body("youtube", name) for name in ("videos_list_single.json", "videos_list_by_id.json"))
+    threads = real_body("youtube", "commentThreads_list_by_id.json")
+    first = ror_sync(tmp_path, monkeypatch, youtube_replay(single), YOUTUBE_SOURCE, recorded_now(single, threads))
+    searched = real_body("youtube", "search_list_by_channel.json")
+    run = ror_sync(tmp_path, monkeypatch, youtube_replay(by_id),
+                   YOUTUBE_SOURCE.replace("refresh_days = 90", 'search = ["google"]\nrefresh_days = 0'),
+                   recorded_now(searched, by_id))
     stored = run.items()
-    threads = real_body("youtube", "commentThreads_list_by_id.json")["items"]
-    for thread in threads:
+    video = single["items"][0]
+    for thread in threads["items"]:
         top = thread["snippet"]["topLevelComment"]
         row = stored[top["id"]]
         assert row["text"] == top["snippet"]["textOriginal"] and row["likes"] == top["snippet"]["likeCount"]
         assert row["parent_external_id"] == video["id"]
-    videos = real_body("youtube", "videos_list_by_id.json")["items"]
-    assert set(stored) == {v["id"] for v in videos} | {t["id"] for t in threads}
+    assert set(stored) == {v["id"] for v in by_id["items"]} | {t["id"] for t in threads["items"]}
     assert stored[video["id"]]["kind"] == "post" and stored["ovdbrdCIP7U"]["kind"] == "mention"
-    # uploads and the refresh both store the brand's video; the search stores both videos again
-    assert summary(run) == "real: ok, 7 items, 0 events, 0 quarantined"
+    # uploads and the refresh both store the brand's video, and the refresh its two comment threads;
+    # the search stores both videos again
+    assert summary(first) == "real: ok, 4 items, 0 events, 0 quarantined"
+    assert summary(run) == "real: ok, 2 items, 0 events, 0 quarantined"
+    # videos.list was recorded for two other videos than the search's five: those five are counted as deleted
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output)
+    assert shown[0]["last_run"]["streams"]["search:google"]["skipped"] == {"deleted": 5}
 
 
 def test_hackernews_real_search_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -343,3 +343,34 @@ def test_a_reddit_inbox_without_a_script_app_is_a_config_error(tmp_path: Any) ->
     path.write_text(REDDIT_TOML.format(inbox="true", credentials=""))
     with pytest.raises(ConfigError, match="inbox needs a user token"):
         load_config(path)
+
+
+def answered(cassette: Cassette, path: str, status: int, body: Any) -> Cassette:
+    """The cassette with every interaction for `path` answering `status` with `body`."""
+    for interaction in cassette.interactions:
+        if interaction["request"]["path"] == path:
+            interaction["response"].update(status=status, body=body)
+    return cassette
+
+
+def test_a_post_whose_comments_answer_404_counts_them_as_skipped(engine: Engine, clock: Any, sleep: Any) -> None:
+    cassette = answered(load_cassette("reddit"), "/comments/1gs7b02", 404, {"message": "Not Found", "error": 404})
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert finished(result), result.error
+    skipped = sum(c.skipped.get("comments of a deleted post", 0) for c in result.streams.values())
+    assert skipped == 5, {name: c.skipped for name, c in result.streams.items()}  # its num_comments
+    assert "t1_m1b0001" not in items_by_id(engine)
+
+
+@pytest.mark.parametrize("body", [
+    {"json": {"errors": [["INVALID_OPTION", "that option is not valid", "link_id"]], "data": {"things": []}}},
+    {"json": {"errors": [["RATELIMIT", "you are doing that too much", "ratelimit"]]}},
+], ids=["empty things", "no data"])
+def test_morechildren_errors_in_a_200_are_counted_as_not_read(engine: Engine, clock: Any, sleep: Any,
+                                                              body: dict[str, Any]) -> None:
+    cassette = answered(load_cassette("reddit"), "/api/morechildren", 200, body)
+    result = sync_respx(engine, clock, sleep, cassette)
+    assert result.status == "partial" and result.unexpanded == 2, result.error
+    reason = body["json"]["errors"][0][0]
+    assert f"2 comment(s) behind a 'more' stub not read: /api/morechildren: {reason}" in (result.error or "")
+    assert "t1_m1b0004" not in items_by_id(engine) and "t1_m1b0001" in items_by_id(engine)

@@ -240,3 +240,44 @@ def test_settings_need_exactly_one_of_channel_id_and_handle() -> None:
     assert settings.base_url == "https://www.googleapis.com/youtube/v3"
     assert settings.secret_env_names() == {"api_key": "YT_KEY"}
     assert settings.search == []
+
+
+def test_replies_behind_a_failed_comments_list_are_counted_and_the_run_is_partial(engine: Engine, clock: Any,
+                                                                                 sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    cassette.interactions = [i for i in cassette.interactions if i["request"]["path"] != "/youtube/v3/comments"]
+    result, _ = run(engine, clock, sleep, cassette)  # comments.list?parentId= now answers 404
+    replies = [r for r in items(engine).values() if r["parent_external_id"] == QUESTION]
+    assert len(replies) == 5, "the replies the thread carried are kept"
+    assert result.status == "partial" and result.unexpanded == 1
+    assert result.streams["refresh"].unexpanded == 1
+    assert f"refresh: 1 part(s) not read: replies to comment {QUESTION}" in (result.error or "")
+    assert API_KEY not in (result.error or ""), result.error
+
+
+def test_comment_threads_cut_off_by_a_refusal_are_counted_and_commentsdisabled_is_not(engine: Engine, clock: Any,
+                                                                                      sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    second = next(i for i in cassette.interactions if "pageToken" in i["request"]["query"]
+                  and i["request"]["path"] == "/youtube/v3/commentThreads")
+    second["response"].update(status=404, body=google_error(404, "videoNotFound", "The video was not found."))
+    result, _ = run(engine, clock, sleep, cassette)
+    stored = items(engine)
+    read = [r for r in stored.values() if r["root_external_id"] == HOWTO]
+    assert QUESTION in stored and read, "the first page of threads is kept"
+    assert result.status == "partial" and result.streams["refresh"].unexpanded == 10 - len(read)  # commentCount 10
+    assert f"comments of video {HOWTO} not read" in (result.error or "")
+    assert FIRMWARE not in (result.error or ""), "comments turned off lose nothing"
+
+
+def test_uploads_and_search_results_videos_list_no_longer_returns_are_counted(engine: Engine, clock: Any,
+                                                                             sleep: Any) -> None:
+    cassette = load_cassette("youtube")
+    for interaction in cassette.interactions:  # videos.list leaves out the unboxing and the review: deleted
+        body = interaction["response"]["body"]
+        if interaction["request"]["path"] == "/youtube/v3/videos" and isinstance(body, dict):
+            body["items"] = [v for v in body.get("items", []) if v["id"] not in (UNBOXING, REVIEW)]
+    result, _ = run(engine, clock, sleep, cassette)
+    assert not {UNBOXING, REVIEW} & set(items(engine))
+    assert result.streams["uploads"].skipped == {"deleted": 1}, result.streams
+    assert result.streams["search:acme grinder"].skipped == {"deleted": 1}, result.streams

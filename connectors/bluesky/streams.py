@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Author, BadRecord, EngagementEvent, Page, Stream, SyncContext
 from connectors.bluesky.records import (
+    BLOCKED_VIEW,
     PLATFORM,
     POST_TYPE,
     REPOST_REASON,
@@ -96,54 +97,61 @@ class RecentOwnedRefreshStream(Stream):
         prefix = f"at://{self.api.mapper().brand_did}/"
         for uri in uris:
             if uri.startswith(prefix):
-                page = self.refresh_one(uri)
-                if page is not None:
-                    yield page
+                yield self.refresh_one(uri)
 
-    def refresh_one(self, uri: str) -> Page | None:
-        """One page for one owned post: itself, its replies, its quotes and who engaged."""
+    def refresh_one(self, uri: str) -> Page:
+        """One page for one owned post: itself, its replies, its quotes and who engaged.
+
+        A post the AppView no longer has (NotFound, notFoundPost) is counted as deleted, a blocked
+        one as blocked, another refusal as not read; what was stored of it stays.
+        """
+        page = Page()
         try:
             body = self.api.public("app.bsky.feed.getPostThread", uri=uri, depth=self.api.settings.thread_depth,
                                    parentHeight=0)
-        except PermanentError:
-            return None  # NotFound: deleted; keep what we stored
+        except PermanentError as error:
+            if error.gone or "NotFound" in str(error):
+                page.skip("deleted")
+            else:
+                page.could_not_expand(1, f"{uri} not refreshed: {error}")
+            return page
         thread = body.get("thread")
         if not isinstance(thread, dict) or thread.get("$type", THREAD_VIEW) != THREAD_VIEW or "post" not in thread:
-            return None  # notFoundPost / blockedPost
-        page = Page()
+            blocked = isinstance(thread, dict) and thread.get("$type") == BLOCKED_VIEW
+            page.skip("blocked" if blocked else "deleted")  # blockedPost, notFoundPost
+            return page
         self.add_thread(page, thread)
-        page.events.extend(self.likes(uri))
-        page.events.extend(self.reposts(uri))
+        self.add_likes(page, uri)
+        self.add_reposts(page, uri)
         self.add_quotes(page, uri)
         return page
 
     def add_thread(self, page: Page, thread: dict[str, Any]) -> None:
-        """The post and, depth first, every reply the AppView returned (skipping not-found/blocked)."""
+        """The post and, depth first, every reply the AppView returned (not-found and blocked ones counted)."""
         self.api.mapper().add_post(page, thread.get("post"))
         for reply in thread.get("replies") or []:
             if isinstance(reply, dict) and reply.get("$type", THREAD_VIEW) == THREAD_VIEW and "post" in reply:
                 self.add_thread(page, reply)
+            else:
+                blocked = isinstance(reply, dict) and reply.get("$type") == BLOCKED_VIEW
+                page.skip("blocked" if blocked else "deleted")
 
-    def likes(self, uri: str) -> list[EngagementEvent]:
+    def add_likes(self, page: Page, uri: str) -> None:
         """getLikes: who liked and when (createdAt, unless it claims a time after indexedAt)."""
-        mapper, events = self.api.mapper(), []
+        mapper = self.api.mapper()
         for like in self.api.iter_list("app.bsky.feed.getLikes", "likes", uri=uri):
-            actor = self.actor(like.get("actor") if isinstance(like, dict) else None)
-            if actor is None:
-                continue
-            when = safe_time(lambda entry: believable_time(entry.get("createdAt"), parse_time(entry["indexedAt"]),
-                                                           mapper.clock_skew), like)
-            events.append(EngagementEvent(PLATFORM, uri, actor, "like", when))
-        return events
-
-    def reposts(self, uri: str) -> list[EngagementEvent]:
-        """getRepostedBy: who reposted (the AppView gives who, not when)."""
-        events = []
-        for profile in self.api.iter_list("app.bsky.feed.getRepostedBy", "repostedBy", uri=uri):
-            actor = self.actor(profile)
+            actor = self.actor(page, like.get("actor") if isinstance(like, dict) else None, f"like of {uri}", like)
             if actor is not None:
-                events.append(EngagementEvent(PLATFORM, uri, actor, "share"))
-        return events
+                when = safe_time(lambda entry: believable_time(entry.get("createdAt"), parse_time(entry["indexedAt"]),
+                                                               mapper.clock_skew), like)
+                page.events.append(EngagementEvent(PLATFORM, uri, actor, "like", when))
+
+    def add_reposts(self, page: Page, uri: str) -> None:
+        """getRepostedBy: who reposted (the AppView gives who, not when)."""
+        for profile in self.api.iter_list("app.bsky.feed.getRepostedBy", "repostedBy", uri=uri):
+            actor = self.actor(page, profile, f"repost of {uri}", profile)
+            if actor is not None:
+                page.events.append(EngagementEvent(PLATFORM, uri, actor, "share"))
 
     def add_quotes(self, page: Page, uri: str) -> None:
         """getQuotes: each quote post as an item and as a quote event on the owned post."""
@@ -152,11 +160,12 @@ class RecentOwnedRefreshStream(Stream):
             if item is not None and item.author is not None:
                 page.events.append(EngagementEvent(PLATFORM, uri, item.author, "quote", item.created_at))
 
-    def actor(self, profile: Any) -> Author | None:
-        """An engaging account; a broken profile is skipped (events carry no payload to quarantine)."""
+    def actor(self, page: Page, profile: Any, what: str, record: Any) -> Author | None:
+        """An engaging account; an unreadable one sends its record to quarantine and gives None."""
         try:
             return self.api.mapper().author(profile)
-        except (KeyError, TypeError):
+        except (KeyError, TypeError) as error:
+            page.bad_records.append(BadRecord(f"{what}: unreadable account: {error!r}", record, None))
             return None
 
 

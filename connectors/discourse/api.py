@@ -110,7 +110,7 @@ class DiscourseApi:
         self.host = (parts.netloc + parts.path) if parts.netloc else self.base_url
         self.staff = {name.lower() for name in staff_usernames}
         self._topics: dict[int, Topic] = {}
-        self._gone: dict[int, str] = {}  # topic id -> the error that said it is gone, this run
+        self._gone: dict[int, PermanentError] = {}  # topic id -> the error that said it is gone, this run
 
     def start_run(self) -> None:
         """Forget the topics read in an earlier run: a new sync reads them (and retries gone ones) afresh."""
@@ -137,12 +137,12 @@ class DiscourseApi:
     def topic(self, topic_id: int) -> Topic:
         """A topic from /t/:id.json (first posts and the whole post stream), once per run."""
         if topic_id in self._gone:
-            raise PermanentError(self._gone[topic_id])
+            raise PermanentError(str(self._gone[topic_id]), self._gone[topic_id].status)
         if topic_id not in self._topics:
             try:
                 body = self.get(f"/t/{topic_id}.json", expect="post_stream")
             except PermanentError as error:
-                self._gone[topic_id] = str(error)  # asked once a run, however many of its posts are listed
+                self._gone[topic_id] = error  # asked once a run, however many of its posts are listed
                 raise
             stream = body["post_stream"].get("stream") or []
             topic = Topic(int(body.get("id", topic_id)), str(body.get("slug") or ""), [int(i) for i in stream])
@@ -211,18 +211,37 @@ class DiscourseApi:
         return self.qualify(parent or root), self.qualify(root)
 
     def page_of_posts(self, posts: Sequence[Any]) -> Page:
-        """Items of the wanted posts; a post that fails to parse goes to bad_records."""
+        """Items of the wanted posts; a post that fails to parse goes to bad_records.
+
+        A reply whose topic cannot be read (404) is stored without parent and root, and counted
+        per topic as a thread not read.
+        """
         page = Page()
+        orphans: dict[int, int] = {}  # topic id -> replies stored without their thread
         for post in posts:
             if not wanted(post):
                 page.skip(skip_rule(post))
                 continue
             try:
-                page.items.append(self.item(post, self.topic_or_none))
+                item = self.item(post, self.topic_or_none)
             except RECORD_ERRORS as error:
                 external = (self.qualify(post["id"]) if isinstance(post, dict) and isinstance(post.get("id"), int)
                             else None)
                 page.bad_records.append(BadRecord(f"{type(error).__name__}: {error}", post, external))
+                continue
+            page.items.append(item)
+            if item.kind == "reply" and item.root_external_id is None:
+                orphans[int(post["topic_id"])] = orphans.get(int(post["topic_id"]), 0) + 1
+        for topic_id, count in orphans.items():
+            why = self._gone.get(topic_id, "the topic lists no posts")
+            page.could_not_expand(count, f"topic {topic_id}: thread of {count} reply(ies) not read: {why}")
+        return page
+
+    def page_of_topic_posts(self, topic: Topic, post_ids: Sequence[int]) -> Page:
+        """page_of_posts for loaded posts of a topic; ids it lists but no longer returns are counted as deleted."""
+        present = [i for i in post_ids if i in topic.posts]
+        page = self.page_of_posts([topic.posts[i] for i in present])
+        page.skip("deleted", len(post_ids) - len(present))
         return page
 
     def topic_or_none(self, topic_id: int) -> Topic | None:
@@ -233,29 +252,35 @@ class DiscourseApi:
             return None
 
     def likers(self, post_id: int) -> Iterator[dict[str, Any]]:
-        """Who liked a post (/post_action_users.json); nothing where the forum does not show it."""
+        """Who liked a post (/post_action_users.json); AuthError/PermanentError where the forum hides it."""
         page = 0
         while True:
             params = {"id": post_id, "post_action_type_id": LIKE_ACTION, "page": page, "limit": LIKERS_PAGE}
-            try:
-                body = self.get("/post_action_users.json", params, expect="post_action_users")
-            except (AuthError, PermanentError):
-                return
+            body = self.get("/post_action_users.json", params, expect="post_action_users")
             users = body["post_action_users"] or []
             yield from users
             if len(users) < LIKERS_PAGE or not body.get("total_rows_post_action_users"):
                 return
             page += 1
 
-    def like_events(self, items: Iterable[Item]) -> list[EngagementEvent]:
-        """Like events for the given items that have likes (Discourse says who, not when)."""
-        events = []
-        for item in items:
+    def add_like_events(self, page: Page) -> None:
+        """Like events for the page's owned posts that have likes (Discourse says who, not when).
+
+        Likes whose likers the forum does not show are counted; a liker without id or username
+        is quarantined with its record.
+        """
+        for item in [i for i in page.items if i.role == "owned"]:
             post_id = self.local_id(item.external_id)
             if post_id is None or not item.counters.likes:
                 continue
-            for user in self.likers(post_id):
+            try:
+                users = list(self.likers(post_id))
+            except (AuthError, PermanentError):
+                page.skip("likes whose likers the forum hides", item.counters.likes)
+                continue
+            for user in users:
                 if isinstance(user, dict) and user.get("id") is not None and user.get("username"):
                     actor = self.author(user["id"], str(user["username"]), user.get("name"))
-                    events.append(EngagementEvent(PLATFORM, item.external_id, actor, "like"))
-        return events
+                    page.events.append(EngagementEvent(PLATFORM, item.external_id, actor, "like"))
+                else:
+                    page.bad_records.append(BadRecord(f"liker of post {post_id} without id or username", user))

@@ -130,7 +130,7 @@ class SearchStream(Stream):
 
     def page_of(self, hits: list[Any]) -> Page:
         """The full posts behind the hits, read from their topics; a hit without ids is quarantined."""
-        posts, broken = [], []
+        posts, broken, deleted = [], [], 0
         for hit in hits:
             try:
                 hit_id, topic = int(hit["id"]), self.api.topic(int(hit["topic_id"]))
@@ -138,12 +138,16 @@ class SearchStream(Stream):
             except RECORD_ERRORS as error:
                 broken.append(BadRecord(f"search hit: {type(error).__name__}: {error}", hit, None))
                 continue
-            except PermanentError:
-                continue  # deleted since it was indexed
+            except PermanentError:  # its topic is gone since it was indexed
+                deleted += 1
+                continue
             if hit_id in topic.posts:
                 posts.append(topic.posts[hit_id])
+            else:
+                deleted += 1  # the post is gone since it was indexed
         page = self.api.page_of_posts(posts)
         page.bad_records.extend(broken)
+        page.skip("deleted", deleted)
         return page
 
 
@@ -163,7 +167,7 @@ class TopicStream(Stream):
             new_ids = new_ids[-self.settings.max_topic_posts:]
         for chunk in chunks(new_ids, CHUNK_SIZE):
             self.api.load_posts(topic, chunk)
-            page = self.api.page_of_posts([topic.posts[i] for i in chunk if i in topic.posts])
+            page = self.api.page_of_topic_posts(topic, chunk)
             page.skip("too old", sum(i.created_at < oldest for i in page.items))
             page.items = [i for i in page.items if i.created_at >= oldest]
             page.cursor = str(chunk[-1])
@@ -181,22 +185,30 @@ class OwnedTopicsRefreshStream(Stream):
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         for external_id in context.recent_owned_ids:
             local = self.api.local_id(external_id)
-            page = self.refresh_one(local) if local is not None else None
-            if page is not None:
-                yield page
+            if local is not None:
+                yield self.refresh_one(local)
 
-    def refresh_one(self, first_post_id: int) -> Page | None:
-        """One page for one owned topic, found through its first post (/posts/:id.json)."""
+    def refresh_one(self, first_post_id: int) -> Page:
+        """One page for one owned topic, found through its first post (/posts/:id.json).
+
+        A topic that answers 404/410 is counted as deleted, another refusal as not read; what was
+        stored of it stays.
+        """
         try:
             post = self.api.get(f"/posts/{first_post_id}.json", expect="topic_id")
             topic: Topic = self.api.topic(int(post["topic_id"]))
-        except PermanentError:
-            return None  # deleted: keep what we stored
+        except PermanentError as error:
+            gone = Page()
+            if error.gone:
+                gone.skip("deleted")
+            else:
+                gone.could_not_expand(1, f"topic of post {first_post_id} not refreshed: {error}")
+            return gone
         ids = list(dict.fromkeys([first_post_id, *topic.stream[-self.settings.max_topic_posts:]]))
         self.api.load_posts(topic, ids)
-        page = self.api.page_of_posts([topic.posts[i] for i in ids if i in topic.posts])
+        page = self.api.page_of_topic_posts(topic, ids)
         if self.settings.likers:
-            page.events = self.api.like_events(i for i in page.items if i.role == "owned")
+            self.api.add_like_events(page)
         return page
 
 

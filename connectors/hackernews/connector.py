@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import MalformedItemError, MalformedResponseError, PaginationLoopError, PermanentError
-from connectors.hackernews.items import PLATFORM, Brand, hit_item, node_item, walk_thread
+from connectors.hackernews.items import PLATFORM, Brand, hit_item, is_poll_option, node_item, walk_thread
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState
@@ -102,6 +102,9 @@ class HackerNewsApi:
         """A page of items; records that fail to parse become bad records."""
         page = Page()
         for record in records:
+            if is_poll_option(record):  # a poll's choice, not a conversation: its votes belong to the poll
+                page.skip("poll option")
+                continue
             try:
                 item = convert(record, self.brand)
             except MalformedItemError as error:
@@ -141,8 +144,8 @@ class SearchStream(Stream):
             parsed = self.api.items_of([clean_hit(h) for h in hits], hit_item)
             stories = [i for i in parsed.items if i.parent_external_id is None]
             comments = [i for i in parsed.items if i.parent_external_id is not None]
-            if stories or parsed.bad_records:
-                yield Page(items=stories, bad_records=parsed.bad_records)
+            if stories or parsed.bad_records or parsed.skipped:
+                yield Page(items=stories, bad_records=parsed.bad_records, skipped=parsed.skipped)
             seen.note(parsed.items)
             yield from self.threads(stories, comments, state)
         yield Page(cursor=seen.finish(context.now, settings.refresh_days).dump())
@@ -183,8 +186,10 @@ class SearchStream(Stream):
             count = story.counters.replies
             if count and before.comments.get(story.external_id) != count and story.external_id not in self.api.fetched:
                 page = self.thread_page(story.external_id, include_root=False)
-                if page is not None:
-                    yield page
+                if page is None:  # the story's tree is gone: its comments are not there to read
+                    page = Page()
+                    page.skip("comments of a deleted post", count)
+                yield page
         for comment in comments:
             if comment.external_id not in self.api.fetched:
                 # Comments are stored from items/:id, so one looks the same whichever search found it.

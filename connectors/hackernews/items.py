@@ -96,6 +96,14 @@ def record_of_node(node: dict[str, Any]) -> Record:
     )
 
 
+def is_poll_option(record: Any) -> bool:
+    """Whether a hit or an items/:id node is a poll's option (`pollopt`) rather than a story or comment."""
+    if not isinstance(record, dict):
+        return False
+    tags = record.get("_tags")
+    return record.get("type") == "pollopt" or (isinstance(tags, list) and "pollopt" in tags)
+
+
 def is_gone(record: Record) -> bool:
     """Deleted or dead: no author and no text left to store (its replies are still walked)."""
     return record.author is None and not record.html

@@ -34,6 +34,7 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
     reset_format="iso",
 )
 MAX_STATUS_PAGE = 40
+NOTIFICATIONS_V1, NOTIFICATIONS_V2 = "/api/v1/notifications", "/api/v2/notifications"
 MAX_ACCOUNT_PAGE = 80
 
 
@@ -182,15 +183,18 @@ class ForwardStatusStream(Stream):
         """The statuses in a response body."""
         return body
 
+    def fetch(self, url: str, params: dict[str, Any] | None) -> tuple[Any, Any]:
+        """One GET of the stream's endpoint (or a Link URL): the body and the response."""
+        return self.api.session.get_json(url, params=params)
+
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         cursor = self.start_cursor(context)
         guard = LoopGuard(self.name)
         moved: str | None = None  # the cursor this walk set itself (the start one may be a synthetic snowflake)
         while True:
             guard.check(cursor)
-            body, response = self.api.session.get_json(
-                self.resolve_path(), params={**self.params, "min_id": cursor, "limit": MAX_STATUS_PAGE}
-            )
+            params = {**self.params, "min_id": cursor, "limit": MAX_STATUS_PAGE}
+            body, response = self.fetch(self.resolve_path(), params)
             records = self.extract(body)
             if not records:
                 return
@@ -243,11 +247,24 @@ class MentionsStream(ForwardStatusStream):
     Notification ids are the server's own sequence ("20", "3900020"), not time-based status
     ids, so a first sync cannot start from a date: it walks newest first (Link `next`) down to
     the backfill date by `created_at` and then stores the newest notification id; later syncs
-    read forward from that id with min_id.
+    read forward from that id with min_id. A server without the version 1 list (404) is read
+    through the grouped version 2 list, one entry per group (mentions are never grouped).
     """
 
     def __init__(self, api: MastodonApi) -> None:
-        super().__init__(api, "mentions", "/api/v1/notifications", {"types[]": "mention"})
+        super().__init__(api, "mentions", NOTIFICATIONS_V1, {"types[]": "mention"})
+
+    def fetch(self, url: str, params: dict[str, Any] | None) -> tuple[Any, Any]:
+        try:
+            return super().fetch(url, params)
+        except PermanentError as error:
+            if not error.gone or NOTIFICATIONS_V1 not in url:
+                raise
+            self.path = NOTIFICATIONS_V2  # for the rest of this sync
+            return super().fetch(url.replace(NOTIFICATIONS_V1, NOTIFICATIONS_V2), params)
+
+    def extract(self, body: Any) -> list[Any]:
+        return ungrouped(body) if isinstance(body, dict) and "notification_groups" in body else body
 
     def iter_pages(self, context: SyncContext) -> Iterator[Page]:
         if context.cursor:
@@ -260,7 +277,8 @@ class MentionsStream(ForwardStatusStream):
         params: dict[str, Any] | None = {**self.params, "limit": MAX_STATUS_PAGE}
         while url:
             guard.check(url)
-            records, response = self.api.session.get_json(url, params=params)
+            body, response = self.fetch(url, params)
+            records = self.extract(body)
             if not records:
                 break
             ids = [str(r["id"]) for r in records if isinstance(r, dict) and r.get("id") is not None]
@@ -295,6 +313,21 @@ class MentionsStream(ForwardStatusStream):
         return [n["status"] if isinstance(n, dict) and n.get("status") else n for n in records]
 
 
+def ungrouped(body: dict[str, Any]) -> list[Any]:
+    """Grouped (version 2) notifications as version 1 entries: one per group, its status inlined (None if gone)."""
+    statuses = {str(s.get("id")): s for s in body.get("statuses") or [] if isinstance(s, dict)}
+    entries: list[Any] = []
+    for group in body.get("notification_groups") or []:
+        if not isinstance(group, dict):
+            entries.append(group)  # passed on as it is, to be quarantined
+            continue
+        status_id = group.get("status_id")
+        entries.append({"id": str(group.get("most_recent_notification_id")), "type": group.get("type"),
+                        "group_key": group.get("group_key"), "created_at": group.get("latest_page_notification_at"),
+                        "status": statuses.get(str(status_id)) if status_id is not None else None})
+    return entries
+
+
 def _notified_before(notification: Any, floor: datetime) -> bool:
     """True for a notification created before the floor (a broken one is kept, to be quarantined)."""
     try:
@@ -327,17 +360,24 @@ class RecentOwnedRefreshStream(Stream):
         prefix = f"{self.api.host}/"
         for external_id in context.recent_owned_ids:
             if external_id.startswith(prefix):
-                page = self.refresh_one(external_id.removeprefix(prefix))
-                if page is not None:
-                    yield page
+                yield self.refresh_one(external_id.removeprefix(prefix))
 
-    def refresh_one(self, status_id: str) -> Page | None:
-        """One page for one owned status: itself, its descendants and who engaged."""
+    def refresh_one(self, status_id: str) -> Page:
+        """One page for one owned status: itself, its descendants and who engaged.
+
+        A status that answers 404/410 is counted as deleted, another refusal as not read; what
+        was stored of it stays.
+        """
         try:
             status, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}")
             thread, _ = self.api.session.get_json(f"/api/v1/statuses/{status_id}/context")
-        except PermanentError:
-            return None  # deleted or no longer visible: keep what we stored
+        except PermanentError as error:
+            gone = Page()
+            if error.gone:
+                gone.skip("deleted")
+            else:
+                gone.could_not_expand(1, f"status {status_id} not refreshed: {error}")
+            return gone
         ancestors = thread.get("ancestors") or [] if isinstance(thread, dict) else []
         root = str(ancestors[0]["id"]) if ancestors else status_id
         page = self.api.page_of_statuses([status])

@@ -186,7 +186,11 @@ class RedditApi:
     def _more(self, post: str, ids: tuple[str, ...]) -> list[Any]:
         body = self.get("/api/morechildren", {"api_type": "json", "link_id": post, "children": ",".join(ids),
                                               "limit_children": "false"})
-        data = body.get("json", {}).get("data") if isinstance(body, dict) else None
+        answer = body.get("json") if isinstance(body, dict) else None
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if errors:  # a 200 that refused the request: [[code, message, field], ...]
+            raise PermanentError(f"/api/morechildren: {'; '.join(_error_line(e) for e in errors)[:200]}")
+        data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("things"), list):
             raise MalformedResponseError(f"/api/morechildren: expected json.data.things, got {str(body)[:80]!r}")
         return data["things"]
@@ -243,23 +247,27 @@ class ListingStream(Stream):
             count = item.counters.replies or 0
             if item.external_id.startswith("t3_") and self.wants_tree(item.external_id, count, before):
                 self.api.trees_done.add(item.external_id)
-                page = self.tree_page(item.external_id)
-                if page is not None and page.unexpanded:
+                page = self.tree_page(item.external_id, count)
+                if page.unexpanded:
                     seen.forget(item.external_id)
-                if page is not None:
-                    yield page
+                yield page
 
     def wants_tree(self, post: str, count: int, before: WalkState) -> bool:
         """Fetch a tree when comments are on, it has any, its count moved, and no stream fetched it this run."""
         return (self.api.settings.comments and count > 0 and before.comments.get(post) != count
                 and post not in self.api.trees_done)
 
-    def tree_page(self, post: str) -> Page | None:
-        """The comments under one post as a page (None when the post is gone)."""
+    def tree_page(self, post: str, count: int) -> Page:
+        """The comments under one post as a page; those of a post gone since it was listed are counted."""
         try:
             tree = self.api.comment_tree(post)
-        except PermanentError:
-            return None  # deleted or banned since it was listed: keep what we stored
+        except PermanentError as error:
+            page = Page()  # the post as listed stays stored
+            if error.gone:
+                page.skip("comments of a deleted post", count)
+            else:
+                page.could_not_expand(count, f"{post}: {count} comment(s) not read: {error}")
+            return page
         page = self.api.page_of(tree.things)
         if tree.unexpanded:
             page.could_not_expand(tree.unexpanded, "; ".join(tree.problems))
@@ -282,6 +290,13 @@ class InboxStream(ListingStream):
             return broken
         children, _ = listing_children(self.api.get("/api/info", {"id": ",".join(wanted)}), "/api/info")
         return children + broken
+
+
+def _error_line(error: Any) -> str:
+    """One entry of a json.errors list (`[code, message, field]`) as text."""
+    if isinstance(error, list):
+        return " ".join(str(part) for part in error if part)
+    return str(error)
 
 
 def skip_rule(thing: Any) -> str:

@@ -6,7 +6,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -270,15 +269,21 @@ class YouTubeApi:
             raw=comment,
         )
 
-    def thread_items(self, thread: dict[str, Any], stream: str) -> list[Item]:
-        """A comment thread's top-level comment and all its replies (comments.list when some are missing)."""
+    def thread_items(self, thread: dict[str, Any], stream: str, page: Page) -> list[Item]:
+        """A comment thread's top-level comment and all its replies (comments.list when some are missing).
+
+        When comments.list fails for good, the replies the thread carried are kept and the rest are
+        counted on `page` as not read.
+        """
         snippet = thread["snippet"]
         video_id, top = str(snippet["videoId"]), snippet["topLevelComment"]
         total = int(snippet.get("totalReplyCount") or 0)
         replies = (thread.get("replies") or {}).get("comments") or []
         if total > len(replies):
-            with suppress(PermanentError):  # the thread went away meanwhile: keep the replies it carried
+            try:
                 replies = self.all_replies(str(top["id"]), stream)
+            except PermanentError as error:  # e.g. the thread went away meanwhile
+                page.could_not_expand(total - len(replies), f"replies to comment {top['id']}: {error}")
         items = [self.comment_item(top, video_id, replies=total)]
         items.extend(self.comment_item(reply, video_id, parent_id=str(top["id"])) for reply in replies)
         return items

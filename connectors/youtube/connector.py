@@ -19,6 +19,7 @@ from connectors.youtube.api import (
     YouTubeApi,
     add_records,
     bad_record,
+    count,
     error_hook,
     format_time,
     install_log_redaction,
@@ -72,7 +73,7 @@ class UploadsStream(Stream):
         for body in self.api.iter_pages("playlistItems", params, self.name):
             page, times, reached_mark = self.page_of(items_of(body, "playlistItems"), start)
             newest = max([t for t in (newest, *times) if t is not None], default=None)
-            if page.items or page.bad_records:
+            if page.items or page.bad_records or page.skipped:
                 yield page
             if reached_mark:
                 break
@@ -94,7 +95,7 @@ class UploadsStream(Stream):
                 continue
             wanted.append(video_id)
             times.append(published)
-        add_records(page, self.api.videos(wanted) if wanted else [], lambda video: [self.api.video_item(video)])
+        add_videos(self.api, page, wanted)
         return page, times, older
 
 
@@ -124,9 +125,12 @@ class RecentVideosRefreshStream(Stream):
         try:
             for body in self.api.iter_pages("commentThreads", params, self.name, self.settings.max_comment_pages):
                 add_records(page, items_of(body, "commentThreads"),
-                            lambda thread: self.api.thread_items(thread, self.name))
-        except PermanentError:
-            pass  # comments disabled (403 commentsDisabled) or the video is gone: keep the video itself
+                            lambda thread: self.api.thread_items(thread, self.name, page))
+        except PermanentError as error:  # keep the video and the threads read before the refusal
+            if "commentsDisabled" not in str(error):  # comments off: there is nothing to read
+                read = sum(1 for i in page.items if i.external_id != str(video["id"]))  # comments and replies
+                unread = max(1, (count(video.get("statistics", {}).get("commentCount")) or 0) - read)
+                page.could_not_expand(unread, f"comments of video {video['id']} not read: {error}")
         return page
 
 
@@ -167,8 +171,16 @@ class SearchStream(Stream):
                 ids.append(str(result["id"]["videoId"]))
             except RECORD_ERRORS as error:
                 page.bad_records.append(bad_record(result, error))
-        add_records(page, self.api.videos(ids) if ids else [], lambda video: [self.api.video_item(video)])
+        add_videos(self.api, page, ids)
         return page
+
+
+def add_videos(api: YouTubeApi, page: Page, video_ids: list[str]) -> None:
+    """The videos of these ids on `page`; ids videos.list no longer returns (deleted, private) are counted."""
+    videos = api.videos(video_ids) if video_ids else []
+    add_records(page, videos, lambda video: [api.video_item(video)])
+    returned = {str(v.get("id")) for v in videos if isinstance(v, dict)}
+    page.skip("deleted", len(set(video_ids) - returned))
 
 
 class YouTubeConnector(Connector):
