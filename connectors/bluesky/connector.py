@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.base import Connector, Item, SourceSettings, Stream
+from connectors.base import ENV_NAME, Connector, Item, SourceSettings, Stream
 from connectors.bluesky.records import PLATFORM, REPOST_REASON, RecordMapper, author_of
 from connectors.bluesky.session import AppPasswordSession, body_object, list_of, xrpc_params
 from connectors.bluesky.streams import NotificationsStream, OwnedPostsStream, RecentOwnedRefreshStream, SearchStream
@@ -22,7 +22,6 @@ DEFAULT_WEB_URL = "https://bsky.app"
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     remaining="RateLimit-Remaining", limit="RateLimit-Limit", reset="RateLimit-Reset", reset_format="epoch",
 )
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 
 
 class BlueskySettings(SourceSettings):

@@ -15,6 +15,7 @@ from connectors.base import Author, BadRecord, Counters, EngagementEvent, Item, 
 from connectors.discourse.cooked import cooked_text
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError, RateLimitedError
 from connectors.http import HttpSession
+from connectors.records import RECORD_ERRORS
 
 PLATFORM = "discourse"
 LIKE_ACTION = 2  # PostActionType.types[:like]
@@ -22,7 +23,6 @@ REGULAR_POST = 1  # post_type: 2 moderator action, 3 small action, 4 whisper
 CHUNK_SIZE = 20  # what Discourse's own client asks /t/:id/posts.json for at a time
 LIKERS_PAGE = 200  # post_action_users' default and largest page
 MAX_NUMBER_LOOKUPS = 5
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
 
 
 def parse_time(value: str) -> datetime:

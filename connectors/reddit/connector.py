@@ -10,7 +10,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field, field_validator, model_validator
 
-from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import ENV_NAME, BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError, TransientError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard
@@ -25,7 +25,6 @@ from connectors.reddit.things import (
 )
 from connectors.walk_state import WalkState
 
-ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 # Reddit sends Used/Remaining/Reset (Remaining is a float string, Reset is seconds from now); no Limit header.
 RATE_LIMIT_HEADERS = RateLimitHeaders(
     remaining="X-Ratelimit-Remaining", limit="X-Ratelimit-Limit", reset="X-Ratelimit-Reset", reset_format="seconds",

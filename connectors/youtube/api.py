@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from connectors.base import Author, BadRecord, Counters, Item, Page
+from connectors.base import Author, Counters, Item, Page
 from connectors.errors import (
     AuthError,
     ConnectorError,
-    MalformedItemError,
     MalformedResponseError,
     PermanentError,
     RateLimitedError,
@@ -292,21 +291,3 @@ class YouTubeApi:
         """Every reply to a top-level comment (comments.list?parentId=)."""
         params = {"part": "snippet", "parentId": comment_id, "maxResults": MAX_REPLIES_PAGE}
         return [reply for body in self.iter_pages("comments", params, stream) for reply in items_of(body, "comments")]
-
-
-RECORD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, MalformedItemError)
-
-
-def bad_record(record: Any, error: Exception) -> BadRecord:
-    """A quarantined record with its error (and its id when it has one)."""
-    external = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-    return BadRecord(f"{type(error).__name__}: {error}", record, external)
-
-
-def add_records(page: Page, records: Sequence[Any], build: Callable[[Any], list[Item]]) -> None:
-    """Append the items built from each record; a record that fails goes to bad_records."""
-    for record in records:
-        try:
-            page.items.extend(build(record))
-        except RECORD_ERRORS as error:
-            page.bad_records.append(bad_record(record, error))

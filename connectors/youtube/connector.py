@@ -12,13 +12,11 @@ from pydantic import Field, model_validator
 from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import PermanentError
 from connectors.http import HttpSession
+from connectors.records import RECORD_ERRORS, add_records, bad_record
 from connectors.youtube.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
-    RECORD_ERRORS,
     YouTubeApi,
-    add_records,
-    bad_record,
     count,
     error_hook,
     format_time,
