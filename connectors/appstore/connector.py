@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
@@ -14,6 +14,7 @@ from connectors.errors import AuthError, MalformedItemError, MalformedResponseEr
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.newest_first import NewestFirstStream
 from connectors.pagination import LoopGuard
+from connectors.timestamps import parse_time
 
 PLATFORM = "appstore"
 DEFAULT_BASE_URL = "https://itunes.apple.com"
@@ -40,14 +41,6 @@ class AppStoreSettings(SourceSettings):
     countries: list[Country] = Field(default_factory=lambda: ["us"], min_length=1)
     backfill_days: int = Field(default=365, ge=0, le=3650)
     request_interval_seconds: float = Field(default=3.0, ge=0, le=60, description="pause between feed requests")
-
-
-def parse_time(value: str) -> datetime:
-    """Apple's `updated` labels: ISO 8601 with a UTC offset (Pacific time) -> aware UTC."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without time zone: {value!r}")
-    return moment.astimezone(UTC)
 
 
 def label(node: Any, key: str) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +15,7 @@ from connectors.discourse.cooked import cooked_text
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError, RateLimitedError
 from connectors.http import HttpSession
 from connectors.records import RECORD_ERRORS
+from connectors.timestamps import parse_time
 
 PLATFORM = "discourse"
 LIKE_ACTION = 2  # PostActionType.types[:like]
@@ -23,14 +23,6 @@ REGULAR_POST = 1  # post_type: 2 moderator action, 3 small action, 4 whisper
 CHUNK_SIZE = 20  # what Discourse's own client asks /t/:id/posts.json for at a time
 LIKERS_PAGE = 200  # post_action_users' default and largest page
 MAX_NUMBER_LOOKUPS = 5
-
-
-def parse_time(value: str) -> datetime:
-    """Discourse timestamps: ISO 8601 with milliseconds and a Z."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without time zone: {value!r}")
-    return moment.astimezone(UTC)
 
 
 def like_count(post: dict[str, Any]) -> int:

@@ -27,6 +27,7 @@ from connectors.errors import MalformedItemError, PermanentError
 from connectors.html_text import html_to_text
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.pagination import LoopGuard, cursor_within_page, link_url
+from connectors.timestamps import parse_time
 
 PLATFORM = "mastodon"
 RATE_LIMIT_HEADERS = RateLimitHeaders(
@@ -65,14 +66,6 @@ def snowflake_for(moment: datetime) -> str:
 def id_order(status_id: str) -> tuple[int, str]:
     """Sort key for Mastodon ids: numeric strings, longer is newer (never cast to float)."""
     return (len(status_id), status_id)
-
-
-def parse_time(value: str) -> datetime:
-    """Mastodon timestamps: ISO 8601 with a Z."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without time zone: {value!r}")
-    return moment
 
 
 class MastodonApi:

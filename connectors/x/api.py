@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -15,6 +14,7 @@ from connectors.http import HttpSession, RateLimitHeaders
 from connectors.oauth2 import TokenClient
 from connectors.pagination import LoopGuard
 from connectors.records import RECORD_ERRORS
+from connectors.timestamps import parse_time
 
 PLATFORM = "x"
 DEFAULT_BASE_URL = "https://api.x.com/2"
@@ -27,19 +27,6 @@ TWEET_FIELDS = "created_at,public_metrics,author_id,conversation_id,referenced_t
 USER_FIELDS = "username,name,public_metrics"
 REFERENCE_KINDS: dict[str, ItemKind] = {"replied_to": "reply", "quoted": "quote", "retweeted": "share"}
 log = logging.getLogger(__name__)
-
-
-def parse_time(value: str) -> datetime:
-    """X timestamps: ISO 8601 with milliseconds and a Z."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without time zone: {value!r}")
-    return moment.astimezone(UTC)
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC, as X's start_time takes it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def problem_line(response: httpx.Response) -> str:

@@ -24,6 +24,7 @@ from connectors.base import (
 from connectors.http import HttpSession
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
 from connectors.records import RECORD_ERRORS, add_records, bad_record
+from connectors.timestamps import format_time
 from connectors.x.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
@@ -32,7 +33,6 @@ from connectors.x.api import (
     USER_FIELDS,
     XApi,
     error_hook,
-    format_time,
     tweets_of,
     user_author,
     users_of,

@@ -23,6 +23,7 @@ from connectors.errors import (
 from connectors.html_text import html_to_text
 from connectors.http import HttpSession, parse_retry_after
 from connectors.pagination import LoopGuard
+from connectors.timestamps import parse_time
 
 PLATFORM = "youtube"
 DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
@@ -55,19 +56,6 @@ def seconds_until_quota_reset(now: datetime) -> float:
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=local.tzinfo)
     # Subtract in UTC: aware datetimes sharing one tzinfo subtract as wall clocks across DST.
     return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
-
-
-def parse_time(value: str) -> datetime:
-    """YouTube timestamps: RFC 3339 with a Z."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp without time zone: {value!r}")
-    return moment.astimezone(UTC)
-
-
-def format_time(moment: datetime) -> str:
-    """RFC 3339 in UTC with a Z, as YouTube writes and accepts it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def count(value: Any) -> int | None:

@@ -13,13 +13,13 @@ from connectors.base import Connector, Page, SourceSettings, Stream, SyncContext
 from connectors.errors import PermanentError
 from connectors.http import HttpSession
 from connectors.records import RECORD_ERRORS, add_records, bad_record
+from connectors.timestamps import format_time
 from connectors.youtube.api import (
     DEFAULT_BASE_URL,
     PLATFORM,
     YouTubeApi,
     count,
     error_hook,
-    format_time,
     install_log_redaction,
     items_of,
     parse_time,
