@@ -57,6 +57,23 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
             "select detector, observed_at from alerts where detector = 'sentiment_drop'").fetchall()
     assert fired and all(date.fromisoformat(at[:10]) < date.today() - timedelta(days=9) for _, at in fired)
 
+    # The demo's own CRM and NPS exports are imported, so the founders' RoR % shows everywhere the index does.
+    assert all(f"imported the demo CRM's {kind}: " in result.output for kind in ("customers", "orders", "nps"))
+    assert "founders' RoR % (" in result.output and "linked people helped came back" in result.output
+    founders = json.loads(shown.output)["ror_percent"]
+    latest = founders["latest"]
+    assert latest["helped"] > 20 and 0 < latest["percent"] < 100 and founders["linked_people"] > latest["helped"]
+    assert 0 < founders["social_answered_linked_people"] < founders["social_answered_people"]
+    assert set(latest["helped_by_channel"]) == {"social", "ticket"} and founders["social_proxy"]["score"] > 0
+    explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config])
+    assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
+    exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),
+                                        "--config", config])
+    assert exported.exit_code == 0, exported.output
+    weekly = {path.suffix: path.read_text() for path in (tmp_path / "out").iterdir()}
+    assert "## Founders' RoR %" in weekly[".md"] and json.loads(weekly[".json"])["ror_percent"]["helped"] > 0
+    assert "customers.example" not in weekly[".md"] + weekly[".json"]  # the demo CRM's e-mail domain
+
     status = CliRunner().invoke(app, ["status", "--json", "--config", config])
     assert json.loads(status.output)[0]["state"] == "healthy"
     assert f"collected {json.loads(status.output)[0]['items']} items" in result.output

@@ -299,7 +299,10 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
     out.print(f"collected {result.stored_items} items ({sync.items} reads, refreshes included) and {sync.events} "
               f"engagement events in {sync.pages} pages ({sync.status}) from the loopback replay server, now stopped",
               highlight=False)
+    for imported in result.imports:
+        out.print(f"imported the demo CRM's {imported.summary()}", highlight=False)
     out.print(index_table(result.profile, result.points))
+    out.print(describe_ror_percent(result.ror_percent), highlight=False)
     if result.alerts:
         out.print("alerts the daemon would have raised while this happened (stored; `ror alerts list` shows them):",
                   highlight=False)

@@ -9,6 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from listener.read.ror_percent import describe_ror_percent
+
 INPUT_KEYS = {
     "sentiment": ("positive", "negative", "neutral", "net", "net_shrunk", "prior"),
     "engagement": ("engagement", "followers", "rate", "rate_shrunk", "baseline"),
@@ -57,7 +59,8 @@ def explain_view(explanation: dict[str, Any]) -> RenderableType:
     for name, c in ordered:
         table.add_row(name, fmt(c["score"]), fmt(c["previous_score"]), fmt(c["change"], signed=True),
                       fmt(c["weight"], 2), fmt(c["effect"], 2, signed=True), escape(_inputs(name, c["inputs"])))
-    return Group(head, Text(change), table, *(_items_table(n, c["items"]) for n, c in ordered if c["items"]))
+    return Group(head, Text(change), table, Text(describe_ror_percent(e["ror_percent"])),
+                 *(_items_table(n, c["items"]) for n, c in ordered if c["items"]))
 
 
 def _items_table(name: str, items: list[dict[str, Any]]) -> Table:

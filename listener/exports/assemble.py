@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from listener.exports.figures import (
     review_figures,
     sentiment_figures,
 )
+from listener.exports.founders import founders_ror
 from listener.exports.index_summary import chart_first_day, summarise_index
 from listener.exports.listing import choose_items, listed_keys, with_details
 from listener.exports.model import TOTAL, IndexSummary, PlatformFigures, Provisional, WeeklySummary, Windows
@@ -115,7 +116,8 @@ def build_weekly_summary(engine: Engine, profile: ProfileConfig, week: IsoWeek, 
         summary = summarise(data, profile, window, now)
         details = queries.fetch_details(connection, listed_keys(summary))
     step(1)
-    return with_details(summary, details)
+    founders = founders_ror(engine, profile, window.end, now, summary.index)
+    return with_details(replace(summary, ror_percent=founders), details)
 
 
 def load_week(connection: Connection, profile_id: int, profile: ProfileConfig, window: Window, step: Step) -> WeekData:

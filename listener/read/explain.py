@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -13,9 +13,11 @@ from listener.index.aggregate import formula_version
 from listener.index.sql import IndexContext
 from listener.read.explain_items import COMPONENT_ITEMS
 from listener.read.reports import NoIndexError, stored_profile_id
+from listener.read.ror_percent import beside_social_proxy, ror_percent_as_of
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of
 from scoring.series import COMPONENTS
+from scoring.signals import day_bounds
 
 DEFAULT_TOP = 5
 
@@ -84,6 +86,9 @@ def explain_day(engine: Engine, profile: ProfileConfig, day: date | None = None,
         previous = _point(connection, profile_id, version, point["day"] - timedelta(days=1))
         ctx = IndexContext(connection, profile_id, profile.zone, profile.index, clock())
         components = _components(ctx, point, previous, profile.index.weights, top)
+    day_end = day_bounds(point["day"], profile.zone)[1].astimezone(UTC)
+    founders = ror_percent_as_of(engine, profile, day_end, clock=clock)
+    proxy = [{"day": point["day"].isoformat(), "components": point["components"] or {}}]
     return {
         "profile": profile.name, "day": point["day"].isoformat(), "formula_version": version,
         "provisional": point["provisional"], "daily_index": point["daily_index"],
@@ -95,4 +100,5 @@ def explain_day(engine: Engine, profile: ProfileConfig, day: date | None = None,
         "change": {"daily_index": _change(point["daily_index"], (previous or {}).get("daily_index")),
                    "running_index": _change(point["running_index"], (previous or {}).get("running_index"))},
         "components": components,
+        "ror_percent": beside_social_proxy(founders, proxy),
     }
