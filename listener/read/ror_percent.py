@@ -23,7 +23,8 @@ DEFINITION = ("people the brand helped in the 12 months up to the month's end (a
 SocialKey = tuple[str, str]
 
 
-def _social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
+def social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
+    """(platform, handle or author id) -> person, for every linked social identity of the profile."""
     ids = table_of(PersonIdentityRow)
     rows = connection.execute(select(ids.c.platform, ids.c.value, ids.c.person_id)
                               .where(ids.c.profile_id == profile_id, ids.c.kind == "social"))
@@ -67,7 +68,8 @@ def _replied_reviews(connection: Connection, profile_id: int) -> list[Answer]:
     return [(p, a, at, h) for p, a, at, h in connection.execute(grouped)]
 
 
-def _person_of(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
+def person_finder(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
+    """Finds the linked person of a social author by handle, else by author id (None when unlinked)."""
     def find(platform: str, author: str, handle: str | None) -> int | None:
         by_handle = social.get((platform, (handle or "").lstrip("@").lower()))
         return by_handle or social.get((platform, author.lower()))
@@ -76,8 +78,8 @@ def _person_of(social: dict[SocialKey, int]) -> Callable[[str, str, str | None],
 
 def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], list[Answer]]:
     """Help given to linked people, and every social answer (linked or not) for coverage."""
-    social = _social_people(connection, profile_id)
-    person_of = _person_of(social)
+    social = social_people(connection, profile_id)
+    person_of = person_finder(social)
     answered = _answered_on_social(connection, profile_id)
     helps = [Help(p, at, "social") for platform, author, at, handle in answered
              if (p := person_of(platform, author, handle))]
