@@ -65,6 +65,9 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     assert latest["helped"] > 20 and 0 < latest["percent"] < 100 and founders["linked_people"] > latest["helped"]
     assert 0 < founders["social_answered_linked_people"] < founders["social_answered_people"]
     assert set(latest["helped_by_channel"]) == {"social", "ticket"} and founders["social_proxy"]["score"] > 0
+    survey, retention = (points[-1]["components"][name] for name in ("survey_nps", "retention"))
+    assert survey["answers"] > 10 and 0 < survey["score"] < 100 and 0 < retention["retention"] < 1
+    assert {"survey_nps", "retention"} <= set(points[-1]["used_components"])
     explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config])
     assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
     exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),

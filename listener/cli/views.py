@@ -19,6 +19,10 @@ INPUT_KEYS = {
     "responsiveness": ("closed", "in_time", "late", "unanswered", "pending", "median_reply_minutes", "shrunk"),
     "nps": ("reviews", "promoters", "passives", "detractors", "nps", "nps_shrunk"),
     "return_rate": ("helped", "returned", "share", "shrunk", "prior"),
+    "survey_nps": ("answers", "promoters", "passives", "detractors", "nps", "nps_shrunk"),
+    "retention": ("customers", "retained", "retention", "churn", "shrunk"),
+    "email_engagement": ("campaigns", "recipients", "open_rate", "click_rate", "baseline_click_rate"),
+    "web_engagement": ("visits", "rate", "baseline", "mean_visit_seconds"),
 }
 
 

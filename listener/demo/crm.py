@@ -99,7 +99,9 @@ def build_demo_crm(world: DemoWorld, now: datetime, seed: int = CRM_SEED) -> Dem
     came_back = 0
     for number, account in enumerate(linked, start=1):
         helped = answered[account.id]
-        customer_id = builder.add_customer(number, _handle(account), history + rng.uniform(30, 400) * DAY_SECONDS)
+        signup = history + rng.uniform(30, 700) * DAY_SECONDS
+        customer_id = builder.add_customer(number, _handle(account), signup)
+        builder.add_order(customer_id, signup - rng.uniform(0, 3) * DAY_SECONDS)
         builder.add_order(customer_id, helped + rng.uniform(2, 60) * DAY_SECONDS)  # a purchase before the help
         returns = rng.random() < CAME_BACK_SHARE
         if returns:

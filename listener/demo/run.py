@@ -49,6 +49,17 @@ timezone = "Europe/Berlin"
 [profiles.imports]
 key_env = "{key_env}"   # keys the hashes of the demo CRM's e-mails and customer ids
 
+[profiles.index.weights]   # the social defaults, plus the imported survey answers and orders
+sentiment = 0.25
+engagement = 0.15
+advocacy = 0.15
+loyalty = 0.10
+responsiveness = 0.15
+nps = 0.10
+return_rate = 0.10
+survey_nps = 0.10
+retention = 0.10
+
 [[profiles.sources]]
 name = "acme-mastodon"
 platform = "mastodon"

@@ -16,6 +16,7 @@ from listener.read.reports import NoIndexError, stored_profile_id
 from listener.read.ror_percent import beside_social_proxy, ror_percent_as_of
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of
+from scoring.relationship_index import RELATIONSHIP_COMPONENTS
 from scoring.series import COMPONENTS
 from scoring.signals import day_bounds
 
@@ -50,7 +51,12 @@ def component_effects(point: dict[str, Any], previous: dict[str, Any] | None,
         return {n: weights[n] * s / total for n, s in used.items()} if total else {}
 
     today, before = contributions(point), contributions(previous)
-    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in COMPONENTS}
+    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in explained_components(weights)}
+
+
+def explained_components(weights: dict[str, float]) -> tuple[str, ...]:
+    """The social components, then those beyond social that have a weight."""
+    return (*COMPONENTS, *(name for name in RELATIONSHIP_COMPONENTS if weights.get(name, 0) > 0))
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -61,7 +67,7 @@ def _components(ctx: IndexContext, point: dict[str, Any], previous: dict[str, An
                 weights: dict[str, float], top: int) -> dict[str, Any]:
     effects = component_effects(point, previous, weights)
     found = {}
-    for name in COMPONENTS:
+    for name in explained_components(weights):
         inputs = dict((point["components"] or {}).get(name) or {})
         score = inputs.pop("score", None)
         before = ((previous or {}).get("components") or {}).get(name, {}).get("score")
@@ -69,7 +75,8 @@ def _components(ctx: IndexContext, point: dict[str, Any], previous: dict[str, An
         falling = (change if change is not None else (score or 50) - 50) < 0
         found[name] = {"weight": weights.get(name, 0.0), "score": score, "previous_score": before, "change": change,
                        "effect": effects[name], "inputs": inputs,
-                       "items": COMPONENT_ITEMS[name](ctx, point["day"], falling, top) if top else []}
+                       "items": COMPONENT_ITEMS[name](ctx, point["day"], falling, top)
+                       if top and name in COMPONENT_ITEMS else []}
     return found
 
 
