@@ -107,21 +107,35 @@ def import_file(engine: Engine, profile: ProfileConfig, kind: str, path: Path, *
                           duplicates=parsed.duplicates, quarantined=len(parsed.bad), errors=[b[:2] for b in parsed.bad])
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile.name, profile.timezone)
-        linker = PersonLinker(connection, profile_id, f"import:{kind}", now)
-        rows = [row for r in parsed.records if (row := _row(kind, r, key, linker.link(identity_keys(r.who, key))))]
-        if kind in SAVERS:
-            model, natural, update = SAVERS[kind]
-            existing = _existing(connection, model, profile_id, natural, [r[natural] for r in rows])
-            result.new = sum(r[natural] not in existing for r in rows)
-            upsert_rows(connection, model, [{"profile_id": profile_id, **r} for r in rows], ["profile_id", natural],
-                        update, keep_known=["person_id"])
-            result.known = len(parsed.records) - result.new
-        result.people_created, result.people_merged = linker.created, linker.merged
-        _quarantine(connection, profile_id, kind, path.name, parsed.bad, key, now)
-        connection.execute(insert(table_of(ImportRunRow)).values(
-            profile_id=profile_id, kind=kind, file_name=path.name, imported_at=now, rows=result.rows, new=result.new,
-            known=result.known, duplicates=result.duplicates, quarantined=result.quarantined))
+        save_records(connection, profile_id, kind, parsed.records, key, now, f"import:{kind}", result)
+        quarantine_rows(connection, profile_id, kind, path.name, parsed.bad, key, now)
+        log_import_run(connection, profile_id, path.name, now, result)
     return result
+
+
+def save_records(connection: Connection, profile_id: int, kind: str, records: list[ImportRecord], key: bytes | None,
+                 now: datetime, source: str, result: ImportResult) -> None:
+    """Link each record's people and upsert its row by natural key; counts go into `result`."""
+    linker = PersonLinker(connection, profile_id, source, now)
+    rows = [row for r in records if (row := _row(kind, r, key, linker.link(identity_keys(r.who, key))))]
+    if kind in SAVERS:
+        model, natural, update = SAVERS[kind]
+        existing = _existing(connection, model, profile_id, natural, [r[natural] for r in rows])
+        new = sum(r[natural] not in existing for r in rows)
+        upsert_rows(connection, model, [{"profile_id": profile_id, **r} for r in rows], ["profile_id", natural],
+                    update, keep_known=["person_id"])
+        result.new += new
+        result.known += len(records) - new
+    result.people_created += linker.created
+    result.people_merged += linker.merged
+
+
+def log_import_run(connection: Connection, profile_id: int, file_name: str, now: datetime,
+                   result: ImportResult) -> None:
+    """One import_runs row: what came in and what was counted out."""
+    connection.execute(insert(table_of(ImportRunRow)).values(
+        profile_id=profile_id, kind=result.kind, file_name=file_name, imported_at=now, rows=result.rows,
+        new=result.new, known=result.known, duplicates=result.duplicates, quarantined=result.quarantined))
 
 
 def _row(kind: str, record: ImportRecord, key: bytes | None, person: int | None) -> dict[str, Any] | None:
@@ -172,8 +186,9 @@ def _normal(name: str, value: str) -> str:
     return value.strip().lower().removeprefix("mailto:") if name == "email" else value
 
 
-def _quarantine(connection: Connection, profile_id: int, kind: str, file_name: str,
-                bad: list[tuple[int, str, dict[str, str]]], key: bytes | None, now: datetime) -> None:
+def quarantine_rows(connection: Connection, profile_id: int, kind: str, file_name: str,
+                    bad: list[tuple[int, str, dict[str, str]]], key: bytes | None, now: datetime) -> None:
+    """Keep the rows that could not be read, with their error; personal cells only as their keyed hash."""
     rows = []
     for line, error, cells in bad:
         stored = hashed_cells(cells, key)
