@@ -84,6 +84,22 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_SYNC_FAILED) from None
         show_result(result)
 
+    @imports.command("hubspot")
+    @handles_errors
+    def hubspot(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch contacts, won deals and closed tickets changed since the last run from the HubSpot CRM API."""
+        from listener.imports.hubspot import hubspot_session, hubspot_settings, sync_hubspot
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            results = sync_hubspot(engine, chosen, hubspot_session(hubspot_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]hubspot failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        for result in results:
+            show_result(result)
+
     app.add_typer(imports, name="import")
 
     @app.command("forget")

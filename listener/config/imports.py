@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.hubspot.crm import HubspotSettings
 from connectors.typeform.responses import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
@@ -100,3 +101,4 @@ class ImportsConfig(BaseModel):
     tickets: TicketColumns = Field(default_factory=TicketColumns)
     links: LinkColumns = Field(default_factory=LinkColumns)
     typeform: TypeformSettings | None = None
+    hubspot: HubspotSettings | None = None

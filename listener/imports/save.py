@@ -48,11 +48,13 @@ class ImportResult:
     people_created: int = 0
     people_merged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    not_applicable: int = 0  # records of the source that are not rows of this kind (an open deal, an open ticket)
 
     def summary(self) -> str:
         """One line for the terminal."""
+        skipped = f", {self.not_applicable} not applicable" if self.not_applicable else ""
         return (f"{self.kind}: {self.rows} row(s): {self.new} new, {self.known} already known, "
-                f"{self.duplicates} duplicate(s) skipped, {self.quarantined} quarantined; "
+                f"{self.duplicates} duplicate(s) skipped{skipped}, {self.quarantined} quarantined; "
                 f"{self.people_created} new people, {self.people_merged} merged")
 
 

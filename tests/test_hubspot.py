@@ -1,0 +1,123 @@
+"""HubSpot CRM v3: contacts, won deals and closed tickets from a loopback server of the documented search and
+associations shapes; paged by `after`, resumed from the `hs_lastmodifieddate` cursor, 429 honoured, no e-mail kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from listener.cli.main import app
+from listener.config.settings import load_config
+from listener.imports.forget import forget_person
+from listener.imports.hubspot import hubspot_session, sync_hubspot
+from listener.storage.models import SyncCursorRow
+from listener.storage.relationship_models import (
+    CustomerRow,
+    ImportQuarantineRow,
+    OrderRow,
+    PersonIdentityRow,
+    TicketRow,
+)
+from listener.storage.upsert import table_of
+from tests.cassette import Cassette, CassetteServer, load_cassette
+from tests.conftest import FakeClock, RecordedSleep
+from tests.test_forget import every_cell
+
+CONFIG = """
+[database]
+url = "sqlite:///ror.db"
+
+[[profiles]]
+name = "brand"
+
+[profiles.imports.hubspot]
+base_url = "{base_url}"
+page_size = 2
+"""
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUBSPOT_TOKEN", "pat-eu1-test-token")
+    monkeypatch.setenv("ROR_IDENTITY_KEY", "test-identity-key-0123456789")
+
+
+def config_for(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "ror.toml"
+    path.write_text(CONFIG.format(base_url=url))
+    return path
+
+
+def rows(engine: Engine, model: type) -> list[dict]:
+    with engine.connect() as connection:
+        return [dict(r) for r in connection.execute(select(table_of(model))).mappings()]
+
+
+def search_bodies(cassette: Cassette) -> list[str]:
+    return [r for r in cassette.requests if r.startswith("POST /crm/v3/objects/")]
+
+
+def test_contacts_deals_and_tickets_are_stored_linked_and_hashed(tmp_path: Path, engine: Engine, env: None) -> None:
+    cassette = load_cassette("hubspot")
+    with CassetteServer(cassette) as server:
+        profile = load_config(config_for(tmp_path, server.url)).profile(None)
+        session = hubspot_session(profile.imports.hubspot)  # type: ignore[arg-type]
+        contacts, deals, tickets = sync_hubspot(engine, profile, session, clock=FakeClock())
+    assert (contacts.rows, contacts.new, contacts.quarantined) == (3, 2, 1)  # contact 3's e-mail has no address
+    assert (deals.rows, deals.new, deals.not_applicable, deals.quarantined) == (3, 1, 1, 1)  # open 102; 103 no contact
+    assert (tickets.rows, tickets.new, tickets.not_applicable) == (2, 1, 1)  # 502 still open
+    assert cassette.requests.count("POST /crm/v3/objects/contacts/search") == 2  # page 1, then after=2
+
+    customers, orders, helped = rows(engine, CustomerRow), rows(engine, OrderRow), rows(engine, TicketRow)
+    anna = next(c["person_id"] for c in customers if c["created_at"].month == 1)
+    bert = next(c["person_id"] for c in customers if c["created_at"].month == 2)
+    assert [(o["person_id"], o["amount"]) for o in orders] == [(anna, 1234.5)]
+    assert [(t["person_id"], t["resolved_at"].isoformat()) for t in helped] == [(bert, "2026-10-20T15:00:00+00:00")]
+    identities = {(i["kind"], i["platform"], i["value"]) for i in rows(engine, PersonIdentityRow)
+                  if i["person_id"] == anna}
+    assert ("social", "x", "annabrews") in identities and {k for k, _, _ in identities} == {"social", "email",
+                                                                                            "customer"}
+    errors = sorted(q["error"] for q in rows(engine, ImportQuarantineRow))
+    assert errors[0].startswith("contact 3: ") and errors[1].startswith("deal 103: a won deal without")
+    cells = every_cell(engine)
+    assert not any(text in cells for text in ("anna@example.nl", "bert@example.de", "not an address"))
+    cursors = {(c["stream"], c["cursor"]) for c in rows(engine, SyncCursorRow) if c["source"] == "hubspot:brand"}
+    assert cursors == {("contacts", "2026-11-10T09:00:00.000Z"), ("deals", "2026-11-07T12:01:00.000Z"),
+                       ("tickets", "2026-11-11T15:00:00.000Z")}
+    assert forget_person(engine, [profile], "email:anna@example.nl", clock=FakeClock())["brand"]["customers"] == 1
+
+
+def test_a_second_run_asks_only_for_what_changed_since_the_cursor(tmp_path: Path, engine: Engine, env: None) -> None:
+    cassette = load_cassette("hubspot")
+    with CassetteServer(cassette) as server:
+        path = config_for(tmp_path, server.url)
+        first = CliRunner().invoke(app, ["import", "hubspot", "--config", str(path)])
+        again = CliRunner().invoke(app, ["import", "hubspot", "--config", str(path)])
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    assert "customers: 3 row(s): 2 new" in first.output and "1 not applicable" in first.output
+    assert "customers: 1 row(s): 0 new, 0 already known" in again.output  # contact 3 again: still quarantined
+    assert "orders: 0 row(s)" in again.output and "tickets: 0 row(s)" in again.output
+    assert len(search_bodies(cassette)) == 4 + 3  # first run: 2 contact pages, deals, tickets; then one each
+
+
+def test_rate_limit_answers_are_waited_out_as_retry_after_says(tmp_path: Path, engine: Engine, env: None) -> None:
+    cassette = load_cassette("hubspot")
+    cassette.fail_next(429, {"Retry-After": "7", "Content-Type": "application/json"},
+                       json.dumps({"status": "error", "category": "RATE_LIMITS", "message": "You have reached your "
+                                   "secondly limit."}))
+    sleep = RecordedSleep()
+    with CassetteServer(cassette) as server:
+        profile = load_config(config_for(tmp_path, server.url)).profile(None)
+        session = hubspot_session(profile.imports.hubspot, sleep=sleep)  # type: ignore[arg-type]
+        contacts = sync_hubspot(engine, profile, session, clock=FakeClock())[0]
+    assert sleep.calls[0] == pytest.approx(7, abs=1) and contacts.new == 2
+
+
+def test_a_missing_token_is_a_config_error_naming_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUBSPOT_TOKEN", raising=False)
+    result = CliRunner().invoke(app, ["import", "hubspot", "--config", str(config_for(tmp_path, "http://127.0.0.1:9"))])
+    assert result.exit_code == 3 and "HUBSPOT_TOKEN" in result.output
