@@ -100,6 +100,20 @@ def register(app: typer.Typer) -> None:
         for result in results:
             show_result(result)
 
+    @imports.command("mailchimp")
+    @handles_errors
+    def mailchimp(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch campaign reports (recipients, unique opens and clicks) from the Mailchimp Marketing API."""
+        from listener.imports.mailchimp import sync_mailchimp
+
+        loaded, engine = config_and_engine(config)
+        try:
+            result = sync_mailchimp(engine, loaded.profile(profile), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]mailchimp failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
     app.add_typer(imports, name="import")
 
     @app.command("forget")

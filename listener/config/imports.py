@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.hubspot.crm import HubspotSettings
+from connectors.mailchimp.reports import MailchimpSettings
 from connectors.typeform.responses import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
@@ -102,3 +103,4 @@ class ImportsConfig(BaseModel):
     links: LinkColumns = Field(default_factory=LinkColumns)
     typeform: TypeformSettings | None = None
     hubspot: HubspotSettings | None = None
+    mailchimp: MailchimpSettings | None = None
