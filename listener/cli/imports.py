@@ -114,6 +114,21 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_SYNC_FAILED) from None
         show_result(result)
 
+    @imports.command("plausible")
+    @handles_errors
+    def plausible(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch the site's daily visits, bounce rate, visit duration and goal conversions from Plausible."""
+        from listener.imports.plausible import plausible_session, plausible_settings, sync_plausible
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            result = sync_plausible(engine, chosen, plausible_session(plausible_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]plausible failed:[/red] {error} (nothing stored from this run)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
     app.add_typer(imports, name="import")
 
     @app.command("forget")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.hubspot.crm import HubspotSettings
 from connectors.mailchimp.reports import MailchimpSettings
+from connectors.plausible.stats import PlausibleSettings
 from connectors.typeform.responses import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
@@ -104,3 +105,4 @@ class ImportsConfig(BaseModel):
     typeform: TypeformSettings | None = None
     hubspot: HubspotSettings | None = None
     mailchimp: MailchimpSettings | None = None
+    plausible: PlausibleSettings | None = None
