@@ -28,7 +28,8 @@ SHOWN_ERRORS = 10
 PersonArgument = Annotated[str, typer.Argument(
     help="Who: email:ADDRESS, customer:ID or platform:handle (mastodon:@anna@example.social).")]
 AllProfilesOption = Annotated[str | None, typer.Option("--profile", "-p", help="Only this profile (default: all).")]
-FileArgument = Annotated[Path, typer.Argument(help="The CSV file (UTF-8 or Windows-1252; ',' ';' or tab separated).")]
+FileArgument = Annotated[Path, typer.Argument(
+    help="The CSV file (UTF-8 or Windows-1252; ',' ';' or tab separated) or Excel workbook (.xlsx, first sheet).")]
 HELP = {
     "nps": "Import NPS survey answers (response id, score 0-10, date; optional e-mail, customer id, comment).",
     "customers": "Import CRM customers (customer id; optional e-mail, social handle, signup date, referred by).",

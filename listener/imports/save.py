@@ -18,6 +18,7 @@ from listener.imports.people import PersonLinker, identity_keys
 from listener.imports.records import PARSERS, ImportRecord, ParseOptions
 from listener.imports.table import ImportFileError, cells_of, locate_columns, read_table
 from listener.imports.values import CellError
+from listener.imports.workbook import is_workbook, read_workbook
 from listener.storage.relationship_models import (
     CustomerRow,
     ImportQuarantineRow,
@@ -69,7 +70,7 @@ class Parsed:
 
 def parse_file(data: bytes, kind: str, profile: ProfileConfig) -> Parsed:
     """Pure: the file's rows as records; a repeated key with the same values is a duplicate, with others bad."""
-    table = read_table(data)
+    table = read_workbook(data) if is_workbook(data) else read_table(data)
     positions = locate_columns(table.header, getattr(profile.imports, kind))
     options = ParseOptions.of(profile.imports, profile.zone)
     parsed = Parsed()
