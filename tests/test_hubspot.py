@@ -14,6 +14,7 @@ from listener.cli.main import app
 from listener.config.settings import load_config
 from listener.imports.forget import forget_person
 from listener.imports.hubspot import hubspot_session, sync_hubspot
+from listener.imports.status import api_cursors, import_statuses
 from listener.storage.models import SyncCursorRow
 from listener.storage.relationship_models import (
     CustomerRow,
@@ -102,6 +103,13 @@ def test_a_second_run_asks_only_for_what_changed_since_the_cursor(tmp_path: Path
     assert "customers: 1 row(s): 0 new, 0 already known" in again.output  # contact 3 again: still quarantined
     assert "orders: 0 row(s)" in again.output and "tickets: 0 row(s)" in again.output
     assert len(search_bodies(cassette)) == 4 + 3  # first run: 2 contact pages, deals, tickets; then one each
+    status = CliRunner().invoke(app, ["status", "--config", str(path)])
+    assert status.exit_code == 0 and "imports and sources beyond social" in status.output
+    cursors = {(source, stream): cursor for source, stream, cursor, _ in api_cursors(engine)}
+    assert cursors[("hubspot:brand", "contacts")] == "2026-11-10T09:00:00.000Z" and len(cursors) == 3
+    latest = {(s.kind, s.source): (s.rows, s.new) for s in import_statuses(engine)}
+    assert latest == {("customers", "hubspot:contacts"): (1, 0), ("orders", "hubspot:deals"): (0, 0),
+                      ("tickets", "hubspot:tickets"): (0, 0)}
 
 
 def test_rate_limit_answers_are_waited_out_as_retry_after_says(tmp_path: Path, engine: Engine, env: None) -> None:

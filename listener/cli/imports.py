@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+from sqlalchemy import Engine
 
 from connectors.clock import utc_now
 from connectors.errors import ConnectorError
@@ -20,6 +22,7 @@ from listener.cli.app import (
     err,
     handles_errors,
     out,
+    when,
 )
 from listener.imports import ImportFileError, ImportResult, import_file
 from listener.imports.forget import PersonSpecError, forget_person
@@ -46,6 +49,29 @@ def show_result(result: ImportResult) -> None:
         out.print(f"  quarantined{f' line {line}' if line else ''}: {error}", highlight=False)
     if len(result.errors) > SHOWN_ERRORS:
         out.print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (table import_quarantine)", highlight=False)
+
+
+def print_import_status(engine: Engine) -> None:
+    """The latest run of each import and API source beyond social, and their cursors (nothing when none ran)."""
+    from listener.imports.status import api_cursors, import_statuses
+
+    statuses = import_statuses(engine)
+    if statuses:
+        table = Table(title="imports and sources beyond social")
+        for header in ("profile", "kind", "file or source", "last run", "rows", "new", "quarantined"):
+            table.add_column(header)
+        for s in statuses:
+            table.add_row(s.profile, s.kind, s.source, when(s.last_run_at), str(s.rows), str(s.new),
+                          str(s.quarantined))
+        out.print(table)
+    cursors = api_cursors(engine)
+    if cursors:
+        table = Table(title="their cursors (the next run resumes there)")
+        for header in ("source", "stream", "cursor", "moved"):
+            table.add_column(header)
+        for source, stream, cursor, moved in cursors:
+            table.add_row(source, stream, cursor, when(moved))
+        out.print(table)
 
 
 def _command(kind: str) -> Callable[..., None]:

@@ -37,6 +37,7 @@ from listener.cli.app import (
     out,
     when,
 )
+from listener.cli.imports import print_import_status
 from listener.cli.progress import progress
 from listener.cli.workers import print_queue_status
 from listener.collect.runs import close_orphaned_runs
@@ -259,6 +260,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     out.print(table)
     _print_failing_steps(engine)
     print_queue_status(engine, out)
+    print_import_status(engine)
 
 
 def _print_failing_steps(engine: Engine) -> None:
