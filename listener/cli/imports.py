@@ -39,6 +39,9 @@ HELP = {
     "orders": "Import orders (order id, customer id, date; optional amount, e-mail).",
     "tickets": "Import resolved help-desk tickets (ticket id, resolved date, customer id or e-mail).",
     "links": "Import an explicit mapping: each row names two or more identities of one person.",
+    "email_campaigns": "Import e-mail campaign reports (campaign id, sent, recipients, unique opens and clicks).",
+    "web_days": "Import website analytics per day (day, visits; optional visitors, pageviews, bounce rate, "
+                "visit duration in seconds, goal conversions).",
 }
 
 

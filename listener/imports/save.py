@@ -21,11 +21,13 @@ from listener.imports.values import CellError
 from listener.imports.workbook import is_workbook, read_workbook
 from listener.storage.relationship_models import (
     CustomerRow,
+    EmailCampaignRow,
     ImportQuarantineRow,
     ImportRunRow,
     OrderRow,
     SurveyResponseRow,
     TicketRow,
+    WebDayRow,
 )
 from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
@@ -34,6 +36,8 @@ from listener.storage.upsert import table_of, upsert_rows
 HASHED_CELLS = {"email": "email", "customer_id": "customer", "referred_by": "customer", "order_id": "order",
                 "ticket_id": "ticket"}
 NEEDS_KEY = {"customers", "orders", "tickets"}
+CSV_SOURCE = "csv"  # the source name of campaign and website rows from files (API sources use their own)
+UNLINKED = {"email_campaigns", "web_days"}  # aggregates: no person, keyed by source too
 
 
 @dataclass
@@ -125,8 +129,10 @@ def save_records(connection: Connection, profile_id: int, kind: str, records: li
         model, natural, update = SAVERS[kind]
         existing = _existing(connection, model, profile_id, natural, [r[natural] for r in rows])
         new = sum(r[natural] not in existing for r in rows)
-        upsert_rows(connection, model, [{"profile_id": profile_id, **r} for r in rows], ["profile_id", natural],
-                    update, keep_known=["person_id"])
+        unlinked = kind in UNLINKED
+        upsert_rows(connection, model, [{"profile_id": profile_id, **r, **({"fetched_at": now} if unlinked else {})}
+                                        for r in rows], ["profile_id", *(["source"] if unlinked else []), natural],
+                    update, keep_known=[] if unlinked else ["person_id"])
         result.new += new
         result.known += len(records) - new
     result.people_created += linker.created
@@ -146,6 +152,8 @@ def _row(kind: str, record: ImportRecord, key: bytes | None, person: int | None)
     values: dict[str, Any] = dict(record.values)
     if kind == "nps":
         return {"response_id": record.key, "person_id": person, **values}
+    if kind in UNLINKED:
+        return {"source": CSV_SOURCE, **({"campaign_id": record.key} if kind == "email_campaigns" else {}), **values}
     assert key is not None
     if kind == "customers":
         referrer = values.pop("referred_by")
@@ -165,6 +173,10 @@ SAVERS: dict[str, tuple[Any, str, list[str]]] = {
     "customers": (CustomerRow, "customer_key", ["person_id", "created_at", "referred_by_key"]),
     "orders": (OrderRow, "order_key", ["person_id", "customer_key", "ordered_at", "amount"]),
     "tickets": (TicketRow, "ticket_key", ["person_id", "resolved_at"]),
+    "email_campaigns": (EmailCampaignRow, "campaign_id", ["sent_at", "recipients", "opens", "clicks",
+                                                          "unsubscribes"]),
+    "web_days": (WebDayRow, "day", ["visits", "visitors", "pageviews", "bounce_rate", "visit_duration_seconds",
+                                    "conversions"]),
 }
 
 
