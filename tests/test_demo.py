@@ -58,7 +58,8 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     assert fired and all(date.fromisoformat(at[:10]) < date.today() - timedelta(days=9) for _, at in fired)
 
     # The demo's own CRM and NPS exports are imported, so the founders' RoR % shows everywhere the index does.
-    assert all(f"imported the demo CRM's {kind}: " in result.output for kind in ("customers", "orders", "nps"))
+    assert all(f"imported the demo brand's {kind}: " in result.output
+               for kind in ("customers", "orders", "nps", "email_campaigns", "web_days"))
     assert "founders' RoR % (" in result.output and "linked people helped came back" in result.output
     founders = json.loads(shown.output)["ror_percent"]
     latest = founders["latest"]
@@ -68,6 +69,10 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     survey, retention = (points[-1]["components"][name] for name in ("survey_nps", "retention"))
     assert survey["answers"] > 10 and 0 < survey["score"] < 100 and 0 < retention["retention"] < 1
     assert {"survey_nps", "retention"} <= set(points[-1]["used_components"])
+    # the newsletter's clicks and the shop's conversions sag in the bad stretch, like the social sentiment
+    web = [by_age[d]["components"]["web_engagement"]["score"] for d in (11, 3)]  # 5 of 7 days bad, none bad
+    assert web[0] < 50 < web[1], web
+    assert all(points[-1]["components"][n]["score"] is not None for n in ("email_engagement", "web_engagement"))
     explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config])
     assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
     exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),

@@ -41,9 +41,10 @@ def test_explain_a_bad_day_names_its_components_and_the_items_behind_them(demo_c
     code, output = invoke("explain", "--date", worst["day"], "--json", "--top", "3", "--config", demo_config)
     assert code == 0, output
     explained = json.loads(output)
-    # the demo weights two components beyond social: its imported survey answers and orders
+    # the demo weights the components beyond social: its imported surveys, orders, newsletter and website
     assert explained["day"] == worst["day"]
-    assert set(explained["components"]) == {*COMPONENTS, "survey_nps", "retention"}
+    assert set(explained["components"]) == {*COMPONENTS, "survey_nps", "retention", "email_engagement",
+                                            "web_engagement"}
     assert explained["components"]["retention"]["inputs"]["customers"] > 0
     assert explained["daily_index"] == pytest.approx(worst["daily_index"])
     effects = sum(c["effect"] for c in explained["components"].values())

@@ -302,7 +302,7 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
               f"engagement events in {sync.pages} pages ({sync.status}) from the loopback replay server, now stopped",
               highlight=False)
     for imported in result.imports:
-        out.print(f"imported the demo CRM's {imported.summary()}", highlight=False)
+        out.print(f"imported the demo brand's {imported.summary()}", highlight=False)
     out.print(index_table(result.profile, result.points))
     out.print(describe_ror_percent(result.ror_percent), highlight=False)
     if result.alerts:

@@ -41,7 +41,8 @@ def _inputs(name: str, inputs: dict[str, Any]) -> str:
     parts = []
     for key in INPUT_KEYS.get(name, ()):
         value = inputs.get(key)
-        digits = 4 if key in ("rate", "rate_shrunk", "baseline") and name == "engagement" else 2
+        fine = key in ("rate", "rate_shrunk", "baseline") and name in ("engagement", "web_engagement")
+        digits = 4 if fine or key.endswith("click_rate") else 2
         parts.append(f"{key} {fmt(value, digits)}")
     return ", ".join(parts)
 

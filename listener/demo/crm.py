@@ -1,4 +1,4 @@
-"""The demo brand's CRM and NPS exports: customers, orders, tickets and survey answers tied to the demo world.
+"""The demo brand's CRM, NPS, newsletter and website exports, tied to the demo world.
 
 Pure and deterministic: the same world, `now` and seed give the same files. Some of the people the
 brand answered on Mastodon are customers whose CRM row names their handle (that is how they are
@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from listener.demo.dataset import DAY_SECONDS, DemoAccount, DemoWorld
+from listener.demo.dataset import BAD_STRETCH_DAYS, DAY_SECONDS, DemoAccount, DemoWorld
 
 CRM_SEED = 29
 LINKED_SHARE = 0.6  # of the people the brand answered, the share whose CRM row names their handle
@@ -21,6 +21,8 @@ CAME_BACK_SHARE = 0.45  # of those, the share who order again after the answer
 OFFLINE_CUSTOMERS = 30  # customers who never appear on social (tickets, orders, surveys only)
 DOMAIN = "customers.example"
 MIN_GAP_SECONDS = 600.0  # nothing in the exports is newer than this before `now`
+CAMPAIGN_WEEKS = 26  # a weekly newsletter, long enough for the e-mail baseline
+WEB_DAYS = 70  # website days, long enough for the website baseline
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class DemoCrm:
     orders: str
     tickets: str
     nps: str
+    email_campaigns: str
+    web_days: str
     linked_answered: int
     came_back: int
 
@@ -85,6 +89,35 @@ class _CrmBuilder:
         self.nps.append((f"R{len(self.nps) + 1:04d}", score, self.at(offset), self.email(number), ""))
 
 
+def _campaigns(builder: _CrmBuilder) -> str:
+    """A weekly newsletter's reports; clicks sag in the weeks of the demo's bad stretch."""
+    rows: list[tuple[object, ...]] = []
+    for week in range(CAMPAIGN_WEEKS, 0, -1):
+        offset = week * 7 * DAY_SECONDS - 9 * 3600
+        recipients = 1400 - 8 * week + builder.rng.randrange(30)
+        bad = any(week * 7 - 7 <= day <= week * 7 for day in BAD_STRETCH_DAYS)
+        opens = int(recipients * builder.rng.uniform(0.36, 0.44))
+        clicks = int(recipients * builder.rng.uniform(0.015, 0.025) if bad else recipients * builder.rng.uniform(
+            0.035, 0.05))
+        rows.append((f"news-{CAMPAIGN_WEEKS - week + 1:02d}", builder.at(offset), recipients, opens, clicks,
+                     builder.rng.randrange(4)))
+    return _table(("campaign_id", "sent_at", "recipients", "opens", "clicks", "unsubscribes"), rows)
+
+
+def _web_days(builder: _CrmBuilder) -> str:
+    """The shop's daily visits and conversions, the last complete day first-last; fewer sales in the bad stretch."""
+    rows: list[tuple[object, ...]] = []
+    for day in range(WEB_DAYS, 0, -1):
+        moment = builder.now - timedelta(days=day)
+        visits = int(builder.rng.uniform(300, 420) * (0.8 if moment.weekday() >= 5 else 1.0))
+        rate = builder.rng.uniform(0.008, 0.014) if day in BAD_STRETCH_DAYS else builder.rng.uniform(0.02, 0.03)
+        rows.append((moment.date().isoformat(), visits, int(visits * 0.8), int(visits * 2.6),
+                     f"{builder.rng.uniform(0.4, 0.55):.3f}", f"{builder.rng.uniform(60, 140):.0f}",
+                     round(visits * rate)))
+    return _table(("day", "visits", "visitors", "pageviews", "bounce_rate", "visit_duration_seconds", "conversions"),
+                  rows)
+
+
 def _handle(account: DemoAccount) -> str:
     return f"mastodon:@{account.acct}"
 
@@ -127,4 +160,5 @@ def build_demo_crm(world: DemoWorld, now: datetime, seed: int = CRM_SEED) -> Dem
         orders=_table(("order_id", "customer_id", "ordered_at", "amount"), builder.orders),
         tickets=_table(("ticket_id", "resolved_at", "customer_id"), builder.tickets),
         nps=_table(("response_id", "score", "submitted_at", "email", "comment"), builder.nps),
+        email_campaigns=_campaigns(builder), web_days=_web_days(builder),
         linked_answered=len(linked), came_back=came_back)

@@ -34,7 +34,8 @@ DEMO_DAYS_SHOWN = 21
 DEMO_RATE_LIMIT = 100_000
 DEMO_KEY_ENV = "ROR_DEMO_IDENTITY_KEY"
 DEMO_KEY = "demo-identity-key-not-a-secret"
-DEMO_IMPORTS = ("customers", "orders", "tickets", "nps")  # customers first: orders and answers link to them
+# customers first: orders and answers link to them
+DEMO_IMPORTS = ("customers", "orders", "tickets", "nps", "email_campaigns", "web_days")
 
 DEMO_CONFIG = """\
 # Written by `ror demo`. The replay server it points at lived only while the demo ran;
@@ -49,7 +50,7 @@ timezone = "Europe/Berlin"
 [profiles.imports]
 key_env = "{key_env}"   # keys the hashes of the demo CRM's e-mails and customer ids
 
-[profiles.index.weights]   # the social defaults, plus the imported survey answers and orders
+[profiles.index.weights]   # the social defaults, plus the imported surveys, orders, newsletter and website
 sentiment = 0.25
 engagement = 0.15
 advocacy = 0.15
@@ -59,6 +60,8 @@ nps = 0.10
 return_rate = 0.10
 survey_nps = 0.10
 retention = 0.10
+email_engagement = 0.05
+web_engagement = 0.05
 
 [[profiles.sources]]
 name = "acme-mastodon"
