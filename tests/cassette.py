@@ -48,9 +48,9 @@ class Cassette:
     recorded_bases: list[str] = field(default_factory=lambda: [DEFAULT_RECORDED_BASE])
     requests: list[str] = field(default_factory=list)
     faults: dict[int, Fault] = field(default_factory=dict)
+    current_body: Any = None  # the JSON body of the request being answered (set by the server or handler)
 
-    def respond(self, method: str, path: str, query: dict[str, str], base_url: str,
-                body: Any = None) -> Reply | Fault:
+    def respond(self, method: str, path: str, query: dict[str, str], base_url: str) -> Reply | Fault:
         """Status, headers and body for one request (404 JSON when nothing matches)."""
         index = len(self.requests)
         shown_query = "?" + "&".join(f"{k}={v}" for k, v in sorted(query.items())) if query else ""
@@ -61,7 +61,7 @@ class Cassette:
             request = interaction["request"]
             if request.get("method", "GET") == method and request["path"] == path and all(
                 k in query and (v == "*" or query[k] == v) for k, v in request["query"].items()
-            ) and _body_matches(request.get("body", {}), body):
+            ) and _body_matches(request.get("body", {}), self.current_body):
                 return self._render(interaction["response"], base_url)
         return 404, {"Content-Type": "application/json"}, b'{"error":"Record not found"}'
 
@@ -90,7 +90,8 @@ class Cassette:
         def handler(request: httpx.Request) -> httpx.Response:
             body = json.loads(request.content) if request.headers.get("content-type", "").startswith(
                 "application/json") and request.content else None
-            reply = self.respond(request.method, request.url.path, dict(request.url.params), base_url, body)
+            self.current_body = body
+            reply = self.respond(request.method, request.url.path, dict(request.url.params), base_url)
             if isinstance(reply, Fault):
                 if reply.status == 0:
                     raise httpx.ReadTimeout("replayed timeout", request=request)
@@ -136,8 +137,8 @@ class CassetteServer:
                 raw = self.rfile.read(length) if length else b""
                 json_body = (self.headers.get("Content-Type") or "").startswith("application/json") and raw
                 path = unquote(parts.path)  # as httpx.URL.path gives it to the respx handler
-                reply = outer.cassette.respond(self.command, path, dict(parse_qsl(parts.query)), outer.url,
-                                               json.loads(raw) if json_body else None)
+                outer.cassette.current_body = json.loads(raw) if json_body else None
+                reply = outer.cassette.respond(self.command, path, dict(parse_qsl(parts.query)), outer.url)
                 if isinstance(reply, Fault):
                     if reply.status == 0:
                         self.close_connection = True

@@ -6,7 +6,6 @@ Days are the site's own (Plausible reports in the site's time zone). Only aggreg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.errors import MalformedItemError, MalformedResponseError
 from connectors.http import HttpSession, parse_json
+from connectors.site_days import SiteDay
 
 DEFAULT_BASE_URL = "https://plausible.io"
 DAY_METRICS = ("visitors", "visits", "pageviews", "bounce_rate", "visit_duration")
@@ -30,19 +30,6 @@ class PlausibleSettings(BaseModel):
     goals: list[str] = Field(default_factory=list)
     backfill_days: int = Field(default=90, ge=1, le=3650)
     refresh_days: int = Field(default=3, ge=0, le=90)
-
-
-@dataclass(frozen=True)
-class SiteDay:
-    """One day of the site."""
-
-    day: date
-    visits: int
-    visitors: int | None
-    pageviews: int | None
-    bounce_rate: float | None  # 0-1
-    visit_duration_seconds: float | None
-    conversions: int | None = None
 
 
 def _query(session: HttpSession, api_key: str, body: dict[str, Any]) -> list[tuple[date, list[Any]]]:
