@@ -159,6 +159,21 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_SYNC_FAILED) from None
         show_result(result)
 
+    @imports.command("matomo")
+    @handles_errors
+    def matomo(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch the site's daily visits, bounces, time on site and converted visits from Matomo."""
+        from listener.imports.matomo import matomo_session, matomo_settings, sync_matomo
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            result = sync_matomo(engine, chosen, matomo_session(matomo_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]matomo failed:[/red] {error} (nothing stored from this run)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
     app.add_typer(imports, name="import")
 
     @app.command("forget")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.hubspot.crm import HubspotSettings
 from connectors.mailchimp.reports import MailchimpSettings
+from connectors.matomo.reports import MatomoSettings
 from connectors.plausible.stats import PlausibleSettings
 from connectors.typeform.responses import TypeformSettings
 
@@ -133,3 +134,4 @@ class ImportsConfig(BaseModel):
     hubspot: HubspotSettings | None = None
     mailchimp: MailchimpSettings | None = None
     plausible: PlausibleSettings | None = None
+    matomo: MatomoSettings | None = None

@@ -11,12 +11,13 @@ import httpx
 from sqlalchemy import Engine
 
 from connectors.clock import Sleep
-from connectors.http import HttpSession, RetryPolicy, build_client
+from connectors.http import HttpSession
 from connectors.hubspot.crm import CrmObject, HubspotSettings, fetch_contact_ids, iter_search_pages, parse_moment
 from listener.config.settings import ConfigError, ProfileConfig, require_env
 from listener.imports.identity import identity_key
 from listener.imports.records import Identities, ImportRecord
 from listener.imports.save import ImportResult, log_import_run, quarantine_rows, save_records
+from listener.imports.session import api_session
 from listener.imports.values import CellError, normalise_email, normalise_handle, parse_number
 from listener.storage.store import ensure_profile, load_cursor, save_cursor
 
@@ -38,8 +39,7 @@ def hubspot_settings(profile: ProfileConfig) -> HubspotSettings:
 def hubspot_session(settings: HubspotSettings, *, transport: httpx.BaseTransport | None = None,
                     sleep: Sleep = time.sleep) -> HttpSession:
     """An HTTP session for the CRM API with our retry policy (429 and Retry-After honoured); edges injectable."""
-    return HttpSession(client=build_client(settings.base_url, transport=transport), policy=RetryPolicy(),
-                       credential_env=settings.token_env, sleep=sleep)
+    return api_session(settings.base_url, settings.token_env, transport=transport, sleep=sleep)
 
 
 def _moment(value: object, name: str) -> datetime:

@@ -11,10 +11,11 @@ import httpx
 from sqlalchemy import Engine, select
 
 from connectors.clock import Sleep
-from connectors.http import HttpSession, RetryPolicy, build_client
+from connectors.http import HttpSession
 from connectors.mailchimp.reports import MailchimpSettings, ReportPage, base_url_for, iter_report_pages
 from listener.config.settings import ConfigError, ProfileConfig, require_env
 from listener.imports.save import ImportResult, log_import_run
+from listener.imports.session import api_session
 from listener.storage.relationship_models import EmailCampaignRow, ImportQuarantineRow
 from listener.storage.store import ensure_profile, load_cursor, save_cursor
 from listener.storage.upsert import table_of, upsert_rows
@@ -34,9 +35,8 @@ def mailchimp_session(settings: MailchimpSettings, api_key: str, *, transport: h
                       sleep: Sleep = time.sleep) -> HttpSession:
     """An HTTP session for the Marketing API (HTTP Basic with the key as password), edges injectable."""
     basic = base64.b64encode(f"ror:{api_key}".encode()).decode()
-    client = build_client(base_url_for(settings, api_key), headers={"Authorization": f"Basic {basic}"},
-                          transport=transport)
-    return HttpSession(client=client, policy=RetryPolicy(), credential_env=settings.api_key_env, sleep=sleep)
+    return api_session(base_url_for(settings, api_key), settings.api_key_env,
+                       headers={"Authorization": f"Basic {basic}"}, transport=transport, sleep=sleep)
 
 
 def _save_page(engine: Engine, profile_id: int, page: ReportPage, source: str, now: datetime,

@@ -10,11 +10,12 @@ import httpx
 from sqlalchemy import Engine
 
 from connectors.clock import Sleep
-from connectors.http import HttpSession, RetryPolicy, build_client
+from connectors.http import HttpSession
 from connectors.plausible.stats import PlausibleSettings, fetch_site_days
 from listener.config.settings import ConfigError, ProfileConfig, require_env
 from listener.imports.save import ImportResult
-from listener.imports.web_days import save_web_days, web_days_window
+from listener.imports.session import api_session
+from listener.imports.web_days import sync_site_days
 
 
 def plausible_settings(profile: ProfileConfig) -> PlausibleSettings:
@@ -27,8 +28,7 @@ def plausible_settings(profile: ProfileConfig) -> PlausibleSettings:
 def plausible_session(settings: PlausibleSettings, *, transport: httpx.BaseTransport | None = None,
                       sleep: Sleep = time.sleep) -> HttpSession:
     """An HTTP session for the Stats API with our retry policy; edges injectable."""
-    return HttpSession(client=build_client(settings.base_url, transport=transport), policy=RetryPolicy(),
-                       credential_env=settings.api_key_env, sleep=sleep)
+    return api_session(settings.base_url, settings.api_key_env, transport=transport, sleep=sleep)
 
 
 def sync_plausible(engine: Engine, profile: ProfileConfig, session: HttpSession, *,
@@ -37,7 +37,6 @@ def sync_plausible(engine: Engine, profile: ProfileConfig, session: HttpSession,
     settings = plausible_settings(profile)
     api_key = require_env(settings.api_key_env, "imports.plausible.api_key_env")
     source, now = f"plausible:{profile.name}:{settings.site_id}", clock()
-    profile_id, first, last = web_days_window(engine, profile, source, now, settings.backfill_days,
-                                              settings.refresh_days)
-    found, bad = fetch_site_days(session, settings, api_key, first, last)
-    return save_web_days(engine, profile_id, source, (first, last), found, bad, now)
+    return sync_site_days(engine, profile, source, lambda first, last: fetch_site_days(
+        session, settings, api_key, first, last), backfill_days=settings.backfill_days,
+        refresh_days=settings.refresh_days, now=now)

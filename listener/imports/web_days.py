@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, select
@@ -25,13 +26,18 @@ def days_to_fetch(cursor: str | None, today: date, backfill_days: int, refresh_d
     return min(date.fromisoformat(cursor) - timedelta(days=refresh_days), last), last
 
 
-def web_days_window(engine: Engine, profile: ProfileConfig, source: str, now: datetime, backfill_days: int,
-                    refresh_days: int) -> tuple[int, date, date]:
-    """The profile's id and the first and last day a run of `source` reads."""
+FetchDays = Callable[[date, date], tuple[list[SiteDay], list[tuple[date, str]]]]
+
+
+def sync_site_days(engine: Engine, profile: ProfileConfig, source: str, fetch: FetchDays, *, backfill_days: int,
+                   refresh_days: int, now: datetime) -> ImportResult:
+    """Fetch the days from the cursor (minus the refresh window) to yesterday and store them with the cursor."""
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile.name, profile.timezone)
         cursor = load_cursor(connection, source, STREAM)
-    return (profile_id, *days_to_fetch(cursor, now.astimezone(profile.zone).date(), backfill_days, refresh_days))
+    first, last = days_to_fetch(cursor, now.astimezone(profile.zone).date(), backfill_days, refresh_days)
+    found, bad = fetch(first, last)
+    return save_web_days(engine, profile_id, source, (first, last), found, bad, now)
 
 
 def save_web_days(engine: Engine, profile_id: int, source: str, window: tuple[date, date], found: list[SiteDay],
