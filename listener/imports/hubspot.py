@@ -22,6 +22,7 @@ from listener.imports.values import CellError, normalise_email, normalise_handle
 from listener.storage.store import ensure_profile, load_cursor, save_cursor
 
 KIND_OF = {"contacts": "customers", "deals": "orders", "tickets": "tickets"}
+ID_CELL = {"contacts": "customer_id", "deals": "order_id", "tickets": "ticket_id"}  # hashed in quarantine
 Bad = tuple[int, str, dict[str, str]]
 
 
@@ -103,9 +104,10 @@ def _records(session: HttpSession, object_type: str, objects: list[CrmObject], s
         except NotApplicable:
             result.not_applicable += 1
         except CellError as error:
-            cells = {"customer_id" if object_type == "contacts" else f"{object_type[:-1]}_id": item.id,
+            # the ids go in as cells, which quarantine keeps only as keyed hashes; the message names no id
+            cells = {ID_CELL[object_type]: item.id,
                      **({"email": str(item.properties["email"])} if item.properties.get("email") else {})}
-            bad.append((0, f"{object_type[:-1]} {item.id}: {error}", cells))
+            bad.append((0, f"a {object_type[:-1]}: {error}", cells))
     return records, bad
 
 
