@@ -27,6 +27,7 @@ from typing import Any
 
 from scoring.index import nps_component, relative_component, share_component
 from scoring.ledger import merge_intervals
+from scoring.series import COMPONENTS
 from scoring.signals import NpsCounts, shrink_nps, shrink_share
 
 RELATIONSHIP_COMPONENTS = ("survey_nps", "retention", "email_engagement", "web_engagement")
@@ -194,6 +195,11 @@ def web_engagement(facts: RelationshipFacts, days: Sequence[date], params: Relat
                       by_conversions else "visits not bounced", "rate": rate, "baseline": usual,
                       "mean_visit_seconds": seconds / visits if visits else None}
     return found
+
+
+def index_components(weights: Mapping[str, float]) -> tuple[str, ...]:
+    """The components a profile's index shows: the social ones, then those beyond social that have a weight."""
+    return (*COMPONENTS, *(name for name in RELATIONSHIP_COMPONENTS if weights.get(name, 0) > 0))
 
 
 COMPUTE = {"survey_nps": survey_nps, "retention": retention, "email_engagement": email_engagement,

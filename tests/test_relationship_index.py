@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from listener.config.settings import DEFAULT_WEIGHTS
+from listener.dashboard.overview import component_changes
 from scoring.relationship_index import (
     Campaign,
     RelationshipFacts,
@@ -107,3 +108,10 @@ def test_unweighted_components_leave_the_series_as_it_was_and_a_weighted_one_joi
     assert latest["coverage"] == pytest.approx((used + 0.25) / 1.25) and "survey_nps" in latest["used_components"]
     expected = (old["daily_index"] * used + 0.25 * latest["components"]["survey_nps"]["score"]) / (used + 0.25)
     assert latest["daily_index"] == pytest.approx(expected)
+
+
+def test_the_dashboard_lists_the_weighted_components_beyond_social() -> None:
+    points = [{"day": "2026-11-18", "components": {"sentiment": {"score": 60.0}, "survey_nps": {"score": 55.0}}}]
+    rows = component_changes(points, {**DEFAULT_WEIGHTS, "survey_nps": 0.1})
+    assert [r["name"] for r in rows][-2:] == ["return_rate", "survey_nps"] and rows[-1]["score"] == 55.0
+    assert "retention" not in [r["name"] for r in rows]  # weight 0: not part of this profile's index

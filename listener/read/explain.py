@@ -16,8 +16,7 @@ from listener.read.reports import NoIndexError, stored_profile_id
 from listener.read.ror_percent import beside_social_proxy, ror_percent_as_of
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of
-from scoring.relationship_index import RELATIONSHIP_COMPONENTS
-from scoring.series import COMPONENTS
+from scoring.relationship_index import index_components
 from scoring.signals import day_bounds
 
 DEFAULT_TOP = 5
@@ -51,12 +50,7 @@ def component_effects(point: dict[str, Any], previous: dict[str, Any] | None,
         return {n: weights[n] * s / total for n, s in used.items()} if total else {}
 
     today, before = contributions(point), contributions(previous)
-    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in explained_components(weights)}
-
-
-def explained_components(weights: dict[str, float]) -> tuple[str, ...]:
-    """The social components, then those beyond social that have a weight."""
-    return (*COMPONENTS, *(name for name in RELATIONSHIP_COMPONENTS if weights.get(name, 0) > 0))
+    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in index_components(weights)}
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -67,7 +61,7 @@ def _components(ctx: IndexContext, point: dict[str, Any], previous: dict[str, An
                 weights: dict[str, float], top: int) -> dict[str, Any]:
     effects = component_effects(point, previous, weights)
     found = {}
-    for name in explained_components(weights):
+    for name in index_components(weights):
         inputs = dict((point["components"] or {}).get(name) or {})
         score = inputs.pop("score", None)
         before = ((previous or {}).get("components") or {}).get(name, {}).get("score")
