@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from connectors.hubspot.crm import HubspotSettings, iter_search_pages
 from listener.cli.main import app
 from listener.config.settings import load_config
 from listener.imports.forget import forget_person
@@ -131,3 +132,23 @@ def test_a_missing_token_is_a_config_error_naming_the_variable(tmp_path: Path, m
     monkeypatch.delenv("HUBSPOT_TOKEN", raising=False)
     result = CliRunner().invoke(app, ["import", "hubspot", "--config", str(config_for(tmp_path, "http://127.0.0.1:9"))])
     assert result.exit_code == 3 and "HUBSPOT_TOKEN" in result.output
+
+
+def test_the_walk_starts_a_new_search_where_the_search_api_stops_paging() -> None:
+    def reply(note: str, body: dict, ids: list[tuple[str, str]], after: str | None) -> dict:
+        results = [{"id": i, "properties": {"hs_lastmodifieddate": m}} for i, m in ids]
+        return {"note": note, "request": {"method": "POST", "path": "/crm/v3/objects/contacts/search", "query": {},
+                                          "body": body},
+                "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                             "body": {"results": results, **({"paging": {"next": {"after": after}}} if after else {})}}}
+    restart = [{"filters": [{"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "1794301200000"}]}]
+    cassette = Cassette([  # the documented search shape, cut down to what the walk reads
+        reply("10,000th result reached", {"filterGroups": None}, [("1", "2026-11-10T09:00:00.000Z")], "9950"),
+        reply("a new search from the last modification time", {"filterGroups": restart},
+              [("2", "2026-11-11T09:00:00.000Z")], None)])
+    with CassetteServer(cassette) as server:
+        settings = HubspotSettings(base_url=server.url)
+        pages = list(iter_search_pages(hubspot_session(settings), "contacts", settings, "tok", None))
+    assert [(p.objects[0].id, p.cursor) for p in pages] == [("1", "2026-11-10T09:00:00.000Z"),
+                                                             ("2", "2026-11-11T09:00:00.000Z")]
+    assert len(cassette.requests) == 2

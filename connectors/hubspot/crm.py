@@ -123,7 +123,7 @@ def iter_search_pages(session: HttpSession, object_type: str, settings: HubspotS
             yield page
         if after is None:
             return
-        if int(after) + settings.page_size > SEARCH_RESULT_LIMIT:  # the search API pages no further: start over
+        if after.isdigit() and int(after) + settings.page_size > SEARCH_RESULT_LIMIT:  # no further pages: start over
             since, after = page.cursor, None
 
 

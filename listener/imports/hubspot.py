@@ -60,7 +60,7 @@ def contact_record(contact: CrmObject, settings: HubspotSettings) -> ImportRecor
     handle = props.get(settings.social_property) if settings.social_property else None
     social = normalise_handle(str(handle), settings.social_platform) if handle else None
     referrer = props.get(settings.referred_by_property) if settings.referred_by_property else None
-    created = parse_moment(props.get("createdate")) if props.get("createdate") else None
+    created = _moment(props["createdate"], "createdate") if props.get("createdate") else None
     return ImportRecord(contact.id, Identities(contact.id, email, social),
                         {"created_at": created, "referred_by": str(referrer) if referrer else None})
 
