@@ -81,6 +81,9 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     weekly = {path.suffix: path.read_text() for path in (tmp_path / "out").iterdir()}
     assert "## Founders' RoR %" in weekly[".md"] and json.loads(weekly[".json"])["ror_percent"]["helped"] > 0
     assert "customers.example" not in weekly[".md"] + weekly[".json"]  # the demo CRM's e-mail domain
+    with sqlite3.connect(database) as connection:
+        alerts = str(connection.execute("select * from alerts").fetchall())
+    assert alerts != "[]" and "customers.example" not in alerts and "C001" not in alerts
 
     status = CliRunner().invoke(app, ["status", "--json", "--config", config])
     assert json.loads(status.output)[0]["state"] == "healthy"

@@ -15,6 +15,7 @@ from listener.cli.main import app
 from listener.config.settings import load_config
 from listener.imports.forget import forget_person
 from listener.imports.hubspot import hubspot_session, sync_hubspot
+from listener.imports.identity import hash_identity
 from listener.imports.status import api_cursors, import_statuses
 from listener.storage.models import SyncCursorRow
 from listener.storage.relationship_models import (
@@ -92,7 +93,13 @@ def test_contacts_deals_and_tickets_are_stored_linked_and_hashed(tmp_path: Path,
     cursors = {(c["stream"], c["cursor"]) for c in rows(engine, SyncCursorRow) if c["source"] == "hubspot:brand"}
     assert cursors == {("contacts", "2026-11-10T09:00:00.000Z"), ("deals", "2026-11-07T12:01:00.000Z"),
                        ("tickets", "2026-11-11T15:00:00.000Z")}
+    key = b"test-identity-key-0123456789"
+    traces = [hash_identity(key, "email", "anna@example.nl"), hash_identity(key, "customer", "1"),
+              hash_identity(key, "order", "101"), "annabrews"]
+    assert all(trace in every_cell(engine) for trace in traces)
     assert forget_person(engine, [profile], "email:anna@example.nl", clock=FakeClock())["brand"]["customers"] == 1
+    assert not any(trace in every_cell(engine) for trace in traces)  # her order stays, under a random key
+    assert len(rows(engine, OrderRow)) == 1
 
 
 def test_a_second_run_asks_only_for_what_changed_since_the_cursor(tmp_path: Path, engine: Engine, env: None) -> None:
