@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-FORMULA_VERSION = "ror-2"
+FORMULA_VERSION = "ror-3"  # 3: components beyond social (survey NPS, retention, e-mail, web)
 
 
 def sentiment_component(net: float) -> float:

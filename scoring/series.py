@@ -107,6 +107,8 @@ class SeriesInputs:
     today: date
     provisional_from: date
     pending: int = 0
+    # Components computed outside the day walk (scoring.relationship_index), by day; merged into each point.
+    extra: Mapping[date, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -250,6 +252,7 @@ class _Formula:
         for day in self.days:
             f = self.facts[day]
             components = {name: getattr(self, name)(f) for name in COMPONENTS}
+            components.update(self.inputs.extra.get(day, {}))
             result = daily_index({k: v["score"] for k, v in components.items()}, self.params.weights)
             if result.value is not None:
                 days_since = (day - last_day).days if last_day else 1

@@ -3,7 +3,8 @@
 A fixture file is {"endpoint": "...", "recorded_base_urls": [...], "interactions": [...]};
 an interaction is {"note", "request": {"method", "path", "query"}, "response": {"status",
 "headers", "body"}}. A request matches the first interaction with the same method and path
-whose query items are all present ("*" matches any value). The recorded base URLs
+whose query items are all present ("*" matches any value) and, for a request with a JSON body,
+whose optional "body" items are the body's top-level values (compared as JSON text). The recorded base URLs
 (default https://mastodon.example) are rewritten to the server's own in headers and bodies,
 so absolute pagination links point back at the replay.
 """
@@ -47,6 +48,7 @@ class Cassette:
     recorded_bases: list[str] = field(default_factory=lambda: [DEFAULT_RECORDED_BASE])
     requests: list[str] = field(default_factory=list)
     faults: dict[int, Fault] = field(default_factory=dict)
+    current_body: Any = None  # the JSON body of the request being answered (set by the server or handler)
 
     def respond(self, method: str, path: str, query: dict[str, str], base_url: str) -> Reply | Fault:
         """Status, headers and body for one request (404 JSON when nothing matches)."""
@@ -59,7 +61,7 @@ class Cassette:
             request = interaction["request"]
             if request.get("method", "GET") == method and request["path"] == path and all(
                 k in query and (v == "*" or query[k] == v) for k, v in request["query"].items()
-            ):
+            ) and _body_matches(request.get("body", {}), self.current_body):
                 return self._render(interaction["response"], base_url)
         return 404, {"Content-Type": "application/json"}, b'{"error":"Record not found"}'
 
@@ -86,6 +88,9 @@ class Cassette:
         """A side effect for respx: the same matching, no sockets."""
 
         def handler(request: httpx.Request) -> httpx.Response:
+            body = json.loads(request.content) if request.headers.get("content-type", "").startswith(
+                "application/json") and request.content else None
+            self.current_body = body
             reply = self.respond(request.method, request.url.path, dict(request.url.params), base_url)
             if isinstance(reply, Fault):
                 if reply.status == 0:
@@ -95,6 +100,12 @@ class Cassette:
             return httpx.Response(status, headers=headers, content=body)
 
         return handler
+
+
+def _body_matches(wanted: dict[str, Any], body: Any) -> bool:
+    """Every wanted top-level item is in the JSON body (a missing key matches null)."""
+    given = body if isinstance(body, dict) else {}
+    return all(json.dumps(given.get(k)) == json.dumps(v) for k, v in wanted.items())
 
 
 def load_cassette(platform: str) -> Cassette:
@@ -123,9 +134,10 @@ class CassetteServer:
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                raw = self.rfile.read(length) if length else b""
+                json_body = (self.headers.get("Content-Type") or "").startswith("application/json") and raw
                 path = unquote(parts.path)  # as httpx.URL.path gives it to the respx handler
+                outer.cassette.current_body = json.loads(raw) if json_body else None
                 reply = outer.cassette.respond(self.command, path, dict(parse_qsl(parts.query)), outer.url)
                 if isinstance(reply, Fault):
                     if reply.status == 0:

@@ -57,6 +57,34 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
             "select detector, observed_at from alerts where detector = 'sentiment_drop'").fetchall()
     assert fired and all(date.fromisoformat(at[:10]) < date.today() - timedelta(days=9) for _, at in fired)
 
+    # The demo's own CRM and NPS exports are imported, so the founders' RoR % shows everywhere the index does.
+    assert all(f"imported the demo brand's {kind}: " in result.output
+               for kind in ("customers", "orders", "nps", "email_campaigns", "web_days"))
+    assert "founders' RoR % (" in result.output and "linked people helped came back" in result.output
+    founders = json.loads(shown.output)["ror_percent"]
+    latest = founders["latest"]
+    assert latest["helped"] > 20 and 0 < latest["percent"] < 100 and founders["linked_people"] > latest["helped"]
+    assert 0 < founders["social_answered_linked_people"] < founders["social_answered_people"]
+    assert set(latest["helped_by_channel"]) == {"social", "ticket"} and founders["social_proxy"]["score"] > 0
+    survey, retention = (points[-1]["components"][name] for name in ("survey_nps", "retention"))
+    assert survey["answers"] > 10 and 0 < survey["score"] < 100 and 0 < retention["retention"] < 1
+    assert {"survey_nps", "retention"} <= set(points[-1]["used_components"])
+    # the newsletter's clicks and the shop's conversions sag in the bad stretch, like the social sentiment
+    web = [by_age[d]["components"]["web_engagement"]["score"] for d in (11, 3)]  # 5 of 7 days bad, none bad
+    assert web[0] < 50 < web[1], web
+    assert all(points[-1]["components"][n]["score"] is not None for n in ("email_engagement", "web_engagement"))
+    explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config])
+    assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
+    exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),
+                                        "--config", config])
+    assert exported.exit_code == 0, exported.output
+    weekly = {path.suffix: path.read_text() for path in (tmp_path / "out").iterdir()}
+    assert "## Founders' RoR %" in weekly[".md"] and json.loads(weekly[".json"])["ror_percent"]["helped"] > 0
+    assert "customers.example" not in weekly[".md"] + weekly[".json"]  # the demo CRM's e-mail domain
+    with sqlite3.connect(database) as connection:
+        alerts = str(connection.execute("select * from alerts").fetchall())
+    assert alerts != "[]" and "customers.example" not in alerts and "C001" not in alerts
+
     status = CliRunner().invoke(app, ["status", "--json", "--config", config])
     assert json.loads(status.output)[0]["state"] == "healthy"
     assert f"collected {json.loads(status.output)[0]['items']} items" in result.output

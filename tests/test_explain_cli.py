@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -38,7 +41,11 @@ def test_explain_a_bad_day_names_its_components_and_the_items_behind_them(demo_c
     code, output = invoke("explain", "--date", worst["day"], "--json", "--top", "3", "--config", demo_config)
     assert code == 0, output
     explained = json.loads(output)
-    assert explained["day"] == worst["day"] and set(explained["components"]) == set(COMPONENTS)
+    # the demo weights the components beyond social: its imported surveys, orders, newsletter and website
+    assert explained["day"] == worst["day"]
+    assert set(explained["components"]) == {*COMPONENTS, "survey_nps", "retention", "email_engagement",
+                                            "web_engagement"}
+    assert explained["components"]["retention"]["inputs"]["customers"] > 0
     assert explained["daily_index"] == pytest.approx(worst["daily_index"])
     effects = sum(c["effect"] for c in explained["components"].values())
     assert effects == pytest.approx(explained["change"]["daily_index"])
@@ -52,6 +59,7 @@ def test_explain_prints_a_table_with_links(demo_config: str) -> None:
     code, output = invoke("explain", "--config", demo_config)
     assert code == 0, output
     assert "components (largest effect first)" in output and "what moved it" in output and "http" in output
+    assert "founders' RoR % (" in output and "linked people helped came back" in output
 
 
 def test_explain_an_unknown_day_is_a_usage_error(demo_config: str) -> None:
@@ -79,6 +87,32 @@ def test_people_lists_the_ledger_and_shows_one_person(demo_config: str) -> None:
 
     code, output = invoke("people", top["handle"], "--config", demo_config)
     assert code == 0 and "sentiment over time" in output
+
+
+def test_people_shows_linked_identities_hashed_and_follows_a_person_into_the_crm(demo_config: str) -> None:
+    code, output = invoke("people", "--top", "500", "--json", "--config", demo_config)
+    assert code == 0, output
+    people = json.loads(output)
+    linked = [p for p in people if p["linked"]]
+    assert 0 < len(linked) < len(people)
+    assert {i["kind"] for p in linked for i in p["linked"]["identities"]} == {"social", "email", "customer"}
+    hashed = [i for p in linked for i in p["linked"]["identities"] if i["kind"] != "social"]
+    assert all(set(i) == {"kind", "hash", "shown"} and len(i["hash"]) == 8 for i in hashed)
+    assert "customers.example" not in output and not re.search(r"\bC\d{3}\b", output)  # no address, no CRM id
+
+    with (Path(demo_config).parent / "crm" / "customers.csv").open() as file:
+        customer = next(row for row in csv.DictReader(file) if row["social_handle"])
+    handle = customer["social_handle"].removeprefix("mastodon:@")
+    code, output = invoke("people", f"email:{customer['email']}", "--json", "--config", demo_config)
+    assert code == 0, output
+    history = json.loads(output)
+    assert history["person"]["handle"] == handle
+    assert {"order", "crm", "mastodon"} <= {e["channel"] for e in history["across_channels"]["timeline"]}
+    code, output = invoke("people", f"customer:{customer['customer_id']}", "--config", demo_config)
+    assert code == 0 and "across channels" in output and "linked to: mastodon:@" in output
+    assert customer["email"] not in output
+    code, output = invoke("people", "email:nobody@customers.example", "--config", demo_config)
+    assert code == EXIT_USAGE and "names nobody in the imported data" in output
 
 
 def test_people_sorted_by_sentiment_shows_the_unhappiest_first(demo_config: str) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
+from sqlalchemy import Engine
 
 from connectors.clock import utc_now
 from connectors.errors import ConnectorError
@@ -20,6 +22,7 @@ from listener.cli.app import (
     err,
     handles_errors,
     out,
+    when,
 )
 from listener.imports import ImportFileError, ImportResult, import_file
 from listener.imports.forget import PersonSpecError, forget_person
@@ -28,13 +31,17 @@ SHOWN_ERRORS = 10
 PersonArgument = Annotated[str, typer.Argument(
     help="Who: email:ADDRESS, customer:ID or platform:handle (mastodon:@anna@example.social).")]
 AllProfilesOption = Annotated[str | None, typer.Option("--profile", "-p", help="Only this profile (default: all).")]
-FileArgument = Annotated[Path, typer.Argument(help="The CSV file (UTF-8 or Windows-1252; ',' ';' or tab separated).")]
+FileArgument = Annotated[Path, typer.Argument(
+    help="The CSV file (UTF-8 or Windows-1252; ',' ';' or tab separated) or Excel workbook (.xlsx, first sheet).")]
 HELP = {
     "nps": "Import NPS survey answers (response id, score 0-10, date; optional e-mail, customer id, comment).",
     "customers": "Import CRM customers (customer id; optional e-mail, social handle, signup date, referred by).",
     "orders": "Import orders (order id, customer id, date; optional amount, e-mail).",
     "tickets": "Import resolved help-desk tickets (ticket id, resolved date, customer id or e-mail).",
     "links": "Import an explicit mapping: each row names two or more identities of one person.",
+    "email_campaigns": "Import e-mail campaign reports (campaign id, sent, recipients, unique opens and clicks).",
+    "web_days": "Import website analytics per day (day, visits; optional visitors, pageviews, bounce rate, "
+                "visit duration in seconds, goal conversions).",
 }
 
 
@@ -45,6 +52,29 @@ def show_result(result: ImportResult) -> None:
         out.print(f"  quarantined{f' line {line}' if line else ''}: {error}", highlight=False)
     if len(result.errors) > SHOWN_ERRORS:
         out.print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (table import_quarantine)", highlight=False)
+
+
+def print_import_status(engine: Engine) -> None:
+    """The latest run of each import and API source beyond social, and their cursors (nothing when none ran)."""
+    from listener.imports.status import api_cursors, import_statuses
+
+    statuses = import_statuses(engine)
+    if statuses:
+        table = Table(title="imports and sources beyond social")
+        for header in ("profile", "kind", "file or source", "last run", "rows", "new", "quarantined"):
+            table.add_column(header)
+        for s in statuses:
+            table.add_row(s.profile, s.kind, s.source, when(s.last_run_at), str(s.rows), str(s.new),
+                          str(s.quarantined))
+        out.print(table)
+    cursors = api_cursors(engine)
+    if cursors:
+        table = Table(title="their cursors (the next run resumes there)")
+        for header in ("source", "stream", "cursor", "moved"):
+            table.add_column(header)
+        for source, stream, cursor, moved in cursors:
+            table.add_row(source, stream, cursor, when(moved))
+        out.print(table)
 
 
 def _command(kind: str) -> Callable[..., None]:
@@ -81,6 +111,66 @@ def register(app: typer.Typer) -> None:
             result = sync_typeform(engine, chosen, typeform_session(typeform_settings(chosen)), clock=utc_now)
         except ConnectorError as error:
             err.print(f"[red]typeform failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
+    @imports.command("hubspot")
+    @handles_errors
+    def hubspot(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch contacts, won deals and closed tickets changed since the last run from the HubSpot CRM API."""
+        from listener.imports.hubspot import hubspot_session, hubspot_settings, sync_hubspot
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            results = sync_hubspot(engine, chosen, hubspot_session(hubspot_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]hubspot failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        for result in results:
+            show_result(result)
+
+    @imports.command("mailchimp")
+    @handles_errors
+    def mailchimp(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch campaign reports (recipients, unique opens and clicks) from the Mailchimp Marketing API."""
+        from listener.imports.mailchimp import sync_mailchimp
+
+        loaded, engine = config_and_engine(config)
+        try:
+            result = sync_mailchimp(engine, loaded.profile(profile), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]mailchimp failed:[/red] {error} (pages stored so far are kept)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
+    @imports.command("plausible")
+    @handles_errors
+    def plausible(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch the site's daily visits, bounce rate, visit duration and goal conversions from Plausible."""
+        from listener.imports.plausible import plausible_session, plausible_settings, sync_plausible
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            result = sync_plausible(engine, chosen, plausible_session(plausible_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]plausible failed:[/red] {error} (nothing stored from this run)", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        show_result(result)
+
+    @imports.command("matomo")
+    @handles_errors
+    def matomo(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        """Fetch the site's daily visits, bounces, time on site and converted visits from Matomo."""
+        from listener.imports.matomo import matomo_session, matomo_settings, sync_matomo
+
+        loaded, engine = config_and_engine(config)
+        chosen = loaded.profile(profile)
+        try:
+            result = sync_matomo(engine, chosen, matomo_session(matomo_settings(chosen)), clock=utc_now)
+        except ConnectorError as error:
+            err.print(f"[red]matomo failed:[/red] {error} (nothing stored from this run)", highlight=False)
             raise typer.Exit(EXIT_SYNC_FAILED) from None
         show_result(result)
 

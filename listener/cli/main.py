@@ -37,6 +37,7 @@ from listener.cli.app import (
     out,
     when,
 )
+from listener.cli.imports import print_import_status
 from listener.cli.progress import progress
 from listener.cli.workers import print_queue_status
 from listener.collect.runs import close_orphaned_runs
@@ -259,6 +260,7 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     out.print(table)
     _print_failing_steps(engine)
     print_queue_status(engine, out)
+    print_import_status(engine)
 
 
 def _print_failing_steps(engine: Engine) -> None:
@@ -299,7 +301,10 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
     out.print(f"collected {result.stored_items} items ({sync.items} reads, refreshes included) and {sync.events} "
               f"engagement events in {sync.pages} pages ({sync.status}) from the loopback replay server, now stopped",
               highlight=False)
+    for imported in result.imports:
+        out.print(f"imported the demo brand's {imported.summary()}", highlight=False)
     out.print(index_table(result.profile, result.points))
+    out.print(describe_ror_percent(result.ror_percent), highlight=False)
     if result.alerts:
         out.print("alerts the daemon would have raised while this happened (stored; `ror alerts list` shows them):",
                   highlight=False)

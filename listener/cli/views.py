@@ -9,6 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from listener.read.ror_percent import describe_ror_percent
+
 INPUT_KEYS = {
     "sentiment": ("positive", "negative", "neutral", "net", "net_shrunk", "prior"),
     "engagement": ("engagement", "followers", "rate", "rate_shrunk", "baseline"),
@@ -17,6 +19,10 @@ INPUT_KEYS = {
     "responsiveness": ("closed", "in_time", "late", "unanswered", "pending", "median_reply_minutes", "shrunk"),
     "nps": ("reviews", "promoters", "passives", "detractors", "nps", "nps_shrunk"),
     "return_rate": ("helped", "returned", "share", "shrunk", "prior"),
+    "survey_nps": ("answers", "promoters", "passives", "detractors", "nps", "nps_shrunk"),
+    "retention": ("customers", "retained", "retention", "churn", "shrunk"),
+    "email_engagement": ("campaigns", "recipients", "open_rate", "click_rate", "baseline_click_rate"),
+    "web_engagement": ("visits", "rate", "baseline", "mean_visit_seconds"),
 }
 
 
@@ -35,7 +41,8 @@ def _inputs(name: str, inputs: dict[str, Any]) -> str:
     parts = []
     for key in INPUT_KEYS.get(name, ()):
         value = inputs.get(key)
-        digits = 4 if key in ("rate", "rate_shrunk", "baseline") and name == "engagement" else 2
+        fine = key in ("rate", "rate_shrunk", "baseline") and name in ("engagement", "web_engagement")
+        digits = 4 if fine or key.endswith("click_rate") else 2
         parts.append(f"{key} {fmt(value, digits)}")
     return ", ".join(parts)
 
@@ -57,7 +64,8 @@ def explain_view(explanation: dict[str, Any]) -> RenderableType:
     for name, c in ordered:
         table.add_row(name, fmt(c["score"]), fmt(c["previous_score"]), fmt(c["change"], signed=True),
                       fmt(c["weight"], 2), fmt(c["effect"], 2, signed=True), escape(_inputs(name, c["inputs"])))
-    return Group(head, Text(change), table, *(_items_table(n, c["items"]) for n, c in ordered if c["items"]))
+    return Group(head, Text(change), table, Text(describe_ror_percent(e["ror_percent"])),
+                 *(_items_table(n, c["items"]) for n, c in ordered if c["items"]))
 
 
 def _items_table(name: str, items: list[dict[str, Any]]) -> Table:
@@ -75,18 +83,29 @@ def people_table(profile: str, people: list[dict[str, Any]], sort: str) -> Table
     """The ledger as a table."""
     table = Table(title=f"people of {profile}, by {sort}")
     headers = ("who", "first seen", "last seen", "days", "interactions", "likes/shares/mentions",
-               "replies got", "median reply min", "sentiment +/-/0", "mean", "returning", "back after help")
+               "replies got", "median reply min", "sentiment +/-/0", "mean", "returning", "back after help",
+               "linked to")
     for header in headers:
-        table.add_column(header, justify="left" if header == "who" else "right",
-                         overflow="fold" if header == "who" else "ellipsis")
+        table.add_column(header, justify="left" if header in ("who", "linked to") else "right",
+                         overflow="fold" if header in ("who", "linked to") else "ellipsis")
     for p in people:
         table.add_row(escape(_who(p)), p["first_seen_at"][:10], p["last_seen_at"][:10], str(p["active_days"]),
                       str(p["interactions"]), f"{p['likes']}/{p['shares']}/{p['mentions']}",
                       str(p["replies_received"]), fmt(p["median_reply_minutes"]),
                       f"{p['positive']}/{p['negative']}/{p['neutral']}", fmt(p["mean_compound"], 2),
                       "yes" if p["returning"] else "no",
-                      (p["returned_at"] or "")[:10] or ("no" if p["helped_at"] else "-"))
+                      (p["returned_at"] or "")[:10] or ("no" if p["helped_at"] else "-"), escape(_linked(p)))
     return table
+
+
+def _linked(person: dict[str, Any]) -> str:
+    """The person's other linked identities (hashed ones as kind #short-hash), or '-'."""
+    linked = person.get("linked")
+    if not linked:
+        return "-"
+    own = (person["platform"], (person.get("handle") or "").lower())
+    shown = [i["shown"] for i in linked["identities"] if (i.get("platform"), i.get("handle")) != own]
+    return ", ".join(shown) or "-"
 
 
 def _who(person: dict[str, Any]) -> str:
@@ -116,4 +135,18 @@ def person_view(history: dict[str, Any]) -> RenderableType:
     for i in history["items"]:
         items.add_row(i["created_at"][:16], i["kind"], fmt(i["compound"], 2), fmt(i["brand_reply_minutes"]),
                       escape(" ".join(filter(None, [" ".join(i["text"].split())[:140], i["url"]]))))
-    return Group(head, summary, days, items)
+    return Group(head, summary, days, items, *_across_channels(history))
+
+
+def _across_channels(history: dict[str, Any]) -> list[RenderableType]:
+    """The linked identities and one timeline across social and CRM channels, when the person is linked."""
+    across = history.get("across_channels")
+    if not across:
+        return [Text("not linked to any CRM, survey or mapping identity")]
+    linked = Text("linked to: " + ", ".join(i["shown"] for i in history["person"]["linked"]["identities"]))
+    timeline = Table(title="across channels (social and CRM)", title_justify="left")
+    for header in ("when", "channel", "what"):
+        timeline.add_column(header, overflow="fold")
+    for event in across["timeline"]:
+        timeline.add_row(event["at"][:16], event["channel"], escape(event["what"]))
+    return [linked, timeline]

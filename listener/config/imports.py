@@ -6,6 +6,10 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.hubspot.crm import HubspotSettings
+from connectors.mailchimp.reports import MailchimpSettings
+from connectors.matomo.reports import MatomoSettings
+from connectors.plausible.stats import PlausibleSettings
 from connectors.typeform.responses import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
@@ -85,6 +89,31 @@ class LinkColumns(ImportColumns):
     social_handle: str = "social_handle"
 
 
+class CampaignColumns(ImportColumns):
+    """E-mail campaign report export columns (counts only, no member data)."""
+
+    REQUIRED = ("campaign_id", "sent_at", "recipients", "opens", "clicks")
+    campaign_id: str = "campaign_id"
+    sent_at: str = "sent_at"
+    recipients: str = "recipients"
+    opens: str = "opens"
+    clicks: str = "clicks"
+    unsubscribes: str = "unsubscribes"
+
+
+class WebDayColumns(ImportColumns):
+    """Website analytics export columns, one row per day."""
+
+    REQUIRED = ("day", "visits")
+    day: str = "day"
+    visits: str = "visits"
+    visitors: str = "visitors"
+    pageviews: str = "pageviews"
+    bounce_rate: str = "bounce_rate"
+    visit_duration_seconds: str = "visit_duration_seconds"
+    conversions: str = "conversions"
+
+
 class ImportsConfig(BaseModel):
     """CSV import settings: number and date conventions, the hashing key's variable, column mappings."""
 
@@ -99,4 +128,10 @@ class ImportsConfig(BaseModel):
     orders: OrderColumns = Field(default_factory=OrderColumns)
     tickets: TicketColumns = Field(default_factory=TicketColumns)
     links: LinkColumns = Field(default_factory=LinkColumns)
+    email_campaigns: CampaignColumns = Field(default_factory=CampaignColumns)
+    web_days: WebDayColumns = Field(default_factory=WebDayColumns)
     typeform: TypeformSettings | None = None
+    hubspot: HubspotSettings | None = None
+    mailchimp: MailchimpSettings | None = None
+    plausible: PlausibleSettings | None = None
+    matomo: MatomoSettings | None = None

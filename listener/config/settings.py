@@ -31,10 +31,13 @@ DEFAULT_CONFIG_NAME = "ror.toml"
 CONFIG_ENV = "ROR_CONFIG"
 COMPONENTS = (
     "sentiment", "engagement", "advocacy", "loyalty", "responsiveness", "nps", "return_rate",
+    "survey_nps", "retention", "email_engagement", "web_engagement",
 )
 DEFAULT_WEIGHTS = {
     "sentiment": 0.25, "engagement": 0.15, "advocacy": 0.15, "loyalty": 0.10,
     "responsiveness": 0.15, "nps": 0.10, "return_rate": 0.10,
+    # Beyond social (CRM, survey, e-mail, website data): off unless given a weight.
+    "survey_nps": 0.0, "retention": 0.0, "email_engagement": 0.0, "web_engagement": 0.0,
 }
 
 

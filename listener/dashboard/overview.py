@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from listener.read.reports import stored_profile_id
 from listener.storage.index_models import IndexDayRow
 from listener.storage.upsert import table_of
-from scoring.series import COMPONENTS
+from scoring.relationship_index import index_components
 
 
 def component_changes(points: Sequence[dict[str, Any]], weights: dict[str, float]) -> list[dict[str, Any]]:
@@ -22,7 +22,7 @@ def component_changes(points: Sequence[dict[str, Any]], weights: dict[str, float
     week_before = (date.fromisoformat(latest["day"]) - timedelta(days=7)).isoformat()
     earlier = next((p for p in points if p["day"] == week_before), None)
     rows = []
-    for name in COMPONENTS:
+    for name in index_components(weights):
         score = (latest["components"].get(name) or {}).get("score")
         before = ((earlier or {}).get("components", {}).get(name) or {}).get("score")
         rows.append({"name": name, "weight": weights.get(name, 0.0), "score": score, "week_before": before,

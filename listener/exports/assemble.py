@@ -23,6 +23,7 @@ from listener.exports.figures import (
     review_figures,
     sentiment_figures,
 )
+from listener.exports.founders import founders_ror
 from listener.exports.index_summary import chart_first_day, summarise_index
 from listener.exports.listing import choose_items, listed_keys, with_details
 from listener.exports.model import TOTAL, IndexSummary, PlatformFigures, Provisional, WeeklySummary, Windows
@@ -118,7 +119,8 @@ def build_weekly_summary(engine: Engine, profile: ProfileConfig, week: IsoWeek, 
             summary = replace(summarise(data, profile, window, now), previous_total=previous.total)
         details = queries.fetch_details(connection, listed_keys(summary))
     step(1)
-    return with_details(summary, details)
+    founders = founders_ror(engine, profile, window.end, now, summary.index)
+    return with_details(replace(summary, ror_percent=founders), details)
 
 
 def load_week(connection: Connection, profile_id: int, profile: ProfileConfig, window: Window, step: Step) -> WeekData:

@@ -60,6 +60,8 @@ FIGURES: tuple[Figure, ...] = (
 COMPONENT_LABELS = {
     "sentiment": "Sentiment", "engagement": "Engagement", "advocacy": "Advocacy", "loyalty": "Loyalty",
     "responsiveness": "Responsiveness", "nps": "Review NPS", "return_rate": "Relationship return",
+    "survey_nps": "Survey NPS", "retention": "Customer retention", "email_engagement": "E-mail engagement",
+    "web_engagement": "Website engagement",
 }
 
 

@@ -7,12 +7,14 @@ import io
 from collections.abc import Iterable, Sequence
 
 from listener.exports.columns import FIGURES, local_time
-from listener.exports.model import TOTAL, ListedItem, PlatformFigures, WeeklySummary
+from listener.exports.model import TOTAL, FoundersRor, ListedItem, PlatformFigures, WeeklySummary
 from listener.exports.safety import neutralise_cell
 
 KEY_COLUMNS = ("profile", "week", "week_start", "week_end", "timezone", "platform")
 INDEX_COLUMNS = ("index_start", "index_end", "index_change")
-SUMMARY_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, *(f.column for f in FIGURES), *INDEX_COLUMNS, "provisional")
+FOUNDERS_COLUMNS = ("ror_percent", "ror_helped", "ror_returned", "ror_linked_people")
+SUMMARY_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, *(f.column for f in FIGURES), *INDEX_COLUMNS, *FOUNDERS_COLUMNS,
+                                    "provisional")
 ITEM_COLUMNS: tuple[str, ...] = (
     "profile", "week", "list", "rank", "platform", "external_id", "kind", "created_at", "author", "url", "text",
     "sentiment", "likes", "shares", "replies", "quotes", "engagement", "rate_48h", "provisional",
@@ -41,6 +43,7 @@ def _platform_row(summary: WeeklySummary, figures: PlatformFigures) -> dict[str,
         "index_start": index.start.running_index if is_total and index.start else None,
         "index_end": index.end.running_index if is_total and index.end else None,
         "index_change": index.running_change if is_total else None,
+        **_founders_cells(summary.ror_percent if is_total else None),
         "provisional": " ".join(provisional),
     }
 
@@ -51,6 +54,14 @@ def _previous_row(summary: WeeklySummary, figures: PlatformFigures) -> dict[str,
     return {"profile": summary.profile, "week": week.label, "week_start": start.isoformat(),
             "week_end": end.isoformat(), "timezone": summary.timezone, "platform": PREVIOUS_TOTAL,
             **{f.column: f.read(figures) for f in FIGURES}}
+
+
+def _founders_cells(founders: FoundersRor | None) -> dict[str, object]:
+    """The RoR % columns: filled on the total row of a profile with imported CRM or survey data."""
+    if founders is None:
+        return dict.fromkeys(FOUNDERS_COLUMNS)
+    return {"ror_percent": founders.percent, "ror_helped": founders.helped, "ror_returned": founders.returned,
+            "ror_linked_people": founders.linked_people}
 
 
 def summary_csv(summary: WeeklySummary) -> str:

@@ -113,6 +113,15 @@ def _items(heading: str, items: Sequence[ListedItem], summary: WeeklySummary, ow
     return f'<section><h2>{h(heading)}</h2><ol class="items">{"".join(lines)}</ol></section>\n'
 
 
+def _founders(summary: WeeklySummary) -> str:
+    """The founders' RoR % section, when the profile has imported CRM or survey data."""
+    if summary.ror_percent is None:
+        return ""
+    sentences = "".join(f"<li>{h(line)}</li>" for line in present.founders_sentences(summary.ror_percent, summary))
+    return (f"<section><h2>{h(present.FOUNDERS_HEADING)}</h2><ul>{sentences}</ul>"
+            f'<p class="note">{h(present.FOUNDERS_NOTE)}</p></section>\n')
+
+
 def _body(summary: WeeklySummary) -> str:
     notes = "".join(f"<li>{h(n)}</li>" for n in summary.provisional.notes)
     parts = [_cards(summary)]
@@ -125,6 +134,7 @@ def _body(summary: WeeklySummary) -> str:
                  '<figcaption class="note">Each component on its own scale of 0 to 100.</figcaption></figure>\n'
                  + _table(present.index_headers(summary), present.index_rows(summary), "Index and components, 0 to 100")
                  + f'<p class="note">{h(present.INDEX_NOTE)}</p></section>\n')
+    parts.append(_founders(summary))
     parts.append("<section><h2>Figures by platform</h2>\n"
                  + _table(["", *present.platform_headers(summary)], present.figure_rows(summary),
                           "Per platform and in total")
@@ -140,7 +150,8 @@ def render_html(summary: WeeklySummary) -> str:
     header = (f"<header><h1>{h(present.title(summary))}</h1>"
               f'<p class="span">{h(present.week_span(summary))} · generated {h(present.generated(summary))}'
               "</p></header>\n")
-    content = f'<p class="empty">{h(present.EMPTY_MESSAGE)}</p>\n' if summary.empty else _body(summary)
+    content = (f'<p class="empty">{h(present.EMPTY_MESSAGE)}</p>\n{_founders(summary)}' if summary.empty
+               else _body(summary))
     return f"{_head(summary)}<body>\n<main>\n{header}{content}</main>\n</body>\n</html>\n"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from listener.exports.model import (
     SCHEMA_NAME,
     SCHEMA_VERSION,
+    FoundersRor,
     IndexMoment,
     IndexSummary,
     ListedItem,
@@ -47,6 +48,16 @@ def index_document(index: IndexSummary) -> dict[str, Any]:
     }
 
 
+def founders_document(founders: FoundersRor | None, zone: Any) -> dict[str, Any] | None:
+    """The founders' RoR % and the counts behind it (never who); None without imported CRM or survey data."""
+    if founders is None:
+        return None
+    document = asdict(founders)
+    document["window_start"] = founders.window_start.astimezone(zone).isoformat()
+    document["window_end"] = founders.window_end.astimezone(zone).isoformat()
+    return document
+
+
 def item_document(item: ListedItem, zone: Any) -> dict[str, Any]:
     """A listed item; `created_at` in the profile's zone with its offset."""
     document = asdict(item)
@@ -68,6 +79,7 @@ def to_document(summary: WeeklySummary) -> dict[str, Any]:
         "total": platform_document(summary.total),
         "previous_week_total": platform_document(summary.previous_total) if summary.previous_total else None,
         "index": index_document(summary.index),
+        "ror_percent": founders_document(summary.ror_percent, zone),
         "top_owned_posts": [item_document(i, zone) for i in summary.top_owned_posts],
         "most_positive": [item_document(i, zone) for i in summary.most_positive],
         "most_negative": [item_document(i, zone) for i in summary.most_negative],

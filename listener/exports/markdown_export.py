@@ -48,15 +48,25 @@ def _provisional(summary: WeeklySummary) -> list[str]:
     return ["> **Provisional** (marked \\*): " + " ".join(notes), ""]
 
 
+def _founders(summary: WeeklySummary) -> list[str]:
+    """The founders' RoR % section, when the profile has imported CRM or survey data."""
+    if summary.ror_percent is None:
+        return []
+    sentences = present.founders_sentences(summary.ror_percent, summary)
+    return [f"## {present.FOUNDERS_HEADING}", "", *(f"- {line}" for line in sentences), "",
+            present.FOUNDERS_NOTE, ""]
+
+
 def render_markdown(summary: WeeklySummary) -> str:
     """The whole summary as CommonMark with GFM tables."""
     lines = [f"# {present.title(summary)}", "",
              f"**Week:** {present.week_span(summary)} · generated {present.generated(summary)}", ""]
     if summary.empty:
-        return "\n".join([*lines, present.EMPTY_MESSAGE, ""])
+        return "\n".join([*lines, present.EMPTY_MESSAGE, "", *_founders(summary)]).rstrip("\n") + "\n"
     lines += _provisional(summary)
     lines += ["## RoR index", "", *_table(present.index_headers(summary), present.index_rows(summary)), "",
               present.INDEX_NOTE, ""]
+    lines += _founders(summary)
     lines += ["## Figures by platform", "",
               *_table(["", *present.platform_headers(summary)], present.figure_rows(summary)), "",
               present.windows_note(summary), ""]

@@ -188,6 +188,22 @@ class Windows:
 
 
 @dataclass(frozen=True)
+class FoundersRor:
+    """The founders' RoR % of the 12 months up to the week's end, the people behind it, and the social proxy."""
+
+    month: str
+    percent: float | None
+    helped: int
+    returned: int
+    window_start: datetime
+    window_end: datetime
+    linked_people: int
+    social_answered_people: int
+    social_answered_linked_people: int
+    social_proxy: float | None
+
+
+@dataclass(frozen=True)
 class WeeklySummary:
     """One profile's weekly engagement summary."""
 
@@ -206,6 +222,7 @@ class WeeklySummary:
     provisional: Provisional
     windows: Windows
     previous_total: PlatformFigures | None = None  # every figure of the week before, in total
+    ror_percent: FoundersRor | None = None  # None: the profile has no imported CRM or survey people
 
     @property
     def zone(self) -> ZoneInfo:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from listener.exports.columns import (
     CHANGE_STYLES,
@@ -14,7 +14,7 @@ from listener.exports.columns import (
     local_time,
     show,
 )
-from listener.exports.model import ListedItem, WeeklySummary
+from listener.exports.model import FoundersRor, ListedItem, WeeklySummary
 
 EMPTY_MESSAGE = ("No activity was recorded for this week: no posts, inbound items, engagement, reviews "
                  "or index points are stored for it.")
@@ -139,3 +139,24 @@ def author(item: ListedItem) -> str:
 def item_text(item: ListedItem) -> str:
     """The item's text, or a placeholder when it has none."""
     return item.text or "(no text)"
+
+
+FOUNDERS_HEADING = "Founders' RoR %"
+FOUNDERS_NOTE = ("Of the people the brand helped in the 12 months up to the week's end (answered on social, replied "
+                 "to their review, resolved their ticket), the share who later ordered or referred a new customer; "
+                 "only people your imported CRM or survey data links are counted. The social proxy is the index's "
+                 "return-rate component: people helped on social who interacted again.")
+
+
+def founders_sentences(founders: FoundersRor, summary: WeeklySummary) -> list[str]:
+    """The RoR % in words: the figure with the people behind it, the social coverage, the proxy beside it."""
+    last_day = f"{(founders.window_end - timedelta(microseconds=1)).astimezone(summary.zone):%d %b %Y}"
+    if founders.percent is None:
+        figure = f"no linked person was helped in the 12 months up to {last_day}"
+    else:
+        figure = (f"{show(founders.percent, 'score')}%: {founders.returned} of {founders.helped} linked people "
+                  f"helped in the 12 months up to {last_day} came back or referred someone")
+    return [figure[0].upper() + figure[1:] + ".",
+            f"{founders.social_answered_linked_people} of {founders.social_answered_people} people answered on "
+            f"social in that window are linked to the CRM ({founders.linked_people} linked people in all).",
+            f"Social proxy (return rate) on the week's last index day: {show(founders.social_proxy, 'score')}."]

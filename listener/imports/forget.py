@@ -48,7 +48,8 @@ def identity_of(spec: str, profile: ProfileConfig) -> tuple[str, str, str]:
     raise PersonSpecError(f"{spec!r}: write email:ADDRESS, customer:ID or platform:handle (mastodon:@anna@example)")
 
 
-def _person(connection: Connection, profile_id: int, identity: tuple[str, str, str]) -> int | None:
+def person_of_identity(connection: Connection, profile_id: int, identity: tuple[str, str, str]) -> int | None:
+    """The person an identity (in its stored form) belongs to."""
     ids = table_of(PersonIdentityRow)
     return connection.execute(select(ids.c.person_id).where(
         ids.c.profile_id == profile_id, ids.c.kind == identity[0], ids.c.platform == identity[1],
@@ -105,7 +106,7 @@ def forget_person(engine: Engine, profiles: list[ProfileConfig], spec: str, *,
         for profile in profiles:
             profile_id = connection.execute(select(table_of(ProfileRow).c.id)
                                             .where(table_of(ProfileRow).c.name == profile.name)).scalar()
-            person = _person(connection, profile_id, identity_of(spec, profile)) if profile_id else None
+            person = person_of_identity(connection, profile_id, identity_of(spec, profile)) if profile_id else None
             if profile_id is None or person is None:
                 continue
             counts = erase_person(connection, profile_id, person)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +17,8 @@ from listener.imports.values import (
     parse_score,
 )
 
-IMPORT_KINDS = ("nps", "customers", "orders", "tickets", "links")
+THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+IMPORT_KINDS = ("nps", "customers", "orders", "tickets", "links", "email_campaigns", "web_days")
 
 
 @dataclass(frozen=True)
@@ -109,5 +111,50 @@ def parse_link(cells: dict[str, str], options: ParseOptions) -> ImportRecord:
     return ImportRecord("|".join(sorted(cells.values())), who, {})
 
 
+def _count(cells: dict[str, str], field: str, options: ParseOptions, required: bool = True) -> int | None:
+    """A whole number; "1.200" and "1,200" are thousands groups here (a count has no fraction)."""
+    if field not in cells and not required:
+        return None
+    text = _need(cells, field)
+    value = parse_number(text.replace(".", "").replace(",", "") if THOUSANDS.match(text) else text, options.decimal)
+    if value < 0 or not value.is_integer():
+        raise CellError(f"{field} {cells[field]!r} is not a whole number >= 0")
+    return int(value)
+
+
+def parse_campaign(cells: dict[str, str], options: ParseOptions) -> ImportRecord:
+    """An e-mail campaign report: id, when sent, recipients, unique opens and clicks, optional unsubscribes."""
+    counts = {f: _count(cells, f, options) for f in ("recipients", "opens", "clicks")}
+    if counts["opens"] > counts["recipients"] or counts["clicks"] > counts["recipients"]:  # type: ignore[operator]
+        raise CellError("more unique opens or clicks than recipients")
+    return ImportRecord(_need(cells, "campaign_id"), Identities(), {
+        "sent_at": _when(cells, "sent_at", options), **counts,
+        "unsubscribes": _count(cells, "unsubscribes", options, required=False) or 0})
+
+
+def _share(cells: dict[str, str], field: str, options: ParseOptions) -> float | None:
+    """A rate as 0.45, 45, 45% or 45,0 %: above 1 it is a percentage."""
+    if field not in cells:
+        return None
+    value = parse_number(cells[field].replace("%", ""), options.decimal)
+    share = value / 100 if "%" in cells[field] or value > 1 else value
+    if not 0 <= share <= 1:
+        raise CellError(f"{field} {cells[field]!r} is not a rate between 0 and 100%")
+    return share
+
+
+def parse_web_day(cells: dict[str, str], options: ParseOptions) -> ImportRecord:
+    """A website's day: visits, optional visitors, pageviews, bounce rate, visit duration (s), conversions."""
+    day = parse_moment(_need(cells, "day"), options.zone, options.day_first).astimezone(options.zone).date()
+    duration = cells.get("visit_duration_seconds")
+    return ImportRecord(day.isoformat(), Identities(), {
+        "day": day, "visits": _count(cells, "visits", options),
+        "visitors": _count(cells, "visitors", options, required=False),
+        "pageviews": _count(cells, "pageviews", options, required=False),
+        "bounce_rate": _share(cells, "bounce_rate", options),
+        "visit_duration_seconds": parse_number(duration, options.decimal) if duration else None,
+        "conversions": _count(cells, "conversions", options, required=False)})
+
+
 PARSERS = {"nps": parse_nps, "customers": parse_customer, "orders": parse_order, "tickets": parse_ticket,
-           "links": parse_link}
+           "links": parse_link, "email_campaigns": parse_campaign, "web_days": parse_web_day}

@@ -18,13 +18,16 @@ from listener.imports.people import PersonLinker, identity_keys
 from listener.imports.records import PARSERS, ImportRecord, ParseOptions
 from listener.imports.table import ImportFileError, cells_of, locate_columns, read_table
 from listener.imports.values import CellError
+from listener.imports.workbook import is_workbook, read_workbook
 from listener.storage.relationship_models import (
     CustomerRow,
+    EmailCampaignRow,
     ImportQuarantineRow,
     ImportRunRow,
     OrderRow,
     SurveyResponseRow,
     TicketRow,
+    WebDayRow,
 )
 from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
@@ -33,6 +36,8 @@ from listener.storage.upsert import table_of, upsert_rows
 HASHED_CELLS = {"email": "email", "customer_id": "customer", "referred_by": "customer", "order_id": "order",
                 "ticket_id": "ticket"}
 NEEDS_KEY = {"customers", "orders", "tickets"}
+CSV_SOURCE = "csv"  # the source name of campaign and website rows from files (API sources use their own)
+UNLINKED = {"email_campaigns", "web_days"}  # aggregates: no person, keyed by source too
 
 
 @dataclass
@@ -48,11 +53,13 @@ class ImportResult:
     people_created: int = 0
     people_merged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    not_applicable: int = 0  # records of the source that are not rows of this kind (an open deal, an open ticket)
 
     def summary(self) -> str:
         """One line for the terminal."""
+        skipped = f", {self.not_applicable} not applicable" if self.not_applicable else ""
         return (f"{self.kind}: {self.rows} row(s): {self.new} new, {self.known} already known, "
-                f"{self.duplicates} duplicate(s) skipped, {self.quarantined} quarantined; "
+                f"{self.duplicates} duplicate(s) skipped{skipped}, {self.quarantined} quarantined; "
                 f"{self.people_created} new people, {self.people_merged} merged")
 
 
@@ -67,7 +74,7 @@ class Parsed:
 
 def parse_file(data: bytes, kind: str, profile: ProfileConfig) -> Parsed:
     """Pure: the file's rows as records; a repeated key with the same values is a duplicate, with others bad."""
-    table = read_table(data)
+    table = read_workbook(data) if is_workbook(data) else read_table(data)
     positions = locate_columns(table.header, getattr(profile.imports, kind))
     options = ParseOptions.of(profile.imports, profile.zone)
     parsed = Parsed()
@@ -107,21 +114,37 @@ def import_file(engine: Engine, profile: ProfileConfig, kind: str, path: Path, *
                           duplicates=parsed.duplicates, quarantined=len(parsed.bad), errors=[b[:2] for b in parsed.bad])
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile.name, profile.timezone)
-        linker = PersonLinker(connection, profile_id, f"import:{kind}", now)
-        rows = [row for r in parsed.records if (row := _row(kind, r, key, linker.link(identity_keys(r.who, key))))]
-        if kind in SAVERS:
-            model, natural, update = SAVERS[kind]
-            existing = _existing(connection, model, profile_id, natural, [r[natural] for r in rows])
-            result.new = sum(r[natural] not in existing for r in rows)
-            upsert_rows(connection, model, [{"profile_id": profile_id, **r} for r in rows], ["profile_id", natural],
-                        update, keep_known=["person_id"])
-            result.known = len(parsed.records) - result.new
-        result.people_created, result.people_merged = linker.created, linker.merged
-        _quarantine(connection, profile_id, kind, path.name, parsed.bad, key, now)
-        connection.execute(insert(table_of(ImportRunRow)).values(
-            profile_id=profile_id, kind=kind, file_name=path.name, imported_at=now, rows=result.rows, new=result.new,
-            known=result.known, duplicates=result.duplicates, quarantined=result.quarantined))
+        save_records(connection, profile_id, kind, parsed.records, key, now, f"import:{kind}", result)
+        quarantine_rows(connection, profile_id, kind, path.name, parsed.bad, key, now)
+        log_import_run(connection, profile_id, path.name, now, result)
     return result
+
+
+def save_records(connection: Connection, profile_id: int, kind: str, records: list[ImportRecord], key: bytes | None,
+                 now: datetime, source: str, result: ImportResult) -> None:
+    """Link each record's people and upsert its row by natural key; counts go into `result`."""
+    linker = PersonLinker(connection, profile_id, source, now)
+    rows = [row for r in records if (row := _row(kind, r, key, linker.link(identity_keys(r.who, key))))]
+    if kind in SAVERS:
+        model, natural, update = SAVERS[kind]
+        existing = _existing(connection, model, profile_id, natural, [r[natural] for r in rows])
+        new = sum(r[natural] not in existing for r in rows)
+        unlinked = kind in UNLINKED
+        upsert_rows(connection, model, [{"profile_id": profile_id, **r, **({"fetched_at": now} if unlinked else {})}
+                                        for r in rows], ["profile_id", *(["source"] if unlinked else []), natural],
+                    update, keep_known=[] if unlinked else ["person_id"])
+        result.new += new
+        result.known += len(records) - new
+    result.people_created += linker.created
+    result.people_merged += linker.merged
+
+
+def log_import_run(connection: Connection, profile_id: int, file_name: str, now: datetime,
+                   result: ImportResult) -> None:
+    """One import_runs row: what came in and what was counted out."""
+    connection.execute(insert(table_of(ImportRunRow)).values(
+        profile_id=profile_id, kind=result.kind, file_name=file_name, imported_at=now, rows=result.rows,
+        new=result.new, known=result.known, duplicates=result.duplicates, quarantined=result.quarantined))
 
 
 def _row(kind: str, record: ImportRecord, key: bytes | None, person: int | None) -> dict[str, Any] | None:
@@ -129,6 +152,8 @@ def _row(kind: str, record: ImportRecord, key: bytes | None, person: int | None)
     values: dict[str, Any] = dict(record.values)
     if kind == "nps":
         return {"response_id": record.key, "person_id": person, **values}
+    if kind in UNLINKED:
+        return {"source": CSV_SOURCE, **({"campaign_id": record.key} if kind == "email_campaigns" else {}), **values}
     assert key is not None
     if kind == "customers":
         referrer = values.pop("referred_by")
@@ -148,6 +173,10 @@ SAVERS: dict[str, tuple[Any, str, list[str]]] = {
     "customers": (CustomerRow, "customer_key", ["person_id", "created_at", "referred_by_key"]),
     "orders": (OrderRow, "order_key", ["person_id", "customer_key", "ordered_at", "amount"]),
     "tickets": (TicketRow, "ticket_key", ["person_id", "resolved_at"]),
+    "email_campaigns": (EmailCampaignRow, "campaign_id", ["sent_at", "recipients", "opens", "clicks",
+                                                          "unsubscribes"]),
+    "web_days": (WebDayRow, "day", ["visits", "visitors", "pageviews", "bounce_rate", "visit_duration_seconds",
+                                    "conversions"]),
 }
 
 
@@ -172,8 +201,9 @@ def _normal(name: str, value: str) -> str:
     return value.strip().lower().removeprefix("mailto:") if name == "email" else value
 
 
-def _quarantine(connection: Connection, profile_id: int, kind: str, file_name: str,
-                bad: list[tuple[int, str, dict[str, str]]], key: bytes | None, now: datetime) -> None:
+def quarantine_rows(connection: Connection, profile_id: int, kind: str, file_name: str,
+                    bad: list[tuple[int, str, dict[str, str]]], key: bytes | None, now: datetime) -> None:
+    """Keep the rows that could not be read, with their error; personal cells only as their keyed hash."""
     rows = []
     for line, error, cells in bad:
         stored = hashed_cells(cells, key)

@@ -10,12 +10,13 @@ import httpx
 from sqlalchemy import Connection, Engine, insert, select
 
 from connectors.clock import Sleep
-from connectors.http import HttpSession, RetryPolicy, build_client
+from connectors.http import HttpSession
 from connectors.typeform.responses import SurveyPage, TypeformSettings, iter_response_pages
 from listener.config.settings import ConfigError, ProfileConfig, require_env
 from listener.imports.identity import hash_identity, identity_key
 from listener.imports.people import PersonLinker
 from listener.imports.save import ImportResult
+from listener.imports.session import api_session
 from listener.imports.values import CellError, normalise_email
 from listener.storage.relationship_models import ImportQuarantineRow, ImportRunRow, SurveyResponseRow
 from listener.storage.store import ensure_profile, load_cursor, save_cursor
@@ -34,8 +35,7 @@ def typeform_settings(profile: ProfileConfig) -> TypeformSettings:
 def typeform_session(settings: TypeformSettings, *, transport: httpx.BaseTransport | None = None,
                      sleep: Sleep = time.sleep, clock: Callable[[], datetime] | None = None) -> HttpSession:
     """An HTTP session for the Responses API with our retry policy; transport, sleep and clock injectable."""
-    session = HttpSession(client=build_client(settings.base_url, transport=transport), policy=RetryPolicy(),
-                          credential_env=settings.token_env, sleep=sleep)
+    session = api_session(settings.base_url, settings.token_env, transport=transport, sleep=sleep)
     if clock is not None:
         session.clock = clock
     return session

@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select
 
 from listener.config.settings import IndexConfig
 from listener.index.days import count_pending
+from listener.index.relationships import relationship_components
 from listener.index.sql import IndexContext
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
@@ -86,7 +87,8 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any]) ->
     if start is None:
         return 0
     inputs = SeriesInputs(load_facts(ctx), load_followers(ctx), start, ctx.today,
-                          provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx))
+                          provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx),
+                          relationship_components(ctx, start))
     points = compute_series(inputs, formula_params(ctx.index))
     stored = _stored(ctx, version)
     changed = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -13,9 +13,11 @@ from listener.index.aggregate import formula_version
 from listener.index.sql import IndexContext
 from listener.read.explain_items import COMPONENT_ITEMS
 from listener.read.reports import NoIndexError, stored_profile_id
+from listener.read.ror_percent import beside_social_proxy, ror_percent_as_of
 from listener.storage.models import IndexPointRow
 from listener.storage.upsert import table_of
-from scoring.series import COMPONENTS
+from scoring.relationship_index import index_components
+from scoring.signals import day_bounds
 
 DEFAULT_TOP = 5
 
@@ -48,7 +50,7 @@ def component_effects(point: dict[str, Any], previous: dict[str, Any] | None,
         return {n: weights[n] * s / total for n, s in used.items()} if total else {}
 
     today, before = contributions(point), contributions(previous)
-    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in COMPONENTS}
+    return {name: today.get(name, 0.0) - before.get(name, 0.0) for name in index_components(weights)}
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -59,7 +61,7 @@ def _components(ctx: IndexContext, point: dict[str, Any], previous: dict[str, An
                 weights: dict[str, float], top: int) -> dict[str, Any]:
     effects = component_effects(point, previous, weights)
     found = {}
-    for name in COMPONENTS:
+    for name in index_components(weights):
         inputs = dict((point["components"] or {}).get(name) or {})
         score = inputs.pop("score", None)
         before = ((previous or {}).get("components") or {}).get(name, {}).get("score")
@@ -67,7 +69,8 @@ def _components(ctx: IndexContext, point: dict[str, Any], previous: dict[str, An
         falling = (change if change is not None else (score or 50) - 50) < 0
         found[name] = {"weight": weights.get(name, 0.0), "score": score, "previous_score": before, "change": change,
                        "effect": effects[name], "inputs": inputs,
-                       "items": COMPONENT_ITEMS[name](ctx, point["day"], falling, top) if top else []}
+                       "items": COMPONENT_ITEMS[name](ctx, point["day"], falling, top)
+                       if top and name in COMPONENT_ITEMS else []}
     return found
 
 
@@ -84,6 +87,9 @@ def explain_day(engine: Engine, profile: ProfileConfig, day: date | None = None,
         previous = _point(connection, profile_id, version, point["day"] - timedelta(days=1))
         ctx = IndexContext(connection, profile_id, profile.zone, profile.index, clock())
         components = _components(ctx, point, previous, profile.index.weights, top)
+    day_end = day_bounds(point["day"], profile.zone)[1].astimezone(UTC)
+    founders = ror_percent_as_of(engine, profile, day_end, clock=clock)
+    proxy = [{"day": point["day"].isoformat(), "components": point["components"] or {}}]
     return {
         "profile": profile.name, "day": point["day"].isoformat(), "formula_version": version,
         "provisional": point["provisional"], "daily_index": point["daily_index"],
@@ -95,4 +101,5 @@ def explain_day(engine: Engine, profile: ProfileConfig, day: date | None = None,
         "change": {"daily_index": _change(point["daily_index"], (previous or {}).get("daily_index")),
                    "running_index": _change(point["running_index"], (previous or {}).get("running_index"))},
         "components": components,
+        "ror_percent": beside_social_proxy(founders, proxy),
     }

@@ -8,7 +8,9 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from listener.config.settings import ProfileConfig
+from listener.imports.forget import PersonSpecError, identity_of, person_of_identity
 from listener.index.sql import Key
+from listener.read.linked import crm_events, identities_of, ledger_keys_of, persons_of_authors
 from listener.read.reports import NoIndexError, stored_profile_id
 from listener.storage.index_models import EngagerDayRow, EngagerRow, ReturnSpanRow
 from listener.storage.models import AuthorRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
@@ -57,7 +59,19 @@ def list_people(engine: Engine, profile: ProfileConfig, *, top: int = 20, sort: 
         profile_id = stored_profile_id(connection, profile.name)
         rows = connection.execute(_ledger_query().where(engagers.c.profile_id == profile_id)
                                   .order_by(order.nulls_last(), engagers.c.author_external_id).limit(top)).mappings()
-        return [_person_json(r) for r in rows]
+        people = [_person_json(r) for r in rows]
+        return _with_linked(connection, profile_id, people)
+
+
+def _with_linked(connection: Connection, profile_id: int, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each person with `linked`: their linked person's identities (hashed ones shortened), or None."""
+    persons = persons_of_authors(connection, profile_id,
+                                 [(p["platform"], p["author_external_id"], p["handle"]) for p in people])
+    identities = identities_of(connection, profile_id, persons.values())
+    for p in people:
+        person = persons.get((p["platform"], p["author_external_id"]))
+        p["linked"] = None if person is None else {"person": person, "identities": identities.get(person, [])}
+    return people
 
 
 def find_person(connection: Connection, profile_id: int, who: str) -> Key:
@@ -84,6 +98,21 @@ def find_person(connection: Connection, profile_id: int, who: str) -> Key:
         names = ", ".join(f"{p}:{e} (@{h})" for p, e, h in found)
         raise PersonError(f"{who!r} is ambiguous: {names}; use platform:id")
     return found[0][0], found[0][1]
+
+
+def find_linked(connection: Connection, profile: ProfileConfig, profile_id: int, who: str) -> Key:
+    """The ledger line of the person an e-mail or customer id of the imported data names (most active first)."""
+    try:
+        identity = identity_of(who, profile)
+    except PersonSpecError as error:
+        raise PersonError(str(error)) from None
+    person = person_of_identity(connection, profile_id, identity)
+    keys = ledger_keys_of(connection, profile_id, person) if person is not None else []
+    if not keys:
+        what = "nobody in the imported data" if person is None else "a person with no social identity in the ledger"
+        given = "that e-mail address" if who.startswith("email:") else "that customer id"
+        raise PersonError(f"{given} names {what}")
+    return keys[0]
 
 
 def _days(connection: Connection, profile_id: int, key: Key, latest: int | None = None) -> list[dict[str, Any]]:
@@ -155,11 +184,33 @@ def person_history(engine: Engine, profile: ProfileConfig, who: str, *, limit: i
     engagers = table_of(EngagerRow)
     with engine.connect() as connection:
         profile_id = stored_profile_id(connection, profile.name)
-        key = find_person(connection, profile_id, who)
+        by_identity = who.startswith(("email:", "customer:"))
+        key = find_linked(connection, profile, profile_id, who) if by_identity else find_person(
+            connection, profile_id, who)
         row = connection.execute(_ledger_query().where(
             engagers.c.profile_id == profile_id, engagers.c.platform == key[0],
             engagers.c.author_external_id == key[1])).mappings().one()
-        return {"person": _person_json(row), "days": _days(connection, profile_id, key, days),
+        person = _with_linked(connection, profile_id, [_person_json(row)])[0]
+        return {"person": person, "days": _days(connection, profile_id, key, days),
                 "items": _items(connection, profile_id, key, limit),
                 "engagements": _engagements(connection, profile_id, key, limit),
-                "return_spans": _spans(connection, profile_id, key)}
+                "return_spans": _spans(connection, profile_id, key),
+                "across_channels": _across_channels(connection, profile_id, key, person["linked"], limit)}
+
+
+def _across_channels(connection: Connection, profile_id: int, key: Key, linked: dict[str, Any] | None,
+                     limit: int) -> dict[str, Any] | None:
+    """A linked person's other ledger lines and one timeline, newest first: the latest `limit` CRM events and
+    the latest `limit` items of each linked ledger line."""
+    if linked is None:
+        return None
+    keys = ledger_keys_of(connection, profile_id, linked["person"])
+    others = [k for k in keys if k != key]
+    timeline = crm_events(connection, profile_id, linked["person"], limit)
+    for platform, author in [key, *others]:
+        timeline += [{"at": i["created_at"], "channel": platform,
+                      "what": f"{i['kind']}: {' '.join(i['text'].split())[:80]}"
+                      + (f" (brand replied after {i['brand_reply_minutes']} min)" if i["brand_reply_at"] else "")}
+                     for i in _items(connection, profile_id, (platform, author), limit)]
+    return {"other_social": [{"platform": p, "author_external_id": a} for p, a in others],
+            "timeline": sorted(timeline, key=lambda e: e["at"], reverse=True)}

@@ -13,7 +13,7 @@ from connectors.clock import utc_now
 from listener.config.settings import ProfileConfig
 from listener.storage.index_models import ResponseRow
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, ProfileRow
-from listener.storage.relationship_models import CustomerRow, OrderRow, PersonIdentityRow, TicketRow
+from listener.storage.relationship_models import CustomerRow, OrderRow, PersonIdentityRow, PersonRow, TicketRow
 from listener.storage.upsert import table_of
 from scoring.ror_percent import Comeback, Help, RorPercent, compute_monthly_ror
 
@@ -23,7 +23,8 @@ DEFINITION = ("people the brand helped in the 12 months up to the month's end (a
 SocialKey = tuple[str, str]
 
 
-def _social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
+def social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
+    """(platform, handle or author id) -> person, for every linked social identity of the profile."""
     ids = table_of(PersonIdentityRow)
     rows = connection.execute(select(ids.c.platform, ids.c.value, ids.c.person_id)
                               .where(ids.c.profile_id == profile_id, ids.c.kind == "social"))
@@ -67,7 +68,8 @@ def _replied_reviews(connection: Connection, profile_id: int) -> list[Answer]:
     return [(p, a, at, h) for p, a, at, h in connection.execute(grouped)]
 
 
-def _person_of(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
+def person_finder(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
+    """Finds the linked person of a social author by handle, else by author id (None when unlinked)."""
     def find(platform: str, author: str, handle: str | None) -> int | None:
         by_handle = social.get((platform, (handle or "").lstrip("@").lower()))
         return by_handle or social.get((platform, author.lower()))
@@ -76,8 +78,8 @@ def _person_of(social: dict[SocialKey, int]) -> Callable[[str, str, str | None],
 
 def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], list[Answer]]:
     """Help given to linked people, and every social answer (linked or not) for coverage."""
-    social = _social_people(connection, profile_id)
-    person_of = _person_of(social)
+    social = social_people(connection, profile_id)
+    person_of = person_finder(social)
     answered = _answered_on_social(connection, profile_id)
     helps = [Help(p, at, "social") for platform, author, at, handle in answered
              if (p := person_of(platform, author, handle))]
@@ -89,6 +91,21 @@ def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], lis
         select(tickets.c.person_id, tickets.c.resolved_at)
         .where(tickets.c.profile_id == profile_id, tickets.c.person_id.is_not(None)))]
     return helps, answered
+
+
+def count_linked_people(connection: Connection, profile_id: int) -> int:
+    """How many people the profile's imported data knows (0: no CRM or survey data, no RoR % to compute)."""
+    persons = table_of(PersonRow)
+    return int(connection.execute(select(func.count()).select_from(persons)
+                                  .where(persons.c.profile_id == profile_id)).scalar() or 0)
+
+
+def has_linked_people(engine: Engine, profile: ProfileConfig) -> bool:
+    """True when the profile's imported CRM or survey data knows anyone (else there is no RoR % to read)."""
+    with engine.connect() as connection:
+        profile_id = connection.execute(select(table_of(ProfileRow).c.id)
+                                        .where(table_of(ProfileRow).c.name == profile.name)).scalar()
+        return bool(profile_id and count_linked_people(connection, profile_id))
 
 
 def load_comebacks(connection: Connection, profile_id: int) -> tuple[list[Comeback], int]:
@@ -129,16 +146,24 @@ def ror_percent_summary(engine: Engine, profile: ProfileConfig, *, months: int =
     with engine.connect() as connection:
         profile_id = connection.execute(select(table_of(ProfileRow).c.id)
                                         .where(table_of(ProfileRow).c.name == profile.name)).scalar()
+        linked = count_linked_people(connection, profile_id) if profile_id else 0
         helps, answered = load_helps(connection, profile_id) if profile_id else ([], [])
-        comebacks, undated = load_comebacks(connection, profile_id) if profile_id else ([], 0)
+        comebacks, undated = load_comebacks(connection, profile_id) if profile_id and linked else ([], 0)
     monthly = compute_monthly_ror(helps, comebacks, now, profile.zone, months)
     latest = monthly[-1][1]
     answered_people = {(p, a) for p, a, at, _ in answered if latest.start <= at < latest.end}
-    linked = {h.person for h in helps if h.channel == "social" and latest.start <= h.at < latest.end}
-    return {"definition": DEFINITION, "latest": _month_json(*monthly[-1], now),
+    linked_answered = {h.person for h in helps if h.channel == "social" and latest.start <= h.at < latest.end}
+    return {"definition": DEFINITION, "linked_people": linked, "latest": _month_json(*monthly[-1], now),
             "months": [_month_json(m, r, now) for m, r in monthly],
-            "social_answered_people": len(answered_people), "social_answered_linked_people": len(linked),
+            "social_answered_people": len(answered_people), "social_answered_linked_people": len(linked_answered),
             "undated_referrals": undated}
+
+
+def ror_percent_as_of(engine: Engine, profile: ProfileConfig, moment: datetime, *,
+                      clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
+    """The summary as it stood at `moment` (or now, if that is earlier): its month is the latest, partial to then."""
+    now = clock()
+    return ror_percent_summary(engine, profile, clock=lambda: min(moment, now))
 
 
 def beside_social_proxy(summary: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:

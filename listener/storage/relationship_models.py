@@ -3,7 +3,7 @@ tickets, import runs, quarantined import rows and the erasure log. Personal ids 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
@@ -128,3 +128,39 @@ class ErasureRow(SQLModel, table=True):
     profile_id: int = Field(foreign_key="profiles.id")
     erased_at: datetime = utc_column()
     counts: dict[str, Any] | None = json_column()
+
+
+class EmailCampaignRow(SQLModel, table=True):
+    """One sent e-mail campaign's report: recipients, unique opens and clicks (counts only, no member data)."""
+
+    __tablename__ = "email_campaigns"
+    __table_args__ = (UniqueConstraint("profile_id", "source", "campaign_id"),
+                      Index("ix_email_campaigns_sent", "profile_id", "sent_at"))
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id")
+    source: str
+    campaign_id: str
+    sent_at: datetime = utc_column()
+    recipients: int
+    opens: int
+    clicks: int
+    unsubscribes: int = 0
+    fetched_at: datetime = utc_column()
+
+
+class WebDayRow(SQLModel, table=True):
+    """One day of a website's analytics: visits, bounce rate, visit duration, goal conversions (aggregates only)."""
+
+    __tablename__ = "web_days"
+    __table_args__ = (UniqueConstraint("profile_id", "source", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id")
+    source: str
+    day: date
+    visits: int
+    visitors: int | None = None
+    pageviews: int | None = None
+    bounce_rate: float | None = None
+    visit_duration_seconds: float | None = None
+    conversions: int | None = None
+    fetched_at: datetime = utc_column()

@@ -12,7 +12,7 @@ from listener.dashboard.overview import component_changes, inbound_volumes
 from listener.dashboard.rendering import render
 from listener.dashboard.views.common import profile_of, state_of
 from listener.read.reports import NoIndexError, load_index_points
-from scoring.series import COMPONENTS
+from scoring.relationship_index import index_components
 
 DAYS_SHOWN = (28, 90, 365)
 
@@ -23,7 +23,8 @@ def page(request: Request) -> Response:
     days = int(request.query_params.get("days", "90")) if request.query_params.get("days", "90").isdigit() else 90
     days = days if days in DAYS_SHOWN else 90
     component = request.query_params.get("component")
-    component = component if component in COMPONENTS else None
+    components = index_components(profile.index.weights)
+    component = component if component in components else None
     points = load_index_points(state.engine, profile, days)
     volumes = []
     if points:
@@ -35,7 +36,7 @@ def page(request: Request) -> Response:
     return render(request, "overview.html", {
         "page": "overview", "profile": profile.name, "points": points, "latest": points[-1] if points else None,
         "chart": index_chart(points, profile.name, component), "volume": volume_chart(volumes, profile.name),
-        "component": component, "components": COMPONENTS, "days": days, "days_shown": DAYS_SHOWN,
+        "component": component, "components": components, "days": days, "days_shown": DAYS_SHOWN,
         "changes": component_changes(points, profile.index.weights),
         "provisional": [p["day"] for p in points if p["provisional"]],
         "since": (date.fromisoformat(points[-1]["day"]) - timedelta(days=7)).isoformat() if points else None,

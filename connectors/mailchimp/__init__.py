@@ -1,0 +1,1 @@
+"""Mailchimp Marketing API: campaign reports (counts only; member activity is not read)."""
