@@ -79,3 +79,29 @@ def test_a_missing_key_is_a_config_error_naming_the_variable(config: Path, monke
     config.write_text(CONFIG.format(base_url="http://127.0.0.1:9"))
     shown = CliRunner().invoke(app, ["import", "plausible", "--config", str(config)])
     assert shown.exit_code == 3 and "PLAUSIBLE_API_KEY" in shown.output
+
+
+def test_the_daemon_fetches_the_api_sources_on_their_own_schedule_and_shows_a_failure(
+        config: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from listener.daemon.scheduling import build_scheduler, import_job_specs, reconcile_jobs
+    from listener.daemon.service import Daemon
+    from listener.daemon.steps import failing_steps
+
+    cassette = load_cassette("plausible")
+    with CassetteServer(cassette) as server:
+        config.write_text(CONFIG.format(base_url=server.url))
+        loaded = load_config(config)
+        assert [(s.job_id, s.interval) for s in import_job_specs(loaded)] == [("import:brand", timedelta(hours=1))]
+        scheduler = build_scheduler(1)
+        reconcile_jobs(scheduler, loaded, print, print, FakeClock()(), run_imports=print)
+        assert sorted(job.id for job in scheduler.get_jobs()) == ["export:brand", "import:brand"]
+        daemon = Daemon(loaded, engine, clock=FakeClock())
+        daemon.run_imports("brand")
+        assert stored(engine)["2026-11-17"] == (150, 0.35, 110.0, 9) and failing_steps(engine) == []
+        monkeypatch.delenv("PLAUSIBLE_API_KEY")
+        daemon.run_imports("brand")
+    [failed] = failing_steps(engine)
+    assert (failed.profile, failed.step, failed.consecutive_failures) == ("brand", "import plausible", 1)
+    assert "PLAUSIBLE_API_KEY" in (failed.last_error or "")

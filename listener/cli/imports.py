@@ -25,6 +25,7 @@ from listener.cli.app import (
     when,
 )
 from listener.imports import ImportFileError, ImportResult, import_file
+from listener.imports.api_sources import API_SOURCES, ApiSource
 from listener.imports.forget import PersonSpecError, forget_person
 
 SHOWN_ERRORS = 10
@@ -92,6 +93,23 @@ def _command(kind: str) -> Callable[..., None]:
     return run
 
 
+def _api_command(source: ApiSource) -> Callable[..., None]:
+    @handles_errors
+    def run(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        loaded, engine = config_and_engine(config)
+        try:
+            results = source.run(engine, loaded.profile(profile), utc_now)
+        except ConnectorError as error:
+            kept = "pages stored so far are kept" if source.stores_pages else "nothing stored from this run"
+            err.print(f"[red]{source.name} failed:[/red] {error} ({kept})", highlight=False)
+            raise typer.Exit(EXIT_SYNC_FAILED) from None
+        for result in results:
+            show_result(result)
+
+    run.__doc__ = source.help
+    return run
+
+
 def register(app: typer.Typer) -> None:
     """Add `ror import` and `ror forget` to the main app."""
     imports = typer.Typer(help="Import CSV exports of surveys, CRMs and help desks (idempotent by id).",
@@ -99,80 +117,8 @@ def register(app: typer.Typer) -> None:
     for kind in HELP:
         imports.command(kind, help=HELP[kind])(_command(kind))
 
-    @imports.command("typeform")
-    @handles_errors
-    def typeform(config: ConfigOption = None, profile: ProfileOption = None) -> None:
-        """Fetch new NPS answers of the form in [profiles.imports.typeform] from the Typeform Responses API."""
-        from listener.imports.typeform import sync_typeform, typeform_session, typeform_settings
-
-        loaded, engine = config_and_engine(config)
-        chosen = loaded.profile(profile)
-        try:
-            result = sync_typeform(engine, chosen, typeform_session(typeform_settings(chosen)), clock=utc_now)
-        except ConnectorError as error:
-            err.print(f"[red]typeform failed:[/red] {error} (pages stored so far are kept)", highlight=False)
-            raise typer.Exit(EXIT_SYNC_FAILED) from None
-        show_result(result)
-
-    @imports.command("hubspot")
-    @handles_errors
-    def hubspot(config: ConfigOption = None, profile: ProfileOption = None) -> None:
-        """Fetch contacts, won deals and closed tickets changed since the last run from the HubSpot CRM API."""
-        from listener.imports.hubspot import hubspot_session, hubspot_settings, sync_hubspot
-
-        loaded, engine = config_and_engine(config)
-        chosen = loaded.profile(profile)
-        try:
-            results = sync_hubspot(engine, chosen, hubspot_session(hubspot_settings(chosen)), clock=utc_now)
-        except ConnectorError as error:
-            err.print(f"[red]hubspot failed:[/red] {error} (pages stored so far are kept)", highlight=False)
-            raise typer.Exit(EXIT_SYNC_FAILED) from None
-        for result in results:
-            show_result(result)
-
-    @imports.command("mailchimp")
-    @handles_errors
-    def mailchimp(config: ConfigOption = None, profile: ProfileOption = None) -> None:
-        """Fetch campaign reports (recipients, unique opens and clicks) from the Mailchimp Marketing API."""
-        from listener.imports.mailchimp import sync_mailchimp
-
-        loaded, engine = config_and_engine(config)
-        try:
-            result = sync_mailchimp(engine, loaded.profile(profile), clock=utc_now)
-        except ConnectorError as error:
-            err.print(f"[red]mailchimp failed:[/red] {error} (pages stored so far are kept)", highlight=False)
-            raise typer.Exit(EXIT_SYNC_FAILED) from None
-        show_result(result)
-
-    @imports.command("plausible")
-    @handles_errors
-    def plausible(config: ConfigOption = None, profile: ProfileOption = None) -> None:
-        """Fetch the site's daily visits, bounce rate, visit duration and goal conversions from Plausible."""
-        from listener.imports.plausible import plausible_session, plausible_settings, sync_plausible
-
-        loaded, engine = config_and_engine(config)
-        chosen = loaded.profile(profile)
-        try:
-            result = sync_plausible(engine, chosen, plausible_session(plausible_settings(chosen)), clock=utc_now)
-        except ConnectorError as error:
-            err.print(f"[red]plausible failed:[/red] {error} (nothing stored from this run)", highlight=False)
-            raise typer.Exit(EXIT_SYNC_FAILED) from None
-        show_result(result)
-
-    @imports.command("matomo")
-    @handles_errors
-    def matomo(config: ConfigOption = None, profile: ProfileOption = None) -> None:
-        """Fetch the site's daily visits, bounces, time on site and converted visits from Matomo."""
-        from listener.imports.matomo import matomo_session, matomo_settings, sync_matomo
-
-        loaded, engine = config_and_engine(config)
-        chosen = loaded.profile(profile)
-        try:
-            result = sync_matomo(engine, chosen, matomo_session(matomo_settings(chosen)), clock=utc_now)
-        except ConnectorError as error:
-            err.print(f"[red]matomo failed:[/red] {error} (nothing stored from this run)", highlight=False)
-            raise typer.Exit(EXIT_SYNC_FAILED) from None
-        show_result(result)
+    for source in API_SOURCES.values():
+        imports.command(source.name, help=source.help)(_api_command(source))
 
     app.add_typer(imports, name="import")
 

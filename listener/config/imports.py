@@ -123,6 +123,8 @@ class ImportsConfig(BaseModel):
     day_first: bool = True
     decimal: DecimalStyle = "auto"
     social_platform: str | None = Field(default=None, min_length=1)
+    api_interval_minutes: int = Field(default=60, ge=5, le=24 * 60,
+                                      description="how often `ror run` fetches the API sources below")
     nps: NpsColumns = Field(default_factory=NpsColumns)
     customers: CustomerColumns = Field(default_factory=CustomerColumns)
     orders: OrderColumns = Field(default_factory=OrderColumns)

@@ -27,7 +27,7 @@ from listener.config.settings import Config, ProfileConfig
 DEFAULT_EXPORT_CRON = "0 8 * * 1"  # Monday 08:00 in the profile's time zone
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 and 7 are Sunday
 JITTER_SHARE = 0.25  # jitter never exceeds a quarter of a source's interval
-SYNC_PREFIX, EXPORT_PREFIX = "sync:", "export:"
+SYNC_PREFIX, EXPORT_PREFIX, IMPORT_PREFIX = "sync:", "export:", "import:"
 JobFunction = Callable[[str], object]
 
 
@@ -60,6 +60,19 @@ class ExportJobSpec:
         return EXPORT_PREFIX + self.profile
 
 
+@dataclass(frozen=True)
+class ImportJobSpec:
+    """One profile's job fetching its API sources beyond social (CRM, surveys, e-mail, website)."""
+
+    profile: str
+    interval: timedelta
+
+    @property
+    def job_id(self) -> str:
+        """The APScheduler job id."""
+        return IMPORT_PREFIX + self.profile
+
+
 def source_interval(interval_minutes: int, daemon: DaemonConfig) -> timedelta:
     """A source's polling interval: its interval_minutes, or the daemon's override (tests, demos)."""
     if daemon.interval_override_seconds is not None:
@@ -86,6 +99,14 @@ def source_job_specs(config: Config) -> list[SourceJobSpec]:
             jitter = min(config.daemon.jitter_seconds, interval.total_seconds() * JITTER_SHARE)
             specs.append(SourceJobSpec(source.name, profile.name, interval, jitter))
     return specs
+
+
+def import_job_specs(config: Config) -> list[ImportJobSpec]:
+    """A job for every profile with an API source beyond social configured."""
+    from listener.imports.api_sources import configured_api_sources
+
+    return [ImportJobSpec(profile.name, source_interval(profile.imports.api_interval_minutes, config.daemon))
+            for profile in config.profiles if configured_api_sources(profile)]
 
 
 def crontab_trigger(cron: str, timezone: str) -> CronTrigger:
@@ -161,7 +182,7 @@ class JobChanges:
 
 
 def reconcile_jobs(scheduler: BackgroundScheduler, config: Config, run_source: JobFunction,
-                   run_export: JobFunction, now: datetime) -> JobChanges:
+                   run_export: JobFunction, now: datetime, run_imports: JobFunction | None = None) -> JobChanges:
     """Make the scheduler's jobs match the config: add new sources, reschedule changed ones, drop the rest.
 
     A new or changed source runs soon (within its jitter), so starting or reloading the
@@ -179,6 +200,11 @@ def reconcile_jobs(scheduler: BackgroundScheduler, config: Config, run_source: J
     for export in export_job_specs(config):
         wanted.add(export.job_id)
         _place_export_job(scheduler, export, run_export, changes)
+    if run_imports is not None:
+        for imports in import_job_specs(config):
+            wanted.add(imports.job_id)
+            _place_interval_job(scheduler, imports.job_id, imports.profile, imports.interval, 0.0, run_imports, now,
+                                changes)
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             scheduler.remove_job(job.id)
@@ -188,16 +214,22 @@ def reconcile_jobs(scheduler: BackgroundScheduler, config: Config, run_source: J
 
 def _place_source_job(scheduler: BackgroundScheduler, spec: SourceJobSpec, run: JobFunction,
                       first_run: datetime, changes: JobChanges) -> None:
-    trigger = IntervalTrigger(seconds=spec.interval.total_seconds(), jitter=spec.jitter_seconds or None, timezone="UTC")
-    grace = max(1, int(spec.interval.total_seconds()))
-    job = scheduler.get_job(spec.job_id)
+    _place_interval_job(scheduler, spec.job_id, spec.source, spec.interval, spec.jitter_seconds, run, first_run,
+                        changes)
+
+
+def _place_interval_job(scheduler: BackgroundScheduler, job_id: str, argument: str, interval: timedelta,
+                        jitter_seconds: float, run: JobFunction, first_run: datetime, changes: JobChanges) -> None:
+    trigger = IntervalTrigger(seconds=interval.total_seconds(), jitter=jitter_seconds or None, timezone="UTC")
+    grace = max(1, int(interval.total_seconds()))
+    job = scheduler.get_job(job_id)
     if job is None:
-        scheduler.add_job(run, trigger, args=[spec.source], id=spec.job_id, name=spec.job_id, next_run_time=first_run,
+        scheduler.add_job(run, trigger, args=[argument], id=job_id, name=job_id, next_run_time=first_run,
                           misfire_grace_time=grace, coalesce=True, max_instances=1)
-        changes.added.append(spec.job_id)
-    elif job.trigger.interval != spec.interval or job.trigger.jitter != trigger.jitter:
+        changes.added.append(job_id)
+    elif job.trigger.interval != interval or job.trigger.jitter != trigger.jitter:
         job.modify(trigger=trigger, misfire_grace_time=grace, next_run_time=first_run)
-        changes.changed.append(spec.job_id)
+        changes.changed.append(job_id)
 
 
 def _place_export_job(scheduler: BackgroundScheduler, spec: ExportJobSpec, run: JobFunction,

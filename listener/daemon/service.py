@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,20 @@ class Daemon:
                 self._run_step(profile.name, "export",
                                lambda: write_weekly_exports(self.engine, one_profile, self.clock))
 
+    def run_imports(self, profile_name: str) -> None:
+        """Fetch the profile's API sources beyond social, each a step of its own in `ror status` and /metrics.
+
+        They feed the index (survey NPS, retention, e-mail and website engagement) on its next update.
+        """
+        from listener.imports.api_sources import configured_api_sources
+
+        profile = next((p for p in self.config.profiles if p.name == profile_name), None)
+        if profile is None:
+            return
+        for source in configured_api_sources(profile):
+            self.check_stop()
+            self._run_step(profile_name, f"import {source.name}", partial(source.run, self.engine, profile, self.clock))
+
     def _run_step(self, profile: str, step: str, run: Callable[[], object]) -> bool:
         """Run one step, record how it went; False if it failed."""
         try:
@@ -292,7 +307,7 @@ class Daemon:
         if self.scheduler is None:
             return
         changes = reconcile_jobs(self.scheduler, self.config, self.job(self.run_source), self.job(self.run_export),
-                                 self.clock())
+                                 self.clock(), self.job(self.run_imports))
         for job_id in changes.removed:
             if job_id.startswith(SYNC_PREFIX):
                 self.metrics.forget_source(job_id.removeprefix(SYNC_PREFIX))
