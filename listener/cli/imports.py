@@ -4,12 +4,10 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.clock import utc_now
-from connectors.errors import ConnectorError
 from listener.cli.app import (
     EXIT_ERROR,
     EXIT_SYNC_FAILED,
@@ -21,8 +19,9 @@ from listener.cli.app import (
     handles_errors,
     out,
 )
-from listener.imports import ImportFileError, ImportResult, import_file
-from listener.imports.forget import PersonSpecError, forget_person
+
+if TYPE_CHECKING:  # start-up time: the import code is loaded by the command that runs it
+    from listener.imports import ImportResult
 
 SHOWN_ERRORS = 10
 PersonArgument = Annotated[str, typer.Argument(
@@ -38,7 +37,7 @@ HELP = {
 }
 
 
-def show_result(result: ImportResult) -> None:
+def show_result(result: "ImportResult") -> None:
     """The summary line and the first quarantined rows with their line numbers."""
     out.print(result.summary(), highlight=False)
     for line, error in result.errors[:SHOWN_ERRORS]:
@@ -50,6 +49,9 @@ def show_result(result: ImportResult) -> None:
 def _command(kind: str) -> Callable[..., None]:
     @handles_errors
     def run(file: FileArgument, config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        from connectors.clock import utc_now
+        from listener.imports import ImportFileError, import_file
+
         loaded, engine = config_and_engine(config)
         try:
             result = import_file(engine, loaded.profile(profile), kind, file, clock=utc_now)
@@ -73,6 +75,8 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def typeform(config: ConfigOption = None, profile: ProfileOption = None) -> None:
         """Fetch new NPS answers of the form in [profiles.imports.typeform] from the Typeform Responses API."""
+        from connectors.clock import utc_now
+        from connectors.errors import ConnectorError
         from listener.imports.typeform import sync_typeform, typeform_session, typeform_settings
 
         loaded, engine = config_and_engine(config)
@@ -91,6 +95,9 @@ def register(app: typer.Typer) -> None:
     def forget(person: PersonArgument, config: ConfigOption = None, profile: AllProfilesOption = None) -> None:
         """Erase a person from people, identities, customers and quarantine; their orders, answers and tickets stay
         without them. Logged (when and how many rows, never who)."""
+        from connectors.clock import utc_now
+        from listener.imports.forget import PersonSpecError, forget_person
+
         loaded, engine = config_and_engine(config)
         profiles = [loaded.profile(profile)] if profile else loaded.profiles
         try:
