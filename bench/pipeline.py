@@ -44,7 +44,7 @@ from listener.collect.sync import sync_source
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
-from scoring.language import resolve_language
+from scoring.language import resolve_language, settle_with_lingua
 from scoring.sentiment import score_clean_text, score_text
 from scoring.vader import polarity_scores
 
@@ -92,12 +92,20 @@ class CorpusConnector(Connector):
         return [self.stream]
 
 
+def load_language_models() -> None:
+    """Load both detectors the gate may ask (py3langid, then lingua's models) before any clock starts.
+
+    lingua loads every model on its first call (3-5 s); forked workers inherit them from this process.
+    """
+    resolve_language(None, "the fast detector loads before any clock starts")
+    settle_with_lingua("and lingua loads its models before any clock starts as well")
+
+
 def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Executor | None = None) -> dict[str, int]:
     """Sync, score (in `pool`'s workers if given) and aggregate `records` into the database; returns the counts."""
     result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
                          clock=lambda: NOW)
-    # Per-profile scorers replaced the pooled scoring path: `pool` is not used until it is rebuilt on them.
-    scored = score_pending(engine, clock=lambda: NOW)
+    scored = score_pending(engine, clock=lambda: NOW, pool=pool)
     points = aggregate_profile(engine, PROFILE, clock=lambda: NOW)
     return {"items": result.items, "scored": scored, "points": points}
 
@@ -166,7 +174,7 @@ def measure(items: int, runs: int, seed: int = 7) -> dict[str, float]:
     records = list(statuses(items, seed))
     texts = [html_to_text(record["content"]) for record in records]
     workers = os.cpu_count() or 1
-    resolve_language(None, "the language detector loads before any clock starts (forked workers share it)")
+    load_language_models()
     rates: dict[str, list[float]] = {name: [] for name in RATES}
     fork = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory() as scratch, ProcessPoolExecutor(workers, mp_context=fork) as pool:

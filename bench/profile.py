@@ -15,9 +15,8 @@ import tempfile
 from pathlib import Path
 
 from bench import corpus
-from bench.pipeline import run_pipeline
+from bench.pipeline import load_language_models, run_pipeline
 from listener.storage.engine import open_database
-from scoring.language import resolve_language
 
 
 def main() -> None:
@@ -29,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.all_labelled:
         corpus.platform_language = lambda serial: "en"  # type: ignore[assignment]
-    resolve_language(None, "the language detector loads before the profile starts")
+    load_language_models()
     records = list(corpus.statuses(args.items))
     with tempfile.TemporaryDirectory() as scratch:
         engine = open_database(f"sqlite:///{Path(scratch) / 'profile.db'}")
