@@ -42,10 +42,10 @@ from connectors.html_text import html_to_text
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from listener.collect.sync import sync_source
 from listener.index.aggregate import aggregate_profile
-from listener.sentiment.score import score_pending
+from listener.sentiment.score import DEFAULT_BATCH, PoolFeed, score_pending
 from listener.storage.engine import open_database
 from scoring.language import resolve_language, settle_with_lingua
-from scoring.sentiment import score_clean_text, score_text
+from scoring.sentiment import default_scorer, score_clean_text, score_text
 from scoring.vader import polarity_scores
 
 SETTINGS = MastodonSettings(name="bench", platform="mastodon", base_url="https://m.example", account="brand")
@@ -101,11 +101,18 @@ def load_language_models() -> None:
     settle_with_lingua("and lingua loads its models before any clock starts as well")
 
 
-def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Executor | None = None) -> dict[str, int]:
-    """Sync, score (in `pool`'s workers if given) and aggregate `records` into the database; returns the counts."""
-    result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
-                         clock=lambda: NOW)
-    scored = score_pending(engine, clock=lambda: NOW, pool=pool)
+def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Executor | None = None,
+                 pool_batch: int = DEFAULT_BATCH) -> dict[str, int]:
+    """Sync, score (in `pool`'s workers if given, alongside the sync) and aggregate `records`; returns the counts."""
+    if pool is None:
+        result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
+                             clock=lambda: NOW)
+        scored = score_pending(engine, clock=lambda: NOW)
+    else:  # two cores: the workers score each 1,000 stored items while the sync stores the next pages
+        feed = PoolFeed(engine, pool, default_scorer(), clock=lambda: NOW, batch=pool_batch)
+        result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
+                             clock=lambda: NOW, on_page=lambda _stream, _page: feed.feed())
+        scored = feed.finish()
     points = aggregate_profile(engine, PROFILE, clock=lambda: NOW)
     return {"items": result.items, "scored": scored, "points": points}
 

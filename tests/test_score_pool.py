@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Engine, text
 
-from bench.corpus import NOW, PROFILE, build_database
+from bench.corpus import NOW, PROFILE, build_database, statuses
+from bench.pipeline import run_pipeline
 from listener.config.settings import Config
 from listener.sentiment.corrections import set_correction
 from listener.sentiment.score import score_pending
@@ -21,10 +23,10 @@ from listener.storage.upsert import upsert_rows
 SCORED_AT = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)
 
 
-def scored_rows(database: Path, pool: Executor | None) -> tuple[int, list[tuple[Any, ...]]]:
+def scored_rows(database: Path, pool: Executor | None) -> tuple[int, list[str]]:
     """Score a corpus database from scratch (a profile scorer with calibration, one correction); every stored row."""
     engine = open_database(f"sqlite:///{database}")
-    build_database(engine, 1200, seed=5)
+    build_database(engine, 600, seed=5)
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM sentiment_scores"))
         corrected = connection.execute(text("SELECT platform || ':' || external_id FROM items WHERE kind = 'reply' "
@@ -37,21 +39,40 @@ def scored_rows(database: Path, pool: Executor | None) -> tuple[int, list[tuple[
     config = Config.model_validate({"profiles": [{"name": PROFILE.name, "timezone": PROFILE.timezone,
                                                   "sentiment": {"default_language": "nl"}}]})
     scored = score_pending(engine, clock=lambda: SCORED_AT, batch=97, profiles=config.profiles, pool=pool)
-    with engine.connect() as connection:
-        columns = [row[1] for row in connection.execute(text("PRAGMA table_info(sentiment_scores)"))]
-        typed = ", ".join(f"typeof({c}), {c}" for c in columns)
-        rows = [tuple(row) for row in connection.execute(text(f"SELECT {typed} FROM sentiment_scores ORDER BY id"))]
+    rows = stored(engine, "sentiment_scores")
     engine.dispose()
     return scored, rows
 
 
-def test_pooled_scores_equal_serial_scores_row_for_row(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Executor]:
+    """Two workers started from scratch (spawn): they build the scorers from what they are sent, inherit nothing."""
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as workers:
+        yield workers
+
+
+def stored(engine: Engine, table: str) -> list[str]:
+    """Every row of a table with each value's SQLite type, in id order, as text."""
+    with engine.connect() as connection:
+        columns = [row[1] for row in connection.execute(text(f"PRAGMA table_info({table})"))]
+        typed = ", ".join(f"typeof({c}), {c}" for c in columns)
+        return [repr(tuple(row)) for row in connection.execute(text(f"SELECT {typed} FROM {table} ORDER BY id"))]
+
+
+def test_pooled_scores_equal_serial_scores_row_for_row(tmp_path: Path, pool: Executor) -> None:
     serial_count, serial = scored_rows(tmp_path / "serial.db", None)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pooled_count, pooled = scored_rows(tmp_path / "pooled.db", pool)
-    assert serial_count == pooled_count > 1000
-    assert [repr(row) for row in pooled] == [repr(row) for row in serial]
-    values = {value for row in serial for value in row}
-    assert {"correction", "detected", "platform"} <= values  # a correction, the language gate and platform languages
-    scorers = {value for value in values if isinstance(value, str) and ";cal:" in value}
-    assert len(scorers) == 1 and "default:nl;cal:" in next(iter(scorers)) and ";cal:none" not in next(iter(scorers))
+    pooled_count, pooled = scored_rows(tmp_path / "pooled.db", pool)
+    assert serial_count == pooled_count > 500
+    assert pooled == serial
+    assert all(f"'{value}'" in " ".join(serial) for value in ("correction", "detected", "platform"))
+    assert "default:nl;cal:" in serial[0] and ";cal:none" not in " ".join(serial)  # the profile's scorer, calibrated
+
+
+def test_scoring_alongside_a_sync_stores_what_scoring_after_it_stores(tmp_path: Path, pool: Executor) -> None:
+    records = list(statuses(700, seed=9))
+    engines = [open_database(f"sqlite:///{tmp_path / name}") for name in ("after.db", "alongside.db")]
+    counts = [run_pipeline(engine, records, chosen, pool_batch=100)  # 100: batches go out while the sync runs
+              for engine, chosen in zip(engines, (None, pool), strict=True)]
+    assert counts[0] == counts[1] and counts[0]["scored"] == 700
+    for table in ("sentiment_scores", "index_points", "responses"):
+        assert stored(engines[1], table) == stored(engines[0], table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
@@ -109,33 +109,60 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
 def _score_all_pooled(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
                       progress: Progress | None, pool: Executor) -> int:
     """Like the serial loop, with each batch scored in `pool` while the next ones are read."""
-    done = 0
-    for rows, scores in _pooled_batches(engine, scorer, profile_id, batch, pool):
-        with engine.begin() as connection:
-            upsert_rows(connection, SentimentRow, score_rows(connection, scorer, rows, clock(), scores),
+    return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress).finish()
+
+
+class PoolFeed:
+    """Scoring in a process pool, fed by id ranges: batches of unscored items go to the workers as they are
+    stored, and their scores are written here in id order (so the rows equal the serial scorer's).
+
+    `feed()` between stored pages scores a sync's items on the other cores while the sync goes on;
+    `finish()` scores what is left and returns how many items were scored.
+    """
+
+    def __init__(self, engine: Engine, pool: Executor, scorer: Scorer, profile_id: int | None = None, *,
+                 clock: Clock = utc_now, batch: int = DEFAULT_BATCH, progress: Progress | None = None) -> None:
+        self.engine, self.pool, self.scorer, self.profile_id = engine, pool, scorer, profile_id
+        self.clock, self.batch, self.progress = clock, batch, progress
+        self.recipe, self.after, self.done = recipe_of(scorer), None, 0
+        self.pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
+
+    def feed(self) -> None:
+        """Hand every full batch stored since the last call to the pool; write the batches already scored."""
+        while self._submit(full_only=True):
+            pass
+        while self.pending and self.pending[0][1].done():
+            self._write_oldest()
+
+    def finish(self) -> int:
+        """Score every item still unscored, wait for the workers, write everything; how many were scored."""
+        while self._submit(full_only=False):
+            pass
+        while self.pending:
+            self._write_oldest()
+        return self.done
+
+    def _submit(self, full_only: bool) -> bool:
+        with self.engine.connect() as connection:
+            rows = connection.execute(_unscored_query(SCORER_VERSION, self.after, self.batch, self.profile_id)).all()
+        if not rows or (full_only and len(rows) < self.batch):
+            return False
+        self.after = rows[-1].id
+        items = [(row.text, row.language) for row in rows]
+        self.pending.append((rows, self.pool.submit(score_in_worker, self.recipe, items)))
+        if len(self.pending) >= POOL_BATCHES_AHEAD:  # back-pressure: the reader never runs far ahead of the workers
+            self._write_oldest()
+        return True
+
+    def _write_oldest(self) -> None:
+        rows, future = self.pending.popleft()
+        scores = future.result()
+        with self.engine.begin() as connection:
+            upsert_rows(connection, SentimentRow, score_rows(connection, self.scorer, rows, self.clock(), scores),
                         ["platform", "external_id", "scorer_version"])
-        done += len(rows)
-        if progress:
-            progress(len(rows))
-    return done
-
-
-def _pooled_batches(engine: Engine, scorer: Scorer, profile_id: int | None, batch: int,
-                    pool: Executor) -> Iterator[tuple[Sequence[Any], list[SentimentScore]]]:
-    """Unscored rows by id range and their scores from the pool, oldest batch first."""
-    recipe, after = recipe_of(scorer), None
-    pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
-    while True:
-        with engine.connect() as connection:
-            rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
-        if rows:
-            after = rows[-1].id
-            pending.append((rows, pool.submit(score_in_worker, recipe, [(row.text, row.language) for row in rows])))
-        while pending and (not rows or len(pending) >= POOL_BATCHES_AHEAD):
-            oldest, future = pending.popleft()
-            yield oldest, future.result()
-        if not rows:
-            return
+        self.done += len(rows)
+        if self.progress:
+            self.progress(len(rows))
 
 
 def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any,
