@@ -112,7 +112,7 @@ def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Execut
     else:  # two cores: the workers score each 1,000 stored items while the sync stores the next pages
         feed = PoolFeed(engine, pool, default_scorer(), clock=lambda: NOW, batch=pool_batch)
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
-                             clock=lambda: NOW, on_page=lambda _stream, _page: feed.feed())
+                             clock=lambda: NOW, on_page=lambda _stream, page: feed.feed(len(page.items)))
         scored = feed.finish()
     points = aggregate_profile(engine, PROFILE, clock=lambda: NOW)
     return {"items": result.items, "scored": scored, "points": points}

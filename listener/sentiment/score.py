@@ -116,7 +116,8 @@ class PoolFeed:
     """Scoring in a process pool, fed by id ranges: batches of unscored items go to the workers as they are
     stored, and their scores are written here in id order (so the rows equal the serial scorer's).
 
-    `feed()` between stored pages scores a sync's items on the other cores while the sync goes on;
+    `feed(n)` after each stored page scores a sync's items on the other cores while the sync goes on (the
+    database is read once `n` adds up to a batch);
     `finish()` scores what is left and returns how many items were scored.
     """
 
@@ -124,13 +125,14 @@ class PoolFeed:
                  clock: Clock = utc_now, batch: int = DEFAULT_BATCH, progress: Progress | None = None) -> None:
         self.engine, self.pool, self.scorer, self.profile_id = engine, pool, scorer, profile_id
         self.clock, self.batch, self.progress = clock, batch, progress
-        self.recipe, self.after, self.done = recipe_of(scorer), None, 0
+        self.recipe, self.after, self.done, self.unread = recipe_of(scorer), None, 0, 0
         self.pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
 
-    def feed(self) -> None:
-        """Hand every full batch stored since the last call to the pool; write the batches already scored."""
-        while self._submit(full_only=True):
-            pass
+    def feed(self, stored: int) -> None:
+        """After `stored` more items were stored: hand each full batch to the pool; write the batches scored."""
+        self.unread += stored
+        while self.unread >= self.batch and self._submit(full_only=True):
+            self.unread -= self.batch
         while self.pending and self.pending[0][1].done():
             self._write_oldest()
 
