@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 from bench.corpus import NOW, PROFILE, build_database, statuses
 from bench.pipeline import run_pipeline
+from listener.cli.main import app
 from listener.config.settings import Config
 from listener.sentiment.corrections import set_correction
 from listener.sentiment.score import score_pending
@@ -51,10 +53,11 @@ def pool() -> Iterator[Executor]:
         yield workers
 
 
-def stored(engine: Engine, table: str) -> list[str]:
-    """Every row of a table with each value's SQLite type, in id order, as text."""
+def stored(engine: Engine, table: str, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """Every row of a table (but the columns left out) with each value's SQLite type, in id order, as text."""
     with engine.connect() as connection:
-        columns = [row[1] for row in connection.execute(text(f"PRAGMA table_info({table})"))]
+        columns = [row[1] for row in connection.execute(text(f"PRAGMA table_info({table})"))
+                   if row[1] not in leave_out]
         typed = ", ".join(f"typeof({c}), {c}" for c in columns)
         return [repr(tuple(row)) for row in connection.execute(text(f"SELECT {typed} FROM {table} ORDER BY id"))]
 
@@ -76,3 +79,20 @@ def test_scoring_alongside_a_sync_stores_what_scoring_after_it_stores(tmp_path: 
     assert counts[0] == counts[1] and counts[0]["scored"] == 700
     for table in ("sentiment_scores", "index_points", "responses"):
         assert stored(engines[1], table) == stored(engines[0], table)
+
+
+def test_ror_score_with_workers_stores_what_ror_score_stores(tmp_path: Path) -> None:
+    runs = []
+    for name, options in (("serial", []), ("workers", ["--workers", "2"])):
+        engine = open_database(f"sqlite:///{tmp_path / name}.db")
+        build_database(engine, 300, seed=4)
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM sentiment_scores"))
+        config = tmp_path / f"{name}.toml"
+        config.write_text(f'[database]\nurl = "sqlite:///{name}.db"\n\n[[profiles]]\nname = "{PROFILE.name}"\n'
+                          f'timezone = "{PROFILE.timezone}"\n')
+        result = CliRunner().invoke(app, ["score", "--config", str(config), *options])
+        assert result.exit_code == 0 and "scored 300 item(s)" in result.output, result.output
+        runs.append(stored(engine, "sentiment_scores", leave_out=("scored_at",)))
+        engine.dispose()
+    assert runs[0] == runs[1] and len(runs[0]) == 300
