@@ -39,6 +39,7 @@ from bench.corpus import BRAND_ACCOUNT, NOW, PAGE_SIZE, PROFILE, statuses
 from bench.peers import sqlite_utils_script as peer
 from connectors.base import Connector, Page, Stream, SyncContext
 from connectors.html_text import html_to_text
+from connectors.limits import SyncLimits
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
 from listener.collect.sync import sync_source
 from listener.index.aggregate import aggregate_profile
@@ -48,6 +49,8 @@ from scoring.language import resolve_language, settle_with_lingua
 from scoring.sentiment import default_scorer, score_clean_text, score_text
 from scoring.vader import polarity_scores
 
+# A backfill runs to the end of the corpus: no page cap (500 pages of 40 would stop it at 20,000 items), no deadline
+BACKFILL = SyncLimits(max_pages_per_stream=10**9, deadline_seconds=float(10**9))
 SETTINGS = MastodonSettings(name="bench", platform="mastodon", base_url="https://m.example", account="brand")
 CHUNK = 2000
 RATES = ("vader_texts_per_s", "exact_vader_texts_per_s", "pipeline_items_per_s", "pipeline_wall_items_per_s",
@@ -107,12 +110,13 @@ def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Execut
     """Sync, score (in `pool`'s workers if given, alongside the sync) and aggregate `records`; returns the counts."""
     if pool is None:
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
-                             clock=lambda: NOW)
+                             clock=lambda: NOW, limits=BACKFILL)
         scored = score_pending(engine, clock=lambda: NOW)
     else:  # two cores: the workers score each 1,000 stored items while the sync stores the next pages
         feed = PoolFeed(engine, pool, default_scorer(), clock=lambda: NOW, batch=pool_batch)
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
-                             clock=lambda: NOW, on_page=lambda _stream, page: feed.feed(len(page.items)))
+                             clock=lambda: NOW, on_page=lambda _stream, page: feed.feed(len(page.items)),
+                             limits=BACKFILL)
         scored = feed.finish()
     points = aggregate_profile(engine, PROFILE, clock=lambda: NOW)
     return {"items": result.items, "scored": scored, "points": points}
