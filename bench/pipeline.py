@@ -23,6 +23,7 @@ clock, so under load those figures come out low, never high.
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing
 import os
 import statistics
@@ -106,19 +107,29 @@ def load_language_models() -> None:
 
 
 def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Executor | None = None,
-                 pool_batch: int = DEFAULT_BATCH) -> dict[str, int]:
-    """Sync, score (in `pool`'s workers if given, alongside the sync) and aggregate `records`; returns the counts."""
+                 pool_batch: int = DEFAULT_BATCH, phases: dict[str, float] | None = None) -> dict[str, int]:
+    """Sync, score (in `pool`'s workers if given, alongside the sync) and aggregate `records`; returns the counts.
+
+    `phases`, if given, receives the CPU seconds of this process in each step (sync, score, aggregate).
+    """
+    laps = [time.process_time()]
     if pool is None:
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
                              clock=lambda: NOW, limits=BACKFILL)
+        laps.append(time.process_time())
         scored = score_pending(engine, clock=lambda: NOW)
     else:  # two cores: the workers score each 1,000 stored items while the sync stores the next pages
         feed = PoolFeed(engine, pool, default_scorer(), clock=lambda: NOW, batch=pool_batch)
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
                              clock=lambda: NOW, on_page=lambda _stream, page: feed.feed(len(page.items)),
                              limits=BACKFILL)
+        laps.append(time.process_time())
         scored = feed.finish()
+    laps.append(time.process_time())
     points = aggregate_profile(engine, PROFILE, clock=lambda: NOW)
+    laps.append(time.process_time())
+    if phases is not None:
+        phases.update(zip(("sync", "score", "aggregate"), (b - a for a, b in itertools.pairwise(laps)), strict=True))
     return {"items": result.items, "scored": scored, "points": points}
 
 
