@@ -179,6 +179,7 @@ def score(config: ConfigOption = None,
 
 def run_scoring(engine: Engine, config: Any, workers: int = 1) -> int:
     """Score what is pending with a progress bar (in `workers` processes if more than 1), then aggregate."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from listener.cli.progress import progress
@@ -187,7 +188,8 @@ def run_scoring(engine: Engine, config: Any, workers: int = 1) -> int:
 
     with progress("score", total=count_unscored(engine)) as advance:
         if workers > 1:
-            with ProcessPoolExecutor(workers) as pool:
+            # forkserver: the workers do not fork this process, its progress-bar thread and open database included
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
                 scored = score_pending(engine, progress=advance, profiles=config.profiles, pool=pool)
         else:
             scored = score_pending(engine, progress=advance, profiles=config.profiles)
