@@ -17,7 +17,7 @@ from bench.pipeline import run_pipeline
 from listener.cli.main import app
 from listener.config.settings import Config
 from listener.sentiment.corrections import set_correction
-from listener.sentiment.score import score_pending
+from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
 from listener.storage.models import SentimentCalibrationRow
 from listener.storage.upsert import upsert_rows
@@ -40,7 +40,10 @@ def scored_rows(database: Path, pool: Executor | None) -> tuple[int, list[str]]:
     set_correction(engine, corrected, "negative", "tester", clock=lambda: NOW)
     config = Config.model_validate({"profiles": [{"name": PROFILE.name, "timezone": PROFILE.timezone,
                                                   "sentiment": {"default_language": "nl"}}]})
+    pending = count_unscored(engine)
     scored = score_pending(engine, clock=lambda: SCORED_AT, batch=97, profiles=config.profiles, pool=pool)
+    # the corrected item has a score already, until the new profile scorer's pass forgets and redoes it
+    assert pending == scored - 1 and count_unscored(engine) == 0
     rows = stored(engine, "sentiment_scores")
     engine.dispose()
     return scored, rows

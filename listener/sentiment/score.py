@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, delete, exists, select
+from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
@@ -25,9 +25,10 @@ ITEMS, SCORES, LINKS, PROFILES = (table_of(m) for m in (ItemRow, SentimentRow, I
 
 
 def count_unscored(engine: Engine, version: str = SCORER_VERSION) -> int:
-    """How many items still lack a score under `version`."""
+    """How many items still lack a score under `version` (counted in the database: no texts are read)."""
     with engine.connect() as connection:
-        return len(connection.execute(_unscored_query(version, None, None, None)).all())
+        pending = _unscored_query(version, None, None, None).order_by(None).subquery()
+        return int(connection.execute(select(func.count()).select_from(pending)).scalar_one())
 
 
 def _linked(profile_id: Any) -> Any:
