@@ -66,8 +66,9 @@ def _pipeline(size: int, runs: int) -> tuple[dict[str, Any], list[Ratio]]:
     f = pipeline.measure(min(size, PIPELINE_ITEMS), runs)
     _say(f"pipeline: {f['items']:,} items; bare VADER {f['vader_texts_per_s']:,.0f} texts/s; scoring.vader "
          f"{f['exact_vader_texts_per_s']:,.0f} texts/s; sync+score+index "
-         f"{f['pipeline_items_per_s']:,.0f} items/s, scoring in {f['workers']} worker processes "
-         f"{f['pipeline_pool_items_per_s']:,.0f} items/s; peer script {f['peer_items_per_s']:,.0f} items/s "
+         f"{f['pipeline_items_per_s']:,.0f} items/s, scoring in {f['workers']} worker processes alongside the sync "
+         f"{f['pipeline_pool_items_per_s']:,.0f} items/s wall ({f['pool_speedup']:.2f}x the one-core run's "
+         f"{f['pipeline_wall_items_per_s']:,.0f} wall); peer script {f['peer_items_per_s']:,.0f} items/s "
          f"({f['peer_ratio']:.3f} of VADER), with our normalisation {f['peer_normalised_items_per_s']:,.0f} items/s "
          f"({f['peer_normalised_ratio']:.3f}); score_text on {f['workers']} processes "
          f"{f['parallel_texts_per_s']:,.0f} texts/s; pipeline/scoring.vader {f['pipeline_exact_ratio']:.3f}")

@@ -20,14 +20,13 @@ from typing import Any
 
 from bench.corpus import NOW, PROFILE, statuses
 from bench.incremental_index import timed
-from bench.pipeline import SETTINGS, CorpusConnector, run_pipeline
+from bench.pipeline import SETTINGS, CorpusConnector, load_language_models, run_pipeline
 from listener.alerts import evaluate_alerts
 from listener.collect.sync import sync_source
 from listener.config.settings import Config
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
-from scoring.language import resolve_language
 
 
 def daily_cycle(engine: Any, records: list[dict[str, Any]], config: Config) -> int:
@@ -42,7 +41,7 @@ def daily_cycle(engine: Any, records: list[dict[str, Any]], config: Config) -> i
 
 def run(size: int, new: int, database: Path, seed: int = 7) -> dict[str, float]:
     """Backfill `size` statuses (timed), then one daily cycle of the `new` next ones (timed)."""
-    resolve_language(None, "the language detector loads before any clock starts")
+    load_language_models()
     generated = statuses(size + new, seed)
     backfill, fresh = list(itertools.islice(generated, size)), list(generated)
     engine = open_database(f"sqlite:///{database}")

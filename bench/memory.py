@@ -34,7 +34,7 @@ def _rss_mb(field: str = "VmRSS") -> float:
 
 def backfill(items: int, database: Path) -> dict[str, float]:
     """Run the backfill in this process; returns its figures (peak RSS in MB)."""
-    from bench.pipeline import SETTINGS, CorpusConnector
+    from bench.pipeline import BACKFILL, SETTINGS, CorpusConnector
     from listener.collect.sync import sync_source
     from listener.sentiment.score import score_pending
     from listener.storage.engine import open_database
@@ -43,7 +43,7 @@ def backfill(items: int, database: Path) -> dict[str, float]:
     baseline = _rss_mb()
     started = time.perf_counter()
     result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(statuses(items)),
-                         clock=lambda: NOW)
+                         clock=lambda: NOW, limits=BACKFILL)
     scored = score_pending(engine, clock=lambda: NOW)
     engine.dispose()
     # Not getrusage's ru_maxrss: Linux carries it across exec, so a child started by a large

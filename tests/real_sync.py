@@ -12,6 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
+import connectors.registry
+import listener.collect.sync
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from listener.cli import main
@@ -68,9 +70,10 @@ def ror_sync(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cassette: Cassette
              name: str = "real", args: tuple[str, ...] = ()) -> ReplayRun:
     """Run `ror sync` with a config whose one source (TOML lines in `source`) points at the replay."""
     clock = FakeClock(now)
-    monkeypatch.setattr(main, "build_connector", functools.partial(build_connector, clock=clock,
-                                                                   sleep=RecordedSleep(), policy=REPLAY_POLICY))
-    monkeypatch.setattr(main, "sync_source", functools.partial(sync_source, clock=clock))
+    # `ror sync` imports these inside the command (start-up time), so they are replaced where it finds them
+    monkeypatch.setattr(connectors.registry, "build_connector", functools.partial(
+        build_connector, clock=clock, sleep=RecordedSleep(), policy=REPLAY_POLICY))
+    monkeypatch.setattr(listener.collect.sync, "sync_source", functools.partial(sync_source, clock=clock))
     config = tmp_path / "ror.toml"
     with CassetteServer(cassette) as server:
         config.write_text(CONFIG.format(db=tmp_path / "ror.db", name=name, url=server.url,

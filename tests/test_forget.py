@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from listener.cli.main import app
 from listener.config.settings import load_config
-from listener.imports import import_file
 from listener.imports.identity import hash_identity
+from listener.imports.save import import_file
 from listener.storage.relationship_models import ErasureRow, OrderRow, PersonIdentityRow, SurveyResponseRow
 from listener.storage.upsert import table_of
 from tests.conftest import FakeClock

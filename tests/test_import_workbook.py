@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from listener.cli.main import app
 from listener.config.settings import load_config
-from listener.imports import ImportFileError, import_file
+from listener.imports.save import import_file
+from listener.imports.table import ImportFileError
 from listener.storage.relationship_models import EmailCampaignRow, SurveyResponseRow, WebDayRow
 from listener.storage.upsert import table_of
 from tests.conftest import FakeClock

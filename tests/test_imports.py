@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from listener.cli.main import app
 from listener.config.settings import ConfigError, load_config
-from listener.imports import ImportFileError, import_file
+from listener.imports.save import import_file
+from listener.imports.table import ImportFileError
 from listener.imports.values import CellError, parse_moment, parse_number
 from listener.storage.relationship_models import (
     CustomerRow,

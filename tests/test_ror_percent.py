@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from listener.cli.main import app
 from listener.config.settings import ProfileConfig, load_config
-from listener.imports import import_file
 from listener.imports.forget import forget_person
+from listener.imports.save import import_file
 from listener.read.ror_percent import ror_percent_summary
 from listener.storage.index_models import ResponseRow
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow

@@ -12,13 +12,18 @@ from sqlalchemy import text
 
 from listener.storage.engine import MIGRATIONS_DIR, head_revision, make_engine, open_database, stored_revision
 
-HEAVY = ("sqlalchemy", "alembic", "sqlmodel", "connectors.registry", "listener.index.aggregate", "httpx")
+HEAVY = ("sqlalchemy", "alembic", "sqlmodel", "pydantic", "connectors.registry", "listener.config.settings",
+         "listener.index.aggregate", "httpx")
 
 
 def _loaded_after(code: str) -> list[str]:
     probe = f"import sys\n{code}\nprint(' '.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return done.stderr.split()
+
+
+def test_help_loads_no_database_config_or_connector_code() -> None:
+    assert _loaded_after("import listener.cli.main") == []
 
 
 def test_head_revision_read_from_the_files_is_alembics_head() -> None:

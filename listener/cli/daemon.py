@@ -15,7 +15,6 @@ EXIT_ALREADY_RUNNING = 6
 
 def register(app: typer.Typer) -> None:
     """Add this feature's commands to the main app."""
-    from listener.config.settings import default_config_path
 
     @app.command(help="Run the daemon: poll every enabled source on its interval, score, aggregate, alert, "
                       "export weekly.\n\nStops cleanly on SIGTERM or Ctrl-C (exit 0), reloads the config on "
@@ -28,6 +27,7 @@ def register(app: typer.Typer) -> None:
                                      "(default: the config's daemon.log_format, else text).")] = None,
             json_logs: Annotated[bool, typer.Option("--json-logs", help="Same as --log-format json.")] = False) -> None:
         """`ror run`: the daemon, until SIGTERM or SIGINT."""
+        from listener.config.settings import default_config_path
         from listener.daemon.lock import AlreadyRunningError
         from listener.daemon.service import run_daemon
 

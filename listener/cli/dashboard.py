@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from listener.cli.app import ConfigOption, config_and_engine, err, handles_errors, out
-from listener.config.dashboard import DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT
 
 EXIT_REFUSED = 8
 RoleOption = Annotated[str, typer.Option("--role", "-r",
@@ -32,6 +31,7 @@ def register(app: typer.Typer) -> None:
               proxy_headers: Annotated[bool, typer.Option("--proxy-headers", help="Trust X-Forwarded-Proto/For "
                                                           "from a reverse proxy on 127.0.0.1.")] = False) -> None:
         """`ror serve`: the dashboard in the foreground until Ctrl-C."""
+        from listener.config.dashboard import DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT
         from listener.dashboard import BindRefusedError, DashboardServer
 
         loaded, engine = config_and_engine(config)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from listener.cli.app import ConfigOption, config_and_engine, handles_errors, out
-from listener.config.settings import ConfigError
+from listener.config.errors import ConfigError
 
 if TYPE_CHECKING:  # start-up time: the exports package is imported inside the command that uses it
     from listener.exports import IsoWeek

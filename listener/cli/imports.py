@@ -4,14 +4,10 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import Engine
 
-from connectors.clock import utc_now
-from connectors.errors import ConnectorError
 from listener.cli.app import (
     EXIT_ERROR,
     EXIT_SYNC_FAILED,
@@ -24,9 +20,12 @@ from listener.cli.app import (
     out,
     when,
 )
-from listener.imports import ImportFileError, ImportResult, import_file
 from listener.imports.api_sources import API_SOURCES, ApiSource
-from listener.imports.forget import PersonSpecError, forget_person
+
+if TYPE_CHECKING:  # start-up time: the import code is loaded by the command that runs it
+    from sqlalchemy import Engine
+
+    from listener.imports.save import ImportResult
 
 SHOWN_ERRORS = 10
 PersonArgument = Annotated[str, typer.Argument(
@@ -46,7 +45,7 @@ HELP = {
 }
 
 
-def show_result(result: ImportResult) -> None:
+def show_result(result: "ImportResult") -> None:
     """The summary line and the first quarantined rows with their line numbers."""
     out.print(result.summary(), highlight=False)
     for line, error in result.errors[:SHOWN_ERRORS]:
@@ -55,8 +54,10 @@ def show_result(result: ImportResult) -> None:
         out.print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (table import_quarantine)", highlight=False)
 
 
-def print_import_status(engine: Engine) -> None:
+def print_import_status(engine: "Engine") -> None:
     """The latest run of each import and API source beyond social, and their cursors (nothing when none ran)."""
+    from rich.table import Table
+
     from listener.imports.status import api_cursors, import_statuses
 
     statuses = import_statuses(engine)
@@ -81,6 +82,10 @@ def print_import_status(engine: Engine) -> None:
 def _command(kind: str) -> Callable[..., None]:
     @handles_errors
     def run(file: FileArgument, config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        from connectors.clock import utc_now
+        from listener.imports.save import import_file
+        from listener.imports.table import ImportFileError
+
         loaded, engine = config_and_engine(config)
         try:
             result = import_file(engine, loaded.profile(profile), kind, file, clock=utc_now)
@@ -96,6 +101,9 @@ def _command(kind: str) -> Callable[..., None]:
 def _api_command(source: ApiSource) -> Callable[..., None]:
     @handles_errors
     def run(config: ConfigOption = None, profile: ProfileOption = None) -> None:
+        from connectors.clock import utc_now
+        from connectors.errors import ConnectorError
+
         loaded, engine = config_and_engine(config)
         try:
             results = source.run(engine, loaded.profile(profile), utc_now)
@@ -127,6 +135,9 @@ def register(app: typer.Typer) -> None:
     def forget(person: PersonArgument, config: ConfigOption = None, profile: AllProfilesOption = None) -> None:
         """Erase a person from people, identities, customers and quarantine; their orders, answers and tickets stay
         without them. Logged (when and how many rows, never who)."""
+        from connectors.clock import utc_now
+        from listener.imports.forget import PersonSpecError, forget_person
+
         loaded, engine = config_and_engine(config)
         profiles = [loaded.profile(profile)] if profile else loaded.profiles
         try:

@@ -10,14 +10,11 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
-from connectors.clock import utc_now
-from connectors.registry import CONNECTORS, build_connector
 from listener.cli.app import (
     EXIT_CONFIG,
     EXIT_OK,
@@ -37,21 +34,13 @@ from listener.cli.app import (
     out,
     when,
 )
-from listener.cli.imports import print_import_status
-from listener.cli.progress import progress
-from listener.cli.workers import print_queue_status
-from listener.collect.runs import close_orphaned_runs
-from listener.collect.status import daemon_caption, quota_left, run_losses, shown_state, source_statuses
-from listener.collect.sync import sync_source
-from listener.config.settings import ConfigError, check_secrets, default_config_path, load_config, source_secrets
-from listener.daemon.health import record_failed_run
-from listener.daemon.steps import failing_steps
-from listener.index.aggregate import aggregate_profile
-from listener.read.reports import load_index_points
-from listener.read.ror_percent import beside_social_proxy, describe_ror_percent, ror_percent_summary
-from listener.redaction import redact_json
-from listener.sentiment.score import count_unscored, score_pending
-from listener.storage.engine import open_database
+from listener.config.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# Start-up time: each command imports what it uses (the connectors, the store, the aggregator, SQLAlchemy)
+# in its body, so `ror --help` and the read commands load only their own share; tests/test_startup.py checks it.
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.example.toml"
 
@@ -61,6 +50,9 @@ EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.exampl
 def init(path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path("ror.toml"),
          force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False) -> None:
     """Write a starter config (a copy of config.example.toml) and create its database."""
+    from listener.config.settings import load_config
+    from listener.storage.engine import open_database
+
     if path.exists() and not force:
         err.print(f"{path} exists; use --force to overwrite")
         raise typer.Exit(EXIT_USAGE)
@@ -81,6 +73,7 @@ def config_check(config: ConfigOption = None) -> None:
     """Validate a config file and the environment variables it names."""
     from connectors.instagram.hashtags import hashtag_budget_notes, hashtag_budget_problems
     from listener.alerts import channel_problems
+    from listener.config.settings import check_secrets, default_config_path, load_config
     from listener.exports import exports_problems
 
     loaded = load_config(config or default_config_path())
@@ -101,6 +94,14 @@ def config_check(config: ConfigOption = None) -> None:
 def sync(config: ConfigOption = None,
          source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None) -> None:
     """Collect new items from every enabled source (or one) into the database."""
+    from connectors.clock import utc_now
+    from connectors.registry import build_connector
+    from listener.cli.progress import progress
+    from listener.collect.runs import close_orphaned_runs
+    from listener.collect.sync import sync_source
+    from listener.config.settings import source_secrets
+    from listener.daemon.health import record_failed_run
+
     loaded, engine = config_and_engine(config)
     pairs = [(p, s) for p, s in loaded.sources() if (source is None and s.enabled) or s.name == source]
     if source and not pairs:
@@ -166,17 +167,32 @@ def stop_on_sigterm() -> Iterator[None]:
 
 @app.command()
 @handles_errors
-def score(config: ConfigOption = None) -> None:
+def score(config: ConfigOption = None,
+          workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help=(
+              "Score in this many worker processes (1: in this process). Worth it for a large backfill on a "
+              "machine with free cores; the stored scores are the same."))] = 1) -> None:
     """Score new items' sentiment, then recompute every profile's index."""
     loaded, engine = config_and_engine(config)
-    scored = run_scoring(engine, loaded)
+    scored = run_scoring(engine, loaded, workers)
     out.print(f"scored {scored} item(s); index updated for {len(loaded.profiles)} profile(s)")
 
 
-def run_scoring(engine: Engine, config: Any) -> int:
-    """Score what is pending with a progress bar, then aggregate every profile."""
+def run_scoring(engine: Engine, config: Any, workers: int = 1) -> int:
+    """Score what is pending with a progress bar (in `workers` processes if more than 1), then aggregate."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from listener.cli.progress import progress
+    from listener.index.aggregate import aggregate_profile
+    from listener.sentiment.score import count_unscored, score_pending
+
     with progress("score", total=count_unscored(engine)) as advance:
-        scored = score_pending(engine, progress=advance, profiles=config.profiles)
+        if workers > 1:
+            # forkserver: the workers do not fork this process, its progress-bar thread and open database included
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+                scored = score_pending(engine, progress=advance, profiles=config.profiles, pool=pool)
+        else:
+            scored = score_pending(engine, progress=advance, profiles=config.profiles)
     for profile in config.profiles:
         aggregate_profile(engine, profile)
     return scored
@@ -190,6 +206,10 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
           wide: Annotated[bool, typer.Option("--wide", help="Every component and its inputs (needs ~160 columns).")]
           = False) -> None:
     """Show the daily and running RoR index with its components."""
+    from listener.index.aggregate import aggregate_profile
+    from listener.read.reports import load_index_points
+    from listener.read.ror_percent import beside_social_proxy, describe_ror_percent, ror_percent_summary
+
     loaded, engine = config_and_engine(config)
     chosen = loaded.profile(profile)
     points = load_index_points(engine, chosen, days)
@@ -242,6 +262,13 @@ def index_table(profile: str, points: list[dict[str, Any]], wide: bool = False) 
 @handles_errors
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: health, last run, last success, next run, quota left, last error, items collected, cursors."""
+    from connectors.clock import utc_now
+    from listener.cli.imports import print_import_status
+    from listener.cli.workers import print_queue_status
+    from listener.collect.runs import close_orphaned_runs
+    from listener.collect.status import daemon_caption, quota_left, run_losses, shown_state, source_statuses
+    from listener.redaction import redact_json
+
     loaded, engine = config_and_engine(config)
     close_orphaned_runs(engine, utc_now())
     statuses = source_statuses(engine, loaded)
@@ -265,6 +292,8 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
 
 def _print_failing_steps(engine: Engine) -> None:
     """The daemon's score, aggregate, alerts or export steps whose last run failed, if any."""
+    from listener.daemon.steps import failing_steps
+
     failing = failing_steps(engine)
     if not failing:
         return
@@ -280,6 +309,8 @@ def _print_failing_steps(engine: Engine) -> None:
 @app.command()
 def sources() -> None:
     """List every connector: platform, what it collects, its config keys and auth."""
+    from connectors.registry import CONNECTORS
+
     for platform, connector in sorted(CONNECTORS.items()):
         out.print(f"[bold]{platform}[/bold]: {connector.description}", highlight=False)
         out.print(f"  auth: {connector.auth}", highlight=False)
@@ -295,6 +326,7 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
          = Path("ror-demo")) -> None:
     """Replay a demo Mastodon brand on loopback, run the whole pipeline, show the index."""
     from listener.demo.run import run_demo
+    from listener.read.ror_percent import describe_ror_percent
 
     result = run_demo(directory)
     sync = result.sync

@@ -8,10 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from connectors.registry import build_connector
 from listener.cli.app import EXIT_USAGE, ConfigOption, JsonOption, config_and_engine, handles_errors, out, when
-from listener.collect.quarantine import list_quarantine, retry_quarantine, show_quarantined
-from listener.config.settings import source_secrets
 
 SourceOption = Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")]
 AllOption = Annotated[bool, typer.Option("--all", help="Also records already re-parsed.")]
@@ -29,6 +26,8 @@ def register(app: typer.Typer) -> None:
     def quarantine_list(config: ConfigOption = None, source: SourceOption = None, as_json: JsonOption = False,
                         all_records: AllOption = False) -> None:
         """Quarantined records not yet re-parsed (or all): id, source, stream, record id, error."""
+        from listener.collect.quarantine import list_quarantine
+
         _, engine = config_and_engine(config)
         records = list_quarantine(engine, source, include_resolved=all_records)
         if as_json:
@@ -47,6 +46,8 @@ def register(app: typer.Typer) -> None:
     def quarantine_show(record_id: Annotated[int, typer.Argument(help="The id from `ror quarantine list`.")],
                         config: ConfigOption = None) -> None:
         """One quarantined record: its error and the payload as the platform sent it."""
+        from listener.collect.quarantine import show_quarantined
+
         _, engine = config_and_engine(config)
         record = show_quarantined(engine, record_id)
         if record is None:
@@ -60,6 +61,10 @@ def register(app: typer.Typer) -> None:
                          record_ids: Annotated[list[int] | None, typer.Option("--id", help="Only this record; repeat "
                                                                               "for several.")] = None) -> None:
         """Re-parse quarantined records with this version's mapping; stored ones are marked resolved, none deleted."""
+        from connectors.registry import build_connector
+        from listener.collect.quarantine import retry_quarantine
+        from listener.config.settings import source_secrets
+
         loaded, engine = config_and_engine(config)
         outcome = retry_quarantine(engine, loaded, lambda s: build_connector(s, secrets=source_secrets(s)),
                                    source=source, record_ids=record_ids)

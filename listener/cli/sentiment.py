@@ -7,29 +7,30 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from listener.cli.app import EXIT_USAGE, ConfigOption, ProfileOption, config_and_engine, err, handles_errors, out
-from listener.sentiment.calibrate import apply_calibration, calibration_report
-from listener.sentiment.corrections import CorrectionError, set_correction
-from listener.sentiment.scorers import profile_scorer
-from scoring.sentiment import Scorer, SentimentScore, polarity_of
+
+if TYPE_CHECKING:  # start-up time: the scorers load with the command that scores
+    from scoring.sentiment import Scorer, SentimentScore
 
 WHO_ENV = "ROR_USER"
 sentiment_app = typer.Typer(help="Score texts, correct items' sentiment and learn from corrections.",
                             no_args_is_help=True)
 
 
-def score_record(text: str, s: SentimentScore) -> dict[str, object]:
+def score_record(text: str, s: "SentimentScore") -> dict[str, object]:
     """One --json line: compound, label, language and its source, backend, or why it was not scored."""
+    from scoring.sentiment import polarity_of
+
     label = {1: "positive", 0: "neutral", -1: "negative"}[polarity_of(s.compound)] if s.status == "scored" else None
     return {"text": text, "status": s.status, "compound": s.compound, "label": label, "language": s.language,
             "language_source": s.language_source, "backend": s.backend}
 
 
-def score_lines(scorer: Scorer, texts: list[str], language: str | None, as_json: bool) -> list[str]:
+def score_lines(scorer: "Scorer", texts: list[str], language: str | None, as_json: bool) -> list[str]:
     """Printable lines for texts scored as the pipeline would."""
     scores = scorer.score_many([(text, language) for text in texts])
     if as_json:
@@ -37,7 +38,7 @@ def score_lines(scorer: Scorer, texts: list[str], language: str | None, as_json:
     return [f"{_shown(s)}\t{t}" for t, s in zip(texts, scores, strict=False)]
 
 
-def _shown(s: SentimentScore) -> str:
+def _shown(s: "SentimentScore") -> str:
     if s.status != "scored":
         return f"{s.status} ({s.language or '?'})"
     return f"{s.compound:+.4f} {s.language}/{s.language_source} {s.backend}"
@@ -72,6 +73,8 @@ def register(app: typer.Typer) -> None:
              label: Annotated[str, typer.Argument(help="positive, neutral or negative.")],
              config: ConfigOption = None) -> None:
         """Correct an item's sentiment; it replaces the score everywhere and survives recompute."""
+        from listener.sentiment.corrections import CorrectionError, set_correction
+
         _, engine = config_and_engine(config)
         try:
             done = set_correction(engine, item, label.lower(), who_is_correcting())
@@ -88,6 +91,8 @@ def register(app: typer.Typer) -> None:
                   apply: Annotated[bool, typer.Option("--apply", help="Store it; the next run uses it.")] = False,
                   top: Annotated[int, typer.Option("--top", min=1, help="How many terms to show.")] = 20) -> None:
         """Show what the profile's corrections teach and the effect on a held-back quarter of them."""
+        from listener.sentiment.calibrate import apply_calibration, calibration_report
+
         loaded, engine = config_and_engine(config)
         name = loaded.profile(profile).name
         report = calibration_report(engine, name)
@@ -106,9 +111,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sentiment_app, name="sentiment")
 
 
-def _scorer(config: Path | None, profile: str | None, engine_of: object) -> Scorer:
+def _scorer(config: Path | None, profile: str | None, engine_of: object) -> "Scorer":
     """The named profile's scorer; the default scorer when there is no config file."""
     from listener.config.settings import default_config_path
+    from listener.sentiment.scorers import profile_scorer
+    from scoring.sentiment import Scorer
 
     path = config or default_config_path()
     if config is None and not Path(path).exists():

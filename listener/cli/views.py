@@ -9,8 +9,6 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from listener.read.ror_percent import describe_ror_percent
-
 INPUT_KEYS = {
     "sentiment": ("positive", "negative", "neutral", "net", "net_shrunk", "prior"),
     "engagement": ("engagement", "followers", "rate", "rate_shrunk", "baseline"),
@@ -57,6 +55,8 @@ def explain_view(explanation: dict[str, Any]) -> RenderableType:
               f"{previous['day'] if previous else 'no previous day'}), running {fmt(e['running_index'])} "
               f"({fmt(e['change']['running_index'], signed=True)}); coverage {fmt(e['coverage'], 2)} "
               f"({', '.join(e['used_components']) or 'no components'}); formula {e['formula_version']}")
+    from listener.read.ror_percent import describe_ror_percent  # it reads the store: loaded by the command only
+
     table = Table(title="components (largest effect first)")
     for header in ("component", "score", "previous", "change", "weight", "effect", "inputs"):
         table.add_column(header, justify="left" if header in ("component", "inputs") else "right")

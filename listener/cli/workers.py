@@ -4,17 +4,17 @@
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine
 
 from listener.cli.app import EXIT_USAGE, ConfigOption, JsonOption, config_and_engine, err, handles_errors, out
-from listener.config.settings import default_config_path
 from listener.workers.plan import QUEUES, WorkerSetupError, WorkerTimings
-from listener.workers.status import has_queue, queue_status
+
+if TYPE_CHECKING:  # start-up time: SQLAlchemy is imported by the commands that open a database
+    from sqlalchemy import Engine
 
 EXIT_NOT_POSTGRES = 9
 
@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
                    "--stall-seconds", min=0.5, help="A worker silent this long is dead: its jobs run again "
                                                     "elsewhere.")] = 60.0) -> None:
         """`ror worker`: one worker process, until SIGTERM or SIGINT."""
+        from listener.config.settings import default_config_path
         from listener.workers.runner import WorkerOptions, check_queues, run_worker
 
         try:
@@ -63,6 +64,8 @@ def register(app: typer.Typer) -> None:
     @handles_errors
     def workers(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         """`ror workers`: the queue as the database sees it (PostgreSQL only)."""
+        from listener.workers.status import has_queue, queue_status
+
         _loaded, engine = config_and_engine(config)
         if not has_queue(engine):
             err.print("no worker queue on this database: workers need PostgreSQL (`ror run` serves SQLite)")
@@ -73,8 +76,10 @@ def register(app: typer.Typer) -> None:
         print_queue_status(engine, out)
 
 
-def print_queue_status(engine: Engine, console: Console) -> None:
+def print_queue_status(engine: "Engine", console: Console) -> None:
     """The workers, queues and stalled jobs tables (nothing on a database without the queue)."""
+    from listener.workers.status import has_queue, queue_status
+
     if not has_queue(engine):
         return
     status = queue_status(engine)

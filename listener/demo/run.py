@@ -18,7 +18,7 @@ from listener.demo.alert_replay import replay_alert_checks
 from listener.demo.crm import build_demo_crm
 from listener.demo.dataset import DEFAULT_DAYS, build_demo_world
 from listener.demo.mastodon_replay import start_replay_server
-from listener.imports import ImportResult, import_file
+from listener.imports.save import ImportResult, import_file
 from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
 from listener.read.ror_percent import beside_social_proxy, ror_percent_summary

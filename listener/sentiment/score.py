@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, delete, exists, select
+from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
 from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compound, corrections_for
+from listener.sentiment.pooled import recipe_of, score_in_worker
 from listener.sentiment.scorers import profile_scorer
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.sentiment import SCORER_VERSION, Scorer, default_scorer
+from scoring.sentiment import SCORER_VERSION, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
+POOL_BATCHES_AHEAD = 4  # batches read and handed to the pool before the oldest one is written
 Progress = Callable[[int], None]
 ITEMS, SCORES, LINKS, PROFILES = (table_of(m) for m in (ItemRow, SentimentRow, ItemProfileRow, ProfileRow))
 
 
 def count_unscored(engine: Engine, version: str = SCORER_VERSION) -> int:
-    """How many items still lack a score under `version`."""
+    """How many items still lack a score under `version` (counted in the database: no texts are read)."""
     with engine.connect() as connection:
-        return len(connection.execute(_unscored_query(version, None, None, None)).all())
+        pending = _unscored_query(version, None, None, None).order_by(None).subquery()
+        return int(connection.execute(select(func.count()).select_from(pending)).scalar_one())
 
 
 def _linked(profile_id: Any) -> Any:
@@ -60,11 +65,14 @@ def forget_stale_scores(connection: Connection, profile_id: int, scorer: Scorer)
 
 
 def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAULT_BATCH,
-                  progress: Progress | None = None, profiles: Sequence[ProfileConfig] = ()) -> int:
+                  progress: Progress | None = None, profiles: Sequence[ProfileConfig] = (),
+                  pool: Executor | None = None) -> int:
     """Score every unscored item, a batch per transaction; returns how many were scored.
 
     Items of the profiles given are scored with that profile's scorer (the first profile wins when an item
     belongs to several); a profile whose scorer changed has its scores redone; other items get the default.
+    With a `pool` (processes the caller keeps, so models load once per worker) batches are read by id range
+    here, scored in the workers, and written here in id order: the stored rows are the same as without.
     """
     done = 0
     for profile in profiles:
@@ -77,12 +85,14 @@ def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAUL
             if _CURRENT.get(key) != scorer.identity:  # a pass over the scores, once per process and scorer change
                 forget_stale_scores(connection, profile_id, scorer)
                 _CURRENT[key] = scorer.identity
-        done += _score_all(engine, scorer, profile_id, clock, batch, progress)
-    return done + _score_all(engine, default_scorer(), None, clock, batch, progress)
+        done += _score_all(engine, scorer, profile_id, clock, batch, progress, pool)
+    return done + _score_all(engine, default_scorer(), None, clock, batch, progress, pool)
 
 
 def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
-               progress: Progress | None) -> int:
+               progress: Progress | None, pool: Executor | None) -> int:
+    if pool is not None:
+        return _score_all_pooled(engine, scorer, profile_id, clock, batch, progress, pool)
     done, after = 0, None
     while True:
         with engine.begin() as connection:
@@ -97,10 +107,73 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
             progress(len(rows))
 
 
-def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any) -> list[dict[str, Any]]:
-    """Score rows for storage; an item with a correction stores the correction instead."""
+def _score_all_pooled(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
+                      progress: Progress | None, pool: Executor) -> int:
+    """Like the serial loop, with each batch scored in `pool` while the next ones are read."""
+    return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress).finish()
+
+
+class PoolFeed:
+    """Scoring in a process pool, fed by id ranges: batches of unscored items go to the workers as they are
+    stored, and their scores are written here in id order (so the rows equal the serial scorer's).
+
+    `feed(n)` after each stored page scores a sync's items on the other cores while the sync goes on (the
+    database is read once `n` adds up to a batch);
+    `finish()` scores what is left and returns how many items were scored.
+    """
+
+    def __init__(self, engine: Engine, pool: Executor, scorer: Scorer, profile_id: int | None = None, *,
+                 clock: Clock = utc_now, batch: int = DEFAULT_BATCH, progress: Progress | None = None) -> None:
+        self.engine, self.pool, self.scorer, self.profile_id = engine, pool, scorer, profile_id
+        self.clock, self.batch, self.progress = clock, batch, progress
+        self.recipe, self.after, self.done, self.unread = recipe_of(scorer), None, 0, 0
+        self.pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
+
+    def feed(self, stored: int) -> None:
+        """After `stored` more items were stored: hand each full batch to the pool; write the batches scored."""
+        self.unread += stored
+        while self.unread >= self.batch and self._submit(full_only=True):
+            self.unread -= self.batch
+        while self.pending and self.pending[0][1].done():
+            self._write_oldest()
+
+    def finish(self) -> int:
+        """Score every item still unscored, wait for the workers, write everything; how many were scored."""
+        while self._submit(full_only=False):
+            pass
+        while self.pending:
+            self._write_oldest()
+        return self.done
+
+    def _submit(self, full_only: bool) -> bool:
+        with self.engine.connect() as connection:
+            rows = connection.execute(_unscored_query(SCORER_VERSION, self.after, self.batch, self.profile_id)).all()
+        if not rows or (full_only and len(rows) < self.batch):
+            return False
+        self.after = rows[-1].id
+        items = [(row.text, row.language) for row in rows]
+        self.pending.append((rows, self.pool.submit(score_in_worker, self.recipe, items)))
+        if len(self.pending) >= POOL_BATCHES_AHEAD:  # back-pressure: the reader never runs far ahead of the workers
+            self._write_oldest()
+        return True
+
+    def _write_oldest(self) -> None:
+        rows, future = self.pending.popleft()
+        scores = future.result()
+        with self.engine.begin() as connection:
+            upsert_rows(connection, SentimentRow, score_rows(connection, self.scorer, rows, self.clock(), scores),
+                        ["platform", "external_id", "scorer_version"])
+        self.done += len(rows)
+        if self.progress:
+            self.progress(len(rows))
+
+
+def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any,
+               scores: Sequence[SentimentScore] | None = None) -> list[dict[str, Any]]:
+    """Score rows for storage (or take their `scores` made elsewhere); an item with a correction stores that."""
     corrected = corrections_for(connection, [(row.platform, row.external_id) for row in rows])
-    scores = scorer.score_many([(row.text, row.language) for row in rows])
+    if scores is None:
+        scores = scorer.score_many([(row.text, row.language) for row in rows])
     out = []
     for row, s in zip(rows, scores, strict=False):
         record = {"platform": row.platform, "external_id": row.external_id, "scorer_version": s.scorer_version,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 POLL_QUEUE, PROCESS_QUEUE, EXPORT_QUEUE, MAINTENANCE_QUEUE = "poll", "process", "export", "maintenance"
 QUEUES = (POLL_QUEUE, PROCESS_QUEUE, EXPORT_QUEUE, MAINTENANCE_QUEUE)
 DEFAULT_HEARTBEAT_SECONDS = 10.0
@@ -30,6 +28,8 @@ class WorkerTimings:
 
 def queue_url(database_url: str) -> str:
     """The libpq URL of the config's PostgreSQL database; WorkerSetupError for anything else."""
+    from sqlalchemy.engine import make_url  # start-up time: the CLI reads QUEUES for its help
+
     url = make_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise WorkerSetupError(
