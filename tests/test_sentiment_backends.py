@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
-from scoring.backends.care import CareLayer, care_evidence, combine, parse_rules, shipped_rules
+from scoring.backends.care import (
+    NO_EVIDENCE,
+    CareEvidence,
+    CareLayer,
+    care_evidence,
+    combine,
+    parse_rules,
+    shipped_rules,
+)
 from scoring.backends.lexicon import LexiconBackend
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
@@ -38,23 +46,45 @@ def test_the_issues_complaints_that_vader_reads_as_neutral_are_negative_with_the
         assert vader.score(text).compound == 0.0 and care.score(text).compound <= -0.5
 
 
-def test_praise_and_questions_are_left_alone_by_the_care_layer() -> None:
+def test_praise_is_left_alone_and_plain_questions_end_neutral() -> None:
     care = CareLayer(VaderBackend())
-    for text in ENGLISH["positive"] + ENGLISH["question"]:
-        assert care_evidence(text, RULES)[1] == [], text
+    for text in ENGLISH["positive"]:
+        assert care_evidence(text, RULES).names == (), text
         assert care.score(text) == VaderBackend().score(text)
+    for text in ENGLISH["question"] + ("Do you have gift cards?", "Does the warranty cover accidental damage?"):
+        assert care_evidence(text, RULES).names == ("plain_question",), text
+        assert polarity_of(care.score(text).compound) == 0, text
 
 
 def test_sarcasm_marker_counts_only_next_to_a_complaint() -> None:
-    assert care_evidence("Thanks a lot :)", RULES) == (0, [])
-    weight, names = care_evidence("Still no refund. Thanks a lot :)", RULES)
-    assert "sarcasm_marker" in names and weight < -0.5
+    assert care_evidence("Thanks a lot :)", RULES) == NO_EVIDENCE
+    evidence = care_evidence("Still no refund. Thanks a lot :)", RULES)
+    assert "sarcasm_marker" in evidence.names and evidence.complaint and evidence.shift < -0.5
+
+
+def test_praise_for_a_solved_problem_counts_only_without_a_complaint() -> None:
+    care = CareLayer(VaderBackend())
+    assert VaderBackend().score("Your support article fixed my problem.").compound < 0.05
+    assert care.score("Your support article fixed my problem.").compound >= 0.05
+    assert care_evidence("They fixed my problem, but my order is still missing.", RULES).complaint
 
 
 def test_positive_wording_next_to_a_complaint_counts_little() -> None:
-    assert combine(0.8, -0.5) == pytest.approx(0.8 * 0.3 - 0.5)
-    assert combine(-0.2, -0.5) == pytest.approx(-0.7)
-    assert combine(0.4, 0.0) == 0.4
+    complaint = CareEvidence(-0.5, ("waiting",), complaint=True)
+    assert combine(0.8, complaint) == pytest.approx(0.8 * 0.3 - 0.5)
+    assert combine(-0.2, complaint) == pytest.approx(-0.7)
+    assert combine(0.4, NO_EVIDENCE) == 0.4
+
+
+def test_a_plain_question_moves_the_lexicon_score_toward_zero() -> None:
+    question = CareEvidence(0.0, ("plain_question",), question_damping=0.5)
+    assert combine(0.44, question) == 0.0 and combine(-0.54, question) == pytest.approx(-0.04)
+    assert combine(0.9, question) == pytest.approx(0.4)
+
+
+def test_an_unknown_rule_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="rule 'odd': kind 'cheer'"):
+        parse_rules('[[rule]]\nname = "odd"\nkind = "cheer"\nweight = 0.3\npatterns = ["x"]\n', "x.toml")
 
 
 def test_a_broken_rules_file_names_the_rule() -> None:
@@ -131,7 +161,7 @@ def test_gate_sends_other_scripts_and_languages_to_lingua() -> None:
 def test_scorer_records_backend_and_counts_other_languages_apart() -> None:
     scorer = Scorer()
     english = scorer.score("Third time asking: where is my refund?", "en")
-    assert english.backend == "vader+care-3.3.2+care-1" and english.polarity == -1
+    assert english.backend == "vader+care-3.3.2+care-2" and english.polarity == -1
     italian = scorer.score("Questo prodotto è fantastico, lo consiglio a tutti", None)
     assert italian.status == "unsupported_language" and italian.language == "it" and italian.compound is None
 

@@ -5,27 +5,39 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 
-CARE_VERSION = "1"
+CARE_VERSION = "2"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
+RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
+RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
 
 
 @dataclass(frozen=True)
 class CareRule:
-    """One readable rule: a name, a weight and the patterns that trigger it."""
+    """One readable rule: a name, a kind, a weight and the patterns that trigger it.
+
+    complaint: adds its (negative) weight; sarcasm: the same, but only next to a complaint;
+    praise: adds its (positive) weight when no complaint fired; question: a plain question with
+    no complaint in it, its lexicon score moved `weight` toward zero.
+    """
 
     name: str
     weight: float
     patterns: tuple[re.Pattern[str], ...]
-    needs_complaint: bool = False
+    kind: RuleKind = "complaint"
     fires: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
+    combined: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "combined", _alternation(self.patterns))
 
     def matches(self, lowered: str, words: frozenset[str] | None = None) -> bool:
         """Whether any pattern is found in the lower-cased text (not tried without one of the keywords)."""
@@ -33,12 +45,18 @@ class CareRule:
             return False
         return self.combined.search(lowered) is not None
 
-    @property
-    def combined(self) -> re.Pattern[str]:
-        """All patterns as one alternation (one scan of the text per rule)."""
-        return _alternation(self.patterns)
+
+@dataclass(frozen=True)
+class CareEvidence:
+    """What the rules found in one text: the shift to add, whether it is a complaint, a plain question."""
+
+    shift: float = 0.0
+    names: tuple[str, ...] = ()
+    complaint: bool = False
+    question_damping: float = 0.0
 
 
+NO_EVIDENCE = CareEvidence()
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -47,7 +65,6 @@ def words_of(lowered: str) -> frozenset[str]:
     return frozenset(_WORD.findall(lowered))
 
 
-@lru_cache(maxsize=256)
 def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
@@ -58,13 +75,20 @@ def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
     for number, entry in enumerate(tomllib.loads(text).get("rule", []), start=1):
         name = entry.get("name", f"#{number}")
         try:
-            patterns = tuple(re.compile(p) for p in entry["patterns"])
-            rules.append(CareRule(name, float(entry["weight"]), patterns, bool(entry.get("needs_complaint", False)),
-                                  tuple(entry.get("fires", ())), tuple(entry.get("quiet", ())),
-                                  frozenset(entry.get("keywords", ()))))
+            rules.append(_rule(name, entry))
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise ValueError(f"{where}: rule {name!r}: {error}") from error
     return tuple(rules)
+
+
+def _rule(name: str, entry: dict[str, object]) -> CareRule:
+    kind = str(entry.get("kind", "complaint"))
+    if kind not in RULE_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
+    patterns = tuple(re.compile(p) for p in cast(list[str], entry["patterns"]))
+    return CareRule(name, float(cast(float, entry["weight"])), patterns, cast(RuleKind, kind),
+                    tuple(cast(list[str], entry.get("fires", ()))), tuple(cast(list[str], entry.get("quiet", ()))),
+                    frozenset(cast(list[str], entry.get("keywords", ()))))
 
 
 @lru_cache(maxsize=1)
@@ -74,23 +98,29 @@ def shipped_rules() -> tuple[CareRule, ...]:
     return parse_rules(text, "care_en.toml")
 
 
-def care_evidence(text: str, rules: Sequence[CareRule]) -> tuple[float, list[str]]:
-    """The summed weight of the rules that fire on `text`, and their names."""
+def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
+    """What the rules find in `text`: complaints first, then sarcasm next to one, else praise or a plain question."""
     lowered = text.lower().replace("’", "'")
     words = words_of(lowered)
-    fired = [rule for rule in rules if not rule.needs_complaint and rule.matches(lowered, words)]
+    fired = [r for r in rules if r.kind == "complaint" and r.matches(lowered, words)]
     if fired:
-        fired += [rule for rule in rules if rule.needs_complaint and rule.matches(lowered, words)]
-    return sum(rule.weight for rule in fired), [rule.name for rule in fired]
+        fired += [r for r in rules if r.kind == "sarcasm" and r.matches(lowered, words)]
+        return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
+    praise = [r for r in rules if r.kind == "praise" and r.matches(lowered, words)]
+    question = next((r for r in rules if r.kind == "question" and r.matches(lowered, words)), None)
+    if not praise and question is None:
+        return NO_EVIDENCE
+    names = tuple(r.name for r in praise) + ((question.name,) if question else ())
+    return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
 
-def combine(base: float, care: float) -> float:
-    """The lexicon compound moved by the care evidence; positive wording next to a complaint counts little."""
-    if not care:
-        return base
-    if base > 0:
+def combine(base: float, evidence: CareEvidence) -> float:
+    """The lexicon compound moved by the evidence; positive wording next to a complaint counts little."""
+    if evidence.complaint and base > 0:
         base *= POSITIVE_DISCOUNT
-    return max(-1.0, min(1.0, round(base + care, 4)))
+    elif evidence.question_damping:
+        base = max(0.0, abs(base) - evidence.question_damping) * (1 if base > 0 else -1)
+    return max(-1.0, min(1.0, round(base + evidence.shift, 4)))
 
 
 class CareLayer:
@@ -105,10 +135,10 @@ class CareLayer:
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire."""
         inner = self.inner.score(text)
-        care, _ = care_evidence(text, self.rules)
-        if not care:
+        evidence = care_evidence(text, self.rules)
+        if evidence is NO_EVIDENCE:
             return inner
-        return BackendScore(combine(inner.compound, care), inner.pos, inner.neu, inner.neg)
+        return BackendScore(combine(inner.compound, evidence), inner.pos, inner.neu, inner.neg)
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""
