@@ -14,7 +14,7 @@ from scoring.backends.care import (
     parse_rules,
     shipped_rules,
 )
-from scoring.backends.lexicon import LexiconBackend
+from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
@@ -187,3 +187,24 @@ def test_calibration_learns_the_audiences_words_and_helps_on_held_back_correctio
     assert polarity_of(learned.adjust("so meh", 0.3)) == -1
     report = evaluate(corrections)
     assert report.held_back > 0 and report.agree_after > report.agree_before
+
+
+def test_inflected_german_and_dutch_adjectives_take_the_value_of_their_stem() -> None:
+    german, dutch = rule_lexicon("de"), rule_lexicon("nl")
+    assert german.word_value("schlechtester") == german.word_value("schlechten") == german.words["schlecht"] < 0
+    assert dutch.word_value("slechtste") == dutch.words["slecht"] < 0
+    assert german.word_value("wieder") == 0.0  # "wied" is no word: short or unknown stems are not guessed
+
+
+def test_a_polite_emoji_after_a_german_complaint_counts_little() -> None:
+    backend = LexiconBackend("de")
+    complaint = "Immer noch keine Lieferung nach zehn Tagen. Schlechtester Service überhaupt."
+    assert backend.score(complaint + " 🙏").compound <= -0.05
+    assert LexiconBackend("de").score("Danke! 🙏").compound >= 0.05
+
+
+def test_listed_function_words_carry_no_sentiment_and_plain_questions_lean_neutral() -> None:
+    assert "naar" in neutral_words("nl") and rule_lexicon("nl").word_value("naar") == 0.0
+    assert rule_lexicon("de").word_value("bitte") == 0.0
+    assert damp_question("Passt der Gurt?", -0.4) == pytest.approx(-0.1)
+    assert damp_question("Warum? Schlecht!", -0.4) == -0.4 and damp_question("Kaputt.", -0.4) == -0.4
