@@ -1,21 +1,27 @@
-"""`ror demo`: replay a Mastodon brand on loopback and run the real pipeline against it."""
+"""`ror demo`: replay three Mastodon brands (English, Dutch, German) on loopback and run the real pipeline."""
 
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Engine
 
 from connectors.clock import utc_now
 from connectors.registry import build_connector
 from listener.cli.progress import progress
 from listener.collect.status import source_statuses
 from listener.collect.sync import SyncResult, sync_source
-from listener.config.settings import load_config, source_secrets
+from listener.config.settings import Config, load_config, source_secrets
 from listener.demo.alert_replay import replay_alert_checks
-from listener.demo.dataset import DEFAULT_DAYS
-from listener.demo.mastodon_replay import start_replay_server
+from listener.demo.brand import DemoBrand
+from listener.demo.brands_nl_de import BERGWERK, FIETSFABRIEK
+from listener.demo.dataset import ACME, DEFAULT_DAYS, DEFAULT_SEED, DemoWorld, build_demo_world
+from listener.demo.mastodon_replay import ReplayServer, start_replay_server
 from listener.index.aggregate import aggregate_profile
 from listener.read.reports import load_index_points
 from listener.sentiment.score import count_unscored, score_pending
@@ -28,28 +34,43 @@ DEMO_DAYS_SHOWN = 21
 # first sync of six weeks (about 400 requests) under Mastodon's real 300 per 5 minutes
 # would spend most of its time in the connector's (correct) slow-down.
 DEMO_RATE_LIMIT = 100_000
+# The Dutch and German brands have fewer customers than the English one (as many posts a day):
+# they show scoring in their language, their index and their alert.
+SMALL_BRAND_CUSTOMERS = 50
 
 DEMO_CONFIG = """\
-# Written by `ror demo`. The replay server it points at lived only while the demo ran;
+# Written by `ror demo`. The replay servers it points at lived only while the demo ran;
 # every read-only command (index, status, ...) works on the database it left behind.
 [database]
 url = "sqlite:///ror.db"
-
+"""
+BRAND_PROFILE = """
 [[profiles]]
-name = "acme"
-timezone = "Europe/Berlin"
-
+name = "{name}"
+timezone = "{timezone}"
+{extra}
 [[profiles.sources]]
-name = "acme-mastodon"
+name = "{name}-mastodon"
 platform = "mastodon"
 base_url = "{base_url}"
-account = "acme"
-hashtags = ["acmecoffee"]
+account = "{name}"
+hashtags = ["{hashtag}"]
 mentions = true
 token_env = "{token_env}"
 backfill_days = 60
 refresh_days = 60
 """
+# Customers of the Dutch and German brands write Dutch or German; a post too short to tell is taken to be in it.
+SMALL_BRAND_SETTINGS = """
+[profiles.sentiment]
+default_language = "{language}"
+
+# A smaller brand: a day's sentiment is judged from 10 scored items (the default waits for 20).
+[profiles.alerts.sentiment_drop]
+min_volume = 10
+"""
+SMALL_BRANDS: tuple[tuple[DemoBrand, str, int], ...] = (
+    (FIETSFABRIEK, "Europe/Amsterdam", DEFAULT_SEED + 1), (BERGWERK, "Europe/Berlin", DEFAULT_SEED + 2))
 
 
 @dataclass(frozen=True)
@@ -63,14 +84,33 @@ class DemoResult:
     stored_items: int
     points: list[dict[str, Any]]
     alerts: list[str] = field(default_factory=list)
+    more_indexes: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+
+    @property
+    def indexes(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """Each profile's name and index points, the English brand first."""
+        return [(self.profile, self.points), *self.more_indexes]
 
 
-def write_demo_config(directory: Path, base_url: str) -> Path:
-    """Write D/ror.toml pointing at the replay server and D/ror.db."""
+def write_demo_config(directory: Path, base_url: str, small_brand_urls: tuple[str, ...] = ()) -> Path:
+    """Write D/ror.toml pointing at the replay servers (the English brand's, then the Dutch and German) and D/ror.db."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "ror.toml"
-    path.write_text(DEMO_CONFIG.format(base_url=base_url, token_env=DEMO_TOKEN_ENV), encoding="utf-8")
+    text = DEMO_CONFIG + _profile(ACME, "Europe/Berlin", base_url, "")
+    for (brand, timezone, _), url in zip(SMALL_BRANDS, small_brand_urls, strict=False):
+        text += _profile(brand, timezone, url, SMALL_BRAND_SETTINGS.format(language=brand.language))
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+def _profile(brand: DemoBrand, timezone: str, base_url: str, extra: str) -> str:
+    return BRAND_PROFILE.format(name=brand.username, timezone=timezone, extra=extra, base_url=base_url,
+                                hashtag=brand.hashtag, token_env=DEMO_TOKEN_ENV)
+
+
+def small_brand_worlds() -> list[DemoWorld]:
+    """The Dutch and German brands' worlds."""
+    return [build_demo_world(seed, customers=SMALL_BRAND_CUSTOMERS, spec=brand) for brand, _, seed in SMALL_BRANDS]
 
 
 def remove_previous_demo(directory: Path) -> None:
@@ -79,22 +119,48 @@ def remove_previous_demo(directory: Path) -> None:
         leftover.unlink()
 
 
-def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN) -> DemoResult:
-    """Start the replay server, sync, score and aggregate; the server stops at the end."""
+def run_demo(directory: Path, days_shown: int = DEMO_DAYS_SHOWN, now: datetime | None = None) -> DemoResult:
+    """Start the replay servers, sync, score and aggregate every brand; the servers stop at the end.
+
+    `now` (default: the clock) is the moment the replayed history ends and the alert checks run up to.
+    """
+    now = now or utc_now()
     os.environ.setdefault(DEMO_TOKEN_ENV, DEMO_TOKEN)
     remove_previous_demo(directory)
-    with start_replay_server(require_token=os.environ[DEMO_TOKEN_ENV], rate_limit=DEMO_RATE_LIMIT) as server:
-        config = load_config(write_demo_config(directory, server.url))
+    with ExitStack() as servers:
+        worlds: list[DemoWorld | None] = [None, *small_brand_worlds()]  # None: the English brand's world
+        english, *small = [servers.enter_context(_serve(world, now)) for world in worlds]
+        config = load_config(write_demo_config(directory, english.url, tuple(s.url for s in small)))
         engine = open_database(config.database_url())
-        profile, source = config.sources()[0]
-        connector = build_connector(source, secrets=source_secrets(source))
-        with progress("demo: sync") as advance:
-            result = sync_source(engine, profile.name, profile.timezone, source, connector,
-                                 on_page=lambda _stream, page: advance(len(page.items)))
+        results = _sync_all(engine, config)
     with progress("demo: score", total=count_unscored(engine)) as advance:
         score_pending(engine, progress=advance, profiles=config.profiles)
-    aggregate_profile(engine, profile)
-    points = load_index_points(engine, profile, days_shown)
-    stored = source_statuses(engine, config)[0].items
-    alerts = replay_alert_checks(engine, config, utc_now(), DEFAULT_DAYS)
-    return DemoResult(config.path, config.database_url(), profile.name, result, stored, points, alerts)
+    for profile in config.profiles:
+        aggregate_profile(engine, profile)
+    indexes = [(p.name, load_index_points(engine, p, days_shown)) for p in config.profiles]
+    stored = sum(status.items for status in source_statuses(engine, config))
+    alerts = replay_alert_checks(engine, config, now, DEFAULT_DAYS)
+    (name, points), *more = indexes
+    return DemoResult(config.path, config.database_url(), name, _total(results), stored, points, alerts, more)
+
+
+def _serve(world: DemoWorld | None, now: datetime) -> ReplayServer:
+    return start_replay_server(world, now=now, require_token=os.environ[DEMO_TOKEN_ENV], rate_limit=DEMO_RATE_LIMIT)
+
+
+def _sync_all(engine: Engine, config: Config) -> list[SyncResult]:
+    results = []
+    with progress("demo: sync") as advance:
+        for profile, source in config.sources():
+            connector = build_connector(source, secrets=source_secrets(source))
+            results.append(sync_source(engine, profile.name, profile.timezone, source, connector,
+                                       on_page=lambda _stream, page: advance(len(page.items))))
+    return results
+
+
+def _total(results: list[SyncResult]) -> SyncResult:
+    """One line's worth of every source's sync: summed counts, the worst status."""
+    worst = next((r.status for r in results if r.status != "ok"), "ok")
+    return SyncResult("demo", worst, sum(r.pages for r in results), sum(r.items for r in results),
+                      sum(r.events for r in results), sum(r.quarantined for r in results),
+                      [e for r in results for e in r.errors])
