@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
@@ -14,6 +16,7 @@ from scoring.backends.care import (
     parse_rules,
     shipped_rules,
 )
+from scoring.backends.care_anchors import anchor_words
 from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
@@ -208,3 +211,28 @@ def test_listed_function_words_carry_no_sentiment_and_plain_questions_lean_neutr
     assert rule_lexicon("de").word_value("bitte") == 0.0
     assert damp_question("Passt der Gurt?", -0.4) == pytest.approx(-0.1)
     assert damp_question("Warum? Schlecht!", -0.4) == -0.4 and damp_question("Kaputt.", -0.4) == -0.4
+
+
+def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
+    """Anchors (words a match must contain) only save time: every rule says the same as with every pattern tried."""
+    texts = [t for rule in RULES for t in rule.fires + rule.quiet] + list(ENGLISH["negative"] + INCIDENT_COMPLAINTS)
+    texts += [f"{t} - and then: {u}" for t, u in zip(texts, reversed(texts), strict=True)]
+    for text in texts:
+        lowered = text.lower().replace("’", "'")
+        for rule in RULES:
+            assert rule.matches(lowered) == rule.matches_without_anchors(lowered), (rule.name, text)
+    assert sum(anchor is None for rule in RULES for anchor in rule.anchors) <= 5  # most patterns have an anchor
+
+
+@pytest.mark.parametrize(("pattern", "anchor"), [
+    (r"\bno sign of\b", {"sign"}),
+    (r"\b(still|yet) no (reply|answer)\b", {"still", "yet"}),  # rarer than "no"; the first of equals
+    (r"\b(won.?t|didn.?t) (just |even )?(heat|cool)\b", {"heat", "cool"}),
+    (r"\b(lost (my|our)|never (arrived|came))\b", {"lost", "never"}),
+    (r"\b(no ?one|nobody) answers", None),  # "noone", and "answers" may go on ("answersheet")
+    (r"\bagain\?", {"again"}),
+    (r"(keeps?|kept) crashing|froze", None),
+    (r"\b(order|parcel)s? (is|was) late\b", {"late"}),
+])
+def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
+    assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)

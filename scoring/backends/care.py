@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
+from scoring.backends.care_anchors import anchor_words
 
 CARE_VERSION = "2"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
@@ -34,16 +35,22 @@ class CareRule:
     fires: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
-    combined: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    anchors: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "combined", _alternation(self.patterns))
+        object.__setattr__(self, "anchors", tuple(anchor_words(p) for p in self.patterns))
 
     def matches(self, lowered: str, words: frozenset[str] | None = None) -> bool:
-        """Whether any pattern is found in the lower-cased text (not tried without one of the keywords)."""
-        if self.keywords and self.keywords.isdisjoint(words if words is not None else words_of(lowered)):
+        """Whether any pattern is found in the lower-cased text (a pattern is not tried without its anchor words)."""
+        words = words if words is not None else words_of(lowered)
+        if self.keywords and self.keywords.isdisjoint(words):
             return False
-        return self.combined.search(lowered) is not None
+        return any(pattern.search(lowered) for pattern, anchor in zip(self.patterns, self.anchors, strict=True)
+                   if anchor is None or not anchor.isdisjoint(words))
+
+    def matches_without_anchors(self, lowered: str) -> bool:
+        """Whether any pattern is found, every pattern tried (what the anchors must never change)."""
+        return any(pattern.search(lowered) for pattern in self.patterns)
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 def words_of(lowered: str) -> frozenset[str]:
     """The words of a lower-cased text, split at anything that is not a letter or digit."""
     return frozenset(_WORD.findall(lowered))
-
-
-def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
@@ -98,20 +101,60 @@ def shipped_rules() -> tuple[CareRule, ...]:
     return parse_rules(text, "care_en.toml")
 
 
+class RuleBook:
+    """Rules made quick to apply: each pattern is filed under its anchor words, so a text only tries the
+    patterns whose words it contains (plus those without an anchor) - the same verdicts, far fewer searches."""
+
+    def __init__(self, rules: Sequence[CareRule]) -> None:
+        self.rules = tuple(rules)
+        self.patterns: list[tuple[int, re.Pattern[str]]] = []
+        self.by_word: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        for rule_index, rule in enumerate(self.rules):
+            for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
+                pattern_id = len(self.patterns)
+                self.patterns.append((rule_index, pattern))
+                for word in anchor or ():
+                    self.by_word.setdefault(word, []).append(pattern_id)
+                if anchor is None:
+                    self.always.append(pattern_id)
+
+    def evidence(self, text: str) -> CareEvidence:
+        """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
+        lowered = text.lower().replace("’", "'")
+        words = words_of(lowered)
+        candidates = set(self.always)
+        for word in words & self.by_word.keys():
+            candidates.update(self.by_word[word])
+        fired = self._fired(lowered, words, candidates, ("complaint",))
+        if fired:
+            fired += self._fired(lowered, words, candidates, ("sarcasm",))
+            return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
+        found = self._fired(lowered, words, candidates, ("praise", "question"))
+        if not found:
+            return NO_EVIDENCE
+        praise = [r for r in found if r.kind == "praise"]
+        question = next((r for r in found if r.kind == "question"), None)
+        names = tuple(r.name for r in praise) + ((question.name,) if question else ())
+        return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
+
+    def _fired(self, lowered: str, words: frozenset[str], candidates: set[int],
+               kinds: tuple[RuleKind, ...]) -> list[CareRule]:
+        """The rules of these kinds with a candidate pattern found in the text, in file order."""
+        fired: set[int] = set()
+        for pattern_id in candidates:
+            rule_index, pattern = self.patterns[pattern_id]
+            rule = self.rules[rule_index]
+            if rule_index in fired or rule.kind not in kinds or (rule.keywords and rule.keywords.isdisjoint(words)):
+                continue
+            if pattern.search(lowered):
+                fired.add(rule_index)
+        return [self.rules[i] for i in sorted(fired)]
+
+
 def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
-    """What the rules find in `text`: complaints first, then sarcasm next to one, else praise or a plain question."""
-    lowered = text.lower().replace("’", "'")
-    words = words_of(lowered)
-    fired = [r for r in rules if r.kind == "complaint" and r.matches(lowered, words)]
-    if fired:
-        fired += [r for r in rules if r.kind == "sarcasm" and r.matches(lowered, words)]
-        return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
-    praise = [r for r in rules if r.kind == "praise" and r.matches(lowered, words)]
-    question = next((r for r in rules if r.kind == "question" and r.matches(lowered, words)), None)
-    if not praise and question is None:
-        return NO_EVIDENCE
-    names = tuple(r.name for r in praise) + ((question.name,) if question else ())
-    return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
+    """What the rules find in `text` (RuleBook.evidence; CareLayer keeps one book rather than one per text)."""
+    return RuleBook(rules).evidence(text)
 
 
 def combine(base: float, evidence: CareEvidence) -> float:
@@ -128,6 +171,7 @@ class CareLayer:
 
     def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None) -> None:
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
+        self.book = RuleBook(self.rules)
         self.name = f"{inner.name}+care"
         self.version = f"{inner.version}+care-{CARE_VERSION}"
         self.languages = inner.languages
@@ -135,7 +179,7 @@ class CareLayer:
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire."""
         inner = self.inner.score(text)
-        evidence = care_evidence(text, self.rules)
+        evidence = self.book.evidence(text)
         if evidence is NO_EVIDENCE:
             return inner
         return BackendScore(combine(inner.compound, evidence), inner.pos, inner.neu, inner.neg)

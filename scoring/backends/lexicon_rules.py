@@ -67,6 +67,13 @@ class RuleLexicon:
     words: dict[str, float]
     max_phrase: int = 1
     _inflected: dict[str, float] = field(default_factory=dict, repr=False)
+    _phrase_starts: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for key in self.words:
+            if " " in key:  # the longest phrase starting with each first word: only those words look ahead
+                first, size = key.split(" ", 1)[0], key.count(" ") + 1
+                self._phrase_starts[first] = max(size, self._phrase_starts.get(first, 0))
 
     @classmethod
     def build(cls, language: str, words: dict[str, float]) -> RuleLexicon:
@@ -83,7 +90,7 @@ class RuleLexicon:
         negations = NEGATIONS[self.language]
         while i < n:
             step = 1
-            for size in range(min(self.max_phrase, n - i), 1, -1):
+            for size in range(min(self._phrase_starts.get(tokens[i], 1), n - i), 1, -1):
                 value = self.words.get(" ".join(tokens[i:i + size]))
                 if value is not None:
                     values[i], step = value, size
