@@ -21,7 +21,7 @@ from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_word
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
-from scoring.language import detect_language, normalise_code, resolve_language
+from scoring.language import detect_language, function_word_guess, normalise_code, resolve_language
 from scoring.sentiment import Scorer, ScorerSettings, polarity_of
 
 RULES = shipped_rules()
@@ -236,3 +236,10 @@ def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
 ])
 def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
     assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
+
+
+def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:
+    assert function_word_guess("Great jacket, warm and light") == "en"
+    assert function_word_guess("No me gusta esto.") is None  # "me" is Spanish, Dutch and French too
+    assert function_word_guess("Café and croissant") is None  # not plain ASCII: a model decides
+    assert function_word_guess("Die Jacke ist super und warm, the best") == "de"  # 3 German words, 3x the English
