@@ -243,3 +243,8 @@ def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_mod
     assert function_word_guess("No me gusta esto.") is None  # "me" is Spanish, Dutch and French too
     assert function_word_guess("Café and croissant") is None  # not plain ASCII: a model decides
     assert function_word_guess("Die Jacke ist super und warm, the best") == "de"  # 3 German words, 3x the English
+
+
+def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:
+    assert anchor_words(re.compile(r"\bwhat.s up\b")) == frozenset({"up"})
+    assert anchor_words(re.compile(r"\bnever.*?again\b")) is None  # "neveragain" matches: no whole word

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_QUANTIFIER = re.compile(r"[?*+]|\{\d*(?:,\d*)?\}")
+_QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})[?+]?")  # with a lazy or possessive mark
 # Words so common that a pattern anchored on them is tried on most texts: any other anchor is preferred.
 COMMON = frozenset("a an the and but or to for of in on at by is it i my our your you me we they this that so now "
                    "not no how when why been be have has get got same only please".split())
@@ -85,8 +85,8 @@ def _bounds_word(element: _Element | None) -> bool:
     """Whether this element, next to a word, makes it a whole word."""
     if element is None or element.quantifier:
         return False
-    if element.kind == "char":
-        return not element.text.isalnum()
+    if element.kind == "char":  # "." is any character, a letter too
+        return not element.text.isalnum() and element.text != "."
     if element.kind == "escape":  # \b, or an escaped punctuation mark such as \? or \.
         return element.text == "\\b" or not element.text[1].isalnum()
     return element.text in ("^", "$")
