@@ -53,6 +53,7 @@ class LanguageGuess:
     confidence: float
 
 
+@lru_cache(maxsize=512)
 def normalise_code(code: str | None) -> str | None:
     """'en-US' -> 'en', 'eng' -> 'en', 'und'/'mul'/'zxx'/'' -> None (the platform does not know)."""
     if not code:
