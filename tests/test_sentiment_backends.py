@@ -27,7 +27,10 @@ from scoring.sentiment import Scorer, ScorerSettings, polarity_of
 RULES = shipped_rules()
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+ALL_RULES = RULES + shipped_rules("nl") + shipped_rules("de")  # English, Dutch and German customer-care rules
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=[r.name for r in ALL_RULES])
 def test_each_care_rule_fires_on_its_examples_and_not_on_its_counter_examples(rule) -> None:  # type: ignore[no-untyped-def]
     assert rule.fires, f"rule {rule.name} has no examples"
     for text in rule.fires:
@@ -215,11 +218,11 @@ def test_listed_function_words_carry_no_sentiment_and_plain_questions_lean_neutr
 
 def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
     """Anchors (words a match must contain) only save time: every rule says the same as with every pattern tried."""
-    texts = [t for rule in RULES for t in rule.fires + rule.quiet] + list(ENGLISH["negative"] + INCIDENT_COMPLAINTS)
+    texts = [t for rule in ALL_RULES for t in rule.fires + rule.quiet] + list(ENGLISH["negative"] + INCIDENT_COMPLAINTS)
     texts += [f"{t} - and then: {u}" for t, u in zip(texts, reversed(texts), strict=True)]
     for text in texts:
         lowered = text.lower().replace("’", "'")
-        for rule in RULES:
+        for rule in ALL_RULES:
             assert rule.matches(lowered) == rule.matches_without_anchors(lowered), (rule.name, text)
     assert sum(anchor is None for rule in RULES for anchor in rule.anchors) <= 5  # most patterns have an anchor
 
@@ -248,3 +251,14 @@ def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_mod
 def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:
     assert anchor_words(re.compile(r"\bwhat.s up\b")) == frozenset({"up"})
     assert anchor_words(re.compile(r"\bnever.*?again\b")) is None  # "neveragain" matches: no whole word
+
+
+@pytest.mark.parametrize(("language", "complaint"), [
+    ("de", "Zum dritten Mal: wo bleibt meine Rückerstattung?"),
+    ("de", "Immer noch keine Lieferung. Danke :)"),
+    ("nl", "Voor de derde keer: waar blijft mijn terugbetaling?"),
+    ("nl", "De app werkt nog steeds niet 🙏"),
+])
+def test_dutch_and_german_complaints_the_word_lists_miss_are_negative(language: str, complaint: str) -> None:
+    for use_model in (False, True):
+        assert LexiconBackend(language, use_model=use_model).score(complaint).compound <= -0.05, complaint

@@ -64,11 +64,11 @@ class CareEvidence:
 
 
 NO_EVIDENCE = CareEvidence()
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def words_of(lowered: str) -> frozenset[str]:
-    """The words of a lower-cased text, split at anything that is not a letter or digit."""
+    """The words of a lower-cased text, split at anything that is not a letter or digit (any script)."""
     return frozenset(_WORD.findall(lowered))
 
 
@@ -94,11 +94,14 @@ def _rule(name: str, entry: dict[str, object]) -> CareRule:
                     frozenset(cast(list[str], entry.get("keywords", ()))))
 
 
-@lru_cache(maxsize=1)
-def shipped_rules() -> tuple[CareRule, ...]:
-    """The rules in scoring/backends/data/care_en.toml, read once per process."""
-    text = resources.files("scoring.backends").joinpath("data", "care_en.toml").read_text(encoding="utf-8")
-    return parse_rules(text, "care_en.toml")
+CARE_RULE_LANGUAGES = frozenset({"en", "nl", "de"})
+
+
+@lru_cache(maxsize=8)
+def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
+    """The rules in scoring/backends/data/care_<language>.toml (en, nl, de), read once per process."""
+    name = f"care_{language}.toml"
+    return parse_rules(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"), name)
 
 
 class RuleBook:

@@ -168,7 +168,7 @@ def _split_alternatives(inner: str) -> list[str] | None:
     return [*alternatives, inner[start:]]
 
 
-_LEADING = re.compile(r"[a-z0-9]+")
+_LEADING = re.compile(r"[^\W_]+")  # a word as care.words_of cuts it: letters and digits of any script
 
 
 def _leading_word(alternative: str, group_bounded_after: bool) -> str | None:

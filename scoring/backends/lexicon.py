@@ -10,6 +10,7 @@ from functools import cache
 from importlib import resources
 
 from scoring.backends.base import BackendScore
+from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
 from scoring.backends.lexicon_rules import RuleLexicon
 from scoring.backends.linear import LinearModel, text_features
 
@@ -72,15 +73,19 @@ class LexiconBackend:
         self.name = f"lexicon-model-{language}" if use_model else f"lexicon-{language}"
         self.version = f"{LEXICON_VERSION}+{linear_model(language).version}" if use_model else LEXICON_VERSION
         self.languages = frozenset({language})
+        self.care = RuleBook(shipped_rules(language)) if language in CARE_RULE_LANGUAGES else None
 
     def score(self, text: str) -> BackendScore:
-        """The rules' verdict, blended with the model's when it is on."""
+        """The rules' verdict, blended with the model's when it is on, moved by the language's care rules."""
         hits = rule_lexicon(self.language).score(text)
-        lexicon = math.tanh(LEXICON_SLOPE * hits.total)
-        if not self.use_model:
-            return BackendScore(round(damp_question(text, lexicon), 4))
-        model = linear_model(self.language).compound(text_features(hits))
-        return BackendScore(round(damp_question(text, MODEL_SHARE * model + (1 - MODEL_SHARE) * lexicon), 4))
+        compound = math.tanh(LEXICON_SLOPE * hits.total)
+        if self.use_model:
+            model = linear_model(self.language).compound(text_features(hits))
+            compound = MODEL_SHARE * model + (1 - MODEL_SHARE) * compound
+        evidence = self.care.evidence(text) if self.care else None
+        if evidence is not None and evidence.complaint:
+            return BackendScore(combine(compound, evidence))
+        return BackendScore(round(damp_question(text, compound), 4))
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""
