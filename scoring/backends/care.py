@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
@@ -64,11 +65,11 @@ class CareEvidence:
 
 
 NO_EVIDENCE = CareEvidence()
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"\w+")  # as \b sees words: "_" joins, so a word next to it is never a whole one
 
 
 def words_of(lowered: str) -> frozenset[str]:
-    """The words of a lower-cased text, split at anything that is not a letter or digit (any script)."""
+    """The words of a lower-cased text: runs of letters, digits and "_" (any script), as `\\b` sees them."""
     return frozenset(_WORD.findall(lowered))
 
 
@@ -112,7 +113,7 @@ class RuleBook:
         self.rules = tuple(rules)
         self.patterns: list[tuple[int, re.Pattern[str]]] = []
         self.by_word: dict[str, list[int]] = {}
-        self.always: list[int] = []
+        self.always: dict[str, list[int]] = {}  # by rule kind: patterns without anchor words
         for rule_index, rule in enumerate(self.rules):
             for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
                 pattern_id = len(self.patterns)
@@ -120,13 +121,13 @@ class RuleBook:
                 for word in anchor or ():
                     self.by_word.setdefault(word, []).append(pattern_id)
                 if anchor is None:
-                    self.always.append(pattern_id)
+                    self.always.setdefault(rule.kind, []).append(pattern_id)
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
         lowered = text.lower().replace("’", "'")
         words = words_of(lowered)
-        candidates = set(self.always)
+        candidates: set[int] = set()
         for word in words & self.by_word.keys():
             candidates.update(self.by_word[word])
         fired = self._fired(lowered, words, candidates, ("complaint",))
@@ -143,9 +144,9 @@ class RuleBook:
 
     def _fired(self, lowered: str, words: frozenset[str], candidates: set[int],
                kinds: tuple[RuleKind, ...]) -> list[CareRule]:
-        """The rules of these kinds with a candidate pattern found in the text, in file order."""
+        """The rules of these kinds with a candidate or unanchored pattern found in the text, in file order."""
         fired: set[int] = set()
-        for pattern_id in candidates:
+        for pattern_id in chain(candidates, *(self.always.get(kind, ()) for kind in kinds)):
             rule_index, pattern = self.patterns[pattern_id]
             rule = self.rules[rule_index]
             if rule_index in fired or rule.kind not in kinds or (rule.keywords and rule.keywords.isdisjoint(words)):

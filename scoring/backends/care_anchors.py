@@ -85,8 +85,8 @@ def _bounds_word(element: _Element | None) -> bool:
     """Whether this element, next to a word, makes it a whole word."""
     if element is None or element.quantifier:
         return False
-    if element.kind == "char":  # "." is any character, a letter too
-        return not element.text.isalnum() and element.text != "."
+    if element.kind == "char":  # "." is any character, a letter too; "_" belongs to the word (care.words_of)
+        return not element.text.isalnum() and element.text not in "._"
     if element.kind == "escape":  # \b, or an escaped punctuation mark such as \? or \.
         return element.text == "\\b" or not element.text[1].isalnum()
     return element.text in ("^", "$")
