@@ -34,6 +34,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "other": frozenset({"il", "di", "che", "non", "sono", "della", "questo", "não", "uma", "os", "em", "você",
                         "og", "och", "att", "ikke", "inte", "jeg", "jag", "nie", "ek", "dit", "ons"}),
 }
+# English function words that are no words of Dutch, German, French or Spanish ("me", "of", "he" are): one of
+# them in a text of plain ASCII letters, with no other list's words, is enough to call it English.
+ENGLISH_ONLY = FUNCTION_WORDS["en"] - {"me", "of", "he", "i"}
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qaa", "xx", "unknown", "none", "null"})
 ISO_639_2 = {"eng": "en", "nld": "nl", "dut": "nl", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr",
@@ -50,6 +53,7 @@ class LanguageGuess:
     confidence: float
 
 
+@lru_cache(maxsize=512)
 def normalise_code(code: str | None) -> str | None:
     """'en-US' -> 'en', 'eng' -> 'en', 'und'/'mul'/'zxx'/'' -> None (the platform does not know)."""
     if not code:
@@ -103,12 +107,16 @@ def latin_share(text: str) -> float:
 
 
 def function_word_guess(text: str) -> str | None:
-    """The one gate language with two or more of its function words in `text` while no other list has any."""
+    """The gate language with two or more of its function words in `text` while no other list has any, or with
+    three or more and at least three times as many as any other list ("die" or "me" in an English sentence);
+    English also with one word of ENGLISH_ONLY in a plain-ASCII text."""
     words = {w.lower() for w in _WORD.findall(text)}
-    found = [code for code, listed in FUNCTION_WORDS.items() if not words.isdisjoint(listed)]
-    if len(found) != 1 or found[0] == "other":
-        return None
-    return found[0] if len(words & FUNCTION_WORDS[found[0]]) >= 2 else None
+    counts = sorted(((len(words & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
+    (best, code), (second, _) = counts[0], counts[1]
+    if code == "other" or best < 2:
+        return "en" if code == "en" and best == 1 and second == 0 and text.isascii() and \
+            not words.isdisjoint(ENGLISH_ONLY) else None
+    return code if second == 0 or (best >= 3 and best >= 3 * second) else None
 
 
 def settle_with_lingua(text: str, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> LanguageGuess:

@@ -96,12 +96,13 @@ class Scorer:
                 results[i] = SentimentScore("unsupported_language", None, None, None, None, guess.code, guess.source)
                 continue
             batches.setdefault(language, []).append((i, cleaned, guess))
+        adjust = self.calibration.adjust if self.calibration.terms else None
         for language, batch in batches.items():
             backend = self.backends[language]
+            made_by = label(backend)
             for (i, cleaned, guess), s in zip(batch, backend.score_many([c for _, c, _ in batch]), strict=False):
-                compound = self.calibration.adjust(cleaned, s.compound)
-                results[i] = SentimentScore("scored", compound, s.pos, s.neu, s.neg, language, guess.source,
-                                            label(backend))
+                compound = adjust(cleaned, s.compound) if adjust else s.compound
+                results[i] = SentimentScore("scored", compound, s.pos, s.neu, s.neg, language, guess.source, made_by)
         return [r for r in results if r is not None]
 
 

@@ -42,7 +42,9 @@ def polarity_scores(text: str) -> dict[str, float]:
     words = [_strip_punctuation(token) for token in text.split()]
     lower = [word.lower() for word in words]
     is_cap_diff = _cap_differential(words)
-    sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) for i in range(len(words))]
+    # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
+    sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
+                  for i, word in enumerate(lower)]
     if "but" in lower:
         sentiments = library.SentimentIntensityAnalyzer._but_check(words, sentiments)
     return _score_valence(sentiments, text)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from listener.cli import main as cli_main
 from listener.cli.main import app, index_table
@@ -18,11 +18,18 @@ from listener.cli.main import app, index_table
 COMMANDS = {"index", "explain", "people", "status", "alerts"}
 
 
-def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path) -> None:
-    directory = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--dir", str(directory)])
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """One `ror demo` for the tests that only read what it printed and left behind."""
+    directory = tmp_path_factory.mktemp("demo") / "demo"
+    return directory, CliRunner().invoke(app, ["demo", "--dir", str(directory)])
+
+
+def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(demo_run: tuple[Path, Result], tmp_path: Path) -> None:
+    directory, result = demo_run
     assert result.exit_code == 0, result.output
-    assert "RoR index: acme" in result.output and "(ok)" in result.output
+    assert all(f"RoR index: {name}" in result.output for name in ("acme", "fietsfabriek", "bergwerk"))
+    assert "(ok)" in result.output
     assert f"config:   {directory / 'ror.toml'}" in result.output
 
     database = directory / "ror.db"
@@ -35,10 +42,10 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
             " and backend like 'lexicon-model-%'").fetchone()[0]
         runs = connection.execute("select status from sync_runs").fetchall()
     assert items > 1000 and events > 1000 and owned > 80 and foreign > 20
-    assert runs == [("ok",)]
+    assert runs == [("ok",)] * 3
 
     config = str(directory / "ror.toml")
-    shown = CliRunner().invoke(app, ["index", "--json", "--days", "42", "--config", config])
+    shown = CliRunner().invoke(app, ["index", "--json", "--days", "42", "--config", config, "--profile", "acme"])
     assert shown.exit_code == 0, shown.output
     points = json.loads(shown.output)["points"]
     assert date.fromisoformat(points[-1]["day"]) >= date.today() - timedelta(days=1)
@@ -73,10 +80,10 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
     web = [by_age[d]["components"]["web_engagement"]["score"] for d in (11, 3)]  # 5 of 7 days bad, none bad
     assert web[0] < 50 < web[1], web
     assert all(points[-1]["components"][n]["score"] is not None for n in ("email_engagement", "web_engagement"))
-    explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config])
+    explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config, "--profile", "acme"])
     assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
     exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),
-                                        "--config", config])
+                                        "--config", config, "--profile", "acme"])
     assert exported.exit_code == 0, exported.output
     weekly = {path.suffix: path.read_text() for path in (tmp_path / "out").iterdir()}
     assert "## Founders' RoR %" in weekly[".md"] and json.loads(weekly[".json"])["ror_percent"]["helped"] > 0
@@ -85,13 +92,14 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(tmp_path: Path)
         alerts = str(connection.execute("select * from alerts").fetchall())
     assert alerts != "[]" and "customers.example" not in alerts and "C001" not in alerts
 
-    status = CliRunner().invoke(app, ["status", "--json", "--config", config])
-    assert json.loads(status.output)[0]["state"] == "healthy"
-    assert f"collected {json.loads(status.output)[0]['items']} items" in result.output
+    status = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)
+    assert [s["state"] for s in status] == ["healthy"] * 3
+    assert f"collected {sum(s['items'] for s in status)} items" in result.output
 
     # Every "next, try" command runs as printed (after the program name), and explain is among them.
     tried = result.output.split("next, try:")[1].strip().splitlines()
     assert any(" explain --date " in line for line in tried) and any(" serve --config " in line for line in tried)
+    assert any(" explain --date " in line and "--profile acme" in line for line in tried)
     for line in (line for line in tried if " serve " not in line):  # serve would keep running
         args = shlex.split(line.split("#")[0])
         ran = CliRunner().invoke(app, args[args.index(next(a for a in args if a in COMMANDS)):])
@@ -120,4 +128,27 @@ def test_demo_twice_in_the_same_directory_starts_fresh(tmp_path: Path) -> None:
         assert CliRunner().invoke(app, ["demo", "--dir", str(directory)]).exit_code == 0
     with sqlite3.connect(directory / "ror.db") as connection:
         accounts = connection.execute("select count(*) from accounts").fetchone()[0]
-    assert accounts == 1
+    assert accounts == 3  # the three brands' own accounts, once each
+
+
+def test_the_dutch_and_german_brands_get_sentiment_index_and_their_alert(demo_run: tuple[Path, Result]) -> None:
+    """Their customers write Dutch or German, a third of it without a platform language: detected and scored."""
+    directory, result = demo_run
+    assert result.exit_code == 0, result.output
+    config = str(directory / "ror.toml")
+    with sqlite3.connect(directory / "ror.db") as connection:
+        scored = dict(connection.execute(
+            "select s.language || ' ' || s.language_source, count(*) from sentiment_scores s "
+            "where s.status = 'scored' and s.backend like 'lexicon-model-' || s.language || '%' "
+            "and s.language in ('nl', 'de') group by 1").fetchall())
+        fired = connection.execute("select distinct p.name from alerts a join profiles p on p.id = a.profile_id "
+                                   "where a.detector = 'sentiment_drop'").fetchall()
+    assert min(scored.get(f"{lang} {source}", 0) for lang in ("nl", "de") for source in ("platform", "detected")) > 50
+    assert {name for (name,) in fired} == {"acme", "fietsfabriek", "bergwerk"}
+    for profile in ("fietsfabriek", "bergwerk"):
+        shown = CliRunner().invoke(app, ["index", "--json", "--days", "42", "--config", config, "--profile", profile])
+        points = json.loads(shown.output)["points"]
+        by_age = {(date.fromisoformat(points[-1]["day"]) - date.fromisoformat(p["day"])).days: p for p in points}
+        bad = [by_age[d]["components"]["sentiment"]["score"] for d in range(12, 16)]
+        good = [by_age[d]["components"]["sentiment"]["score"] for d in range(1, 7)]
+        assert max(bad) < min(good), (profile, bad, good)

@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from listener.cli.main import EXIT_USAGE, app
 from scoring.series import COMPONENTS
 
+ACME = ("--profile", "acme")  # the demo's English brand (it also has a Dutch and a German one)
+
 
 @pytest.fixture(scope="module")
 def demo_config(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -29,7 +31,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def points(config: str) -> list[dict]:
-    code, output = invoke("index", "--json", "--days", "60", "--config", config)
+    code, output = invoke("index", "--json", "--days", "60", "--config", config, *ACME)
     assert code == 0, output
     return json.loads(output)["points"]
 
@@ -38,7 +40,7 @@ def test_explain_a_bad_day_names_its_components_and_the_items_behind_them(demo_c
     series = points(demo_config)
     scored = [p for p in series if p["components"]["sentiment"]["score"] is not None]
     worst = min(scored, key=lambda p: p["components"]["sentiment"]["score"])
-    code, output = invoke("explain", "--date", worst["day"], "--json", "--top", "3", "--config", demo_config)
+    code, output = invoke("explain", "--date", worst["day"], "--json", "--top", "3", "--config", demo_config, *ACME)
     assert code == 0, output
     explained = json.loads(output)
     # the demo weights the components beyond social: its imported surveys, orders, newsletter and website
@@ -56,21 +58,21 @@ def test_explain_a_bad_day_names_its_components_and_the_items_behind_them(demo_c
 
 
 def test_explain_prints_a_table_with_links(demo_config: str) -> None:
-    code, output = invoke("explain", "--config", demo_config)
+    code, output = invoke("explain", "--config", demo_config, *ACME)
     assert code == 0, output
     assert "components (largest effect first)" in output and "what moved it" in output and "http" in output
     assert "founders' RoR % (" in output and "linked people helped came back" in output
 
 
 def test_explain_an_unknown_day_is_a_usage_error(demo_config: str) -> None:
-    code, output = invoke("explain", "--date", "1999-01-01", "--config", demo_config)
+    code, output = invoke("explain", "--date", "1999-01-01", "--config", demo_config, *ACME)
     assert code == EXIT_USAGE and "no index point" in output
-    code, output = invoke("explain", "--date", "yesterday", "--config", demo_config)
+    code, output = invoke("explain", "--date", "yesterday", "--config", demo_config, *ACME)
     assert code == EXIT_USAGE and "YYYY-MM-DD" in output
 
 
 def test_people_lists_the_ledger_and_shows_one_person(demo_config: str) -> None:
-    code, output = invoke("people", "--top", "5", "--json", "--config", demo_config)
+    code, output = invoke("people", "--top", "5", "--json", "--config", demo_config, *ACME)
     assert code == 0, output
     people = json.loads(output)
     assert len(people) == 5
@@ -78,19 +80,19 @@ def test_people_lists_the_ledger_and_shows_one_person(demo_config: str) -> None:
     top = people[0]
     assert top["replies_received"] > 0 and top["returning"] and top["first_seen_at"] <= top["last_seen_at"]
 
-    code, output = invoke("people", f"@{top['handle']}", "--json", "--config", demo_config)
+    code, output = invoke("people", f"@{top['handle']}", "--json", "--config", demo_config, *ACME)
     assert code == 0, output
     history = json.loads(output)
     assert history["person"]["author_external_id"] == top["author_external_id"]
     assert sum(d["interactions"] for d in history["days"]) == top["interactions"]
     assert history["items"] and all(i["url"] for i in history["items"])
 
-    code, output = invoke("people", top["handle"], "--config", demo_config)
+    code, output = invoke("people", top["handle"], "--config", demo_config, *ACME)
     assert code == 0 and "sentiment over time" in output
 
 
 def test_people_shows_linked_identities_hashed_and_follows_a_person_into_the_crm(demo_config: str) -> None:
-    code, output = invoke("people", "--top", "500", "--json", "--config", demo_config)
+    code, output = invoke("people", "--top", "500", "--json", "--config", demo_config, *ACME)
     assert code == 0, output
     people = json.loads(output)
     linked = [p for p in people if p["linked"]]
@@ -103,27 +105,27 @@ def test_people_shows_linked_identities_hashed_and_follows_a_person_into_the_crm
     with (Path(demo_config).parent / "crm" / "customers.csv").open() as file:
         customer = next(row for row in csv.DictReader(file) if row["social_handle"])
     handle = customer["social_handle"].removeprefix("mastodon:@")
-    code, output = invoke("people", f"email:{customer['email']}", "--json", "--config", demo_config)
+    code, output = invoke("people", f"email:{customer['email']}", "--json", "--config", demo_config, *ACME)
     assert code == 0, output
     history = json.loads(output)
     assert history["person"]["handle"] == handle
     assert {"order", "crm", "mastodon"} <= {e["channel"] for e in history["across_channels"]["timeline"]}
-    code, output = invoke("people", f"customer:{customer['customer_id']}", "--config", demo_config)
+    code, output = invoke("people", f"customer:{customer['customer_id']}", "--config", demo_config, *ACME)
     assert code == 0 and "across channels" in output and "linked to: mastodon:@" in output
     assert customer["email"] not in output
-    code, output = invoke("people", "email:nobody@customers.example", "--config", demo_config)
+    code, output = invoke("people", "email:nobody@customers.example", "--config", demo_config, *ACME)
     assert code == EXIT_USAGE and "names nobody in the imported data" in output
 
 
 def test_people_sorted_by_sentiment_shows_the_unhappiest_first(demo_config: str) -> None:
-    code, output = invoke("people", "--sort", "sentiment", "--top", "10", "--json", "--config", demo_config)
+    code, output = invoke("people", "--sort", "sentiment", "--top", "10", "--json", "--config", demo_config, *ACME)
     assert code == 0, output
     means = [p["mean_compound"] for p in json.loads(output) if p["mean_compound"] is not None]
     assert means == sorted(means) and means[0] < 0
 
 
 def test_people_unknown_person_is_a_usage_error(demo_config: str) -> None:
-    code, output = invoke("people", "@nobody_here", "--config", demo_config)
+    code, output = invoke("people", "@nobody_here", "--config", demo_config, *ACME)
     assert code == EXIT_USAGE and "nobody called" in output
 
 

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
-from scoring.backends.care import CareLayer, care_evidence, combine, parse_rules, shipped_rules
-from scoring.backends.lexicon import LexiconBackend
+from scoring.backends.care import (
+    NO_EVIDENCE,
+    CareEvidence,
+    CareLayer,
+    care_evidence,
+    combine,
+    parse_rules,
+    shipped_rules,
+)
+from scoring.backends.care_anchors import anchor_words
+from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
-from scoring.language import detect_language, normalise_code, resolve_language
+from scoring.language import detect_language, function_word_guess, normalise_code, resolve_language
 from scoring.sentiment import Scorer, ScorerSettings, polarity_of
 
 RULES = shipped_rules()
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.name for r in RULES])
+ALL_RULES = RULES + shipped_rules("nl") + shipped_rules("de")  # English, Dutch and German customer-care rules
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=[r.name for r in ALL_RULES])
 def test_each_care_rule_fires_on_its_examples_and_not_on_its_counter_examples(rule) -> None:  # type: ignore[no-untyped-def]
     assert rule.fires, f"rule {rule.name} has no examples"
     for text in rule.fires:
@@ -38,23 +52,45 @@ def test_the_issues_complaints_that_vader_reads_as_neutral_are_negative_with_the
         assert vader.score(text).compound == 0.0 and care.score(text).compound <= -0.5
 
 
-def test_praise_and_questions_are_left_alone_by_the_care_layer() -> None:
+def test_praise_is_left_alone_and_plain_questions_end_neutral() -> None:
     care = CareLayer(VaderBackend())
-    for text in ENGLISH["positive"] + ENGLISH["question"]:
-        assert care_evidence(text, RULES)[1] == [], text
+    for text in ENGLISH["positive"]:
+        assert care_evidence(text, RULES).names == (), text
         assert care.score(text) == VaderBackend().score(text)
+    for text in ENGLISH["question"] + ("Do you have gift cards?", "Does the warranty cover accidental damage?"):
+        assert care_evidence(text, RULES).names == ("plain_question",), text
+        assert polarity_of(care.score(text).compound) == 0, text
 
 
 def test_sarcasm_marker_counts_only_next_to_a_complaint() -> None:
-    assert care_evidence("Thanks a lot :)", RULES) == (0, [])
-    weight, names = care_evidence("Still no refund. Thanks a lot :)", RULES)
-    assert "sarcasm_marker" in names and weight < -0.5
+    assert care_evidence("Thanks a lot :)", RULES) == NO_EVIDENCE
+    evidence = care_evidence("Still no refund. Thanks a lot :)", RULES)
+    assert "sarcasm_marker" in evidence.names and evidence.complaint and evidence.shift < -0.5
+
+
+def test_praise_for_a_solved_problem_counts_only_without_a_complaint() -> None:
+    care = CareLayer(VaderBackend())
+    assert VaderBackend().score("Your support article fixed my problem.").compound < 0.05
+    assert care.score("Your support article fixed my problem.").compound >= 0.05
+    assert care_evidence("They fixed my problem, but my order is still missing.", RULES).complaint
 
 
 def test_positive_wording_next_to_a_complaint_counts_little() -> None:
-    assert combine(0.8, -0.5) == pytest.approx(0.8 * 0.3 - 0.5)
-    assert combine(-0.2, -0.5) == pytest.approx(-0.7)
-    assert combine(0.4, 0.0) == 0.4
+    complaint = CareEvidence(-0.5, ("waiting",), complaint=True)
+    assert combine(0.8, complaint) == pytest.approx(0.8 * 0.3 - 0.5)
+    assert combine(-0.2, complaint) == pytest.approx(-0.7)
+    assert combine(0.4, NO_EVIDENCE) == 0.4
+
+
+def test_a_plain_question_moves_the_lexicon_score_toward_zero() -> None:
+    question = CareEvidence(0.0, ("plain_question",), question_damping=0.5)
+    assert combine(0.44, question) == 0.0 and combine(-0.54, question) == pytest.approx(-0.04)
+    assert combine(0.9, question) == pytest.approx(0.4)
+
+
+def test_an_unknown_rule_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="rule 'odd': kind 'cheer'"):
+        parse_rules('[[rule]]\nname = "odd"\nkind = "cheer"\nweight = 0.3\npatterns = ["x"]\n', "x.toml")
 
 
 def test_a_broken_rules_file_names_the_rule() -> None:
@@ -131,7 +167,7 @@ def test_gate_sends_other_scripts_and_languages_to_lingua() -> None:
 def test_scorer_records_backend_and_counts_other_languages_apart() -> None:
     scorer = Scorer()
     english = scorer.score("Third time asking: where is my refund?", "en")
-    assert english.backend == "vader+care-3.3.2+care-1" and english.polarity == -1
+    assert english.backend == "vader+care-3.3.2+care-2" and english.polarity == -1
     italian = scorer.score("Questo prodotto è fantastico, lo consiglio a tutti", None)
     assert italian.status == "unsupported_language" and italian.language == "it" and italian.compound is None
 
@@ -157,3 +193,72 @@ def test_calibration_learns_the_audiences_words_and_helps_on_held_back_correctio
     assert polarity_of(learned.adjust("so meh", 0.3)) == -1
     report = evaluate(corrections)
     assert report.held_back > 0 and report.agree_after > report.agree_before
+
+
+def test_inflected_german_and_dutch_adjectives_take_the_value_of_their_stem() -> None:
+    german, dutch = rule_lexicon("de"), rule_lexicon("nl")
+    assert german.word_value("schlechtester") == german.word_value("schlechten") == german.words["schlecht"] < 0
+    assert dutch.word_value("slechtste") == dutch.words["slecht"] < 0
+    assert german.word_value("wieder") == 0.0  # "wied" is no word: short or unknown stems are not guessed
+
+
+def test_a_polite_emoji_after_a_german_complaint_counts_little() -> None:
+    backend = LexiconBackend("de")
+    complaint = "Immer noch keine Lieferung nach zehn Tagen. Schlechtester Service überhaupt."
+    assert backend.score(complaint + " 🙏").compound <= -0.05
+    assert LexiconBackend("de").score("Danke! 🙏").compound >= 0.05
+
+
+def test_listed_function_words_carry_no_sentiment_and_plain_questions_lean_neutral() -> None:
+    assert "naar" in neutral_words("nl") and rule_lexicon("nl").word_value("naar") == 0.0
+    assert rule_lexicon("de").word_value("bitte") == 0.0
+    assert damp_question("Passt der Gurt?", -0.4) == pytest.approx(-0.1)
+    assert damp_question("Warum? Schlecht!", -0.4) == -0.4 and damp_question("Kaputt.", -0.4) == -0.4
+
+
+def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
+    """Anchors (words a match must contain) only save time: every rule says the same as with every pattern tried."""
+    texts = [t for rule in ALL_RULES for t in rule.fires + rule.quiet] + list(ENGLISH["negative"] + INCIDENT_COMPLAINTS)
+    texts += [f"{t} - and then: {u}" for t, u in zip(texts, reversed(texts), strict=True)]
+    for text in texts:
+        lowered = text.lower().replace("’", "'")
+        for rule in ALL_RULES:
+            assert rule.matches(lowered) == rule.matches_without_anchors(lowered), (rule.name, text)
+    assert sum(anchor is None for rule in RULES for anchor in rule.anchors) <= 5  # most patterns have an anchor
+
+
+@pytest.mark.parametrize(("pattern", "anchor"), [
+    (r"\bno sign of\b", {"sign"}),
+    (r"\b(still|yet) no (reply|answer)\b", {"still", "yet"}),  # rarer than "no"; the first of equals
+    (r"\b(won.?t|didn.?t) (just |even )?(heat|cool)\b", {"heat", "cool"}),
+    (r"\b(lost (my|our)|never (arrived|came))\b", {"lost", "never"}),
+    (r"\b(no ?one|nobody) answers", None),  # "noone", and "answers" may go on ("answersheet")
+    (r"\bagain\?", {"again"}),
+    (r"(keeps?|kept) crashing|froze", None),
+    (r"\b(order|parcel)s? (is|was) late\b", {"late"}),
+])
+def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
+    assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
+
+
+def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:
+    assert function_word_guess("Great jacket, warm and light") == "en"
+    assert function_word_guess("No me gusta esto.") is None  # "me" is Spanish, Dutch and French too
+    assert function_word_guess("Café and croissant") is None  # not plain ASCII: a model decides
+    assert function_word_guess("Die Jacke ist super und warm, the best") == "de"  # 3 German words, 3x the English
+
+
+def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:
+    assert anchor_words(re.compile(r"\bwhat.s up\b")) == frozenset({"up"})
+    assert anchor_words(re.compile(r"\bnever.*?again\b")) is None  # "neveragain" matches: no whole word
+
+
+@pytest.mark.parametrize(("language", "complaint"), [
+    ("de", "Zum dritten Mal: wo bleibt meine Rückerstattung?"),
+    ("de", "Immer noch keine Lieferung. Danke :)"),
+    ("nl", "Voor de derde keer: waar blijft mijn terugbetaling?"),
+    ("nl", "De app werkt nog steeds niet 🙏"),
+])
+def test_dutch_and_german_complaints_the_word_lists_miss_are_negative(language: str, complaint: str) -> None:
+    for use_model in (False, True):
+        assert LexiconBackend(language, use_model=use_model).score(complaint).compound <= -0.05, complaint

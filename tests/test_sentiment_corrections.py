@@ -17,6 +17,9 @@ from listener.index.aggregate import formula_version
 from scoring.backends.lexicon import LEXICON_VERSION
 
 BERLIN = ZoneInfo("Europe/Berlin")
+ACME = ("--profile", "acme")  # the demo's English brand (it also has a Dutch and a German one)
+OF_ACME = ("from sentiment_scores s join item_profiles l on l.platform = s.platform and l.external_id = s.external_id "
+           "join profiles p on p.id = l.profile_id where p.name = 'acme'")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +41,14 @@ def query(directory: Path, sql: str, *params: object) -> list[tuple]:
 
 
 def explain(directory: Path, day: str) -> dict:
-    code, output = invoke("explain", "--date", day, "--json", "--top", "40", "--config", str(directory / "ror.toml"))
+    code, output = invoke("explain", "--date", day, "--json", "--top", "40", "--config", str(directory / "ror.toml"),
+                          *ACME)
     assert code == 0, output
     return json.loads(output)["components"]["sentiment"]
 
 
 def worst_day(directory: Path) -> str:
-    code, output = invoke("index", "--json", "--days", "60", "--config", str(directory / "ror.toml"))
+    code, output = invoke("index", "--json", "--days", "60", "--config", str(directory / "ror.toml"), *ACME)
     scored = [p for p in json.loads(output)["points"] if p["components"]["sentiment"]["score"] is not None]
     return min(scored, key=lambda p: p["components"]["sentiment"]["score"])["day"]
 
@@ -96,13 +100,14 @@ def test_a_correction_replaces_the_score_everywhere_and_survives_recompute_and_a
     # A new backend for English re-scores the profile and starts a new series; the correction still wins.
     text = Path(config).read_text(encoding="utf-8")
     old_series = formula_version(load_config(Path(config)).profiles[0].index)
-    Path(config).write_text(text + '\n[profiles.sentiment]\nbackends = { en = "vader", de = "lexicon" }\n',
-                            encoding="utf-8")
+    acme_zone = 'timezone = "Europe/Berlin"\n'  # the first profile's table ends its keys here
+    Path(config).write_text(text.replace(acme_zone, acme_zone + '\n[profiles.sentiment]\nbackends = { en = "vader", '
+                                         'de = "lexicon" }\n', 1), encoding="utf-8")
     assert formula_version(load_config(Path(config)).profiles[0].index) != old_series
     try:
         assert invoke("score", "--config", config)[0] == 0
         assert score_of(demo, reference) == (-1.0, "correction")
-        backends = {b for (b,) in query(demo, "select distinct backend from sentiment_scores")}
+        backends = {b for (b,) in query(demo, f"select distinct backend {OF_ACME}")}
         assert "vader-3.3.2" in backends and f"lexicon-de-{LEXICON_VERSION}" in backends
         assert not any(b.startswith("vader+care") for b in backends if b)
         assert explain(demo, day)["inputs"]["negative"] >= 1
@@ -131,21 +136,21 @@ def test_calibrate_shows_what_corrections_teach_and_apply_rescores(demo: Path) -
     assert len(rows) >= 8
     for platform, external_id in rows:
         assert invoke("sentiment", "set", f"{platform}:{external_id}", "negative", "--config", config)[0] == 0
-    code, output = invoke("sentiment", "calibrate", "--config", config)
+    code, output = invoke("sentiment", "calibrate", "--config", config, *ACME)
     assert code == 0, output
     assert "correction(s); learned from" in output and "kettle" in output and "held back:" in output
-    code, output = invoke("sentiment", "calibrate", "--apply", "--config", config)
+    code, output = invoke("sentiment", "calibrate", "--apply", "--config", config, *ACME)
     assert code == 0 and "applied" in output
     assert query(demo, "select count(*) from sentiment_calibrations")[0][0] == 1
     assert invoke("score", "--config", config)[0] == 0
-    scorers = {s for (s,) in query(demo, "select distinct scorer from sentiment_scores where backend != 'correction'")}
+    scorers = {s for (s,) in query(demo, f"select distinct s.scorer {OF_ACME} and s.backend != 'correction'")}
     assert len(scorers) == 1 and "cal:none" not in scorers.pop()
 
 
 def test_score_command_reads_stdin_and_prints_one_json_object_per_line(demo: Path) -> None:
     texts = ["Third time asking: where is my refund?", "Meine Mühle kam kaputt an. Sehr enttäuschend!",
              "Questo prodotto è fantastico, lo consiglio a tutti", ""] * 3750
-    code, output = invoke("sentiment", "score", "--stdin", "--json", "--config", str(demo / "ror.toml"),
+    code, output = invoke("sentiment", "score", "--stdin", "--json", "--config", str(demo / "ror.toml"), *ACME,
                           stdin="\n".join(texts) + "\n")
     assert code == 0
     lines = [json.loads(line) for line in output.splitlines()]

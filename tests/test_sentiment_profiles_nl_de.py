@@ -21,6 +21,7 @@ from listener.sentiment.score import score_pending
 from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
+from scoring.backends.lexicon import LEXICON_VERSION
 from tests.test_alert_cycle import conditions, cycles
 from tests.test_alert_noise import Drop, local, simulate
 
@@ -92,7 +93,7 @@ def test_a_dutch_or_german_profile_gets_sentiment_index_and_a_drop_alert(
                                          table_of(SentimentRow).c.backend)).all()
     assert scored == len(rows) > 500
     assert {(s, lang) for s, lang, _ in rows} == {("scored", language)}
-    assert {b for _, _, b in rows} == {f"lexicon-model-{language}-2+xed-lr-2"}
+    assert {b for _, _, b in rows} == {f"lexicon-model-{language}-{LEXICON_VERSION}+xed-lr-2"}
 
     cycles(engine, config, local(10) + timedelta(minutes=15), local(20), timedelta(hours=6))
     fired = conditions(engine)

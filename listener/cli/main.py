@@ -335,8 +335,10 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
               highlight=False)
     for imported in result.imports:
         out.print(f"imported the demo brand's {imported.summary()}", highlight=False)
-    out.print(index_table(result.profile, result.points))
-    out.print(describe_ror_percent(result.ror_percent), highlight=False)
+    for name, points in result.indexes:
+        out.print(index_table(name, points))
+        if name == result.profile:
+            out.print(describe_ror_percent(result.ror_percent), highlight=False)
     if result.alerts:
         out.print("alerts the daemon would have raised while this happened (stored; `ror alerts list` shows them):",
                   highlight=False)
@@ -344,18 +346,19 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
             out.print(f"  {title}", highlight=False, markup=False)
     out.print(f"\ndatabase: {result.database}\nconfig:   {result.config_path}", highlight=False)
     out.print("next, try:", highlight=False)
-    for command in demo_next_commands(result.config_path, result.points):
+    for command in demo_next_commands(result.config_path, result.points, result.profile):
         out.print(f"  {command}", highlight=False)
 
 
-def demo_next_commands(config_path: Path, points: list[dict[str, Any]]) -> list[str]:
+def demo_next_commands(config_path: Path, points: list[dict[str, Any]], profile: str | None = None) -> list[str]:
     """The commands to try after the demo, spelled so they run from where the user is."""
     ror, config = invoked_as(), f"--config {config_path}"
+    one = config + (f" --profile {profile}" if profile else "")  # for the commands that read one profile
     worst = min((p for p in points if p["daily_index"] is not None), key=lambda p: p["daily_index"], default=None)
-    commands = [f"{ror} index {config}"]
+    commands = [f"{ror} index {one}"]
     if worst is not None:
-        commands.append(f"{ror} explain --date {worst['day']} {config}   # the worst day: why the index fell")
-    return commands + [f"{ror} alerts list {config}", f"{ror} people {config}", f"{ror} status {config}",
+        commands.append(f"{ror} explain --date {worst['day']} {one}   # the worst day: why the index fell")
+    return commands + [f"{ror} alerts list {config}", f"{ror} people {one}", f"{ror} status {config}",
                        f"{ror} serve {config}   # the dashboard at http://127.0.0.1:8321/"]
 
 

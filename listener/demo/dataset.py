@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
 
+from listener.demo.brand import DemoBrand, Tone
+
 DEFAULT_SEED = 11
 DEFAULT_DAYS = 42
 DEFAULT_CUSTOMERS = 120
@@ -20,7 +22,6 @@ BAD_STRETCH_DAYS = range(11, 16)
 DAY_SECONDS = 86_400
 SEQ_LIMIT = 65_536
 
-Tone = Literal["positive", "neutral", "question", "negative"]
 StatusKind = Literal["owned", "reply", "brand_reply", "mention", "hashtag", "reblog"]
 
 TOKEN_RE = re.compile(
@@ -124,6 +125,15 @@ NOTES = ("Coffee nerd & home barista.", "Pour-over person.", "")
 APPS = ("Web", "Ivory", "Tusky", "Elk", "Ice Cubes", "Mona")
 NORMAL_TONES = (("positive", 0.40), ("neutral", 0.27), ("question", 0.20), ("negative", 0.13))
 BAD_TONES = (("positive", 0.05), ("neutral", 0.10), ("question", 0.15), ("negative", 0.70))
+ACME = DemoBrand(
+    username=BRAND_USERNAME, display_name=BRAND_DISPLAY_NAME,
+    note="Grinders, kettles & scales for people who care about their cup. Support: DM us.",
+    followers=BRAND_FOLLOWERS, following=BRAND_FOLLOWING, hashtag=HASHTAG, site=_SITE, language="en",
+    news=NEWS, audience_questions=AUDIENCE_QUESTIONS, incident_posts=INCIDENT_POSTS, texts=ENGLISH,
+    incident_complaints=INCIDENT_COMPLAINTS, brand_answers=BRAND_ANSWERS, incident_answer=INCIDENT_ANSWER,
+    other_languages=FOREIGN, extra_tags=("#coffee", "#espresso", "#pourover"),
+    flourishes=("", "", "", " :)", " ☕", " 🙏"), blog_path="/blog/latte-art?utm_source=fedi&utm_medium=social",
+)
 
 
 @dataclass(frozen=True)
@@ -204,16 +214,16 @@ class DemoWorld:
 
 @lru_cache(maxsize=8)
 def build_demo_world(
-    seed: int = DEFAULT_SEED, *, days: int = DEFAULT_DAYS, customers: int = DEFAULT_CUSTOMERS
+    seed: int = DEFAULT_SEED, *, days: int = DEFAULT_DAYS, customers: int = DEFAULT_CUSTOMERS,
+    spec: DemoBrand = ACME,
 ) -> DemoWorld:
-    """Generate the demo world; the same arguments always give the same world."""
+    """Generate a demo brand's world (the coffee-gear brand by default); the same arguments give the same world."""
     rng = random.Random(seed)
     brand = DemoAccount(
-        id=_account_id(rng), username=BRAND_USERNAME, display_name=BRAND_DISPLAY_NAME,
-        note="Grinders, kettles & scales for people who care about their cup. Support: DM us.",
-        followers_count=BRAND_FOLLOWERS, following_count=BRAND_FOLLOWING, created_days_ago=1_130,
+        id=_account_id(rng), username=spec.username, display_name=spec.display_name, note=spec.note,
+        followers_count=spec.followers, following_count=spec.following, created_days_ago=1_130,
     )
-    builder = _WorldBuilder(rng, brand, _make_customers(rng, customers))
+    builder = _WorldBuilder(rng, brand, _make_customers(rng, customers), spec)
     for day in range(days - 1, -1, -1):
         builder.add_day(day)
     builder.add_brand_boosts(5)
@@ -256,8 +266,10 @@ def _make_customer(rng: random.Random, index: int, username: str, rank: int, cou
 class _WorldBuilder:
     """Accumulates statuses and favourites day by day, drawing every choice from one rng."""
 
-    def __init__(self, rng: random.Random, brand: DemoAccount, customers: list[DemoAccount]) -> None:
+    def __init__(self, rng: random.Random, brand: DemoAccount, customers: list[DemoAccount],
+                 spec: DemoBrand = ACME) -> None:
         self.rng = rng
+        self.spec = spec
         self.brand = brand
         self.customers = customers
         self.statuses: list[DemoStatus] = []
@@ -268,7 +280,7 @@ class _WorldBuilder:
     def add_day(self, day: int) -> None:
         """Add one day of owned posts with their threads, mentions and hashtag posts."""
         bad = day in BAD_STRETCH_DAYS
-        scale = 2 if bad else 1
+        scale = self.spec.crisis_scale if bad else 1
         for _ in range(2 if bad else self.rng.choice((1, 2, 2, 2, 3))):
             self._add_owned(day, bad, scale)
         for _ in range(self.rng.randint(1, 4) * scale):
@@ -304,7 +316,9 @@ class _WorldBuilder:
 
     def _add_owned(self, day: int, bad: bool, scale: int) -> None:
         offset = day * DAY_SECONDS + self.rng.uniform(2 * 3600, 22 * 3600)
-        pool = INCIDENT_POSTS if bad and self.rng.random() < 0.6 else self.rng.choice((NEWS, NEWS, AUDIENCE_QUESTIONS))
+        spec = self.spec
+        pool = (spec.incident_posts if bad and self.rng.random() < 0.6
+                else self.rng.choice((spec.news, spec.news, spec.audience_questions)))
         edited = self.rng.uniform(60, 900) if self.rng.random() < 0.08 else None
         root = self._add(self.brand, offset, "owned", self.rng.choice(pool), tone="neutral", application="Web",
                          edited_after=edited)
@@ -327,7 +341,7 @@ class _WorldBuilder:
         body, language = self._customer_text(tone, bad)
         parent_author = self._by_id[parent.account_id]
         prefix = "" if parent_author is self.brand else f"@{parent_author.acct} "
-        text = f"{prefix}@{BRAND_USERNAME} {body}"
+        text = f"{prefix}@{self.spec.username} {body}"
         reply = self._add(author, self._after(parent.offset, 2_400), "reply", text, language=language, tone=tone,
                           in_reply_to=parent.seq, application=self._app(author), **self._spoiler(tone))
         if self.rng.random() < 0.3:
@@ -337,7 +351,8 @@ class _WorldBuilder:
     def _maybe_answer(self, status: DemoStatus, bad: bool) -> DemoStatus | None:
         if status.tone not in ("question", "negative") or self.rng.random() >= 0.6:
             return None
-        pool = (INCIDENT_ANSWER,) if bad and status.tone == "negative" else BRAND_ANSWERS[status.tone]
+        spec = self.spec
+        pool = (spec.incident_answer,) if bad and status.tone == "negative" else spec.brand_answers[status.tone]
         text = f"@{self._by_id[status.account_id].acct} {self.rng.choice(pool)}"
         offset = self._after(status.offset, 5_400)
         return self._add(self.brand, offset, "brand_reply", text, tone="neutral", in_reply_to=status.seq,
@@ -348,7 +363,7 @@ class _WorldBuilder:
         tone = self._pick_tone(bad)
         body, language = self._customer_text(tone, bad)
         shape = self.rng.choice(("@{b} {t}", "{t} @{b}", "Hey @{b}, {t}", "{t} cc @{o} @{b}"))
-        text = shape.format(b=BRAND_USERNAME, t=body, o=self._pick_customer(exclude=author.id).acct)
+        text = shape.format(b=self.spec.username, t=body, o=self._pick_customer(exclude=author.id).acct)
         status = self._add(author, self._day_offset(day), "mention", text, language=language, tone=tone,
                            application=self._app(author), **self._spoiler(tone))
         self._maybe_answer(status, bad)
@@ -357,13 +372,14 @@ class _WorldBuilder:
         author = self._pick_customer()
         tone = self._pick_tone(bad)
         body, language = self._customer_text(tone, bad)
-        extras = [f"#{HASHTAG}"]
+        spec = self.spec
+        extras = [f"#{spec.hashtag}"]
         if self.rng.random() < 0.4:
-            extras.append(f"@{BRAND_USERNAME}")
+            extras.append(f"@{spec.username}")
         if self.rng.random() < 0.2:
-            extras.append(self.rng.choice(("#coffee", "#espresso", "#pourover")))
+            extras.append(self.rng.choice(spec.extra_tags))
         if self.rng.random() < 0.15:
-            extras.append(f"{_SITE}/blog/latte-art?utm_source=fedi&utm_medium=social")
+            extras.append(f"{spec.site}{spec.blog_path}")
         text = f"{body} {' '.join(extras)}"
         status = self._add(author, self._day_offset(day), "hashtag", text, language=language, tone=tone,
                            application=self._app(author))
@@ -386,13 +402,15 @@ class _WorldBuilder:
         self._add(account, offset, "reblog", language=None, reblog_of=status.seq)
 
     def _customer_text(self, tone: Tone, bad: bool) -> tuple[str, str | None]:
+        spec = self.spec
         roll = self.rng.random()
-        if roll < 0.08:
-            language = self.rng.choice(("de", "fr", "es"))
-            return self.rng.choice(FOREIGN[language][tone]), language
-        pool = INCIDENT_COMPLAINTS if tone == "negative" and bad else ENGLISH[tone]
-        flourish = self.rng.choice(("", "", "", " :)", " ☕", " 🙏"))
-        return self.rng.choice(pool) + flourish, None if roll < 0.18 else "en"
+        if roll < spec.other_share:
+            language = self.rng.choice(tuple(spec.other_languages))
+            return self.rng.choice(spec.other_languages[language][tone]), language
+        pool = spec.incident_complaints if tone == "negative" and bad else spec.texts[tone]
+        flourish = self.rng.choice(spec.flourishes)
+        without_language = roll < spec.other_share + spec.no_language_share
+        return self.rng.choice(pool) + flourish, None if without_language else spec.language
 
     def _spoiler(self, tone: Tone) -> dict[str, str]:
         return {"spoiler_text": "long rant"} if tone == "negative" and self.rng.random() < 0.05 else {}

@@ -5,51 +5,72 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
+from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
+from scoring.backends.care_anchors import anchor_words
 
-CARE_VERSION = "1"
+CARE_VERSION = "2"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
+RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
+RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
 
 
 @dataclass(frozen=True)
 class CareRule:
-    """One readable rule: a name, a weight and the patterns that trigger it."""
+    """One readable rule: a name, a kind, a weight and the patterns that trigger it.
+
+    complaint: adds its (negative) weight; sarcasm: the same, but only next to a complaint;
+    praise: adds its (positive) weight when no complaint fired; question: a plain question with
+    no complaint in it, its lexicon score moved `weight` toward zero.
+    """
 
     name: str
     weight: float
     patterns: tuple[re.Pattern[str], ...]
-    needs_complaint: bool = False
+    kind: RuleKind = "complaint"
     fires: tuple[str, ...] = ()
     quiet: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
+    anchors: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchors", tuple(anchor_words(p) for p in self.patterns))
 
     def matches(self, lowered: str, words: frozenset[str] | None = None) -> bool:
-        """Whether any pattern is found in the lower-cased text (not tried without one of the keywords)."""
-        if self.keywords and self.keywords.isdisjoint(words if words is not None else words_of(lowered)):
+        """Whether any pattern is found in the lower-cased text (a pattern is not tried without its anchor words)."""
+        words = words if words is not None else words_of(lowered)
+        if self.keywords and self.keywords.isdisjoint(words):
             return False
-        return self.combined.search(lowered) is not None
+        return any(pattern.search(lowered) for pattern, anchor in zip(self.patterns, self.anchors, strict=True)
+                   if anchor is None or not anchor.isdisjoint(words))
 
-    @property
-    def combined(self) -> re.Pattern[str]:
-        """All patterns as one alternation (one scan of the text per rule)."""
-        return _alternation(self.patterns)
+    def matches_without_anchors(self, lowered: str) -> bool:
+        """Whether any pattern is found, every pattern tried (what the anchors must never change)."""
+        return any(pattern.search(lowered) for pattern in self.patterns)
 
 
-_WORD = re.compile(r"[a-z0-9]+")
+@dataclass(frozen=True)
+class CareEvidence:
+    """What the rules found in one text: the shift to add, whether it is a complaint, a plain question."""
+
+    shift: float = 0.0
+    names: tuple[str, ...] = ()
+    complaint: bool = False
+    question_damping: float = 0.0
+
+
+NO_EVIDENCE = CareEvidence()
+_WORD = re.compile(r"\w+")  # as \b sees words: "_" joins, so a word next to it is never a whole one
 
 
 def words_of(lowered: str) -> frozenset[str]:
-    """The words of a lower-cased text, split at anything that is not a letter or digit."""
+    """The words of a lower-cased text: runs of letters, digits and "_" (any script), as `\\b` sees them."""
     return frozenset(_WORD.findall(lowered))
-
-
-@lru_cache(maxsize=256)
-def _alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
 
 
 def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
@@ -58,39 +79,95 @@ def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
     for number, entry in enumerate(tomllib.loads(text).get("rule", []), start=1):
         name = entry.get("name", f"#{number}")
         try:
-            patterns = tuple(re.compile(p) for p in entry["patterns"])
-            rules.append(CareRule(name, float(entry["weight"]), patterns, bool(entry.get("needs_complaint", False)),
-                                  tuple(entry.get("fires", ())), tuple(entry.get("quiet", ())),
-                                  frozenset(entry.get("keywords", ()))))
+            rules.append(_rule(name, entry))
         except (KeyError, TypeError, ValueError, re.error) as error:
             raise ValueError(f"{where}: rule {name!r}: {error}") from error
     return tuple(rules)
 
 
-@lru_cache(maxsize=1)
-def shipped_rules() -> tuple[CareRule, ...]:
-    """The rules in scoring/backends/data/care_en.toml, read once per process."""
-    text = resources.files("scoring.backends").joinpath("data", "care_en.toml").read_text(encoding="utf-8")
-    return parse_rules(text, "care_en.toml")
+def _rule(name: str, entry: dict[str, object]) -> CareRule:
+    kind = str(entry.get("kind", "complaint"))
+    if kind not in RULE_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
+    patterns = tuple(re.compile(p) for p in cast(list[str], entry["patterns"]))
+    return CareRule(name, float(cast(float, entry["weight"])), patterns, cast(RuleKind, kind),
+                    tuple(cast(list[str], entry.get("fires", ()))), tuple(cast(list[str], entry.get("quiet", ()))),
+                    frozenset(cast(list[str], entry.get("keywords", ()))))
 
 
-def care_evidence(text: str, rules: Sequence[CareRule]) -> tuple[float, list[str]]:
-    """The summed weight of the rules that fire on `text`, and their names."""
-    lowered = text.lower().replace("’", "'")
-    words = words_of(lowered)
-    fired = [rule for rule in rules if not rule.needs_complaint and rule.matches(lowered, words)]
-    if fired:
-        fired += [rule for rule in rules if rule.needs_complaint and rule.matches(lowered, words)]
-    return sum(rule.weight for rule in fired), [rule.name for rule in fired]
+CARE_RULE_LANGUAGES = frozenset({"en", "nl", "de"})
 
 
-def combine(base: float, care: float) -> float:
-    """The lexicon compound moved by the care evidence; positive wording next to a complaint counts little."""
-    if not care:
-        return base
-    if base > 0:
+@lru_cache(maxsize=8)
+def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
+    """The rules in scoring/backends/data/care_<language>.toml (en, nl, de), read once per process."""
+    name = f"care_{language}.toml"
+    return parse_rules(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"), name)
+
+
+class RuleBook:
+    """Rules made quick to apply: each pattern is filed under its anchor words, so a text only tries the
+    patterns whose words it contains (plus those without an anchor) - the same verdicts, far fewer searches."""
+
+    def __init__(self, rules: Sequence[CareRule]) -> None:
+        self.rules = tuple(rules)
+        self.patterns: list[tuple[int, re.Pattern[str]]] = []
+        self.by_word: dict[str, list[int]] = {}
+        self.always: dict[str, list[int]] = {}  # by rule kind: patterns without anchor words
+        for rule_index, rule in enumerate(self.rules):
+            for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
+                pattern_id = len(self.patterns)
+                self.patterns.append((rule_index, pattern))
+                for word in anchor or ():
+                    self.by_word.setdefault(word, []).append(pattern_id)
+                if anchor is None:
+                    self.always.setdefault(rule.kind, []).append(pattern_id)
+
+    def evidence(self, text: str) -> CareEvidence:
+        """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
+        lowered = text.lower().replace("’", "'")
+        words = words_of(lowered)
+        candidates: set[int] = set()
+        for word in words & self.by_word.keys():
+            candidates.update(self.by_word[word])
+        fired = self._fired(lowered, words, candidates, ("complaint",))
+        if fired:
+            fired += self._fired(lowered, words, candidates, ("sarcasm",))
+            return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
+        found = self._fired(lowered, words, candidates, ("praise", "question"))
+        if not found:
+            return NO_EVIDENCE
+        praise = [r for r in found if r.kind == "praise"]
+        question = next((r for r in found if r.kind == "question"), None)
+        names = tuple(r.name for r in praise) + ((question.name,) if question else ())
+        return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
+
+    def _fired(self, lowered: str, words: frozenset[str], candidates: set[int],
+               kinds: tuple[RuleKind, ...]) -> list[CareRule]:
+        """The rules of these kinds with a candidate or unanchored pattern found in the text, in file order."""
+        fired: set[int] = set()
+        for pattern_id in chain(candidates, *(self.always.get(kind, ()) for kind in kinds)):
+            rule_index, pattern = self.patterns[pattern_id]
+            rule = self.rules[rule_index]
+            if rule_index in fired or rule.kind not in kinds or (rule.keywords and rule.keywords.isdisjoint(words)):
+                continue
+            if pattern.search(lowered):
+                fired.add(rule_index)
+        return [self.rules[i] for i in sorted(fired)]
+
+
+def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
+    """What the rules find in `text` (RuleBook.evidence; CareLayer keeps one book rather than one per text)."""
+    return RuleBook(rules).evidence(text)
+
+
+def combine(base: float, evidence: CareEvidence) -> float:
+    """The lexicon compound moved by the evidence; positive wording next to a complaint counts little."""
+    if evidence.complaint and base > 0:
         base *= POSITIVE_DISCOUNT
-    return max(-1.0, min(1.0, round(base + care, 4)))
+    elif evidence.question_damping:
+        base = max(0.0, abs(base) - evidence.question_damping) * (1 if base > 0 else -1)
+    return max(-1.0, min(1.0, round(base + evidence.shift, 4)))
 
 
 class CareLayer:
@@ -98,6 +175,7 @@ class CareLayer:
 
     def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None) -> None:
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
+        self.book = RuleBook(self.rules)
         self.name = f"{inner.name}+care"
         self.version = f"{inner.version}+care-{CARE_VERSION}"
         self.languages = inner.languages
@@ -105,10 +183,10 @@ class CareLayer:
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire."""
         inner = self.inner.score(text)
-        care, _ = care_evidence(text, self.rules)
-        if not care:
+        evidence = self.book.evidence(text)
+        if evidence is NO_EVIDENCE:
             return inner
-        return BackendScore(combine(inner.compound, care), inner.pos, inner.neu, inner.neg)
+        return BackendScore(combine(inner.compound, evidence), inner.pos, inner.neu, inner.neg)
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
 from scoring.backends.base import BackendScore
+from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
 from scoring.backends.lexicon_rules import RuleLexicon
 from scoring.backends.linear import LinearModel, text_features
 
 LEXICON_LANGUAGES = frozenset({"nl", "de", "fr", "es"})
-LEXICON_VERSION = "2"
+LEXICON_VERSION = "3"
 MODEL_SHARE = 0.5  # weight of the model in the blend; the rest is the lexicon's own verdict
 LEXICON_SLOPE = 2.0  # tanh(2 x total): one clearly polar word gives about +/-0.8
+QUESTION_DAMPING = 0.3  # a one-sentence question's compound moves this far toward zero ("Past de accu ook?")
 
 
 def _data(name: str) -> dict[str, object]:
@@ -23,17 +26,39 @@ def _data(name: str) -> dict[str, object]:
 
 
 @cache
+def neutral_words(language: str) -> frozenset[str]:
+    """Words taken out of the language's lexicon (data/lexicon_neutral.toml says why)."""
+    text = resources.files("scoring.backends").joinpath("data", "lexicon_neutral.toml").read_text(encoding="utf-8")
+    return frozenset(tomllib.loads(text).get(language, ()))
+
+
+@cache
 def rule_lexicon(language: str) -> RuleLexicon:
-    """The shipped lexicon of `language`, loaded once per process."""
+    """The shipped lexicon of `language` without its neutral words, loaded once per process."""
     words = _data(f"lexicon_{language}.json")
+    neutral = neutral_words(language)
     # JSON values are typed `object`; float() rejects a non-number at load time
-    return RuleLexicon.build(language, {str(k): float(v) for k, v in words.items()})  # type: ignore[arg-type]
+    return RuleLexicon.build(language, {str(k): float(v) for k, v in words.items()  # type: ignore[arg-type]
+                                        if k not in neutral})
 
 
 @cache
 def linear_model(language: str) -> LinearModel:
     """The shipped model of `language`, loaded once per process."""
     return LinearModel.from_json(_data(f"model_{language}.json"))
+
+
+def is_plain_question(text: str) -> bool:
+    """One sentence ending in a single "?": a question to the brand, not an outburst ("Why?!", "Really? Wow.")."""
+    body = text.rstrip()
+    return body.endswith("?") and not any(mark in body[:-1] for mark in ".!?")
+
+
+def damp_question(text: str, compound: float) -> float:
+    """A plain question's compound moved QUESTION_DAMPING toward zero; other texts' unchanged."""
+    if not is_plain_question(text):
+        return compound
+    return math.copysign(max(0.0, abs(compound) - QUESTION_DAMPING), compound)
 
 
 class LexiconBackend:
@@ -48,15 +73,19 @@ class LexiconBackend:
         self.name = f"lexicon-model-{language}" if use_model else f"lexicon-{language}"
         self.version = f"{LEXICON_VERSION}+{linear_model(language).version}" if use_model else LEXICON_VERSION
         self.languages = frozenset({language})
+        self.care = RuleBook(shipped_rules(language)) if language in CARE_RULE_LANGUAGES else None
 
     def score(self, text: str) -> BackendScore:
-        """The rules' verdict, blended with the model's when it is on."""
+        """The rules' verdict, blended with the model's when it is on, moved by the language's care rules."""
         hits = rule_lexicon(self.language).score(text)
-        lexicon = math.tanh(LEXICON_SLOPE * hits.total)
-        if not self.use_model:
-            return BackendScore(round(lexicon, 4))
-        model = linear_model(self.language).compound(text_features(hits))
-        return BackendScore(round(MODEL_SHARE * model + (1 - MODEL_SHARE) * lexicon, 4))
+        compound = math.tanh(LEXICON_SLOPE * hits.total)
+        if self.use_model:
+            model = linear_model(self.language).compound(text_features(hits))
+            compound = MODEL_SHARE * model + (1 - MODEL_SHARE) * compound
+        evidence = self.care.evidence(text) if self.care else None
+        if evidence is not None and evidence.complaint:
+            return BackendScore(combine(compound, evidence))
+        return BackendScore(round(damp_question(text, compound), 4))
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""

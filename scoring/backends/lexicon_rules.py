@@ -37,6 +37,15 @@ POST_NEGATION = frozenset({"nl", "de", "fr"})  # verb-final / V2: "werkt niet", 
 TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|[!?.,;:]|[\U0001F000-\U0001FAFF\u2600-\u27BF\u2764]")
 CLAUSE_END = frozenset(".,;:!?")
 NEGATION_FACTOR = -0.74
+# Endings tried, longest first, when a word is not in the lexicon: German and Dutch adjectives inflect and
+# compare ("schlechtester", "schlechten", "slechtste", "mooier"); what is left must still be a word of 4+ letters.
+INFLECTIONS: dict[str, tuple[str, ...]] = {
+    "de": ("esten", "ester", "estes", "estem", "este", "sten", "ster", "stes", "stem", "ste", "en", "er", "es", "em",
+           "e"),
+    "nl": ("ste", "er", "st", "e"),
+}
+MIN_STEM = 4
+POLITE_EMOJI_SHARE = 0.3  # a 🙏 or 😊 after a complaint is politeness or sarcasm: it keeps this share
 BOOST_NEAR, BOOST_FAR, DAMPEN = 1.3, 1.15, 0.7
 
 
@@ -57,6 +66,14 @@ class RuleLexicon:
     language: str
     words: dict[str, float]
     max_phrase: int = 1
+    _inflected: dict[str, float] = field(default_factory=dict, repr=False)
+    _phrase_starts: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for key in self.words:
+            if " " in key:  # the longest phrase starting with each first word: only those words look ahead
+                first, size = key.split(" ", 1)[0], key.count(" ") + 1
+                self._phrase_starts[first] = max(size, self._phrase_starts.get(first, 0))
 
     @classmethod
     def build(cls, language: str, words: dict[str, float]) -> RuleLexicon:
@@ -73,15 +90,28 @@ class RuleLexicon:
         negations = NEGATIONS[self.language]
         while i < n:
             step = 1
-            for size in range(min(self.max_phrase, n - i), 1, -1):
+            for size in range(min(self._phrase_starts.get(tokens[i], 1), n - i), 1, -1):
                 value = self.words.get(" ".join(tokens[i:i + size]))
                 if value is not None:
                     values[i], step = value, size
                     break
             else:
-                values[i] = 0.0 if tokens[i] in negations else self.words.get(tokens[i], 0.0)
+                values[i] = 0.0 if tokens[i] in negations else self.word_value(tokens[i])
             i += step
         return values
+
+    def word_value(self, word: str) -> float:
+        """The word's valence, or that of its stem without an inflection ending (remembered per word)."""
+        value = self.words.get(word)
+        if value is not None:
+            return value
+        known = self._inflected.get(word)
+        if known is None:
+            known = next((self.words[stem] for ending in INFLECTIONS.get(self.language, ())
+                          if word.endswith(ending) and len(stem := word[:-len(ending)]) >= MIN_STEM
+                          and stem in self.words), 0.0)
+            self._inflected[word] = known
+        return known
 
     def score(self, text: str) -> LexiconHits:
         """Sum of rule-adjusted valences: negation flips, boosters scale, 'but' shifts weight to what follows."""
@@ -89,7 +119,7 @@ class RuleLexicon:
         tokens = [token.lower() for token in raw]
         values = self.valences(tokens)
         contrast_at = _first_index(tokens, CONTRASTS[self.language])
-        total, positive, negative = 0.0, 0, 0
+        words, emoji, positive, negative = 0.0, 0.0, 0, 0
         for i, value in enumerate(values):
             if not value:
                 continue
@@ -98,8 +128,14 @@ class RuleLexicon:
                 value *= NEGATION_FACTOR
             if contrast_at is not None:
                 value *= 0.5 if i < contrast_at else 1.5
-            total += value
+            if tokens[i][0].isalpha():
+                words += value
+            else:
+                emoji += value
             positive, negative = positive + (value > 0), negative + (value < 0)
+        if words < 0 < emoji:
+            emoji *= POLITE_EMOJI_SHARE
+        total = words + emoji
         if total and "!" in tokens:
             total *= 1 + 0.1 * min(3, tokens.count("!"))
         return LexiconHits(total, positive, negative, tokens)
