@@ -65,3 +65,38 @@ def test_weekly_summary_before_anyone_was_helped_says_so(linked: Path, engine: E
     assert summary.ror_percent is not None and summary.ror_percent.percent is None
     markdown = render_files(summary, ["md"])["brand-2025-W40.md"]
     assert "No linked person was helped in the 12 months up to" in markdown
+
+
+def test_the_dashboard_overview_shows_the_ror_percent_beside_the_social_proxy(linked: Path, engine: Engine) -> None:  # noqa: F811
+    import httpx
+
+    from listener.dashboard import DashboardServer
+
+    server = DashboardServer(load_config(linked), engine, "127.0.0.1", 0, clock=FakeClock())
+    url = server.start()
+    try:
+        page = httpx.get(url + "/").text
+    finally:
+        server.stop()
+    # the hand-computed figures of tests/test_ror_percent.py: 3 of 5 helped came back, 3 of 4 answered are linked
+    assert "Founders' RoR %" in page and "<span class=\"value\">60.0%</span>" in page
+    assert "3 of 5 linked people helped came back or referred someone; 7 people linked" in page
+    assert "3 of 4 people answered on social are linked to the CRM" in page
+    assert not any(secret in page for secret in PERSONAL)
+
+
+def test_a_profile_without_imported_people_shows_no_ror_percent_card(tmp_path: Path) -> None:
+    import httpx
+
+    from listener.dashboard import DashboardServer
+    from tests.dashboard_seed import seeded_database
+    from tests.test_export_data import EXPORT_NOW
+
+    config, engine = seeded_database(tmp_path, users=False)
+    server = DashboardServer(config, engine, "127.0.0.1", 0, clock=lambda: EXPORT_NOW)
+    url = server.start()
+    try:
+        page = httpx.get(url + "/").text
+    finally:
+        server.stop()
+    assert "Running index" in page and "Founders' RoR %" not in page
