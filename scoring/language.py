@@ -91,11 +91,17 @@ def fast_guess(text: str) -> tuple[str, float, str]:
 
 @lru_cache(maxsize=1)
 def _detector() -> Any:
-    """lingua over the gate's languages and neighbours, to settle doubt; each model loads on first use."""
+    """lingua over the gate's languages and neighbours, to settle doubt; each model loads on first use.
+
+    Low-accuracy mode (trigram models only): on 12,000 texts that reach it (English review snippets and
+    Dutch, German, French and Spanish subtitle lines) it agreed with the full models on 98.9%, was right
+    slightly more often (10,463 against 10,399) and refused less English (157 against 169), in 49 MB of
+    models instead of 574 MB.
+    """
     from lingua import IsoCode639_1, LanguageDetectorBuilder
 
     codes = [getattr(IsoCode639_1, code.upper()) for code in GATE_LANGUAGES + DOUBT_LANGUAGES]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
 def latin_share(text: str) -> float:
