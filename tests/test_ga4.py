@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Engine, MetaData, select
 from typer.testing import CliRunner
 
+from connectors.errors import AuthError
 from connectors.ga4.auth import SCOPE, AccessTokens
 from connectors.ga4.reports import Ga4Settings
 from listener.cli.main import app
@@ -192,6 +193,17 @@ def test_a_refused_grant_is_an_auth_error_naming_the_variable_and_not_the_key(
     secret_lines = pem(stranger).splitlines()[1:-1]
     assert not any(line in shown.output + caplog.text for line in secret_lines)
     assert stored(engine) == {} and google.cassette.requests == []
+
+
+def test_a_property_without_access_names_the_account_and_the_role(config: Path, engine: Engine,
+                                                                 google: GoogleLoopback) -> None:
+    config.write_text(config.read_text().replace('"123456789"', '"999999"'))
+    profile = load_config(config).profile(None)
+    with pytest.raises(AuthError) as raised:
+        sync_ga4(engine, profile, ga4_session(profile.imports.ga4), clock=google.clock)  # type: ignore[arg-type]
+    assert "403" in str(raised.value) and "$GA4_CREDENTIALS_FILE" in str(raised.value)
+    assert str(raised.value).endswith(f"(the service account {EMAIL} needs the Viewer role on property 999999)")
+    assert stored(engine) == {}
 
 
 @pytest.mark.parametrize(("key_file", "expected"), [

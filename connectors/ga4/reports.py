@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.errors import MalformedItemError, MalformedResponseError
+from connectors.errors import AuthError, MalformedItemError, MalformedResponseError
 from connectors.ga4.auth import AccessTokens
 from connectors.http import HttpSession, parse_json
 from connectors.site_days import SiteDay
@@ -104,8 +104,12 @@ def fetch_site_days(session: HttpSession, settings: Ga4Settings, tokens: AccessT
     rows: list[tuple[date, dict[str, str]]] = []
     while True:
         body = report_body(first, last, len(rows), settings.page_size)
-        reply = parse_json(session.send("POST", path, json=body,
-                                        headers={"Authorization": f"Bearer {tokens.bearer()}"}))
+        headers = {"Authorization": f"Bearer {tokens.bearer()}"}
+        try:
+            reply = parse_json(session.send("POST", path, json=body, headers=headers))
+        except AuthError as error:
+            raise AuthError(f"{error} (the service account {tokens.key.client_email} needs the Viewer role on "
+                            f"property {settings.property_id})") from None
         page, total = _rows(reply)
         rows.extend(page)
         if len(rows) >= total:
