@@ -21,7 +21,7 @@ from sqlalchemy import Engine, MetaData, select
 from typer.testing import CliRunner
 
 from connectors.errors import AuthError
-from connectors.ga4.auth import SCOPE, AccessTokens
+from connectors.ga4.auth import AccessTokens
 from connectors.ga4.reports import Ga4Settings
 from listener.cli.main import app
 from listener.config.settings import ConfigError, load_config
@@ -44,6 +44,7 @@ base_url = "{base_url}"
 page_size = 3
 backfill_days = 5
 """
+SCOPE = "https://www.googleapis.com/auth/analytics.readonly"  # written out: a changed scope must fail
 EMAIL = "ror-reader@acme-analytics.iam.gserviceaccount.com"
 EXAMPLE = Path(__file__).resolve().parent.parent / "listener" / "config" / "config.example.toml"
 
