@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.ga4.reports import Ga4Settings
 from connectors.hubspot.crm import HubspotSettings
 from connectors.mailchimp.reports import MailchimpSettings
 from connectors.matomo.reports import MatomoSettings
@@ -137,3 +138,4 @@ class ImportsConfig(BaseModel):
     mailchimp: MailchimpSettings | None = None
     plausible: PlausibleSettings | None = None
     matomo: MatomoSettings | None = None
+    ga4: Ga4Settings | None = None

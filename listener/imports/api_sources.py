@@ -60,6 +60,12 @@ def _matomo(engine: Engine, profile: ProfileConfig, clock: Clock) -> list[Import
     return [sync_matomo(engine, profile, matomo_session(matomo_settings(profile)), clock=clock)]
 
 
+def _ga4(engine: Engine, profile: ProfileConfig, clock: Clock) -> list[ImportResult]:
+    from listener.imports.ga4 import ga4_session, ga4_settings, sync_ga4
+
+    return [sync_ga4(engine, profile, ga4_session(ga4_settings(profile)), clock=clock)]
+
+
 API_SOURCES: dict[str, ApiSource] = {source.name: source for source in (
     ApiSource("typeform", "Fetch new NPS answers of the form in [profiles.imports.typeform] from the Typeform "
               "Responses API.", True, _typeform),
@@ -71,6 +77,8 @@ API_SOURCES: dict[str, ApiSource] = {source.name: source for source in (
               "Plausible.", False, _plausible),
     ApiSource("matomo", "Fetch the site's daily visits, bounces, time on site and converted visits from Matomo.",
               False, _matomo),
+    ApiSource("ga4", "Fetch the property's daily sessions, users, page views, bounce rate, session length and key "
+              "events from the Google Analytics 4 Data API.", False, _ga4),
 )}
 
 

@@ -11,7 +11,7 @@ from listener.storage.models import ProfileRow, SyncCursorRow
 from listener.storage.relationship_models import ImportRunRow
 from listener.storage.upsert import table_of
 
-API_SOURCES = ("typeform", "hubspot", "mailchimp", "plausible", "matomo")
+API_SOURCES = ("typeform", "hubspot", "mailchimp", "plausible", "matomo", "ga4")
 
 
 @dataclass(frozen=True)
