@@ -18,7 +18,11 @@ from tests.real_recordings import have_real_recordings
 # The replay tier reads real recordings kept outside the repository (tests/real_recordings.py):
 # without them its modules are not collected at all, so a run reports no skips for them.
 REPLAY_TIER = ["test_real_*.py", "test_schema_drift.py"]
-collect_ignore_glob = [] if have_real_recordings() else REPLAY_TIER
+# The Bluesky reference tier needs servers installed outside the repository (tests/bluesky_reference/setup.sh):
+# collected only when ROR_BLUESKY_REFERENCE=1 says they are there (.ci/run sets it), never skipped.
+REFERENCE_TIER = ["test_bluesky_reference.py"]
+collect_ignore_glob = ([] if have_real_recordings() else REPLAY_TIER) + (
+    [] if os.environ.get("ROR_BLUESKY_REFERENCE") == "1" else REFERENCE_TIER)
 
 FIXED_NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)
 
@@ -62,13 +66,10 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """A PostgreSQL server for the whole run: required in CI, skipped where none is installed."""
+    """A PostgreSQL server for the whole run: required (.ci/run installs it), so a missing one fails."""
     with postgres_url() as url:
         if url is None:
-            message = f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            pytest.fail(f"no PostgreSQL server: install Debian's postgresql package or set ${URL_ENV}")
         yield url
 
 
