@@ -6,12 +6,12 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.ga4.reports import Ga4Settings
-from connectors.hubspot.crm import HubspotSettings
-from connectors.mailchimp.reports import MailchimpSettings
-from connectors.matomo.reports import MatomoSettings
-from connectors.plausible.stats import PlausibleSettings
-from connectors.typeform.responses import TypeformSettings
+from connectors.ga4.settings import Ga4Settings
+from connectors.hubspot.settings import HubspotSettings
+from connectors.mailchimp.settings import MailchimpSettings
+from connectors.matomo.settings import MatomoSettings
+from connectors.plausible.settings import PlausibleSettings
+from connectors.typeform.settings import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
 DecimalStyle = Literal["auto", "comma", "point"]
