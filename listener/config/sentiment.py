@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scoring.backends.registry import BackendError, build_backend
+from scoring.backends.registry import BackendError, check_backend
 from scoring.sentiment import DEFAULT_BACKENDS, ScorerSettings
 
 
@@ -24,7 +24,7 @@ class SentimentConfig(BaseModel):
                     raise ValueError("backend 'transformers' needs model_path (a folder on this machine)")
                 continue
             try:
-                build_backend(name, language)
+                check_backend(name, language)
             except BackendError as error:
                 raise ValueError(f"backends.{language}: {error}") from None
         return self
