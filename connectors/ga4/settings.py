@@ -10,7 +10,7 @@ DEFAULT_BASE_URL = "https://analyticsdata.googleapis.com"
 class Ga4Settings(BaseModel):
     """`[profiles.imports.ga4]`: the property, the variable naming the key file, how many days to read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     property_id: str = Field(pattern=r"^[0-9]+$", description="the numeric property id, not the G- measurement id")
     credentials_env: str = Field(default="GA4_CREDENTIALS_FILE", pattern=r"^[A-Z_][A-Z0-9_]*$")

@@ -12,7 +12,7 @@ OBJECT_TYPES = ("contacts", "deals", "tickets")
 class HubspotSettings(BaseModel):
     """`[profiles.imports.hubspot]`: the private app token's variable and which properties carry what."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     token_env: str = Field(default="HUBSPOT_TOKEN", pattern=r"^[A-Z_][A-Z0-9_]*$")
     base_url: str = DEFAULT_BASE_URL

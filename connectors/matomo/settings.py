@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class MatomoSettings(BaseModel):
     """`[profiles.imports.matomo]`: the instance, the site's id, the token's variable, how many days to read."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     base_url: str = Field(min_length=1)
     site_id: int = Field(ge=1)

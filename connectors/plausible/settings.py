@@ -10,7 +10,7 @@ DEFAULT_BASE_URL = "https://plausible.io"
 class PlausibleSettings(BaseModel):
     """`[profiles.imports.plausible]`: the site, the API key's variable, the goals that count as conversions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     site_id: str = Field(min_length=1)
     api_key_env: str = Field(default="PLAUSIBLE_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")

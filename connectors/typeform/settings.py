@@ -11,7 +11,7 @@ MAX_PAGE_SIZE = 1000
 class TypeformSettings(BaseModel):
     """`[profiles.imports.typeform]`: which form, where, the token's variable, which questions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     form_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
     token_env: str = Field(default="TYPEFORM_TOKEN", pattern=r"^[A-Z_][A-Z0-9_]*$")

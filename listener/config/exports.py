@@ -18,7 +18,7 @@ DEFAULT_CHART_WEEKS = 4
 class ExportsConfig(BaseModel):
     """Weekly summary settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     formats: list[ExportFormat] = Field(default_factory=lambda: list(EXPORT_FORMATS), min_length=1)

@@ -20,7 +20,7 @@ DecimalStyle = Literal["auto", "comma", "point"]
 class ImportColumns(BaseModel):
     """Column names in the file for each of our fields; an empty name means "the file has none"."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     REQUIRED: ClassVar[tuple[str, ...]] = ()
 
     def required(self) -> tuple[str, ...]:
@@ -118,7 +118,7 @@ class WebDayColumns(ImportColumns):
 class ImportsConfig(BaseModel):
     """CSV import settings: number and date conventions, the hashing key's variable, column mappings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     key_env: str = Field(default=DEFAULT_KEY_ENV, pattern=r"^[A-Z_][A-Z0-9_]*$")
     day_first: bool = True

@@ -11,7 +11,7 @@ from scoring.sentiment import DEFAULT_BACKENDS, ScorerSettings
 class SentimentConfig(BaseModel):
     """Backend per language (ISO 639-1), the language assumed for short texts, an optional local model folder."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     backends: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_BACKENDS))
     default_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
     model_path: str | None = None
