@@ -1,6 +1,6 @@
 """CLI start-up: `ror --help`, `ror status` and `ror index` against `python -c "import httpx"`.
 
-    python -m bench.startup [--runs 5]
+    python -m bench.startup [--runs 5] [--floor]
 
 Each command runs as a fresh process on a small migrated database (a config written by
 `ror init`, 200 corpus items synced, scored and aggregated before timing), so what is timed
@@ -10,7 +10,8 @@ timing, as an installed package's modules are compiled once at install: otherwis
 of our ~110 modules is compiled from source on every start (0.16 s), while httpx's never are.
 Reports the median CPU seconds (user + system, which a shared machine disturbs far less than
 the wall clock) and wall seconds of each, and each command's ratio to the httpx import,
-measured in the same run.
+measured in the same run. `--floor` also times what the read commands cannot go below with
+these libraries: importing typer, Rich, pydantic and SQLAlchemy, and that plus loading the config.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ from pathlib import Path
 
 BASELINE = ("-c", "import httpx")
 COMMANDS = {"help": ("--help",), "status": ("status",), "index": ("index",)}
+LIBRARIES = "import typer, rich.table, pydantic, sqlalchemy"
+FLOORS = {  # name -> code run with `python -c`; {config} is the config's path
+    "libraries": LIBRARIES,
+    "libraries_and_config": LIBRARIES + ", listener.cli.main, typer._adapters\n"
+                            "from listener.config.settings import load_config\nload_config({config!r})",
+}
 
 
 def _ror() -> list[str]:
@@ -66,7 +73,7 @@ def prepare(directory: Path, env: dict[str, str]) -> Path:
     return config_path
 
 
-def measure(runs: int) -> dict[str, float]:
+def measure(runs: int, floor: bool = False) -> dict[str, float]:
     """Median CPU and wall seconds of the baseline and each command, and each command's CPU ratio."""
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     env["COLUMNS"] = "160"
@@ -75,6 +82,9 @@ def measure(runs: int) -> dict[str, float]:
         argvs = {"httpx": [sys.executable, *BASELINE]}
         argvs |= {name: [*_ror(), *args, *([] if name == "help" else ["--config", str(config_path)])]
                   for name, args in COMMANDS.items()}
+        if floor:
+            argvs |= {name: [sys.executable, "-c", code.format(config=str(config_path))]
+                      for name, code in FLOORS.items()}
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in argvs}
         for argv in argvs.values():  # warm-up: bytecode caches written, files in the page cache
             timed(argv, env)
@@ -85,7 +95,7 @@ def measure(runs: int) -> dict[str, float]:
     for name, values in samples.items():
         figures[f"{name}_cpu_seconds"] = statistics.median(cpu for cpu, _ in values)
         figures[f"{name}_wall_seconds"] = statistics.median(wall for _, wall in values)
-    for name in COMMANDS:
+    for name in [*COMMANDS, *(FLOORS if floor else ())]:
         figures[f"{name}_ratio"] = figures[f"{name}_cpu_seconds"] / figures["httpx_cpu_seconds"]
     figures["worst_ratio"] = max(figures[f"{name}_ratio"] for name in COMMANDS)
     return figures
@@ -96,6 +106,8 @@ def describe(f: dict[str, float]) -> str:
     parts = [f"import httpx {f['httpx_cpu_seconds']:.3f}s ({f['httpx_wall_seconds']:.3f}s wall)"]
     parts += [f"ror {' '.join(COMMANDS[name])} {f[f'{name}_cpu_seconds']:.3f}s ({f[f'{name}_wall_seconds']:.3f}s "
               f"wall) = {f[f'{name}_ratio']:.2f}x" for name in COMMANDS]
+    parts += [f"floor {name} {f[f'{name}_cpu_seconds']:.3f}s = {f[f'{name}_ratio']:.2f}x" for name in FLOORS
+              if f"{name}_ratio" in f]
     return "start-up CPU: " + "; ".join(parts)
 
 
@@ -103,7 +115,9 @@ def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    print(describe(measure(parser.parse_args().runs)))
+    parser.add_argument("--floor", action="store_true", help="also time the libraries alone, and with the config")
+    arguments = parser.parse_args()
+    print(describe(measure(arguments.runs, arguments.floor)))
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"  # what a `*_env` setting may hold: an environm
 class SourceSettings(BaseModel):
     """Keys every source has, whatever its platform."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     platform: str

@@ -11,7 +11,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from listener.config.settings import Config
-from listener.daemon.scheduling import build_scheduler, cron_weekdays, crontab_trigger, next_run_delay, reconcile_jobs
+from listener.daemon.crontab import cron_weekdays, crontab_trigger
+from listener.daemon.scheduling import build_scheduler, next_run_delay, reconcile_jobs
 
 NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)  # a Wednesday
 

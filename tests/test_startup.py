@@ -1,19 +1,39 @@
-"""Commands start faster: a database at head opens without Alembic, one behind it is still migrated."""
+"""Commands start faster: a database at head opens without Alembic, one behind it is still migrated, and the
+read commands (`ror status`, `ror index`) load no connector, SQLModel, scheduler or aggregator code."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
+from connectors.registry import PLATFORMS
+from listener.cli.main import EXAMPLE_CONFIG
+from listener.config.settings import load_config
+from listener.index.formula import formula_version
 from listener.storage.engine import MIGRATIONS_DIR, head_revision, make_engine, open_database, stored_revision
+from listener.storage.models import IndexPointRow, ProfileRow
+from listener.storage.upsert import table_of
 
 HEAVY = ("sqlalchemy", "alembic", "sqlmodel", "pydantic", "connectors.registry", "listener.config.settings",
          "listener.index.aggregate", "httpx")
+
+
+# What the read commands must not load: each is a large share of their start or pulls one in.
+NOT_FOR_READING = (
+    "httpx", "tenacity", "jwt", "cryptography", "sqlmodel", "sqlalchemy.orm", "alembic", "connectors.http",
+    "listener.storage.models", "listener.storage.store", "listener.index.aggregate", "listener.daemon.scheduling",
+    "apscheduler.schedulers",
+    *(platform.connector.partition(":")[0] for platform in PLATFORMS.values()),
+    "connectors.ga4.reports", "connectors.ga4.auth", "connectors.hubspot.crm", "connectors.typeform.responses",
+)
 
 
 def _loaded_after(code: str) -> list[str]:
@@ -54,3 +74,30 @@ def test_database_behind_head_is_still_migrated(tmp_path: Path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM engager_states")).scalar() == 0
     assert stored_revision(engine) == head_revision()
+
+
+@pytest.fixture
+def stored_config(tmp_path: Path) -> Path:
+    """The example config (a Mastodon source) and its database, at head, holding one index point to show."""
+    path = tmp_path / "ror.toml"
+    shutil.copyfile(EXAMPLE_CONFIG, path)
+    config = load_config(path)
+    profile, engine = config.profiles[0], open_database(config.database_url())
+    with engine.begin() as connection:
+        profile_id = connection.execute(insert(table_of(ProfileRow)).values(name=profile.name)).inserted_primary_key[0]
+        connection.execute(insert(table_of(IndexPointRow)).values(
+            profile_id=profile_id, day=date(2026, 3, 1), formula_version=formula_version(profile.index),
+            components={}, computed_at=datetime(2026, 3, 2, tzinfo=UTC)))
+    engine.dispose()
+    return path
+
+
+@pytest.mark.parametrize("command", ["status", "index"])
+def test_read_commands_load_no_connector_sqlmodel_scheduler_or_aggregator(stored_config: Path, command: str) -> None:
+    run = (f"import sys\nsys.argv = ['ror', {command!r}, '--config', {str(stored_config)!r}]\n"
+           "from listener.cli.main import app\ntry:\n    app()\n"
+           "except SystemExit as end:\n    assert not end.code, end\n"
+           f"print(' '.join(m for m in {NOT_FOR_READING!r} if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, check=True)
+    assert "acme" in done.stdout  # the command ran and showed the profile's sources or index
+    assert done.stderr.split() == []

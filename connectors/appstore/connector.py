@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field, StringConstraints
-
-from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.appstore.settings import AppStoreSettings
+from connectors.base import Author, BadRecord, Connector, Counters, Item, Page, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, WaitTooLongError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.newest_first import NewestFirstStream
@@ -17,7 +16,6 @@ from connectors.pagination import LoopGuard
 from connectors.timestamps import parse_time
 
 PLATFORM = "appstore"
-DEFAULT_BASE_URL = "https://itunes.apple.com"
 FEED_PATH = "/{country}/rss/customerreviews/page={page}/id={app_id}/sortby=mostrecent/json"
 MAX_PAGES = 10  # Apple serves the newest 500 reviews per country: 10 pages of 50
 RATING_SCALE = 5.0
@@ -28,19 +26,6 @@ THROTTLE_WAIT_SECONDS = 900.0
 _LAST_PAGE = re.compile(r"/page=(\d+)/")
 _AUTHOR_ID = re.compile(r"/id(\d+)\b")
 _STATUS_403 = re.compile(r": 403 ")
-
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_lower=True)]
-
-
-class AppStoreSettings(SourceSettings):
-    """One app on the App Store, read in the listed countries' storefronts."""
-
-    platform: Literal["appstore"]
-    base_url: str = DEFAULT_BASE_URL
-    app_id: str = Field(pattern=r"^\d+$", description="the numeric App Store id (apps.apple.com/.../id<app_id>)")
-    countries: list[Country] = Field(default_factory=lambda: ["us"], min_length=1)
-    backfill_days: int = Field(default=365, ge=0, le=3650)
-    request_interval_seconds: float = Field(default=3.0, ge=0, le=60, description="pause between feed requests")
 
 
 def label(node: Any, key: str) -> str | None:

@@ -4,50 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from connectors.base import (
-    ENV_NAME,
     Author,
     Connector,
     Counters,
     Item,
     ItemKind,
     Page,
-    SourceSettings,
     Stream,
     SyncContext,
 )
+from connectors.facebook.settings import FacebookSettings
 from connectors.graph_api import USAGE_HEADERS, GraphClient, RecentOwnedRefreshStream, data_of, error_hook, parse_time
 from connectors.http import HttpSession
 from connectors.records import add_records
 
 PLATFORM = "facebook"
-DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 WEB_URL = "https://www.facebook.com"
 POST_FIELDS = ("id,message,story,created_time,permalink_url,from,shares,"
                "reactions.summary(total_count).limit(0),comments.filter(stream).summary(true).limit(0)")
 COMMENT_FIELDS = "id,message,created_time,from,like_count,comment_count,parent{id},permalink_url"
 PAGE_FIELDS = "id,name,username,link,fan_count,followers_count"
-
-
-class FacebookSettings(SourceSettings):
-    """One Facebook Page: its posts and their comments, posts by visitors and posts that tag it."""
-
-    platform: Literal["facebook"]
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="the Graph API with its version")
-    page_id: str = Field(pattern=r"^[0-9]{5,20}$")
-    page_token_env: str = Field(pattern=ENV_NAME, description="a page access token (from a long-lived user token)")
-    visitor_posts: bool = True
-    tagged: bool = True
-    page_size: int = Field(default=25, ge=1, le=100)
-    comment_page_size: int = Field(default=50, ge=1, le=100)
-    max_pages: int = Field(default=20, ge=1, le=1000)
-    max_comment_pages: int = Field(default=10, ge=1, le=1000)
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=7, ge=0, le=90)
 
 
 def summary_count(post: dict[str, Any], edge: str) -> int | None:

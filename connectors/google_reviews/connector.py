@@ -5,20 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import Field, StringConstraints
-
-from connectors.base import ENV_NAME, Author, BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import Author, BadRecord, Connector, Item, Page, Stream, SyncContext
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
+from connectors.google_reviews.settings import GoogleReviewsSettings
 from connectors.http import HttpSession, RateLimitHeaders, parse_json
 from connectors.newest_first import NewestFirstStream, review_floor, safe_time
 
 PLATFORM = "google_reviews"
-DEFAULT_BASE_URL = "https://mybusiness.googleapis.com"
-DEFAULT_OAUTH_URL = "https://oauth2.googleapis.com"
 RATING_SCALE = 5.0
-MAX_PAGE_SIZE = 50
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}  # STAR_RATING_UNSPECIFIED: no rating
 # Google sends no quota headers: a 429 RESOURCE_EXHAUSTED (per-minute quota) comes without
 # Retry-After and waits the session's default minute.
@@ -28,25 +24,6 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _TRANSLATED = "(Translated by Google)"
 _ORIGINAL = "(Original)"
 _REFUSED_GRANTS = ("invalid_grant", "invalid_client", "unauthorized_client")
-
-NumericId = Annotated[str, StringConstraints(pattern=r"^\d+$")]
-
-
-class GoogleReviewsSettings(SourceSettings):
-    """The brand's locations in one Business Profile account, read as their owner or manager."""
-
-    platform: Literal["google_reviews"]
-    base_url: str = DEFAULT_BASE_URL
-    oauth_base_url: str = DEFAULT_OAUTH_URL
-    account_id: str = Field(pattern=r"^\d+$", description="the number in accounts/{accountId}")
-    location_ids: list[NumericId] = Field(min_length=1, description="the numbers in locations/{locationId}")
-    business_name: str | None = Field(default=None, description="how the owner's replies are signed")
-    client_id_env: str = Field(pattern=ENV_NAME)
-    client_secret_env: str = Field(pattern=ENV_NAME)
-    refresh_token_env: str = Field(pattern=ENV_NAME)
-    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    backfill_days: int = Field(default=365, ge=0, le=3650)
-    refresh_days: int = Field(default=14, ge=0, le=365, description="re-read this many days for new replies")
 
 
 def parse_time(value: str) -> datetime:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, model_validator
-
-from connectors.base import BadRecord, Connector, Item, Page, SourceSettings, Stream, SyncContext
+from connectors.base import BadRecord, Connector, Item, Page, Stream, SyncContext
 from connectors.errors import MalformedItemError, MalformedResponseError, PaginationLoopError, PermanentError
 from connectors.hackernews.items import PLATFORM, Brand, hit_item, is_poll_option, node_item, walk_thread
+from connectors.hackernews.settings import HackerNewsSettings
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
 from connectors.walk_state import WalkState
@@ -19,27 +18,6 @@ from connectors.walk_state import WalkState
 DROPPED_HIT_KEYS = frozenset({"_highlightResult", "_snippetResult", "_rankingInfo"})
 # What a search asks for: polls are stories with options (and threads) of their own.
 COLLECTED_TAGS = "(story,comment,poll)"
-
-
-class HackerNewsSettings(SourceSettings):
-    """Brand terms searched on Hacker News, and optionally the brand's HN username."""
-
-    platform: Literal["hackernews"]
-    base_url: str = "https://hn.algolia.com/api/v1"
-    search: list[str] = Field(default_factory=list)
-    username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{2,15}$",
-                                 description="the brand's HN username: its items are owned")
-    threads: bool = True
-    page_size: int = Field(default=100, ge=1, le=1000)
-    min_interval_seconds: float = Field(default=0.5, ge=0, le=60)
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=2, ge=0, le=90)
-
-    @model_validator(mode="after")
-    def _something_to_search(self) -> HackerNewsSettings:
-        if not self.search and not self.username:
-            raise ValueError("nothing to collect: set search terms or username")
-        return self
 
 
 @dataclass

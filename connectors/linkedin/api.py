@@ -16,7 +16,6 @@ from connectors.http import HttpSession
 from connectors.oauth2 import TokenClient
 
 PLATFORM = "linkedin"
-DEFAULT_BASE_URL = "https://api.linkedin.com/rest"
 FEED_URL = "https://www.linkedin.com/feed/update/"
 # Which permission each resource needs (Community Management API), for the one-line ACCESS_DENIED message.
 PERMISSIONS = (("organizationalEntityShareStatistics", "rw_organization_admin"),

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from connectors.base import (
     BadRecord,
     Connector,
     Counters,
     Page,
-    RenewableTokenSettings,
     Stream,
     SyncContext,
 )
 from connectors.errors import PermanentError
 from connectors.http import HttpSession
 from connectors.linkedin.api import (
-    DEFAULT_BASE_URL,
     PLATFORM,
     LinkedInApi,
     Restli,
@@ -29,27 +25,11 @@ from connectors.linkedin.api import (
     restli_list,
     urn_path,
 )
+from connectors.linkedin.settings import LinkedInSettings
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
 from connectors.records import add_records
 
 STATISTICS_BATCH = 20
-
-
-class LinkedInSettings(RenewableTokenSettings):
-    """One LinkedIn organization page: its posts and their comments, share statistics, mentions."""
-
-    platform: Literal["linkedin"]
-    base_url: str = DEFAULT_BASE_URL
-    organization_id: str = Field(pattern=r"^[0-9]{1,20}$")
-    linkedin_version: str = Field(default="202411", pattern=r"^20[0-9]{4}$",
-                                  description="the LinkedIn-Version header (YYYYMM)")
-    token_url: str = "https://www.linkedin.com/oauth/v2/accessToken"
-    mentions: bool = True
-    page_size: int = Field(default=50, ge=1, le=100)
-    comment_page_size: int = Field(default=50, ge=1, le=100)
-    max_pages: int = Field(default=10, ge=1, le=1000)
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=7, ge=0, le=90)
 
 
 class PostsStream(Stream):

@@ -13,26 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.base import BadRecord
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError
 from connectors.http import HttpSession
+from connectors.mailchimp.settings import MailchimpSettings
 
-MAX_PAGE_SIZE = 1000
 REPORT_FIELDS = ("reports.id,reports.type,reports.send_time,reports.emails_sent,reports.unsubscribed,"
                  "reports.opens.unique_opens,reports.clicks.unique_subscriber_clicks,total_items")
-
-
-class MailchimpSettings(BaseModel):
-    """`[profiles.imports.mailchimp]`: the API key's variable, the data center, paging and refresh window."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    api_key_env: str = Field(default="MAILCHIMP_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    base_url: str | None = None  # default: https://<dc>.api.mailchimp.com, dc from the key's "-us21" ending
-    page_size: int = Field(default=100, ge=1, le=MAX_PAGE_SIZE)
-    refresh_days: int = Field(default=30, ge=0, le=365)
 
 
 def base_url_for(settings: MailchimpSettings, api_key: str) -> str:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from pydantic import Field, model_validator
 
 from connectors.base import (
     Author,
@@ -19,13 +17,13 @@ from connectors.base import (
     Item,
     ItemKind,
     Page,
-    SourceSettings,
     Stream,
     SyncContext,
 )
 from connectors.errors import MalformedItemError, PermanentError
 from connectors.html_text import html_to_text
 from connectors.http import HttpSession, RateLimitHeaders
+from connectors.mastodon.settings import MastodonSettings
 from connectors.pagination import LoopGuard, cursor_within_page, link_url
 from connectors.timestamps import parse_time
 
@@ -37,25 +35,6 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 MAX_STATUS_PAGE = 40
 NOTIFICATIONS_V1, NOTIFICATIONS_V2 = "/api/v1/notifications", "/api/v2/notifications"
 MAX_ACCOUNT_PAGE = 80
-
-
-class MastodonSettings(SourceSettings):
-    """One brand account on one Mastodon instance, plus hashtags and searches there."""
-
-    platform: Literal["mastodon"]
-    account: str = Field(min_length=1, description="the brand's handle on this instance")
-    hashtags: list[str] = Field(default_factory=list)
-    search: list[str] = Field(default_factory=list)
-    mentions: bool = False
-    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=7, ge=0, le=90)
-
-    @model_validator(mode="after")
-    def _token_for_private_reads(self) -> MastodonSettings:
-        if (self.mentions or self.search) and not self.token_env:
-            raise ValueError("mentions and search need a user token: set token_env")
-        return self
 
 
 def snowflake_for(moment: datetime) -> str:

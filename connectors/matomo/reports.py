@@ -10,23 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.errors import AuthError, MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, parse_json
+from connectors.matomo.settings import MatomoSettings
 from connectors.site_days import SiteDay
-
-
-class MatomoSettings(BaseModel):
-    """`[profiles.imports.matomo]`: the instance, the site's id, the token's variable, how many days to read."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    base_url: str = Field(min_length=1)
-    site_id: int = Field(ge=1)
-    token_env: str = Field(default="MATOMO_TOKEN", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    backfill_days: int = Field(default=90, ge=1, le=3650)
-    refresh_days: int = Field(default=3, ge=0, le=90)
 
 
 def _count(metrics: dict[str, Any], name: str) -> int | None:

@@ -9,27 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.errors import MalformedItemError, MalformedResponseError
 from connectors.http import HttpSession, parse_json
+from connectors.plausible.settings import PlausibleSettings
 from connectors.site_days import SiteDay
 
-DEFAULT_BASE_URL = "https://plausible.io"
 DAY_METRICS = ("visitors", "visits", "pageviews", "bounce_rate", "visit_duration")
-
-
-class PlausibleSettings(BaseModel):
-    """`[profiles.imports.plausible]`: the site, the API key's variable, the goals that count as conversions."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    site_id: str = Field(min_length=1)
-    api_key_env: str = Field(default="PLAUSIBLE_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    base_url: str = DEFAULT_BASE_URL  # a self-hosted instance's address
-    goals: list[str] = Field(default_factory=list)
-    backfill_days: int = Field(default=90, ge=1, le=3650)
-    refresh_days: int = Field(default=3, ge=0, le=90)
 
 
 def _query(session: HttpSession, api_key: str, body: dict[str, Any]) -> list[tuple[date, list[Any]]]:

@@ -17,7 +17,6 @@ from connectors.oauth2 import TokenClient
 from connectors.pagination import LoopGuard
 
 PLATFORM = "tiktok"
-DEFAULT_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 WEB_URL = "https://www.tiktok.com"
 RATE_LIMITED_CODES = frozenset({40100})
 EXPIRED_CODES = frozenset({40102, 40104, 40105})

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
-
-from connectors.base import Connector, Item, Page, RenewableTokenSettings, Stream, SyncContext
+from connectors.base import Connector, Item, Page, Stream, SyncContext
 from connectors.http import HttpSession
 from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
 from connectors.records import add_records
 from connectors.tiktok.api import (
-    DEFAULT_BASE_URL,
     PLATFORM,
     VIDEO_FIELDS,
     TikTokApi,
@@ -21,23 +18,10 @@ from connectors.tiktok.api import (
     error_hook,
     json_param,
 )
+from connectors.tiktok.settings import TikTokSettings
 
 TIKTOK_IDS = ("item_id", "comment_id")  # where a video or comment record keeps its id
 MAX_VIDEO_IDS = 20
-
-
-class TikTokSettings(RenewableTokenSettings):
-    """One TikTok business account: its videos and the comments under its recent ones."""
-
-    platform: Literal["tiktok"]
-    base_url: str = DEFAULT_BASE_URL
-    business_id: str = Field(min_length=4, description="the account's business_id (the open_id of its token)")
-    token_url: str = f"{DEFAULT_BASE_URL}/tt_user/oauth2/refresh_token/"
-    page_size: int = Field(default=20, ge=1, le=20)
-    comment_page_size: int = Field(default=30, ge=1, le=30)
-    max_pages: int = Field(default=10, ge=1, le=1000)
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=7, ge=0, le=90)
 
 
 class VideosStream(Stream):

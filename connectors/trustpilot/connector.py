@@ -4,53 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
-
-from pydantic import Field, model_validator
+from typing import Any
 
 from connectors.base import (
-    ENV_NAME,
     Author,
     BadRecord,
     Connector,
     Counters,
     Item,
     Page,
-    SourceSettings,
     Stream,
     SyncContext,
 )
 from connectors.errors import MalformedItemError, MalformedResponseError, PermanentError
 from connectors.http import HttpSession, RateLimitHeaders
 from connectors.newest_first import NewestFirstStream, review_floor, safe_time
+from connectors.trustpilot.settings import TrustpilotSettings
 
 PLATFORM = "trustpilot"
-DEFAULT_BASE_URL = "https://api.trustpilot.com"
 SITE_URL = "https://www.trustpilot.com"
 RATING_SCALE = 5.0
-MAX_PAGE_SIZE = 100
 # Trustpilot documents ceilings (833 calls / 5 min, 10,000 / hour) but no quota headers;
 # the common names are read if they ever appear, a bare 429 waits the session's default.
 RATE_LIMIT_HEADERS = RateLimitHeaders()
-
-
-class TrustpilotSettings(SourceSettings):
-    """One business unit (a domain on Trustpilot), found by its domain or given by id."""
-
-    platform: Literal["trustpilot"]
-    base_url: str = DEFAULT_BASE_URL
-    domain: str | None = Field(default=None, description="the business unit's name, e.g. acme.example")
-    business_unit_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
-    api_key_env: str = Field(pattern=ENV_NAME, description="variable holding the API key (apikey header)")
-    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    backfill_days: int = Field(default=365, ge=0, le=3650)
-    refresh_days: int = Field(default=14, ge=0, le=365, description="re-read this many days for new replies")
-
-    @model_validator(mode="after")
-    def _one_business_unit(self) -> TrustpilotSettings:
-        if not self.domain and not self.business_unit_id:
-            raise ValueError("set domain (looked up with business-units/find) or business_unit_id")
-        return self
 
 
 def parse_time(value: str) -> datetime:

@@ -13,31 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from connectors.base import BadRecord
 from connectors.errors import MalformedItemError, MalformedResponseError
 from connectors.http import HttpSession
 from connectors.pagination import LoopGuard
+from connectors.typeform.settings import TypeformSettings
 
-DEFAULT_BASE_URL = "https://api.typeform.com"
-MAX_PAGE_SIZE = 1000
 SCORE_FIELD_TYPES = ("nps", "opinion_scale")
 TEXT_FIELD_TYPES = ("long_text", "short_text")
-
-
-class TypeformSettings(BaseModel):
-    """`[profiles.imports.typeform]`: which form, where, the token's variable, which questions."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    form_id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
-    token_env: str = Field(default="TYPEFORM_TOKEN", pattern=r"^[A-Z_][A-Z0-9_]*$")
-    base_url: str = DEFAULT_BASE_URL
-    score_ref: str | None = None
-    email_ref: str | None = None
-    comment_ref: str | None = None
-    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 @dataclass(frozen=True)

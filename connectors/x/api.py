@@ -17,7 +17,6 @@ from connectors.records import RECORD_ERRORS
 from connectors.timestamps import parse_time
 
 PLATFORM = "x"
-DEFAULT_BASE_URL = "https://api.x.com/2"
 WEB_URL = "https://x.com"
 # X sends x-rate-limit-limit / -remaining / -reset (epoch seconds) per endpoint and 15-minute window.
 RATE_LIMIT_HEADERS = RateLimitHeaders(

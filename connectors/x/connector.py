@@ -6,18 +6,14 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from functools import partial
-from typing import Any, Literal
-
-from pydantic import Field, model_validator
+from typing import Any
 
 from connectors.base import (
-    ENV_NAME,
     Author,
     Connector,
     EngagementEvent,
     Item,
     Page,
-    SourceSettings,
     Stream,
     SyncContext,
 )
@@ -26,7 +22,6 @@ from connectors.oauth2 import BearerToken, RefreshGrant, TokenClient
 from connectors.records import RECORD_ERRORS, add_records, bad_record
 from connectors.timestamps import format_time
 from connectors.x.api import (
-    DEFAULT_BASE_URL,
     PLATFORM,
     RATE_LIMIT_HEADERS,
     TWEET_FIELDS,
@@ -37,41 +32,12 @@ from connectors.x.api import (
     user_author,
     users_of,
 )
+from connectors.x.settings import XSettings
 
 MAX_IDS_PER_CALL = 100
 RECENT_SEARCH_DAYS = timedelta(days=6, hours=23)  # recent search reaches 7 days back, start_time must be inside
 
 log = logging.getLogger(__name__)
-
-
-class XSettings(SourceSettings):
-    """One brand account on X: its timeline, mentions, keyword searches, and engagement on recent posts."""
-
-    platform: Literal["x"]
-    base_url: str = DEFAULT_BASE_URL
-    username: str = Field(pattern=r"^[A-Za-z0-9_]{1,15}$", description="the brand's @username, without the @")
-    bearer_token_env: str | None = Field(default=None, pattern=ENV_NAME, description="app-only bearer token")
-    user_token_env: str | None = Field(default=None, pattern=ENV_NAME, description="OAuth 2.0 user-context token")
-    refresh_token_env: str | None = Field(default=None, pattern=ENV_NAME)
-    client_id_env: str | None = Field(default=None, pattern=ENV_NAME)
-    client_secret_env: str | None = Field(default=None, pattern=ENV_NAME)
-    token_url: str = "https://api.x.com/2/oauth2/token"
-    mentions: bool = True
-    search: list[str] = Field(default_factory=list, description="recent-search queries (last 7 days)")
-    engagement: bool = True  # quote tweets and retweeters of recent owned posts
-    page_size: int = Field(default=100, ge=5, le=100)
-    max_pages: int = Field(default=10, ge=1, le=1000,
-                           description="pages per stream and run (posts count against the monthly cap)")
-    backfill_days: int = Field(default=30, ge=0, le=3650)
-    refresh_days: int = Field(default=7, ge=0, le=90)
-
-    @model_validator(mode="after")
-    def _one_token(self) -> XSettings:
-        if bool(self.bearer_token_env) == bool(self.user_token_env):
-            raise ValueError("set exactly one of bearer_token_env (app-only) and user_token_env (user context)")
-        if self.refresh_token_env and not (self.user_token_env and self.client_id_env):
-            raise ValueError("refresh_token_env needs user_token_env and client_id_env")
-        return self
 
 
 def newest_id(current: str | None, ids: list[str]) -> str | None:

@@ -26,7 +26,6 @@ from connectors.pagination import LoopGuard
 from connectors.timestamps import parse_time
 
 PLATFORM = "youtube"
-DEFAULT_BASE_URL = "https://www.googleapis.com/youtube/v3"
 WATCH_URL = "https://www.youtube.com/watch?v="
 CHANNEL_URL = "https://www.youtube.com/channel/"
 MAX_IDS_PER_CALL = 50  # videos.list takes up to 50 ids for one unit

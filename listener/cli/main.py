@@ -206,7 +206,6 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
           wide: Annotated[bool, typer.Option("--wide", help="Every component and its inputs (needs ~160 columns).")]
           = False) -> None:
     """Show the daily and running RoR index with its components."""
-    from listener.index.aggregate import aggregate_profile
     from listener.read.reports import load_index_points
     from listener.read.ror_percent import beside_social_proxy, describe_ror_percent, ror_percent_summary
 
@@ -214,6 +213,8 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
     chosen = loaded.profile(profile)
     points = load_index_points(engine, chosen, days)
     if not points:
+        from listener.index.aggregate import aggregate_profile  # the first time only: reading needs no aggregator
+
         aggregate_profile(engine, chosen)
         points = load_index_points(engine, chosen, days)
     founders = beside_social_proxy(ror_percent_summary(engine, chosen), points)

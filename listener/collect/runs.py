@@ -14,8 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select, update
 
-from listener.storage.models import SyncRunRow
-from listener.storage.upsert import table_of
+from listener.storage.read_tables import SYNC_RUNS
 
 KILLED = "interrupted: the process running this sync ended without closing it; the next sync resumes from the cursor"
 FINAL_STATES = ("ok", "partial", "failed", "deferred", "interrupted")
@@ -44,7 +43,7 @@ def owner_alive(owner: str | None, host: str | None = None) -> bool:
 
 def close_orphaned_runs(engine: Engine, now: datetime) -> int:
     """Mark `interrupted` every running run whose owner died (or is unknown); returns how many."""
-    runs = table_of(SyncRunRow)
+    runs = SYNC_RUNS
     with engine.begin() as connection:
         rows = connection.execute(select(runs.c.id, runs.c.owner).where(runs.c.status == "running")).all()
         orphans = [row.id for row in rows if row.owner != this_owner() and not owner_alive(row.owner)]

@@ -10,9 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from listener.config.settings import Config
 from listener.redaction import redact_optional
-from listener.storage.daemon_models import DaemonStateRow, SourceHealthRow
-from listener.storage.models import ItemProfileRow, QuarantineRow, SyncCursorRow, SyncRunRow
-from listener.storage.upsert import table_of
+from listener.storage.read_tables import DAEMON_STATE, ITEM_PROFILES, QUARANTINE, SOURCE_HEALTH, SYNC_CURSORS, SYNC_RUNS
 
 STATE_BY_RUN = {"ok": "healthy", "partial": "degraded", "deferred": "degraded", "failed": "down"}
 # A run still going, or one a stop or a crash cut short, says nothing yet about health: the
@@ -85,7 +83,7 @@ class SourceStatus:
 def source_statuses(engine: Engine, config: Config, *, count_items: bool = True) -> list[SourceStatus]:
     """One status per configured source, in config order (`count_items=False` skips counting each source's
     items, the one figure whose cost grows with the history; `items` is then -1)."""
-    runs, links, cursors, quarantine = (table_of(m) for m in (SyncRunRow, ItemProfileRow, SyncCursorRow, QuarantineRow))
+    runs, links, cursors, quarantine = SYNC_RUNS, ITEM_PROFILES, SYNC_CURSORS, QUARANTINE
     statuses = []
     with engine.connect() as connection:
         for profile, source in config.sources():
@@ -132,7 +130,7 @@ def source_statuses(engine: Engine, config: Config, *, count_items: bool = True)
 
 def _add_daemon_view(connection: Any, status: SourceStatus) -> None:
     """Next run, failures in a row and quota, as the daemon (`ror run`) last saved them."""
-    health = table_of(SourceHealthRow)
+    health = SOURCE_HEALTH
     row = connection.execute(select(health).where(health.c.source == status.source)).first()
     if row is not None:
         status.next_run_at = row.next_run_at
@@ -164,7 +162,7 @@ def quota_left(status: SourceStatus) -> str:
 
 def daemon_caption(engine: Engine) -> str:
     """One line on the last `ror run` of this database (facts only: a killed daemon cannot say so)."""
-    state = table_of(DaemonStateRow)
+    state = DAEMON_STATE
     with engine.connect() as connection:
         row = connection.execute(select(state)).first()
     if row is None:

@@ -23,7 +23,7 @@ WINDOW_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)  # divide a day, so windows start at l
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _check_window(hours: int) -> int:

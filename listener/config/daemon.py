@@ -19,7 +19,7 @@ LOOPBACK_NAMES = ("localhost",)
 class DaemonConfig(BaseModel):
     """Settings of `ror run`; every key has a default, so the section is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     health: bool = True
     health_host: str = DEFAULT_HEALTH_HOST

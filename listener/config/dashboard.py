@@ -11,7 +11,7 @@ DEFAULT_DASHBOARD_PORT = 8321
 class DashboardConfig(BaseModel):
     """Settings of the web dashboard (`ror serve` takes the same host and port as options)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = False
     host: str = Field(default=DEFAULT_DASHBOARD_HOST, min_length=1)

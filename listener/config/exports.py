@@ -18,7 +18,7 @@ DEFAULT_CHART_WEEKS = 4
 class ExportsConfig(BaseModel):
     """Weekly summary settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     enabled: bool = True
     formats: list[ExportFormat] = Field(default_factory=lambda: list(EXPORT_FORMATS), min_length=1)
@@ -40,9 +40,9 @@ class ExportsConfig(BaseModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        # The daemon's scheduler owns crontab semantics (0 or 7 = Sunday, 1 = Monday); it
-        # imports the config, so it is imported only once the config modules are loaded.
-        from listener.daemon.scheduling import crontab_trigger
+        # The daemon owns crontab semantics (0 or 7 = Sunday, 1 = Monday); imported here, when a
+        # cron line is checked, since the daemon's modules import the config.
+        from listener.daemon.crontab import crontab_trigger
 
         try:
             crontab_trigger(value, "UTC")

@@ -6,12 +6,12 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.ga4.reports import Ga4Settings
-from connectors.hubspot.crm import HubspotSettings
-from connectors.mailchimp.reports import MailchimpSettings
-from connectors.matomo.reports import MatomoSettings
-from connectors.plausible.stats import PlausibleSettings
-from connectors.typeform.responses import TypeformSettings
+from connectors.ga4.settings import Ga4Settings
+from connectors.hubspot.settings import HubspotSettings
+from connectors.mailchimp.settings import MailchimpSettings
+from connectors.matomo.settings import MatomoSettings
+from connectors.plausible.settings import PlausibleSettings
+from connectors.typeform.settings import TypeformSettings
 
 DEFAULT_KEY_ENV = "ROR_IDENTITY_KEY"
 DecimalStyle = Literal["auto", "comma", "point"]
@@ -20,7 +20,7 @@ DecimalStyle = Literal["auto", "comma", "point"]
 class ImportColumns(BaseModel):
     """Column names in the file for each of our fields; an empty name means "the file has none"."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     REQUIRED: ClassVar[tuple[str, ...]] = ()
 
     def required(self) -> tuple[str, ...]:
@@ -118,7 +118,7 @@ class WebDayColumns(ImportColumns):
 class ImportsConfig(BaseModel):
     """CSV import settings: number and date conventions, the hashing key's variable, column mappings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     key_env: str = Field(default=DEFAULT_KEY_ENV, pattern=r"^[A-Z_][A-Z0-9_]*$")
     day_first: bool = True

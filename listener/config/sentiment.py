@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scoring.backends.registry import BackendError, build_backend
+from scoring.backends.registry import BackendError, check_backend
 from scoring.sentiment import DEFAULT_BACKENDS, ScorerSettings
 
 
 class SentimentConfig(BaseModel):
     """Backend per language (ISO 639-1), the language assumed for short texts, an optional local model folder."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     backends: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_BACKENDS))
     default_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
     model_path: str | None = None
@@ -24,7 +24,7 @@ class SentimentConfig(BaseModel):
                     raise ValueError("backend 'transformers' needs model_path (a folder on this machine)")
                 continue
             try:
-                build_backend(name, language)
+                check_backend(name, language)
             except BackendError as error:
                 raise ValueError(f"backends.{language}: {error}") from None
         return self

@@ -42,7 +42,7 @@ DEFAULT_WEIGHTS = {
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class DatabaseConfig(_Strict):

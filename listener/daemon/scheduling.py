@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -23,9 +22,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from listener.config.daemon import DaemonConfig
 from listener.config.settings import Config, ProfileConfig
+from listener.daemon.crontab import crontab_trigger
 
 DEFAULT_EXPORT_CRON = "0 8 * * 1"  # Monday 08:00 in the profile's time zone
-WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 and 7 are Sunday
 JITTER_SHARE = 0.25  # jitter never exceeds a quarter of a source's interval
 SYNC_PREFIX, EXPORT_PREFIX, IMPORT_PREFIX = "sync:", "export:", "import:"
 JobFunction = Callable[[str], object]
@@ -107,40 +106,6 @@ def import_job_specs(config: Config) -> list[ImportJobSpec]:
 
     return [ImportJobSpec(profile.name, source_interval(profile.imports.api_interval_minutes, config.daemon))
             for profile in config.profiles if configured_api_sources(profile)]
-
-
-def crontab_trigger(cron: str, timezone: str) -> CronTrigger:
-    """A trigger for a standard 5-field crontab line (day of week 0 or 7 = Sunday, 1 = Monday).
-
-    APScheduler 3.x reads a numeric day of week with Monday = 0, so `0 8 * * 1` would fire
-    on Tuesdays; numbers are translated to day names first.
-    """
-    minute, hour, day, month, weekday = cron.split()
-    return CronTrigger.from_crontab(f"{minute} {hour} {day} {month} {cron_weekdays(weekday)}",
-                                    timezone=ZoneInfo(timezone))
-
-
-def cron_weekdays(field: str) -> str:
-    """A crontab day-of-week field as APScheduler day names: '1-5' -> 'mon,tue,wed,thu,fri'."""
-    if field == "*":
-        return field
-    days: list[str] = []
-    for part in field.split(","):
-        span, _, step = part.partition("/")
-        if span == "*":
-            low, high = 0, 6
-        elif "-" in span:
-            low, high = (_weekday_number(d) for d in span.split("-", 1))
-        else:
-            low = _weekday_number(span)
-            high = 6 if step else low
-        days.extend(WEEKDAYS[d % 7] for d in range(low, high + 1, int(step or 1)))
-    return ",".join(dict.fromkeys(days))
-
-
-def _weekday_number(token: str) -> int:
-    token = token.strip().lower()
-    return int(token) if token.isdigit() else WEEKDAYS.index(token[:3])
 
 
 def export_trigger(profile: ProfileConfig) -> tuple[CronTrigger, str] | None:

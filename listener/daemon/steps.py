@@ -11,8 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from listener.storage.daemon_models import PipelineStepRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.read_tables import PIPELINE_STEPS
 
 STEPS = ("score", "aggregate", "alerts", "export")
 ERROR_CHARS = 500
@@ -30,6 +29,9 @@ class StepHealth:
 
 def record_step(engine: Engine, profile: str, step: str, now: datetime, error: str | None = None) -> None:
     """Store that `step` of `profile` just succeeded (error None) or failed with `error`."""
+    from listener.storage.daemon_models import PipelineStepRow  # the daemon writes; `ror status` only reads
+    from listener.storage.upsert import table_of, upsert_rows
+
     table = table_of(PipelineStepRow)
     with engine.begin() as connection:
         before = connection.execute(select(table.c.consecutive_failures).where(
@@ -45,7 +47,7 @@ def record_step(engine: Engine, profile: str, step: str, now: datetime, error: s
 
 def failing_steps(engine: Engine) -> list[StepHealth]:
     """Steps whose last run failed, oldest profile name first."""
-    table = table_of(PipelineStepRow)
+    table = PIPELINE_STEPS
     with engine.connect() as connection:
         rows = connection.execute(select(table).where(table.c.consecutive_failures > 0)
                                   .order_by(table.c.profile, table.c.step)).all()

@@ -7,9 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, or_, select
 
-from listener.storage.models import ProfileRow, SyncCursorRow
-from listener.storage.relationship_models import ImportRunRow
-from listener.storage.upsert import table_of
+from listener.storage.read_tables import IMPORT_RUNS, PROFILES, SYNC_CURSORS
 
 API_SOURCES = ("typeform", "hubspot", "mailchimp", "plausible", "matomo", "ga4")
 
@@ -29,7 +27,7 @@ class ImportStatus:
 
 def import_statuses(engine: Engine) -> list[ImportStatus]:
     """Per profile, kind and file or API source: the latest import run."""
-    runs, profiles = table_of(ImportRunRow), table_of(ProfileRow)
+    runs, profiles = IMPORT_RUNS, PROFILES
     latest = (select(func.max(runs.c.id).label("id")).group_by(runs.c.profile_id, runs.c.kind, runs.c.file_name)
               .subquery())
     with engine.connect() as connection:
@@ -42,7 +40,7 @@ def import_statuses(engine: Engine) -> list[ImportStatus]:
 
 def api_cursors(engine: Engine) -> list[tuple[str, str, str, datetime]]:
     """(source, stream, cursor, moved at) of the API sources beyond social (cursors are times or tokens)."""
-    cursors = table_of(SyncCursorRow)
+    cursors = SYNC_CURSORS
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(
             select(cursors.c.source, cursors.c.stream, cursors.c.cursor, cursors.c.updated_at)

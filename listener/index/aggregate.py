@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, select
 
 from connectors.clock import Clock, utc_now
-from listener.config.settings import IndexConfig, ProfileConfig
+from listener.config.settings import ProfileConfig
 from listener.index.days import FACT_GROUPS, prune_empty_days
+from listener.index.formula import formula_parameters, formula_version
 from listener.index.items import refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
 from listener.index.series import write_series
@@ -36,26 +37,14 @@ from listener.storage.index_models import (
 )
 from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.index import FORMULA_VERSION, parameters_digest
+from scoring.index import parameters_digest
 from scoring.sentiment import SCORER_VERSION
-from scoring.series import COMPONENTS
 
 FACTS_VERSION = "facts-2"  # 2: exact compound sums, engager_states
 ANALYZED = "analyzed_at_links"
 ANALYZE_FROM = 1000
 DERIVED_TABLES = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, EngagerRow, EngagerDayRow, ReturnSpanRow,
                   EngagerStateRow)
-
-
-def formula_parameters(index: IndexConfig) -> dict[str, Any]:
-    """Everything that changes what the index means; stored with each point."""
-    return {"formula": FORMULA_VERSION, "scorer_version": SCORER_VERSION, "components": list(COMPONENTS),
-            "sentiment": index.sentiment_settings, **index.model_dump(exclude={"provisional_hours"})}
-
-
-def formula_version(index: IndexConfig) -> str:
-    """The series name: formula version plus a digest of its parameters."""
-    return f"{FORMULA_VERSION}:{parameters_digest(formula_parameters(index))}"
 
 
 def facts_digest(profile: ProfileConfig) -> str:

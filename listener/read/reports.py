@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from listener.config.settings import ProfileConfig
-from listener.index.aggregate import formula_version
-from listener.storage.models import IndexPointRow, ProfileRow
-from listener.storage.upsert import table_of
+from listener.index.formula import formula_version
+from listener.storage.read_tables import INDEX_POINTS, PROFILES
 
 
 class NoIndexError(Exception):
@@ -19,7 +18,7 @@ class NoIndexError(Exception):
 
 def stored_profile_id(connection: Connection, name: str) -> int:
     """The id of a profile that has been stored, or NoIndexError."""
-    profiles = table_of(ProfileRow)
+    profiles = PROFILES
     found = connection.execute(select(profiles.c.id).where(profiles.c.name == name)).scalar_one_or_none()
     if found is None:
         raise NoIndexError(f"profile {name!r} has no index yet: run `ror score` first")
@@ -28,7 +27,7 @@ def stored_profile_id(connection: Connection, name: str) -> int:
 
 def load_index_points(engine: Engine, profile: ProfileConfig, days: int) -> list[dict[str, Any]]:
     """The last `days` points of the profile's current formula series, oldest first."""
-    points, profiles = table_of(IndexPointRow), table_of(ProfileRow)
+    points, profiles = INDEX_POINTS, PROFILES
     with engine.connect() as connection:
         rows = connection.execute(
             select(points).join(profiles, profiles.c.id == points.c.profile_id)

@@ -7,14 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, select
-from sqlalchemy.orm import aliased
 
 from connectors.clock import utc_now
 from listener.config.settings import ProfileConfig
-from listener.storage.index_models import ResponseRow
-from listener.storage.models import AuthorRow, ItemProfileRow, ItemRow, ProfileRow
-from listener.storage.relationship_models import CustomerRow, OrderRow, PersonIdentityRow, PersonRow, TicketRow
-from listener.storage.upsert import table_of
+from listener.storage.read_tables import (
+    AUTHORS,
+    CUSTOMERS,
+    ITEM_PROFILES,
+    ITEMS,
+    ORDERS,
+    PERSON_IDENTITIES,
+    PERSONS,
+    PROFILES,
+    RESPONSES,
+    TICKETS,
+)
 from scoring.ror_percent import Comeback, Help, RorPercent, compute_monthly_ror
 
 DEFINITION = ("people the brand helped in the 12 months up to the month's end (answered on social, replied to "
@@ -25,7 +32,7 @@ SocialKey = tuple[str, str]
 
 def social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
     """(platform, handle or author id) -> person, for every linked social identity of the profile."""
-    ids = table_of(PersonIdentityRow)
+    ids = PERSON_IDENTITIES
     rows = connection.execute(select(ids.c.platform, ids.c.value, ids.c.person_id)
                               .where(ids.c.profile_id == profile_id, ids.c.kind == "social"))
     return {(platform, value): person for platform, value, person in rows}
@@ -33,7 +40,7 @@ def social_people(connection: Connection, profile_id: int) -> dict[SocialKey, in
 
 def _with_handle(query: Any, platform: Any, author: Any) -> Any:
     """The query with the author's handle as its last column (NULL when the author is unknown)."""
-    authors = table_of(AuthorRow)
+    authors = AUTHORS
     return query.add_columns(authors.c.handle).outerjoin(
         authors, and_(authors.c.platform == platform, authors.c.external_id == author))
 
@@ -42,7 +49,7 @@ Answer = tuple[str, str, datetime, str | None]  # platform, author id, when the 
 
 
 def _answered_on_social(connection: Connection, profile_id: int) -> list[Answer]:
-    responses = table_of(ResponseRow)
+    responses = RESPONSES
     query = (select(responses.c.platform, responses.c.author_external_id, responses.c.first_reply_at)
              .where(responses.c.profile_id == profile_id, responses.c.first_reply_at.is_not(None),
                     responses.c.author_external_id.is_not(None)))
@@ -51,8 +58,8 @@ def _answered_on_social(connection: Connection, profile_id: int) -> list[Answer]
 
 
 def _replied_reviews(connection: Connection, profile_id: int) -> list[Answer]:
-    items, links = table_of(ItemRow), table_of(ItemProfileRow)
-    reply, reply_link = aliased(items, name="reply"), aliased(links, name="reply_link")
+    items, links = ITEMS, ITEM_PROFILES
+    reply, reply_link = items.alias("reply"), links.alias("reply_link")
     query = (
         select(items.c.platform, items.c.author_external_id, func.min(reply.c.created_at))
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
@@ -64,7 +71,7 @@ def _replied_reviews(connection: Connection, profile_id: int) -> list[Answer]:
                reply_link.c.role == "owned", reply.c.created_at >= items.c.created_at))
     query = _with_handle(query, items.c.platform, items.c.author_external_id)
     grouped = query.group_by(items.c.platform, items.c.external_id, items.c.author_external_id,
-                             table_of(AuthorRow).c.handle)
+                             AUTHORS.c.handle)
     return [(p, a, at, h) for p, a, at, h in connection.execute(grouped)]
 
 
@@ -86,7 +93,7 @@ def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], lis
     if social:  # without a linked social identity no review author can be anyone's
         helps += [Help(p, at, "review") for platform, author, at, handle in _replied_reviews(connection, profile_id)
                   if (p := person_of(platform, author, handle))]
-    tickets = table_of(TicketRow)
+    tickets = TICKETS
     helps += [Help(p, at, "ticket") for p, at in connection.execute(
         select(tickets.c.person_id, tickets.c.resolved_at)
         .where(tickets.c.profile_id == profile_id, tickets.c.person_id.is_not(None)))]
@@ -95,7 +102,7 @@ def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], lis
 
 def count_linked_people(connection: Connection, profile_id: int) -> int:
     """How many people the profile's imported data knows (0: no CRM or survey data, no RoR % to compute)."""
-    persons = table_of(PersonRow)
+    persons = PERSONS
     return int(connection.execute(select(func.count()).select_from(persons)
                                   .where(persons.c.profile_id == profile_id)).scalar() or 0)
 
@@ -103,14 +110,13 @@ def count_linked_people(connection: Connection, profile_id: int) -> int:
 def has_linked_people(engine: Engine, profile: ProfileConfig) -> bool:
     """True when the profile's imported CRM or survey data knows anyone (else there is no RoR % to read)."""
     with engine.connect() as connection:
-        profile_id = connection.execute(select(table_of(ProfileRow).c.id)
-                                        .where(table_of(ProfileRow).c.name == profile.name)).scalar()
+        profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
         return bool(profile_id and count_linked_people(connection, profile_id))
 
 
 def load_comebacks(connection: Connection, profile_id: int) -> tuple[list[Comeback], int]:
     """Orders and referrals of linked people; and how many referrals have no date to place them."""
-    orders, customers = table_of(OrderRow), table_of(CustomerRow)
+    orders, customers = ORDERS, CUSTOMERS
     comebacks = [Comeback(p, at, "order") for p, at in connection.execute(
         select(orders.c.person_id, orders.c.ordered_at)
         .where(orders.c.profile_id == profile_id, orders.c.person_id.is_not(None)))]
@@ -144,8 +150,7 @@ def ror_percent_summary(engine: Engine, profile: ProfileConfig, *, months: int =
     """The founders' RoR % per month for a profile, with the people behind it and the social coverage."""
     now = clock()
     with engine.connect() as connection:
-        profile_id = connection.execute(select(table_of(ProfileRow).c.id)
-                                        .where(table_of(ProfileRow).c.name == profile.name)).scalar()
+        profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
         linked = count_linked_people(connection, profile_id) if profile_id else 0
         helps, answered = load_helps(connection, profile_id) if profile_id else ([], [])
         comebacks, undated = load_comebacks(connection, profile_id) if profile_id and linked else ([], 0)

@@ -14,20 +14,28 @@ class BackendError(ValueError):
     """A backend name or setting that cannot be used for a language."""
 
 
-def build_backend(name: str, language: str, model_path: str | None = None) -> Backend:
-    """The backend called `name` for `language`; a clear error when the pair makes no sense."""
+def check_backend(name: str, language: str, model_path: str | None = None) -> None:
+    """BackendError when `build_backend` would refuse the pair; builds nothing (the config checks with this)."""
     if name in ("vader", "vader+care"):
         if language != "en":
             raise BackendError(f"backend {name!r} scores English only, not {language!r}")
-        return CareLayer(VaderBackend()) if name == "vader+care" else VaderBackend()
-    if name in ("lexicon", "lexicon-model"):
+    elif name in ("lexicon", "lexicon-model"):
         if language not in LEXICON_LANGUAGES:
             raise BackendError(f"backend {name!r} has no lexicon for {language!r}; it has {sorted(LEXICON_LANGUAGES)}")
-        return LexiconBackend(language, use_model=name == "lexicon-model")
-    if name == "transformers":
+    elif name == "transformers":
         if not model_path:
             raise BackendError("backend 'transformers' needs sentiment.model_path (a folder on this machine)")
-        from scoring.backends.transformers_backend import TransformersBackend
+    else:
+        raise BackendError(f"unknown sentiment backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
 
-        return TransformersBackend.shared(model_path, language)
-    raise BackendError(f"unknown sentiment backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+
+def build_backend(name: str, language: str, model_path: str | None = None) -> Backend:
+    """The backend called `name` for `language`; a clear error when the pair makes no sense."""
+    check_backend(name, language, model_path)
+    if name in ("vader", "vader+care"):
+        return CareLayer(VaderBackend()) if name == "vader+care" else VaderBackend()
+    if name in ("lexicon", "lexicon-model"):
+        return LexiconBackend(language, use_model=name == "lexicon-model")
+    from scoring.backends.transformers_backend import TransformersBackend
+
+    return TransformersBackend.shared(model_path or "", language)
