@@ -3,7 +3,7 @@
     python -m bench.pipeline [--items 20000] [--runs 3]
 
 The pipeline feeds Mastodon-shaped statuses (`bench.corpus`) through the real path: the
-Mastodon connector's normalisation, `sync_source` (one transaction per 40-item page),
+Mastodon connector's normalisation, `sync_source` (ten 40-item pages per transaction, as `ror sync` stores them),
 `score_pending` and the incremental index update, into a fresh SQLite file. Its items/s is
 divided by the texts/s of a bare `SentimentIntensityAnalyzer.polarity_scores` loop over the
 same texts, measured in the same run, and also by the texts/s of `scoring.vader` (the same
@@ -42,7 +42,7 @@ from connectors.base import Connector, Page, Stream, SyncContext
 from connectors.html_text import html_to_text
 from connectors.limits import SyncLimits
 from connectors.mastodon.connector import MastodonApi, MastodonSettings
-from listener.collect.sync import sync_source
+from listener.collect.sync import BACKFILL_PAGES_PER_TRANSACTION, sync_source
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import DEFAULT_BATCH, PoolFeed, score_pending
 from listener.storage.engine import open_database
@@ -122,14 +122,14 @@ def run_pipeline(engine: Engine, records: Iterable[dict[str, Any]], pool: Execut
     laps = [time.process_time()]
     if pool is None:
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
-                             clock=lambda: NOW, limits=BACKFILL)
+                             clock=lambda: NOW, limits=BACKFILL, pages_per_transaction=BACKFILL_PAGES_PER_TRANSACTION)
         laps.append(time.process_time())
         scored = score_pending(engine, clock=lambda: NOW)
     else:  # two cores: the workers score each 1,000 stored items while the sync stores the next pages
         feed = PoolFeed(engine, pool, default_scorer(), clock=lambda: NOW, batch=pool_batch)
         result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)),
                              clock=lambda: NOW, on_page=lambda _stream, page: feed.feed(len(page.items)),
-                             limits=BACKFILL)
+                             limits=BACKFILL, pages_per_transaction=BACKFILL_PAGES_PER_TRANSACTION)
         laps.append(time.process_time())
         scored = feed.finish()
     laps.append(time.process_time())
