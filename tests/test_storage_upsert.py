@@ -220,3 +220,26 @@ def test_counters_are_snapshotted_when_new_or_changed_only(any_engine: Engine) -
         stored = connection.execute(select(snapshots.c.external_id, snapshots.c.observed_at, snapshots.c.likes)
                                     .order_by(snapshots.c.observed_at)).all()
     assert [tuple(r) for r in stored] == [("m/1", NOW, 1), ("m/1", NOW + timedelta(hours=2), 2)]
+
+
+def _reply(external_id: str, parent: str) -> Item:
+    return Item(platform="mastodon", external_id=external_id, kind="reply", role="inbound", author=None,
+                text=f"re {parent}", created_at=NOW, parent_external_id=parent)
+
+
+def test_a_replys_root_is_the_same_whichever_of_it_and_its_parents_came_first(any_engine: Engine) -> None:
+    post = Item(platform="mastodon", external_id="m/top", kind="post", role="owned", author=None, text="top",
+                created_at=NOW)
+    # the grandchild comes first, then its parent (no root known yet), then the thread's top post,
+    # then a reply whose parent is stored: every stored id list is read through one bound parameter
+    pages = [[_reply("m/c2", "m/c1")], [_reply("m/c1", "m/top"), _reply("m/x0", "m/none")], [post],
+             [_reply("m/c3", "m/c2")]]
+    with any_engine.begin() as connection:
+        profile_id = ensure_profile(connection, "acme", "UTC")
+    for items in pages:
+        with any_engine.begin() as connection:
+            save_items(connection, profile_id, "src", items, NOW)
+    items_table = table_of(ItemRow)
+    with any_engine.connect() as connection:
+        roots = dict(connection.execute(select(items_table.c.external_id, items_table.c.root_external_id)).all())
+    assert roots == {"m/top": None, "m/c1": "m/top", "m/c2": "m/top", "m/c3": "m/top", "m/x0": None}
