@@ -243,3 +243,18 @@ def test_a_replys_root_is_the_same_whichever_of_it_and_its_parents_came_first(an
     with any_engine.connect() as connection:
         roots = dict(connection.execute(select(items_table.c.external_id, items_table.c.root_external_id)).all())
     assert roots == {"m/top": None, "m/c1": "m/top", "m/c2": "m/top", "m/c3": "m/top", "m/x0": None}
+
+
+def test_corrections_are_found_by_platform_and_id_on_both_databases(any_engine: Engine) -> None:
+    from listener.sentiment.corrections import corrections_for
+    from listener.storage.models import SentimentCorrectionRow
+
+    labels = {("mastodon", "m/1"): "positive", ("mastodon", "m/2"): "negative", ("bluesky", "m/1"): "neutral"}
+    with any_engine.begin() as connection:
+        upsert_rows(connection, SentimentCorrectionRow, [
+            {"platform": p, "external_id": e, "label": label, "corrected_by": "ed", "corrected_at": NOW}
+            for (p, e), label in labels.items()], ["platform", "external_id"])
+    wanted = [("mastodon", "m/1"), ("bluesky", "m/1"), ("mastodon", "m/3"), ("bluesky", "m/2"), ("x", "m/2")]
+    with any_engine.connect() as connection:
+        assert corrections_for(connection, wanted) == {k: labels[k] for k in wanted if k in labels}
+        assert corrections_for(connection, []) == {}
