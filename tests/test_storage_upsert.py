@@ -128,6 +128,16 @@ def test_utc_texts_match_the_stored_format_for_zones_and_gaps() -> None:
                                  "2026-11-18 13:00:05.000120"]
 
 
+def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instants() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    twice = [datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=0), datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=1)]
+    for _ in range(2):  # the second pass reads what the first one kept
+        assert utc_texts([*twice, NOW.replace(microsecond=7)]) == [
+            "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
+
+
 def test_naive_datetime_is_refused_not_guessed(engine: Engine) -> None:
     with pytest.raises(ValueError, match="naive datetime"), engine.begin() as connection:
         upsert_rows(connection, ItemRow, [_item(1, created_at=datetime(2026, 1, 1))], ITEM_KEYS, ITEM_UPDATE)
