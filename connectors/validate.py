@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from connectors.base import Author, BadRecord, EngagementEvent, Item, Page
@@ -21,6 +22,8 @@ FUTURE_SLACK = timedelta(days=1)
 MAX_COUNTER = 2**63 - 1  # SQLite INTEGER and PostgreSQL BIGINT
 MAX_ID_LENGTH = 512
 COUNTER_FIELDS = ("likes", "shares", "replies", "quotes", "views")
+_COUNTER_LABELS = tuple(f"counters.{name}" for name in COUNTER_FIELDS)
+_counters_of = attrgetter(*COUNTER_FIELDS)
 # What a stringified non-id looks like once a connector has put it in an id: "None",
 # "{'nested': 'object'}", "[1, 2]", "" or blanks.
 _NOT_AN_ID = re.compile(r"[\s{}\[\]'\"]|(?:^|/)(?:None|null|undefined|True|False|nan)$|/$|^$")
@@ -88,8 +91,9 @@ def item_problem(item: Item, now: datetime) -> Problem | None:
     problem = (id_problem(item.external_id, "external_id")
                or time_problem(item.created_at, "created_at", now)
                or (author_problem(item.author) if item.author is not None else None))
-    for name in COUNTER_FIELDS:
-        problem = problem or counter_problem(getattr(item.counters, name), f"counters.{name}")
+    for label, value in zip(_COUNTER_LABELS, _counters_of(item.counters), strict=True):
+        if problem is None and value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
+            problem = counter_problem(value, label)  # only what is not plainly a counter is looked at closely
     for name in ("parent_external_id", "root_external_id"):
         value = getattr(item, name)
         problem = problem or (id_problem(value, name) if value is not None else None)

@@ -128,6 +128,16 @@ def test_utc_texts_match_the_stored_format_for_zones_and_gaps() -> None:
                                  "2026-11-18 13:00:05.000120"]
 
 
+def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instants() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    twice = [datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=0), datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=1)]
+    for _ in range(2):  # the second pass reads what the first one kept
+        assert utc_texts([*twice, NOW.replace(microsecond=7)]) == [
+            "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
+
+
 def test_naive_datetime_is_refused_not_guessed(engine: Engine) -> None:
     with pytest.raises(ValueError, match="naive datetime"), engine.begin() as connection:
         upsert_rows(connection, ItemRow, [_item(1, created_at=datetime(2026, 1, 1))], ITEM_KEYS, ITEM_UPDATE)
@@ -220,3 +230,41 @@ def test_counters_are_snapshotted_when_new_or_changed_only(any_engine: Engine) -
         stored = connection.execute(select(snapshots.c.external_id, snapshots.c.observed_at, snapshots.c.likes)
                                     .order_by(snapshots.c.observed_at)).all()
     assert [tuple(r) for r in stored] == [("m/1", NOW, 1), ("m/1", NOW + timedelta(hours=2), 2)]
+
+
+def _reply(external_id: str, parent: str) -> Item:
+    return Item(platform="mastodon", external_id=external_id, kind="reply", role="inbound", author=None,
+                text=f"re {parent}", created_at=NOW, parent_external_id=parent)
+
+
+def test_a_replys_root_is_the_same_whichever_of_it_and_its_parents_came_first(any_engine: Engine) -> None:
+    post = Item(platform="mastodon", external_id="m/top", kind="post", role="owned", author=None, text="top",
+                created_at=NOW)
+    # the grandchild comes first, then its parent (no root known yet), then the thread's top post,
+    # then a reply whose parent is stored: every stored id list is read through one bound parameter
+    pages = [[_reply("m/c2", "m/c1")], [_reply("m/c1", "m/top"), _reply("m/x0", "m/none")], [post],
+             [_reply("m/c3", "m/c2")]]
+    with any_engine.begin() as connection:
+        profile_id = ensure_profile(connection, "acme", "UTC")
+    for items in pages:
+        with any_engine.begin() as connection:
+            save_items(connection, profile_id, "src", items, NOW)
+    items_table = table_of(ItemRow)
+    with any_engine.connect() as connection:
+        roots = dict(connection.execute(select(items_table.c.external_id, items_table.c.root_external_id)).all())
+    assert roots == {"m/top": None, "m/c1": "m/top", "m/c2": "m/top", "m/c3": "m/top", "m/x0": None}
+
+
+def test_corrections_are_found_by_platform_and_id_on_both_databases(any_engine: Engine) -> None:
+    from listener.sentiment.corrections import corrections_for
+    from listener.storage.models import SentimentCorrectionRow
+
+    labels = {("mastodon", "m/1"): "positive", ("mastodon", "m/2"): "negative", ("bluesky", "m/1"): "neutral"}
+    with any_engine.begin() as connection:
+        upsert_rows(connection, SentimentCorrectionRow, [
+            {"platform": p, "external_id": e, "label": label, "corrected_by": "ed", "corrected_at": NOW}
+            for (p, e), label in labels.items()], ["platform", "external_id"])
+    wanted = [("mastodon", "m/1"), ("bluesky", "m/1"), ("mastodon", "m/3"), ("bluesky", "m/2"), ("x", "m/2")]
+    with any_engine.connect() as connection:
+        assert corrections_for(connection, wanted) == {k: labels[k] for k in wanted if k in labels}
+        assert corrections_for(connection, []) == {}

@@ -98,7 +98,7 @@ def sync(config: ConfigOption = None,
     from connectors.registry import build_connector
     from listener.cli.progress import progress
     from listener.collect.runs import close_orphaned_runs
-    from listener.collect.sync import sync_source
+    from listener.collect.sync import BACKFILL_PAGES_PER_TRANSACTION, sync_source
     from listener.config.settings import source_secrets
     from listener.daemon.health import record_failed_run
 
@@ -122,7 +122,8 @@ def sync(config: ConfigOption = None,
             with progress(f"sync {settings.name}") as advance:
                 result = sync_source(engine, profile.name, profile.timezone, settings, connector,
                                      on_page=lambda _stream, page: advance(len(page.items)),
-                                     limits=loaded.sync.limits())
+                                     limits=loaded.sync.limits(),
+                                     pages_per_transaction=BACKFILL_PAGES_PER_TRANSACTION)
             outcomes.append(result.status)
             line = (f"{settings.name}: {result.status}, {result.items} items, {result.events} events, "
                     f"{result.quarantined} quarantined")

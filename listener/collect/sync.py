@@ -28,6 +28,8 @@ from listener.storage.upsert import table_of
 
 log = logging.getLogger(__name__)
 PageCallback = Callable[[str, Page], None]
+BACKFILL_PAGES_PER_TRANSACTION = 10  # a one-off sync's pages per commit: a tenth of the commits, a few pages held
+_Fetched = tuple[Page, Page, datetime]  # a page as screened, as fetched, and when it was fetched
 
 @dataclass
 class StreamCounts:
@@ -146,42 +148,92 @@ def _context(engine: Engine, profile_id: int, source: SourceSettings, stream: St
         )
 
 
-def _store_page(engine: Engine, profile_id: int, source: str, stream: str, page: Page, now: datetime) -> None:
-    with engine.begin() as connection:
-        counts = save_page(connection, profile_id, source, stream, page, now)
-    log.debug("%s/%s: stored %d items, %d events", source, stream, counts.items, counts.events)
+class _PageWriter:
+    """Stores a stream's screened pages, up to `group` of them in one transaction, in the order they came.
+
+    A page is counted and handed to `on_page` once its transaction has committed. When a group
+    fails, its pages are stored again one transaction each, so the pages before the failing one
+    stay stored (with their cursor) exactly as if every page had had its own transaction, and the
+    failing page's error is raised; the pages after it are not stored and the cursor stays before them.
+    """
+
+    def __init__(self, engine: Engine, profile_id: int, source: str, stream: str, result: SyncResult,
+                 on_page: PageCallback | None, group: int) -> None:
+        self.engine, self.profile_id, self.source, self.stream = engine, profile_id, source, stream
+        self.result, self.on_page, self.group = result, on_page, max(group, 1)
+        self.waiting: list[_Fetched] = []
+
+    def add(self, screened: Page, fetched: Page, now: datetime) -> None:
+        """Queue a page; a full group is stored at once."""
+        self.waiting.append((screened, fetched, now))
+        if len(self.waiting) >= self.group:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store every queued page: one transaction, or one per page if that fails (the pages before stay)."""
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        try:
+            self._store(waiting)
+        except Exception:
+            if len(waiting) == 1:
+                raise
+            for entry in waiting:  # raises again at the failing page, with the pages before it stored
+                self._store([entry])
+                self._report([entry])
+            return
+        self._report(waiting)
+
+    def _store(self, entries: list[_Fetched]) -> None:
+        with self.engine.begin() as connection:
+            for screened, _, now in entries:
+                counts = save_page(connection, self.profile_id, self.source, self.stream, screened, now)
+                log.debug("%s/%s: stored %d items, %d events", self.source, self.stream, counts.items, counts.events)
+
+    def _report(self, entries: list[_Fetched]) -> None:
+        for screened, _, _ in entries:
+            self.result.add(self.stream, screened)
+        if self.on_page:
+            for _, fetched, _ in entries:
+                self.on_page(self.stream, fetched)
 
 
 def sync_stream(engine: Engine, profile_id: int, source: SourceSettings, stream: Stream,
                 result: SyncResult, clock: Clock, on_page: PageCallback | None = None,
-                max_pages: int | None = None) -> None:
+                max_pages: int | None = None, pages_per_transaction: int = 1) -> None:
     """Run one stream to its end (or its first error, its page cap, the deadline), storing page by page.
 
     Every page is screened at the connector boundary first: records that fail a check go
-    to quarantine with the field they failed on, the rest of the page is stored.
+    to quarantine with the field they failed on, the rest of the page is stored. With
+    `pages_per_transaction` above 1 (a backfill) pages are stored in groups; whatever ends the
+    stream (an error, a stop, the cap, the deadline), the pages fetched before it are stored first.
     """
-    stored = 0
-    for page in stream.iter_pages(_context(engine, profile_id, source, stream, clock())):
-        now = clock()
-        screened = screen_page(page, now)
-        _store_page(engine, profile_id, source.name, stream.name, screened, now)
-        stored += 1
-        result.add(stream.name, screened)
-        if on_page:
-            on_page(stream.name, page)
-        if max_pages is not None and stored >= max_pages:
-            raise PageCapError(f"stopped after {stored} pages (the per-run page cap); the next sync resumes "
-                               "from the cursor")
-        check_deadline(clock())
+    writer = _PageWriter(engine, profile_id, source.name, stream.name, result, on_page, pages_per_transaction)
+    fetched = 0
+    try:
+        for page in stream.iter_pages(_context(engine, profile_id, source, stream, clock())):
+            now = clock()
+            writer.add(screen_page(page, now), page, now)
+            fetched += 1
+            if max_pages is not None and fetched >= max_pages:
+                raise PageCapError(f"stopped after {fetched} pages (the per-run page cap); the next sync resumes "
+                                   "from the cursor")
+            check_deadline(clock())
+    finally:
+        writer.flush()
 
 
 def sync_source(engine: Engine, profile_name: str, timezone: str, source: SourceSettings,
                 connector: Connector, *, clock: Clock = utc_now, on_page: PageCallback | None = None,
-                limits: SyncLimits | None = None) -> SyncResult:
+                limits: SyncLimits | None = None, pages_per_transaction: int = 1) -> SyncResult:
     """Sync every stream of one source; errors are recorded per stream and never raised.
 
     The run is always closed: with its outcome, or `interrupted` when a stop (SIGTERM, the
     daemon stopping, Ctrl-C) cuts it short; the exception that stopped it is re-raised.
+    `pages_per_transaction` (BACKFILL_PAGES_PER_TRANSACTION for a one-off sync) stores pages in
+    groups: fewer commits, and `on_page` hears of a group's pages once the group is stored, so a
+    loop that must stop between two pages (the daemon's) keeps the default of one.
     """
     limits = limits or SyncLimits()
     result = SyncResult(source.name)
@@ -189,7 +241,8 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
     run_id = _start_run(engine, source.name, started)
     try:
         with sync_deadline(started + timedelta(seconds=limits.deadline_seconds), limits.response_deadline_seconds):
-            _sync_streams(engine, profile_name, timezone, source, connector, result, clock, on_page, limits)
+            _sync_streams(engine, profile_name, timezone, source, connector, result, clock, on_page, limits,
+                          pages_per_transaction)
     except Exception as error:
         result.status = "failed"
         result.errors.append(f"{type(error).__name__}: {error}")
@@ -205,14 +258,16 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
 
 
 def _sync_streams(engine: Engine, profile_name: str, timezone: str, source: SourceSettings, connector: Connector,
-                  result: SyncResult, clock: Clock, on_page: PageCallback | None, limits: SyncLimits) -> None:
+                  result: SyncResult, clock: Clock, on_page: PageCallback | None, limits: SyncLimits,
+                  pages_per_transaction: int) -> None:
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile_name, timezone)
     failed = productive = 0
     for stream in connector.streams():
         pages_before, errors_before = result.pages, len(result.errors)
         try:
-            sync_stream(engine, profile_id, source, stream, result, clock, on_page, limits.max_pages_per_stream)
+            sync_stream(engine, profile_id, source, stream, result, clock, on_page, limits.max_pages_per_stream,
+                        pages_per_transaction)
         except (PageCapError, DeadlineExceededError) as error:
             # Cut short, not broken: what was stored stays, the cursor says where to resume.
             result.errors.append(f"{stream.name}: {error}")

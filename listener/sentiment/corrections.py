@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, tuple_
+from sqlalchemy import Connection, Engine, Select, bindparam, delete, select
 
 from connectors.clock import Clock, utc_now
+from listener.storage.id_lists import in_ids
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentCorrectionRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.calibration import Correction
@@ -52,11 +54,22 @@ def parse_item(reference: str) -> tuple[str, str]:
 
 def corrections_for(connection: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The correction labels of the given (platform, external_id) keys that have one."""
-    if not keys:
-        return {}
-    rows = connection.execute(select(CORRECTIONS.c.platform, CORRECTIONS.c.external_id, CORRECTIONS.c.label)
-                              .where(tuple_(CORRECTIONS.c.platform, CORRECTIONS.c.external_id).in_(keys)))
-    return {(r.platform, r.external_id): r.label for r in rows}
+    by_platform: dict[str, list[str]] = {}
+    for platform, external_id in keys:
+        by_platform.setdefault(platform, []).append(external_id)
+    query = _corrections_query(connection.dialect.name)
+    found: dict[tuple[str, str], str] = {}
+    for platform, ids in by_platform.items():
+        found.update({(platform, r.external_id): r.label
+                      for r in connection.execute(query, {"platform": platform, "ids": ids})})
+    return found
+
+
+@lru_cache(maxsize=4)
+def _corrections_query(dialect: str) -> Select[Any]:
+    """The labels of one platform's listed ids (the list bound as one parameter: one compiled statement)."""
+    return (select(CORRECTIONS.c.external_id, CORRECTIONS.c.label)
+            .where(CORRECTIONS.c.platform == bindparam("platform"), in_ids(CORRECTIONS.c.external_id, dialect)))
 
 
 def set_correction(engine: Engine, reference: str, label: str, who: str, *, clock: Clock = utc_now) -> CorrectionResult:

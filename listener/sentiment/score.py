@@ -174,12 +174,13 @@ def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now:
     corrected = corrections_for(connection, [(row.platform, row.external_id) for row in rows])
     if scores is None:
         scores = scorer.score_many([(row.text, row.language) for row in rows])
+    identity = scorer.identity  # built from the backends each time it is read
     out = []
     for row, s in zip(rows, scores, strict=False):
         record = {"platform": row.platform, "external_id": row.external_id, "scorer_version": s.scorer_version,
                   "status": s.status, "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg,
                   "language": s.language, "language_source": s.language_source, "scored_at": now,
-                  "backend": s.backend, "scorer": scorer.identity}
+                  "backend": s.backend, "scorer": identity}
         label = corrected.get((row.platform, row.external_id))
         if label is not None:
             record.update(status="scored", compound=correction_compound(label), pos=None, neu=None, neg=None,

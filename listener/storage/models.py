@@ -83,7 +83,7 @@ class ItemRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
         Index("ix_items_parent", "platform", "parent_external_id"),
-        Index("ix_items_author", "platform", "author_external_id"),
+        # (platform, author_external_id) lookups use ix_items_author_created (dashboard_models.py)
     )
     id: int | None = Field(default=None, primary_key=True)
     platform: str

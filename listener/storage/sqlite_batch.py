@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache, partial, reduce
 from itertools import groupby, repeat
 from operator import add, itemgetter
@@ -30,6 +30,21 @@ Converter = Callable[[Iterable[Any]], Iterable[Any]]
 _FROM_ROW = object()
 
 
+_RECENT_UTC: dict[datetime, str] = {}  # UTC times -> their text: an item's creation time is stored with it and its link
+_RECENT_LIMIT = 8192
+
+
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is not UTC:  # equal times in one other zone may be different instants (a fold): not kept
+        return as_utc(value).isoformat(" ", "microseconds")[:26]
+    text = _RECENT_UTC.get(value)
+    if text is None:
+        if len(_RECENT_UTC) >= _RECENT_LIMIT:
+            _RECENT_UTC.clear()
+        text = _RECENT_UTC[value] = value.isoformat(" ", "microseconds")[:26]
+    return text
+
+
 def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
     """UTCDateTime's SQLite text for each value: naive UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'."""
     texts: list[str | None] = []
@@ -38,7 +53,7 @@ def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
     for value in values:
         if value is not last:  # a page's rows share one `now` object: it is converted once
             last = value
-            text = None if value is None else as_utc(value).isoformat(" ", "microseconds")[:26]
+            text = None if value is None else _utc_text(value)
         texts.append(text)
     return texts
 

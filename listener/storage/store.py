@@ -7,13 +7,15 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, or_, select, update
 
 from connectors.base import Author, Item, Page
 from listener.redaction import redact, redact_json
+from listener.storage.id_lists import in_ids
 from listener.storage.models import (
     AccountRow,
     AuthorRow,
@@ -95,22 +97,25 @@ def save_authors(connection: Connection, authors: Sequence[Author], now: datetim
 _ITEMS = table_of(ItemRow)
 # `platform = ? AND external_id IN (...)` uses the unique index; a row-value
 # `(platform, external_id) IN (...)` makes SQLite 3.40 scan the whole items table.
-# Built once: building a select per page cost as much as running it.
-_STORED_COUNTERS = (
-    select(_ITEMS.c.platform, _ITEMS.c.external_id, *(_ITEMS.c[c] for c in COUNTERS))
-    .where(_ITEMS.c.platform == bindparam("platform"), _ITEMS.c.external_id.in_(bindparam("ids", expanding=True)))
-)
+# Built once per dialect, the ids bound as one list: building a select per page, or
+# rendering an expanding IN per execution, cost as much as running it.
+
+
+@lru_cache(maxsize=4)
+def _stored_counters_query(dialect: str) -> Select[Any]:
+    return (select(_ITEMS.c.platform, _ITEMS.c.external_id, *(_ITEMS.c[c] for c in COUNTERS))
+            .where(_ITEMS.c.platform == bindparam("platform"), in_ids(_ITEMS.c.external_id, dialect)))
 
 
 def _stored_counters(connection: Connection, items: Sequence[Item]) -> dict[tuple[str, str], tuple[Any, ...]]:
     by_platform: dict[str, list[str]] = {}
     for item in items:
         by_platform.setdefault(item.platform, []).append(item.external_id)
+    query = _stored_counters_query(connection.dialect.name)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
     for platform, ids in by_platform.items():
-        for start in range(0, len(ids), 500):
-            rows = connection.execute(_STORED_COUNTERS, {"platform": platform, "ids": ids[start : start + 500]})
-            found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
+        rows = connection.execute(query, {"platform": platform, "ids": ids})
+        found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
     return found
 
 
@@ -140,10 +145,12 @@ def _new_snapshots(rows: Sequence[dict[str, Any]], before: dict[tuple[str, str],
 
 
 THREADED_KINDS = ("reply", "comment")  # a share's or a quote's parent is what it passes on, not its thread
-_PARENTS = (
-    select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id, _ITEMS.c.root_external_id)
-    .where(_ITEMS.c.platform == bindparam("platform"), _ITEMS.c.external_id.in_(bindparam("ids", expanding=True)))
-)
+
+
+@lru_cache(maxsize=4)
+def _parents_query(dialect: str) -> Select[Any]:
+    return (select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id, _ITEMS.c.root_external_id)
+            .where(_ITEMS.c.platform == bindparam("platform"), in_ids(_ITEMS.c.external_id, dialect)))
 
 
 def fill_roots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -158,7 +165,7 @@ def fill_roots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
     known = {(r["platform"], r["external_id"]): (r["parent_external_id"], r["root_external_id"]) for r in rows}
     for platform in {r["platform"] for r in orphans}:
         wanted = [r["parent_external_id"] for r in orphans if r["platform"] == platform]
-        for found in connection.execute(_PARENTS, {"platform": platform, "ids": wanted}):
+        for found in connection.execute(_parents_query(connection.dialect.name), {"platform": platform, "ids": wanted}):
             known.setdefault((platform, found[0]), (found[1], found[2]))
     changed = True
     while changed:  # a reply to a reply on the same page needs its parent's root first
@@ -171,12 +178,11 @@ def fill_roots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
                 known[(row["platform"], row["external_id"])] = (row["parent_external_id"], root)
 
 
-_ORPHANS = (
-    select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id)
-    .where(_ITEMS.c.platform == bindparam("platform"),
-           _ITEMS.c.parent_external_id.in_(bindparam("ids", expanding=True)),
-           _ITEMS.c.root_external_id.is_(None), _ITEMS.c.kind.in_(THREADED_KINDS))
-)
+@lru_cache(maxsize=4)
+def _orphans_query(dialect: str) -> Select[Any]:
+    return (select(_ITEMS.c.external_id, _ITEMS.c.parent_external_id)
+            .where(_ITEMS.c.platform == bindparam("platform"), in_ids(_ITEMS.c.parent_external_id, dialect),
+                   _ITEMS.c.root_external_id.is_(None), or_(*(_ITEMS.c.kind == kind for kind in THREADED_KINDS))))
 
 
 def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -186,14 +192,13 @@ def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> Non
     """
     frontier = {(r["platform"], r["external_id"]): r["root_external_id"] or r["external_id"]
                 for r in rows if r["root_external_id"] or not r["parent_external_id"]}
+    query = _orphans_query(connection.dialect.name)
     while frontier:
         adopted: dict[tuple[str, str], str] = {}
         for platform in {key[0] for key in frontier}:
             parents = [key[1] for key in frontier if key[0] == platform]
-            for start in range(0, len(parents), 500):
-                for child, parent in connection.execute(_ORPHANS, {"platform": platform,
-                                                                   "ids": parents[start:start + 500]}):
-                    adopted[(platform, child)] = frontier[(platform, parent)]
+            for child, parent in connection.execute(query, {"platform": platform, "ids": parents}):
+                adopted[(platform, child)] = frontier[(platform, parent)]
         for (platform, child), root in adopted.items():
             connection.execute(update(_ITEMS).where(_ITEMS.c.platform == platform, _ITEMS.c.external_id == child)
                                .values(root_external_id=root))

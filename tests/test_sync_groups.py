@@ -1,0 +1,133 @@
+"""Several pages per transaction (a backfill): the same rows as page by page, and nothing past a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+import listener.storage.store as store
+from bench.corpus import NOW, PROFILE, statuses
+from bench.pipeline import SETTINGS, CorpusConnector
+from connectors.base import Author, Counters, Item, Page, Stream, SyncContext
+from connectors.errors import TransientError
+from connectors.limits import SyncLimits
+from listener.collect.sync import SyncResult, sync_source
+from listener.storage.engine import open_database
+from listener.storage.models import (
+    AuthorRow,
+    CounterSnapshotRow,
+    FollowerCountRow,
+    ItemProfileRow,
+    ItemRow,
+    SyncCursorRow,
+)
+from listener.storage.upsert import table_of
+from tests.conftest import FIXED_NOW
+from tests.test_sync_status import ScriptedConnector, ScriptedStream
+
+STORED = (ItemRow, ItemProfileRow, CounterSnapshotRow, AuthorRow, FollowerCountRow, SyncCursorRow)
+
+
+def page(number: int) -> Page:
+    """Page `number`: two items, their author, counters, and the cursor "c<number>"."""
+    author = Author("test", f"a{number}", f"person{number}", followers=number)
+    items = [Item(platform="test", external_id=f"p{number}-{i}", kind="post", role="inbound", author=author,
+                  text=f"page {number} item {i}", created_at=FIXED_NOW, counters=Counters(likes=number))
+             for i in range(2)]
+    return Page(items=items, cursor=f"c{number}")
+
+
+def run(engine: Engine, clock: Any, stream: Stream, group: int, pages_seen: list[str] | None = None,
+        limits: SyncLimits | None = None) -> SyncResult:
+    settings = type("S", (), {"name": "src", "refresh_days": 7})()
+    on_page = (lambda _stream, p: pages_seen.append(p.cursor)) if pages_seen is not None else None
+    return sync_source(engine, "brand", "UTC", settings, ScriptedConnector(stream),  # type: ignore[arg-type]
+                       clock=clock, on_page=on_page, limits=limits, pages_per_transaction=group)
+
+
+def stored(engine: Engine, model: Any) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        return [dict(r) for r in connection.execute(select(table_of(model)).order_by(table_of(model).c.id)).mappings()]
+
+
+def item_ids(engine: Engine) -> set[str]:
+    return {r["external_id"] for r in stored(engine, ItemRow)}
+
+
+def cursors(engine: Engine) -> dict[str, str]:
+    return {r["stream"]: r["cursor"] for r in stored(engine, SyncCursorRow)}
+
+
+def corpus_sync(path: Path, group: int) -> dict[str, list[dict[str, Any]]]:
+    engine = open_database(f"sqlite:///{path}")
+    try:
+        result = sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(statuses(700)),
+                             clock=lambda: NOW, pages_per_transaction=group)
+        assert result.status == "ok" and result.items == 700 and result.pages == 18
+        return {model.__name__: stored(engine, model) for model in STORED}
+    finally:
+        engine.dispose()
+
+
+def test_pages_stored_in_groups_are_the_rows_stored_page_by_page(tmp_path: Path) -> None:
+    by_page, grouped = corpus_sync(tmp_path / "pages.db", 1), corpus_sync(tmp_path / "groups.db", 4)
+    assert by_page == grouped
+    assert len(by_page["ItemRow"]) == 700 and by_page["CounterSnapshotRow"]
+
+
+@pytest.mark.parametrize("group", [1, 10])
+def test_a_failing_page_in_a_group_keeps_the_pages_before_it_and_their_cursor(
+        engine: Engine, clock: Any, monkeypatch: pytest.MonkeyPatch, group: int) -> None:
+    save_events = store.save_events
+
+    def disk_full_on_page_3(connection: Any, page: Page, now: Any) -> None:
+        if page.cursor == "c3":
+            raise RuntimeError("disk full")
+        save_events(connection, page, now)
+
+    monkeypatch.setattr(store, "save_events", disk_full_on_page_3)
+    seen: list[str] = []
+    result = run(engine, clock, ScriptedStream("s", [page(n) for n in range(1, 6)]), group=group, pages_seen=seen)
+    assert result.status == "partial" and "disk full" in (result.error or "")
+    assert item_ids(engine) == {"p1-0", "p1-1", "p2-0", "p2-1"}
+    assert cursors(engine) == {"s": "c2"}
+    assert (result.pages, result.items, seen) == (2, 4, ["c1", "c2"])
+
+
+@pytest.mark.parametrize("group", [1, 10])
+def test_pages_waiting_for_their_group_are_stored_before_a_connector_error_ends_the_stream(
+        engine: Engine, clock: Any, group: int) -> None:
+    seen: list[str] = []
+    stream = ScriptedStream("s", [page(n) for n in range(1, 4)], TransientError("503 from the platform"))
+    result = run(engine, clock, stream, group=group, pages_seen=seen)
+    assert result.status == "partial" and "503" in (result.error or "")
+    assert cursors(engine) == {"s": "c3"} and len(item_ids(engine)) == 6
+    assert seen == ["c1", "c2", "c3"]
+
+
+class StoppedStream(Stream):
+    """Two pages, then a stop (Ctrl-C, SIGTERM) while the third is fetched."""
+
+    name = "s"
+
+    def iter_pages(self, context: SyncContext) -> Iterator[Page]:
+        yield page(1)
+        yield page(2)
+        raise KeyboardInterrupt
+
+
+def test_a_stop_while_a_page_is_fetched_stores_the_pages_fetched_before_it(engine: Engine, clock: Any) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        run(engine, clock, StoppedStream(), group=10)
+    assert cursors(engine) == {"s": "c2"} and len(item_ids(engine)) == 4
+
+
+def test_the_page_cap_counts_pages_fetched_and_stores_them_all(engine: Engine, clock: Any) -> None:
+    stream = ScriptedStream("s", [page(n) for n in range(1, 6)])
+    result = run(engine, clock, stream, group=10, limits=SyncLimits(max_pages_per_stream=3))
+    assert result.status == "partial" and "page cap" in (result.error or "")
+    assert cursors(engine) == {"s": "c3"} and result.pages == 3
