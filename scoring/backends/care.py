@@ -13,8 +13,9 @@ from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_model import NEGATIVE_EDGE, CareInputs, care_features, care_model, with_care_model
 
-CARE_VERSION = "2"
+CARE_VERSION = "3"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -66,6 +67,11 @@ class CareEvidence:
 
 NO_EVIDENCE = CareEvidence()
 _WORD = re.compile(r"\w+")  # as \b sees words: "_" joins, so a word next to it is never a whole one
+
+
+def lowercase(text: str) -> str:
+    """The text as the rules read it: lower case, a typographic apostrophe made plain."""
+    return text.lower().replace("’", "'")
 
 
 def words_of(lowered: str) -> frozenset[str]:
@@ -125,8 +131,11 @@ class RuleBook:
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
-        lowered = text.lower().replace("’", "'")
-        words = words_of(lowered)
+        return self.evidence_in(lowercase(text))
+
+    def evidence_in(self, lowered: str, words: frozenset[str] | None = None) -> CareEvidence:
+        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known)."""
+        words = words if words is not None else words_of(lowered)
         candidates: set[int] = set()
         for word in words & self.by_word.keys():
             candidates.update(self.by_word[word])
@@ -173,20 +182,35 @@ def combine(base: float, evidence: CareEvidence) -> float:
 class CareLayer:
     """Wraps a backend: its score, moved by the customer-care rules."""
 
-    def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None) -> None:
+    def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None, use_model: bool = True) -> None:
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
+        self.model = care_model("en") if use_model else None
         self.name = f"{inner.name}+care"
-        self.version = f"{inner.version}+care-{CARE_VERSION}"
+        self.version = f"{inner.version}+care-{CARE_VERSION}" + (f"+{self.model.version}" if self.model else "")
         self.languages = inner.languages
 
     def score(self, text: str) -> BackendScore:
-        """The inner score, moved by the rules that fire."""
+        """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
+        inputs = self.inputs(text)
+        compound = inputs.compound
+        if self.model is not None and compound > NEGATIVE_EDGE:
+            compound = with_care_model(compound, self.model.margin(inputs))
+        inner = inputs.base
+        return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
+
+    def inputs(self, text: str) -> CareInputs:
+        """The inner score, what the rules find and the words: what the model reads of one text."""
         inner = self.inner.score(text)
-        evidence = self.book.evidence(text)
-        if evidence is NO_EVIDENCE:
-            return inner
-        return BackendScore(combine(inner.compound, evidence), inner.pos, inner.neu, inner.neg)
+        lowered = lowercase(text)
+        tokens = _WORD.findall(lowered)
+        evidence = self.book.evidence_in(lowered, frozenset(tokens))
+        compound = inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
+        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+
+    def features(self, text: str) -> dict[str, float]:
+        """The model's inputs for one text (what bench/sentiment_train_care.py trains the model on)."""
+        return care_features(self.inputs(text))
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""

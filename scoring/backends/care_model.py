@@ -1,0 +1,93 @@
+"""The learned part of the customer-care layer: a linear model that finds complaints the rules do not name.
+
+Its inputs are the text's words and word pairs plus what VADER and the care rules found; its weights
+ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
+human-labelled review sentences and the team's own customer-care texts). It only ever moves a text
+towards negative: a text it reads as a complaint, that VADER and the rules left neutral or positive,
+gets a small negative compound (between -0.05 and -0.3, firmer the surer the model is).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from scoring.backends.base import BackendScore
+from scoring.backends.linear import LinearModel
+
+CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint", "__care_shift", "__exclamation",
+                 "__question")
+NEGATIVE_EDGE = -0.05  # where a compound starts to count as negative
+FIRMNESS = 0.5  # a sure complaint (probability near 1) lands at -0.05 - 0.5 * 0.5 = -0.3
+
+
+@dataclass(slots=True)
+class CareInputs:
+    """One text as the model reads it: its lower-cased form and words (as the care rules cut them, in order),
+    the inner backend's score, the compound after the rules, and whether a complaint rule fired and its shift."""
+
+    lowered: str
+    tokens: list[str]
+    base: BackendScore
+    compound: float
+    complaint: bool
+    shift: float
+
+    def evidence(self) -> tuple[float, ...]:
+        """The values of CARE_FEATURES, in that order."""
+        return (self.compound, 3.0 * (self.base.neg or 0.0), 3.0 * (self.base.pos or 0.0),
+                1.0 if self.complaint else 0.0, self.shift, 1.0 if "!" in self.lowered else 0.0,
+                1.0 if "?" in self.lowered else 0.0)
+
+
+def care_features(inputs: CareInputs) -> dict[str, float]:
+    """Each word and adjacent word pair once, plus the lexicon's and the rules' findings on the text."""
+    tokens = inputs.tokens
+    features = dict.fromkeys(tokens, 1.0)
+    features.update(dict.fromkeys([f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)], 1.0))
+    features.update(zip(CARE_FEATURES, inputs.evidence(), strict=True))
+    return features
+
+
+class CareModel:
+    """A LinearModel over care_features, laid out to be applied quickly: word weights in one table, pair weights
+    keyed by (word, word), so the known words and pairs of a text are found by set operations."""
+
+    def __init__(self, model: LinearModel) -> None:
+        self.version = model.version
+        self.words: dict[str, float] = {}
+        self.pairs: dict[tuple[str, str], float] = {}
+        for name, weight in model.weights.items():
+            first, space, second = name.partition(" ")
+            if space:
+                self.pairs[(first, second)] = weight
+            elif name not in CARE_FEATURES:
+                self.words[name] = weight
+        self.evidence_weights = tuple(model.weights.get(name, 0.0) for name in CARE_FEATURES)
+
+    def margin(self, inputs: CareInputs) -> float:
+        """The model's margin (positive: a complaint), equal to LinearModel.margin(care_features(inputs))."""
+        tokens = inputs.tokens
+        total = sum(map(self.words.__getitem__, self.words.keys() & tokens))
+        if len(tokens) > 1:
+            total += sum(map(self.pairs.__getitem__, self.pairs.keys() & zip(tokens, tokens[1:], strict=False)))
+        return total + sum([w * v for w, v in zip(self.evidence_weights, inputs.evidence(), strict=True)])
+
+
+@cache
+def care_model(language: str = "en") -> CareModel:
+    """The shipped model of `language`, loaded once per process."""
+    text = resources.files("scoring.backends").joinpath("data", f"care_model_{language}.json").read_text("utf-8")
+    return CareModel(LinearModel.from_json(json.loads(text)))
+
+
+def with_care_model(compound: float, margin: float) -> float:
+    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin > 0)
+    in a text that is not already negative; then between -0.05 and -0.3 by the model's certainty."""
+    if margin <= 0 or compound <= NEGATIVE_EDGE:
+        return compound
+    certainty = 1.0 / (1.0 + math.exp(-margin)) - 0.5
+    return round(NEGATIVE_EDGE - FIRMNESS * certainty, 4)
