@@ -111,23 +111,29 @@ def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
     return parse_rules(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"), name)
 
 
+KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
+                                    "question": "other"}  # the kinds tried together (praise and question are)
+
+
 class RuleBook:
-    """Rules made quick to apply: each pattern is filed under its anchor words, so a text only tries the
-    patterns whose words it contains (plus those without an anchor) - the same verdicts, far fewer searches."""
+    """Rules made quick to apply: each pattern is filed under its anchor words (per group of rule kinds), so a
+    text only tries the patterns whose words it contains (plus those without an anchor) - the same verdicts,
+    far fewer searches."""
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        self.patterns: list[tuple[int, re.Pattern[str]]] = []
-        self.by_word: dict[str, list[int]] = {}
-        self.always: dict[str, list[int]] = {}  # by rule kind: patterns without anchor words
+        self.patterns: list[tuple[int, re.Pattern[str], frozenset[str]]] = []
+        self.by_word: dict[str, dict[str, list[int]]] = {group: {} for group in KIND_GROUPS.values()}
+        self.always: dict[str, list[int]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
         for rule_index, rule in enumerate(self.rules):
+            group = KIND_GROUPS[rule.kind]
             for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
                 pattern_id = len(self.patterns)
-                self.patterns.append((rule_index, pattern))
+                self.patterns.append((rule_index, pattern, rule.keywords))
                 for word in anchor or ():
-                    self.by_word.setdefault(word, []).append(pattern_id)
+                    self.by_word[group].setdefault(word, []).append(pattern_id)
                 if anchor is None:
-                    self.always.setdefault(rule.kind, []).append(pattern_id)
+                    self.always[group].append(pattern_id)
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
@@ -136,14 +142,11 @@ class RuleBook:
     def evidence_in(self, lowered: str, words: frozenset[str] | None = None) -> CareEvidence:
         """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known)."""
         words = words if words is not None else words_of(lowered)
-        candidates: set[int] = set()
-        for word in words & self.by_word.keys():
-            candidates.update(self.by_word[word])
-        fired = self._fired(lowered, words, candidates, ("complaint",))
+        fired = self._fired(lowered, words, "complaint")
         if fired:
-            fired += self._fired(lowered, words, candidates, ("sarcasm",))
+            fired += self._fired(lowered, words, "sarcasm")
             return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
-        found = self._fired(lowered, words, candidates, ("praise", "question"))
+        found = self._fired(lowered, words, "other")
         if not found:
             return NO_EVIDENCE
         praise = [r for r in found if r.kind == "praise"]
@@ -151,14 +154,17 @@ class RuleBook:
         names = tuple(r.name for r in praise) + ((question.name,) if question else ())
         return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
-    def _fired(self, lowered: str, words: frozenset[str], candidates: set[int],
-               kinds: tuple[RuleKind, ...]) -> list[CareRule]:
-        """The rules of these kinds with a candidate or unanchored pattern found in the text, in file order."""
+    def _fired(self, lowered: str, words: frozenset[str], group: str) -> list[CareRule]:
+        """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
+        index, always = self.by_word[group], self.always[group]
+        present = words & index.keys()
+        if not present and not always:
+            return []
+        candidates = {pattern_id for word in present for pattern_id in index[word]}
         fired: set[int] = set()
-        for pattern_id in chain(candidates, *(self.always.get(kind, ()) for kind in kinds)):
-            rule_index, pattern = self.patterns[pattern_id]
-            rule = self.rules[rule_index]
-            if rule_index in fired or rule.kind not in kinds or (rule.keywords and rule.keywords.isdisjoint(words)):
+        for pattern_id in chain(candidates, always):
+            rule_index, pattern, keywords = self.patterns[pattern_id]
+            if rule_index in fired or (keywords and keywords.isdisjoint(words)):
                 continue
             if pattern.search(lowered):
                 fired.add(rule_index)

@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 
 from scoring.backends.base import BackendScore
-from scoring.backends.linear import LinearModel
+from scoring.backends.linear import LinearModel, WeightTables
 
 CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint", "__care_shift", "__exclamation",
                  "__question")
@@ -53,28 +53,15 @@ def care_features(inputs: CareInputs) -> dict[str, float]:
 
 
 class CareModel:
-    """A LinearModel over care_features, laid out to be applied quickly: word weights in one table, pair weights
-    keyed by (word, word), so the known words and pairs of a text are found by set operations."""
+    """A LinearModel over care_features, its weights laid out to be applied quickly."""
 
     def __init__(self, model: LinearModel) -> None:
         self.version = model.version
-        self.words: dict[str, float] = {}
-        self.pairs: dict[tuple[str, str], float] = {}
-        for name, weight in model.weights.items():
-            first, space, second = name.partition(" ")
-            if space:
-                self.pairs[(first, second)] = weight
-            elif name not in CARE_FEATURES:
-                self.words[name] = weight
-        self.evidence_weights = tuple(model.weights.get(name, 0.0) for name in CARE_FEATURES)
+        self.tables = WeightTables(model.weights, CARE_FEATURES)
 
     def margin(self, inputs: CareInputs) -> float:
         """The model's margin (positive: a complaint), equal to LinearModel.margin(care_features(inputs))."""
-        tokens = inputs.tokens
-        total = sum(map(self.words.__getitem__, self.words.keys() & tokens))
-        if len(tokens) > 1:
-            total += sum(map(self.pairs.__getitem__, self.pairs.keys() & zip(tokens, tokens[1:], strict=False)))
-        return total + sum([w * v for w, v in zip(self.evidence_weights, inputs.evidence(), strict=True)])
+        return self.tables.margin(inputs.tokens, inputs.evidence())
 
 
 @cache
