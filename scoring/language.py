@@ -116,7 +116,7 @@ def function_word_guess(text: str) -> str | None:
     """The gate language with two or more of its function words in `text` while no other list has any, or with
     three or more and at least three times as many as any other list ("die" or "me" in an English sentence);
     English also with one word of ENGLISH_ONLY in a plain-ASCII text."""
-    words = {w.lower() for w in _WORD.findall(text)}
+    words = set(map(str.lower, _WORD.findall(text)))
     counts = sorted(((len(words & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
     (best, code), (second, _) = counts[0], counts[1]
     if code == "other" or best < 2:
@@ -161,7 +161,12 @@ def detect_language(
 
 def resolve_language(platform_code: str | None, text: str) -> LanguageGuess:
     """Prefer what the platform reports; detect only where it says nothing."""
+    guess = platform_guess(platform_code)
+    return guess if guess is not None else detect_language(text)
+
+
+@lru_cache(maxsize=512)
+def platform_guess(platform_code: str | None) -> LanguageGuess | None:
+    """The guess a platform's language code makes (one shared value per code), None when it names no language."""
     code = normalise_code(platform_code)
-    if code:
-        return LanguageGuess(code, "platform", 1.0)
-    return detect_language(text)
+    return LanguageGuess(code, "platform", 1.0) if code else None

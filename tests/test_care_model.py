@@ -41,7 +41,7 @@ def test_the_model_only_ever_moves_a_score_to_mildly_negative() -> None:
     moved = [(RULES_ONLY.score(t).compound, WITH_MODEL.score(t).compound) for t in texts]
     changed = [(before, after) for before, after in moved if before != after]
     assert changed, "the model moves some review sentences"
-    assert all(before > -0.05 and -0.3 <= after <= -0.05 for before, after in changed)
+    assert all(-0.05 < before < 0.5 and -0.3 <= after <= -0.05 for before, after in changed)
 
 
 def test_with_care_model_keeps_negative_texts_and_negative_margins() -> None:
@@ -49,7 +49,8 @@ def test_with_care_model_keeps_negative_texts_and_negative_margins() -> None:
     assert with_care_model(0.6, -0.1) == 0.6
     assert with_care_model(0.6, 0.0) == 0.6
     assert with_care_model(0.0, 0.01) == pytest.approx(-0.05125, abs=1e-4)
-    assert with_care_model(0.9, 50.0) == -0.3
+    assert with_care_model(0.49, 50.0) == -0.3
+    assert with_care_model(0.5, 50.0) == 0.5, "a clearly positive text is left as it is"
 
 
 def test_the_quick_margin_equals_the_plain_linear_model_on_review_sentences() -> None:

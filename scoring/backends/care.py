@@ -13,7 +13,7 @@ from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import anchor_words
-from scoring.backends.care_model import NEGATIVE_EDGE, CareInputs, care_features, care_model, with_care_model
+from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 
 CARE_VERSION = "3"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
@@ -200,7 +200,7 @@ class CareLayer:
         """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
         inputs = self.inputs(text)
         compound = inputs.compound
-        if self.model is not None and compound > NEGATIVE_EDGE:
+        if self.model is not None and model_may_move(compound):
             compound = with_care_model(compound, self.model.margin(inputs))
         inner = inputs.base
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)

@@ -3,8 +3,8 @@
 Its inputs are the text's words and word pairs plus what VADER and the care rules found; its weights
 ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
 human-labelled review sentences and the team's own customer-care texts). It only ever moves a text
-towards negative: a text it reads as a complaint, that VADER and the rules left neutral or positive,
-gets a small negative compound (between -0.05 and -0.3, firmer the surer the model is).
+towards negative: a text it reads as a complaint, that VADER and the rules left neutral or mildly positive
+(below +0.5), gets a small negative compound (between -0.05 and -0.3, firmer the surer the model is).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from scoring.backends.linear import LinearModel, WeightTables
 CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint", "__care_shift", "__exclamation",
                  "__question")
 NEGATIVE_EDGE = -0.05  # where a compound starts to count as negative
+CLEARLY_POSITIVE = 0.5  # from here on a text is left as VADER and the rules read it (and the model is not run)
 FIRMNESS = 0.5  # a sure complaint (probability near 1) lands at -0.05 - 0.5 * 0.5 = -0.3
 
 
@@ -71,10 +72,15 @@ def care_model(language: str = "en") -> CareModel:
     return CareModel(LinearModel.from_json(json.loads(text)))
 
 
+def model_may_move(compound: float) -> bool:
+    """Whether the model is asked about a text with this compound: neither negative nor clearly positive."""
+    return NEGATIVE_EDGE < compound < CLEARLY_POSITIVE
+
+
 def with_care_model(compound: float, margin: float) -> float:
     """The compound after the model's verdict: unchanged unless the model reads a complaint (margin > 0)
-    in a text that is not already negative; then between -0.05 and -0.3 by the model's certainty."""
-    if margin <= 0 or compound <= NEGATIVE_EDGE:
+    in a text that is neither negative nor clearly positive; then between -0.05 and -0.3 by its certainty."""
+    if margin <= 0 or not model_may_move(compound):
         return compound
     certainty = 1.0 / (1.0 + math.exp(-margin)) - 0.5
     return round(NEGATIVE_EDGE - FIRMNESS * certainty, 4)
