@@ -122,18 +122,17 @@ class RuleBook:
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        self.patterns: list[tuple[int, re.Pattern[str], frozenset[str]]] = []
-        self.by_word: dict[str, dict[str, list[int]]] = {group: {} for group in KIND_GROUPS.values()}
-        self.always: dict[str, list[int]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
+        Entry = tuple[int, re.Pattern[str], frozenset[str]]  # rule index, pattern, the rule's keywords
+        self.by_word: dict[str, dict[str, list[Entry]]] = {group: {} for group in KIND_GROUPS.values()}
+        self.always: dict[str, list[Entry]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
         for rule_index, rule in enumerate(self.rules):
             group = KIND_GROUPS[rule.kind]
             for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
-                pattern_id = len(self.patterns)
-                self.patterns.append((rule_index, pattern, rule.keywords))
+                entry = (rule_index, pattern, rule.keywords)
                 for word in anchor or ():
-                    self.by_word[group].setdefault(word, []).append(pattern_id)
+                    self.by_word[group].setdefault(word, []).append(entry)
                 if anchor is None:
-                    self.always[group].append(pattern_id)
+                    self.always[group].append(entry)
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
@@ -157,17 +156,15 @@ class RuleBook:
     def _fired(self, lowered: str, words: frozenset[str], group: str) -> list[CareRule]:
         """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
         index, always = self.by_word[group], self.always[group]
-        present = words & index.keys()
+        present = index.keys() & words
         if not present and not always:
             return []
-        candidates = {pattern_id for word in present for pattern_id in index[word]}
         fired: set[int] = set()
-        for pattern_id in chain(candidates, always):
-            rule_index, pattern, keywords = self.patterns[pattern_id]
-            if rule_index in fired or (keywords and keywords.isdisjoint(words)):
-                continue
-            if pattern.search(lowered):
-                fired.add(rule_index)
+        for entries in chain((index[word] for word in present), (always,)):
+            for rule_index, pattern, keywords in entries:
+                if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
+                        and pattern.search(lowered):
+                    fired.add(rule_index)
         return [self.rules[i] for i in sorted(fired)]
 
 
