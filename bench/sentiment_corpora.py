@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Label = Literal["positive", "neutral", "negative"]
-LABELS: dict[str, Label] = {"pos": "positive", "neu": "neutral", "neg": "negative",
+Label = Literal["positive", "neutral", "negative", "other"]  # "other": not negative (complaint corpora)
+LABELS: dict[str, Label] = {"pos": "positive", "neu": "neutral", "neg": "negative", "other": "other",
                             "positive": "positive", "neutral": "neutral", "negative": "negative"}
 HELD_OUT_EVERY = 5  # one text in five (by a hash of its id) is never trained on
 CORPORA_ENV = "ROR_SENTIMENT_CORPORA"  # folder of the corpora the repository may not hold (licence or origin)
@@ -26,14 +26,14 @@ class LabelledText:
 
 
 def load_labelled(path: Path | str) -> list[LabelledText]:
-    """Read `id<TAB>label<TAB>text` lines (label pos/neu/neg or positive/neutral/negative)."""
+    """Read `id<TAB>label<TAB>text` lines (label pos/neu/neg, positive/neutral/negative, or other = not negative)."""
     items: list[LabelledText] = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t", 2)
         if len(fields) != 3 or fields[1] not in LABELS:
-            raise ValueError(f"{path}:{number}: expected id<TAB>pos|neu|neg<TAB>text, got {line[:60]!r}")
+            raise ValueError(f"{path}:{number}: expected id<TAB>pos|neu|neg|other<TAB>text, got {line[:60]!r}")
         items.append(LabelledText(fields[0], LABELS[fields[1]], fields[2]))
     return items
 

@@ -22,15 +22,26 @@ DOUBT_LANGUAGES = ("it", "pt", "pl", "sv", "da", "nb", "tr", "id", "ro", "ca", "
 # words and none of any other list is that language without asking a model.
 FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset({"the", "and", "you", "my", "with", "this", "that", "have", "for", "are", "but", "what", "your",
-                     "of", "to", "it", "they", "not", "just", "been", "i", "me", "our", "he", "she"}),
+                     "of", "to", "it", "they", "not", "just", "been", "i", "me", "our", "he", "she", "from", "there",
+                     "their", "would", "could", "which", "about", "into", "them", "were", "has", "his", "who", "will",
+                     "more", "than", "only", "very", "if", "or", "as", "be", "all", "out", "us", "can", "him"}),
     "nl": frozenset({"het", "een", "niet", "ik", "je", "van", "maar", "wat", "dat", "voor", "zijn", "mijn", "hij",
-                     "ze", "jullie", "geen", "nog", "ook", "heb", "wij", "bij", "naar"}),
+                     "ze", "jullie", "geen", "nog", "ook", "heb", "wij", "bij", "naar", "er", "zo", "hebben", "hebt",
+                     "moet", "waar", "jij", "jou", "uw", "onze", "deze", "wordt", "worden", "heeft", "alleen",
+                     "altijd", "gewoon", "nu", "toch", "wel", "iets", "niets", "veel", "zou", "weet"}),
     "de": frozenset({"der", "die", "das", "und", "nicht", "ich", "ist", "ein", "eine", "zu", "mit", "sie", "wir",
-                     "auch", "noch", "mein", "meine", "aber", "sehr", "kein", "keine", "schon", "bin", "habe"}),
+                     "auch", "noch", "mein", "meine", "aber", "sehr", "kein", "keine", "schon", "bin", "habe", "sich",
+                     "mir", "dich", "dir", "uns", "sind", "wenn", "dass", "doch", "nur", "jetzt", "haben", "hat",
+                     "wird", "kann", "muss", "dann", "mich", "auf", "für", "von", "dem", "im", "ihn", "nichts",
+                     "immer"}),
     "fr": frozenset({"le", "la", "les", "et", "est", "pas", "une", "je", "vous", "nous", "mon", "ma", "mes", "avec",
-                     "pour", "mais", "très", "ce", "c'est", "du", "au", "sur", "qui"}),
+                     "pour", "mais", "très", "ce", "c'est", "du", "au", "sur", "qui", "ne", "tu", "moi", "toi", "ça",
+                     "elle", "dans", "suis", "j'ai", "n'est", "qu'il", "pourquoi", "rien", "aussi", "fait", "être",
+                     "tout", "où", "cette", "leur", "vais", "veux", "peut"}),
     "es": frozenset({"el", "los", "las", "que", "y", "por", "una", "muy", "pero", "mi", "con", "para", "del", "está",
-                     "lo", "todo", "nada", "sin", "yo", "es"}),
+                     "lo", "todo", "nada", "sin", "yo", "es", "se", "su", "al", "como", "más", "esto", "eso", "aquí",
+                     "ahora", "usted", "señor", "te", "estoy", "tengo", "hay", "porque", "cuando", "donde",
+                     "también", "sí", "qué", "él", "ella", "nos"}),
     "other": frozenset({"il", "di", "che", "non", "sono", "della", "questo", "não", "uma", "os", "em", "você",
                         "og", "och", "att", "ikke", "inte", "jeg", "jag", "nie", "ek", "dit", "ons"}),
 }
@@ -116,7 +127,7 @@ def function_word_guess(text: str) -> str | None:
     """The gate language with two or more of its function words in `text` while no other list has any, or with
     three or more and at least three times as many as any other list ("die" or "me" in an English sentence);
     English also with one word of ENGLISH_ONLY in a plain-ASCII text."""
-    words = {w.lower() for w in _WORD.findall(text)}
+    words = set(map(str.lower, _WORD.findall(text)))
     counts = sorted(((len(words & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
     (best, code), (second, _) = counts[0], counts[1]
     if code == "other" or best < 2:
@@ -161,7 +172,12 @@ def detect_language(
 
 def resolve_language(platform_code: str | None, text: str) -> LanguageGuess:
     """Prefer what the platform reports; detect only where it says nothing."""
+    guess = platform_guess(platform_code)
+    return guess if guess is not None else detect_language(text)
+
+
+@lru_cache(maxsize=512)
+def platform_guess(platform_code: str | None) -> LanguageGuess | None:
+    """The guess a platform's language code makes (one shared value per code), None when it names no language."""
     code = normalise_code(platform_code)
-    if code:
-        return LanguageGuess(code, "platform", 1.0)
-    return detect_language(text)
+    return LanguageGuess(code, "platform", 1.0) if code else None

@@ -39,7 +39,8 @@ def polarity_scores(text: str) -> dict[str, float]:
     """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
     lexicon, emojis, emoji_chars = _tables()
     text = _describe_emojis(text, emojis) if not emoji_chars.isdisjoint(text) else text.strip()
-    words = [_strip_punctuation(token) for token in text.split()]
+    # the library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or less
+    words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
     lower = [word.lower() for word in words]
     is_cap_diff = _cap_differential(words)
     # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
@@ -67,13 +68,8 @@ def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
     return "".join(parts).strip()
 
 
-def _strip_punctuation(token: str) -> str:
-    stripped = token.strip(_PUNCTUATION)
-    return token if len(stripped) <= 2 else stripped
-
-
 def _cap_differential(words: list[str]) -> bool:
-    capitals = sum(1 for word in words if word.isupper())
+    capitals = sum(map(str.isupper, words))
     return 0 < len(words) - capitals < len(words)
 
 

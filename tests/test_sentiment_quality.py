@@ -194,7 +194,8 @@ def test_outside_corpora_are_scored_and_the_missing_ones_named(
     assert "lexicon care_nl n=20 f1=1.000 neg_recall=1.000" in lines
     assert f"lexicon xed_nl n={held_out} f1=1.000 neg_recall=1.000" in lines, "XED: only the held-out part"
     missing = [line.split()[1] for line in lines if line.startswith("missing ")]
-    assert missing == ["xed_de:", "xed_fr:", "xed_es:", "mozetic_de:", "mozetic_es:", "smile_en:"]
+    assert missing == ["xed_de:", "xed_fr:", "xed_es:", "mozetic_de:", "mozetic_es:", "smile_en:",
+                       "complaints_en:", "uci_yelp_en:", "uci_imdb_en:"]
     assert f"missing smile_en: no smile_en.tsv or smile_en/data.tsv in {outside.resolve()}" in lines
 
 
@@ -215,3 +216,14 @@ def test_outside_folder_defaults_to_the_shared_folder_beside_the_checkout(monkey
 
     monkeypatch.delenv("ROR_SENTIMENT_CORPORA", raising=False)
     assert external_dir() == PROJECT_ROOT.parent / "shared" / "data" / "sentiment-corpora"
+
+
+def test_a_complaint_corpus_is_scored_as_negative_or_not() -> None:
+    from bench.sentiment_corpora import LabelledText
+    from bench.sentiment_labelled import measure
+
+    items = [LabelledText("1", "negative", "a"), LabelledText("2", "other", "b"), LabelledText("3", "other", "c")]
+    quality = measure("complaints_en", "x", items, [-0.5, 0.6, 0.0])  # positive and neutral both count as "other"
+    assert (quality.f1, quality.negative_recall) == (1.0, 1.0)
+    missed = measure("complaints_en", "x", items, [0.0, -0.5, 0.0])
+    assert missed.negative_recall == 0.0 and missed.f1 < 0.5

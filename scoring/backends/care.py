@@ -13,8 +13,9 @@ from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 
-CARE_VERSION = "2"
+CARE_VERSION = "3"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -68,6 +69,11 @@ NO_EVIDENCE = CareEvidence()
 _WORD = re.compile(r"\w+")  # as \b sees words: "_" joins, so a word next to it is never a whole one
 
 
+def lowercase(text: str) -> str:
+    """The text as the rules read it: lower case, a typographic apostrophe made plain."""
+    return text.lower().replace("’", "'")
+
+
 def words_of(lowered: str) -> frozenset[str]:
     """The words of a lower-cased text: runs of letters, digits and "_" (any script), as `\\b` sees them."""
     return frozenset(_WORD.findall(lowered))
@@ -105,36 +111,41 @@ def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
     return parse_rules(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"), name)
 
 
+KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
+                                    "question": "other"}  # the kinds tried together (praise and question are)
+
+
 class RuleBook:
-    """Rules made quick to apply: each pattern is filed under its anchor words, so a text only tries the
-    patterns whose words it contains (plus those without an anchor) - the same verdicts, far fewer searches."""
+    """Rules made quick to apply: each pattern is filed under its anchor words (per group of rule kinds), so a
+    text only tries the patterns whose words it contains (plus those without an anchor) - the same verdicts,
+    far fewer searches."""
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        self.patterns: list[tuple[int, re.Pattern[str]]] = []
-        self.by_word: dict[str, list[int]] = {}
-        self.always: dict[str, list[int]] = {}  # by rule kind: patterns without anchor words
+        Entry = tuple[int, re.Pattern[str], frozenset[str]]  # rule index, pattern, the rule's keywords
+        self.by_word: dict[str, dict[str, list[Entry]]] = {group: {} for group in KIND_GROUPS.values()}
+        self.always: dict[str, list[Entry]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
         for rule_index, rule in enumerate(self.rules):
+            group = KIND_GROUPS[rule.kind]
             for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
-                pattern_id = len(self.patterns)
-                self.patterns.append((rule_index, pattern))
+                entry = (rule_index, pattern, rule.keywords)
                 for word in anchor or ():
-                    self.by_word.setdefault(word, []).append(pattern_id)
+                    self.by_word[group].setdefault(word, []).append(entry)
                 if anchor is None:
-                    self.always.setdefault(rule.kind, []).append(pattern_id)
+                    self.always[group].append(entry)
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
-        lowered = text.lower().replace("’", "'")
-        words = words_of(lowered)
-        candidates: set[int] = set()
-        for word in words & self.by_word.keys():
-            candidates.update(self.by_word[word])
-        fired = self._fired(lowered, words, candidates, ("complaint",))
+        return self.evidence_in(lowercase(text))
+
+    def evidence_in(self, lowered: str, words: frozenset[str] | None = None) -> CareEvidence:
+        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known)."""
+        words = words if words is not None else words_of(lowered)
+        fired = self._fired(lowered, words, "complaint")
         if fired:
-            fired += self._fired(lowered, words, candidates, ("sarcasm",))
+            fired += self._fired(lowered, words, "sarcasm")
             return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
-        found = self._fired(lowered, words, candidates, ("praise", "question"))
+        found = self._fired(lowered, words, "other")
         if not found:
             return NO_EVIDENCE
         praise = [r for r in found if r.kind == "praise"]
@@ -142,17 +153,18 @@ class RuleBook:
         names = tuple(r.name for r in praise) + ((question.name,) if question else ())
         return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
-    def _fired(self, lowered: str, words: frozenset[str], candidates: set[int],
-               kinds: tuple[RuleKind, ...]) -> list[CareRule]:
-        """The rules of these kinds with a candidate or unanchored pattern found in the text, in file order."""
+    def _fired(self, lowered: str, words: frozenset[str], group: str) -> list[CareRule]:
+        """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
+        index, always = self.by_word[group], self.always[group]
+        present = index.keys() & words
+        if not present and not always:
+            return []
         fired: set[int] = set()
-        for pattern_id in chain(candidates, *(self.always.get(kind, ()) for kind in kinds)):
-            rule_index, pattern = self.patterns[pattern_id]
-            rule = self.rules[rule_index]
-            if rule_index in fired or rule.kind not in kinds or (rule.keywords and rule.keywords.isdisjoint(words)):
-                continue
-            if pattern.search(lowered):
-                fired.add(rule_index)
+        for entries in chain((index[word] for word in present), (always,)):
+            for rule_index, pattern, keywords in entries:
+                if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
+                        and pattern.search(lowered):
+                    fired.add(rule_index)
         return [self.rules[i] for i in sorted(fired)]
 
 
@@ -173,20 +185,35 @@ def combine(base: float, evidence: CareEvidence) -> float:
 class CareLayer:
     """Wraps a backend: its score, moved by the customer-care rules."""
 
-    def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None) -> None:
+    def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None, use_model: bool = True) -> None:
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
+        self.model = care_model("en") if use_model else None
         self.name = f"{inner.name}+care"
-        self.version = f"{inner.version}+care-{CARE_VERSION}"
+        self.version = f"{inner.version}+care-{CARE_VERSION}" + (f"+{self.model.version}" if self.model else "")
         self.languages = inner.languages
 
     def score(self, text: str) -> BackendScore:
-        """The inner score, moved by the rules that fire."""
+        """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
+        inputs = self.inputs(text)
+        compound = inputs.compound
+        if self.model is not None and model_may_move(compound):
+            compound = with_care_model(compound, self.model.margin(inputs))
+        inner = inputs.base
+        return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
+
+    def inputs(self, text: str) -> CareInputs:
+        """The inner score, what the rules find and the words: what the model reads of one text."""
         inner = self.inner.score(text)
-        evidence = self.book.evidence(text)
-        if evidence is NO_EVIDENCE:
-            return inner
-        return BackendScore(combine(inner.compound, evidence), inner.pos, inner.neu, inner.neg)
+        lowered = lowercase(text)
+        tokens = _WORD.findall(lowered)
+        evidence = self.book.evidence_in(lowered, frozenset(tokens))
+        compound = inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
+        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+
+    def features(self, text: str) -> dict[str, float]:
+        """The model's inputs for one text (what bench/sentiment_train_care.py trains the model on)."""
+        return care_features(self.inputs(text))
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""

@@ -12,7 +12,7 @@ from importlib import resources
 from scoring.backends.base import BackendScore
 from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
 from scoring.backends.lexicon_rules import RuleLexicon
-from scoring.backends.linear import LinearModel, text_features
+from scoring.backends.linear import LinearModel
 
 LEXICON_LANGUAGES = frozenset({"nl", "de", "fr", "es"})
 LEXICON_VERSION = "3"
@@ -80,7 +80,7 @@ class LexiconBackend:
         hits = rule_lexicon(self.language).score(text)
         compound = math.tanh(LEXICON_SLOPE * hits.total)
         if self.use_model:
-            model = linear_model(self.language).compound(text_features(hits))
+            model = linear_model(self.language).compound_of_hits(hits)
             compound = MODEL_SHARE * model + (1 - MODEL_SHARE) * compound
         evidence = self.care.evidence(text) if self.care else None
         if evidence is not None and evidence.complaint:

@@ -87,17 +87,23 @@ class RuleLexicon:
         A negation word alone carries no valence (it flips its neighbours); inside a phrase ("niet goed") it does.
         """
         values, i, n = [0.0] * len(tokens), 0, len(tokens)
-        negations = NEGATIONS[self.language]
+        negations, starts, words, inflected = NEGATIONS[self.language], self._phrase_starts, self.words, self._inflected
         while i < n:
-            step = 1
-            for size in range(min(self._phrase_starts.get(tokens[i], 1), n - i), 1, -1):
-                value = self.words.get(" ".join(tokens[i:i + size]))
-                if value is not None:
-                    values[i], step = value, size
-                    break
-            else:
-                values[i] = 0.0 if tokens[i] in negations else self.word_value(tokens[i])
-            i += step
+            token = tokens[i]
+            longest = starts.get(token)
+            if longest is not None:  # only a phrase's first word looks ahead
+                size = next((size for size in range(min(longest, n - i), 1, -1)
+                             if " ".join(tokens[i:i + size]) in words), 0)
+                if size:
+                    values[i] = words[" ".join(tokens[i:i + size])]
+                    i += size
+                    continue
+            if token not in negations:
+                value = words.get(token)
+                if value is None:
+                    value = inflected.get(token)
+                values[i] = value if value is not None else self.word_value(token)
+            i += 1
         return values
 
     def word_value(self, word: str) -> float:
@@ -167,4 +173,6 @@ class RuleLexicon:
 
 
 def _first_index(tokens: list[str], wanted: frozenset[str]) -> int | None:
-    return next((i for i, token in enumerate(tokens) if token in wanted), None)
+    if wanted.isdisjoint(tokens):
+        return None
+    return next(i for i, token in enumerate(tokens) if token in wanted)

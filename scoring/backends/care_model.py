@@ -1,0 +1,86 @@
+"""The learned part of the customer-care layer: a linear model that finds complaints the rules do not name.
+
+Its inputs are the text's words and word pairs plus what VADER and the care rules found; its weights
+ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
+human-labelled review sentences and the team's own customer-care texts). It only ever moves a text
+towards negative: a text it reads as a complaint, that VADER and the rules left neutral or mildly positive
+(below +0.5), gets a small negative compound (between -0.05 and -0.3, firmer the surer the model is).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from scoring.backends.base import BackendScore
+from scoring.backends.linear import LinearModel, WeightTables
+
+CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint", "__care_shift", "__exclamation",
+                 "__question")
+NEGATIVE_EDGE = -0.05  # where a compound starts to count as negative
+CLEARLY_POSITIVE = 0.5  # from here on a text is left as VADER and the rules read it (and the model is not run)
+FIRMNESS = 0.5  # a sure complaint (probability near 1) lands at -0.05 - 0.5 * 0.5 = -0.3
+
+
+@dataclass(slots=True)
+class CareInputs:
+    """One text as the model reads it: its lower-cased form and words (as the care rules cut them, in order),
+    the inner backend's score, the compound after the rules, and whether a complaint rule fired and its shift."""
+
+    lowered: str
+    tokens: list[str]
+    base: BackendScore
+    compound: float
+    complaint: bool
+    shift: float
+
+    def evidence(self) -> tuple[float, ...]:
+        """The values of CARE_FEATURES, in that order."""
+        return (self.compound, 3.0 * (self.base.neg or 0.0), 3.0 * (self.base.pos or 0.0),
+                1.0 if self.complaint else 0.0, self.shift, 1.0 if "!" in self.lowered else 0.0,
+                1.0 if "?" in self.lowered else 0.0)
+
+
+def care_features(inputs: CareInputs) -> dict[str, float]:
+    """Each word and adjacent word pair once, plus the lexicon's and the rules' findings on the text."""
+    tokens = inputs.tokens
+    features = dict.fromkeys(tokens, 1.0)
+    features.update(dict.fromkeys([f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)], 1.0))
+    features.update(zip(CARE_FEATURES, inputs.evidence(), strict=True))
+    return features
+
+
+class CareModel:
+    """A LinearModel over care_features, its weights laid out to be applied quickly."""
+
+    def __init__(self, model: LinearModel) -> None:
+        self.version = model.version
+        self.tables = WeightTables(model.weights, CARE_FEATURES)
+
+    def margin(self, inputs: CareInputs) -> float:
+        """The model's margin (positive: a complaint), equal to LinearModel.margin(care_features(inputs))."""
+        return self.tables.margin(inputs.tokens, inputs.evidence())
+
+
+@cache
+def care_model(language: str = "en") -> CareModel:
+    """The shipped model of `language`, loaded once per process."""
+    text = resources.files("scoring.backends").joinpath("data", f"care_model_{language}.json").read_text("utf-8")
+    return CareModel(LinearModel.from_json(json.loads(text)))
+
+
+def model_may_move(compound: float) -> bool:
+    """Whether the model is asked about a text with this compound: neither negative nor clearly positive."""
+    return NEGATIVE_EDGE < compound < CLEARLY_POSITIVE
+
+
+def with_care_model(compound: float, margin: float) -> float:
+    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin > 0)
+    in a text that is neither negative nor clearly positive; then between -0.05 and -0.3 by its certainty."""
+    if margin <= 0 or not model_may_move(compound):
+        return compound
+    certainty = 1.0 / (1.0 + math.exp(-margin)) - 0.5
+    return round(NEGATIVE_EDGE - FIRMNESS * certainty, 4)
