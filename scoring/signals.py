@@ -75,9 +75,10 @@ def clamp_day(day: date) -> date:
 def local_day(moment: datetime, zone: tzinfo) -> date:
     """The calendar day of an aware moment in the profile's time zone (clamped to FIRST_DAY .. LAST_DAY)."""
     try:
-        return clamp_day(moment.astimezone(zone).date())
+        day = moment.astimezone(zone).date()
     except (OverflowError, ValueError):
         return LAST_DAY if moment.year > 1 else FIRST_DAY
+    return day if FIRST_DAY <= day <= LAST_DAY else clamp_day(day)  # the test first: this runs per row
 
 
 def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:

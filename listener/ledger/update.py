@@ -135,13 +135,17 @@ def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[s
 def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...],
                    old: Stored, new: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Delete rows that went away, upsert rows that are new or differ; returns the keys of both."""
-    fresh = {tuple(r[c] for c in (*WHO, *key)): r for r in new}
+    names = (*WHO, *key)
+    fresh = {tuple(r[c] for c in names): r for r in new}
+    if not old:  # nothing stored (a rebuild): every row is new
+        upsert_rows(ctx.connection, model, new, ["profile_id", *names], values)
+        return list(fresh)
     gone = [k for k in old if k not in fresh]
     changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != tuple(r[c] for c in values)}
     table = table_of(model)
     for ids in chunked([old[k][0] for k in gone]):
         ctx.connection.execute(delete(table).where(table.c.id.in_(ids)))
-    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *WHO, *key], values)
+    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *names], values)
     return gone + list(changed)
 
 
