@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from functools import reduce
+from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
@@ -31,6 +33,7 @@ POST_COLUMNS = ("posts", "posts_48h", "post_engagement_48h")
 RESPONSE_COLUMNS = ("answered_in_time", "answered_late", "unanswered", "reply_seconds_median")
 LOYALTY_COLUMNS = ("engagers", "returning_engagers", "new_engagers")
 RETURN_COLUMNS = ("helped_delta", "returned_delta")
+SUMMED_ITEM_COLUMNS = ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:]  # _item_query's order
 SPAN_KINDS = ("helped", "returned")
 MENTION_KINDS = ("mention", "post")
 Days = set[date] | None
@@ -102,12 +105,13 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
 
 def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
     """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
-    values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
+    by_day: dict[date, list[Sequence[Any]]] = defaultdict(list)
     for bucket_number, *sums in ctx.connection.execute(_item_query(ctx, days)):
-        counts = values[bucket_day(bucket_number, ctx.zone)]
-        for column, count in zip(ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:], sums,
-                                 strict=True):
-            counts[column] += count or 0
+        by_day[bucket_day(bucket_number, ctx.zone)].append(sums)
+    values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
+    for day, buckets in by_day.items():  # each column summed over the day's buckets in order, as SQL sent them
+        values[day].update((column, reduce(add, column_sums, 0))
+                           for column, column_sums in zip(SUMMED_ITEM_COLUMNS, zip(*buckets, strict=True), strict=True))
     for counts in values.values():
         counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
     for day, languages in _unsupported(ctx, days).items():

@@ -16,7 +16,7 @@ from listener.index.sql import IndexContext
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
+from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, SeriesInputs, compute_series
 from scoring.signals import day_bounds, followers_on, local_day
 
 POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
@@ -38,8 +38,10 @@ def formula_params(index: IndexConfig) -> FormulaParams:
 def load_facts(ctx: IndexContext) -> dict[date, DayFacts]:
     """Every stored day of the profile's facts."""
     table = table_of(IndexDayRow)
-    rows = ctx.connection.execute(select(table).where(table.c.profile_id == ctx.profile_id)).mappings()
-    return {row["day"]: DayFacts.from_mapping(dict(row)) for row in rows}
+    rows = ctx.connection.execute(select(*(table.c[name] for name in FACT_FIELDS))
+                                  .where(table.c.profile_id == ctx.profile_id))
+    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True))) for row in rows)
+    return {day_facts.day: day_facts for day_facts in facts}
 
 
 def load_followers(ctx: IndexContext) -> dict[date, int]:
