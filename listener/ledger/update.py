@@ -11,10 +11,11 @@ their last touch (late data, a rescored item, an earlier first reply) is rebuilt
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
@@ -31,6 +32,8 @@ from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledg
 from scoring.sentiment import SCORER_VERSION
 
 PERSON_CHUNK = 300
+STREAM_ROWS = 2000
+T = TypeVar("T")
 
 
 def _person_in(table: Any, keys: list[Key] | None) -> Any:
@@ -45,39 +48,42 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
     return {(p, e) for p, e in rows}
 
 
-def all_person_keys(ctx: IndexContext) -> list[Key]:
-    """Everyone who wrote an inbound item or liked/shared an owned item."""
+def _people_query(ctx: IndexContext) -> Any:
+    """Everyone who wrote an inbound item or liked/shared an owned item, in the database's order."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    authors = (select(items.c.platform, items.c.author_external_id.label("person"))
+    authors = (select(items.c.platform.label("platform"), items.c.author_external_id.label("person"))
                .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
                .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
                       items.c.author_external_id.is_not(None)))
-    actors = (select(events.c.platform, events.c.actor_external_id.label("person"))
+    actors = (select(events.c.platform.label("platform"), events.c.actor_external_id.label("person"))
               .join(links, and_(links.c.platform == events.c.platform,
                                 links.c.external_id == events.c.item_external_id))
               .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
-    return sorted((p, a) for p, a in ctx.connection.execute(union(authors, actors)))
+    people = union(authors, actors)
+    return people.order_by(people.selected_columns.platform, people.selected_columns.person)
 
 
-def _item_touches(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Touch]]:
+def _item_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, touch) of these people's inbound items (None: everyone's, ordered by person)."""
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    rows = ctx.connection.execute(
+    query = (
         select(items.c.platform, items.c.author_external_id, items.c.created_at, items.c.kind,
                func.coalesce(items.c.root_external_id, items.c.external_id), scores.c.compound)
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-               keys_in(items.c.platform, items.c.author_external_id, keys)))
-    touches: dict[Key, list[Touch]] = defaultdict(list)
-    for platform, author, at, kind, thread, compound in rows:
-        touches[(platform, author)].append(Touch(at, "item", kind, thread, compound))
-    return touches
+               items.c.author_external_id.is_not(None), keys_in(items.c.platform, items.c.author_external_id, keys)))
+    if keys is None:
+        query = query.order_by(items.c.platform, items.c.author_external_id)
+    return ((platform, author, Touch(at, "item", kind, thread, compound))
+            for platform, author, at, kind, thread, compound in _stream(ctx, query))
 
 
-def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[Touch]]) -> None:
+def _event_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, actor, touch) of these people's likes and shares (None: everyone's, ordered by person)."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    rows = ctx.connection.execute(
+    query = (
         select(events.c.platform, events.c.actor_external_id, events.c.kind, events.c.occurred_at,
                events.c.first_seen_at, items.c.created_at, items.c.fetched_at,
                func.coalesce(items.c.root_external_id, items.c.external_id))
@@ -85,15 +91,18 @@ def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[T
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                keys_in(events.c.platform, events.c.actor_external_id, keys)))
-    for platform, actor, kind, occurred, seen, created, fetched, thread in rows:
-        touches[(platform, actor)].append(Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
+    if keys is None:
+        query = query.order_by(events.c.platform, events.c.actor_external_id)
+    return ((platform, actor, Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
+            for platform, actor, kind, occurred, seen, created, fetched, thread in _stream(ctx, query))
 
 
-def _brand_replies(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[BrandReply]]:
-    """The brand's first reply to each inbound item of these people."""
+def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
+    ordered by person)."""
     items, links = table_of(ItemRow), table_of(ItemProfileRow)
     parent, parent_link = aliased(items, name="parent"), aliased(links, name="parent_link")
-    rows = ctx.connection.execute(
+    query = (
         select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
                func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,
                func.min(items.c.created_at))
@@ -103,16 +112,44 @@ def _brand_replies(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[BrandRe
                                 parent_link.c.external_id == parent.c.external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+               parent.c.author_external_id.is_not(None),
                keys_in(parent.c.platform, parent.c.author_external_id, keys))
         .group_by(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
                   parent.c.root_external_id, parent.c.created_at))
-    replies: dict[Key, list[BrandReply]] = defaultdict(list)
+    if keys is None:
+        query = query.order_by(parent.c.platform, parent.c.author_external_id)
     business = ctx.business
-    for platform, author, _item, thread, item_at, reply_at in rows:
-        if reply_at >= item_at:
-            seconds = elapsed_seconds(item_at, reply_at, ctx.zone, business)
-            replies[(platform, author)].append(BrandReply(thread, item_at, reply_at, seconds))
-    return replies
+    return ((platform, author, BrandReply(thread, item_at, reply_at,
+                                          elapsed_seconds(item_at, reply_at, ctx.zone, business)))
+            for platform, author, _item, thread, item_at, reply_at in _stream(ctx, query) if reply_at >= item_at)
+
+
+def _stream(ctx: IndexContext, query: Any) -> Any:
+    """A query's rows as they come (a server-side cursor where the driver keeps results client-side)."""
+    return ctx.connection.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
+
+
+def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
+    found: dict[Key, list[T]] = defaultdict(list)
+    for platform, person, value in rows:
+        found[(platform, person)].append(value)
+    return found
+
+
+class _PersonStream:
+    """One ordered stream of (platform, person, value), taken person by person in the same order."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, T]]) -> None:
+        self._groups = itertools.groupby(rows, key=lambda row: (row[0], row[1]))
+        self._next = next(self._groups, None)
+
+    def take(self, person: Key) -> list[Any]:
+        """This person's values, if the stream is at them (it never holds a person the people stream lacks)."""
+        if self._next is None or self._next[0] != person:
+            return []
+        values = [row[2] for row in self._next[1]]
+        self._next = next(self._groups, None)
+        return values
 
 
 DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning",
@@ -216,14 +253,37 @@ def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[dat
     loyalty: set[date] = set()
     returns: set[date] = set()
     for chunk in chunked(people, PERSON_CHUNK):
-        touches = _item_touches(ctx, chunk)
-        _event_touches(ctx, chunk, touches)
-        replies = _brand_replies(ctx, chunk)
+        touches = _by_person(_item_touch_rows(ctx, chunk))
+        for key, events in _by_person(_event_touch_rows(ctx, chunk)).items():
+            touches[key].extend(events)
+        replies = _by_person(_brand_reply_rows(ctx, chunk))
         rows = _PersonRows()
         for key in chunk:
             if touches.get(key):
                 rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
         changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh)
+        loyalty |= changed_loyalty
+        returns |= changed_returns
+    return loyalty, returns
+
+
+def _rebuild_everyone(ctx: IndexContext, own: set[Key]) -> tuple[set[date], set[date]]:
+    """Build everyone's rows into empty tables: each source read once, in the database's order of people.
+
+    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk.
+    """
+    people = ((platform, person) for platform, person in _stream(ctx, _people_query(ctx)))
+    touches, events = _PersonStream(_item_touch_rows(ctx, None)), _PersonStream(_event_touch_rows(ctx, None))
+    replies = _PersonStream(_brand_reply_rows(ctx, None))
+    loyalty: set[date] = set()
+    returns: set[date] = set()
+    for chunk in chunked(people, PERSON_CHUNK):
+        rows = _PersonRows()
+        for key in chunk:
+            history, answered = touches.take(key) + events.take(key), replies.take(key)
+            if history and key not in own:
+                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
+        changed_loyalty, changed_returns = _write(ctx, [k for k in chunk if k not in own], rows, fresh=True)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns
@@ -262,7 +322,7 @@ def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,
     """
     own = own_accounts(ctx)
     if keys is None:
-        return _rebuild(ctx, [k for k in all_person_keys(ctx) if k not in own], fresh=True)
+        return _rebuild_everyone(ctx, own)
     people = sorted(k for k in keys if k not in own)
     loyalty: set[date] = set()
     returns: set[date] = set()
