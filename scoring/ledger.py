@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from scoring.signals import local_day
@@ -21,8 +21,7 @@ SpanKind = Literal["helped", "returned"]
 EXACT_SHIFT = 1074
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):  # a tuple, not a frozen dataclass: a rebuild makes one per interaction
     """One interaction: an inbound item the person wrote, or a like/share of an owned item."""
 
     at: datetime
@@ -42,8 +41,7 @@ class BrandReply:
     reply_seconds: float
 
 
-@dataclass(frozen=True)
-class PersonDay:
+class PersonDay(NamedTuple):  # a tuple, like Touch: one per person and active day
     """A local day the person was active, with its sentiment and whether they were returning."""
 
     day: date

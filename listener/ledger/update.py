@@ -11,7 +11,6 @@ their last touch (late data, a rescored item, an earlier first reply) is rebuilt
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -20,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, chunked, keys_in
+from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger.state import fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
@@ -32,7 +31,6 @@ from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledg
 from scoring.sentiment import SCORER_VERSION
 
 PERSON_CHUNK = 300
-STREAM_ROWS = 2000
 T = TypeVar("T")
 
 
@@ -77,7 +75,7 @@ def _item_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     if keys is None:
         query = query.order_by(items.c.platform, items.c.author_external_id)
     return ((platform, author, Touch(at, "item", kind, thread, compound))
-            for platform, author, at, kind, thread, compound in _stream(ctx, query))
+            for platform, author, at, kind, thread, compound in stream(ctx, query))
 
 
 def _event_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
@@ -94,7 +92,7 @@ def _event_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     if keys is None:
         query = query.order_by(events.c.platform, events.c.actor_external_id)
     return ((platform, actor, Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
-            for platform, actor, kind, occurred, seen, created, fetched, thread in _stream(ctx, query))
+            for platform, actor, kind, occurred, seen, created, fetched, thread in stream(ctx, query))
 
 
 def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
@@ -121,12 +119,7 @@ def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     business = ctx.business
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
-            for platform, author, _item, thread, item_at, reply_at in _stream(ctx, query) if reply_at >= item_at)
-
-
-def _stream(ctx: IndexContext, query: Any) -> Any:
-    """A query's rows as they come (a server-side cursor where the driver keeps results client-side)."""
-    return ctx.connection.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
+            for platform, author, _item, thread, item_at, reply_at in stream(ctx, query) if reply_at >= item_at)
 
 
 def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
@@ -134,22 +127,6 @@ def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
     for platform, person, value in rows:
         found[(platform, person)].append(value)
     return found
-
-
-class _PersonStream:
-    """One ordered stream of (platform, person, value), taken person by person in the same order."""
-
-    def __init__(self, rows: Iterable[tuple[str, str, T]]) -> None:
-        self._groups = itertools.groupby(rows, key=lambda row: (row[0], row[1]))
-        self._next = next(self._groups, None)
-
-    def take(self, person: Key) -> list[Any]:
-        """This person's values, if the stream is at them (it never holds a person the people stream lacks)."""
-        if self._next is None or self._next[0] != person:
-            return []
-        values = [row[2] for row in self._next[1]]
-        self._next = next(self._groups, None)
-        return values
 
 
 DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning",
@@ -272,15 +249,16 @@ def _rebuild_everyone(ctx: IndexContext, own: set[Key]) -> tuple[set[date], set[
 
     Reading chunks of people by key lists made SQLite scan all the profile's links per chunk.
     """
-    people = ((platform, person) for platform, person in _stream(ctx, _people_query(ctx)))
-    touches, events = _PersonStream(_item_touch_rows(ctx, None)), _PersonStream(_event_touch_rows(ctx, None))
-    replies = _PersonStream(_brand_reply_rows(ctx, None))
+    people = ((platform, person) for platform, person in stream(ctx, _people_query(ctx)))
+    touches, events = KeyedRows(_item_touch_rows(ctx, None)), KeyedRows(_event_touch_rows(ctx, None))
+    replies = KeyedRows(_brand_reply_rows(ctx, None))
     loyalty: set[date] = set()
     returns: set[date] = set()
     for chunk in chunked(people, PERSON_CHUNK):
         rows = _PersonRows()
         for key in chunk:
-            history, answered = touches.take(key) + events.take(key), replies.take(key)
+            history = [row[2] for row in touches.take(key) + events.take(key)]
+            answered = [row[2] for row in replies.take(key)]
             if history and key not in own:
                 rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
         changed_loyalty, changed_returns = _write(ctx, [k for k in chunk if k not in own], rows, fresh=True)
