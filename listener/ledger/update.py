@@ -26,7 +26,7 @@ from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStat
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.business_time import elapsed_seconds
-from scoring.ledger import BrandReply, PersonDay, Span, Touch
+from scoring.ledger import BrandReply, Span, Touch
 from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledger
 from scoring.sentiment import SCORER_VERSION
 
@@ -133,6 +133,7 @@ DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutra
                                   "is_first")
 SPAN_KEY, SPAN_VALUES = ("kind", "start_day"), ("end_day",)
 WHO = ("platform", "author_external_id")
+DAY_ROW = ("profile_id", *WHO, *DAY_KEY, *DAY_VALUES)  # the columns of a PersonDay's row, in its fields' order
 Stored = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
@@ -177,15 +178,10 @@ class _PersonRows:
         values = dict(ledger.summary.__dict__)
         values["is_returning"] = values.pop("returning")
         self.engagers.append({**who, **values})
-        self.days.extend({**who, **_day_values(day)} for day in ledger.days)
+        person = (ctx.profile_id, key[0], key[1])
+        self.days.extend(dict(zip(DAY_ROW, (*person, *day), strict=True)) for day in ledger.days)
         self.spans.extend({**who, **_span_values(span)} for span in ledger.spans)
         self.states.append({**who, "state": state_document(ledger.state)})
-
-
-def _day_values(day: PersonDay) -> dict[str, Any]:
-    return {"day": day.day, "interactions": day.interactions, "positive": day.positive, "negative": day.negative,
-            "neutral": day.neutral, "compound_sum": day.compound_sum, "is_returning": day.returning,
-            "is_first": day.first}
 
 
 def _span_values(span: Span) -> dict[str, Any]:
