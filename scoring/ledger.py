@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from scoring.signals import local_day
@@ -21,8 +21,7 @@ SpanKind = Literal["helped", "returned"]
 EXACT_SHIFT = 1074
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):  # a tuple, not a frozen dataclass: a rebuild makes one per interaction
     """One interaction: an inbound item the person wrote, or a like/share of an owned item."""
 
     at: datetime
@@ -42,8 +41,7 @@ class BrandReply:
     reply_seconds: float
 
 
-@dataclass(frozen=True)
-class PersonDay:
+class PersonDay(NamedTuple):  # a tuple, like Touch: one per person and active day
     """A local day the person was active, with its sentiment and whether they were returning."""
 
     day: date
@@ -97,19 +95,63 @@ def polarity(compound: float | None) -> int | None:
 
 def person_days(touches: Sequence[Touch], zone: tzinfo, window_days: int) -> list[PersonDay]:
     """Active local days; a day is returning when the previous active day is within `window_days`."""
+    return day_totals(touches, zone, window_days).days
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """A person's active days (see `person_days`) and each day's exact compound sum, in 2**-1074 units."""
+
+    days: list[PersonDay]
+    units: list[int]
+
+
+def day_totals(touches: Iterable[Touch], zone: tzinfo, window_days: int) -> DayTotals:
+    """Active days with their exact sums; each touch's local day is found once."""
     by_day: dict[date, list[Touch]] = defaultdict(list)
     for touch in touches:
         by_day[local_day(touch.at, zone)].append(touch)
-    days, previous = [], None
+    totals, previous = DayTotals([], []), None
     for day in sorted(by_day):
-        polarities = [polarity(t.compound) for t in by_day[day] if t.via == "item"]
-        days.append(PersonDay(
-            day, len(by_day[day]), polarities.count(1), polarities.count(-1), polarities.count(0),
-            units_value(compound_units(by_day[day])), previous is not None and (day - previous).days <= window_days,
-            previous is None,
+        group = by_day[day]
+        positive, negative, neutral, units = item_sentiment(group)
+        totals.days.append(PersonDay(
+            day, len(group), positive, negative, neutral, units_value(units),
+            previous is not None and (day - previous).days <= window_days, previous is None,
         ))
+        totals.units.append(units)
         previous = day
-    return days
+    return totals
+
+
+def item_sentiment(touches: Iterable[Touch]) -> tuple[int, int, int, int]:
+    """Positive, negative and neutral scored items among the touches (see `polarity`), and their exact sum."""
+    positive = negative = neutral = units = 0
+    for touch in touches:
+        compound = touch.compound
+        if compound is None or touch.via != "item":
+            continue
+        if compound >= POSITIVE_THRESHOLD:
+            positive += 1
+        elif compound <= NEGATIVE_THRESHOLD:
+            negative += 1
+        else:
+            neutral += 1
+        units += exact_units(compound)
+    return positive, negative, neutral, units
+
+
+def touch_counts(touches: Iterable[Touch]) -> tuple[int, int, int, int]:
+    """Items, likes, shares (and quotes) and mentions among the touches."""
+    items = likes = shares = mentions = 0
+    for touch in touches:
+        if touch.via == "item":
+            items += 1
+            mentions += touch.kind in MENTION_KINDS
+        else:
+            likes += touch.kind == "like"
+        shares += touch.kind in SHARE_KINDS
+    return items, likes, shares, mentions
 
 
 def exact_units(value: float) -> int:
@@ -210,26 +252,25 @@ class History:
 def summarise_person(touches: Sequence[Touch], replies: Sequence[BrandReply], zone: tzinfo) -> PersonSummary:
     """The ledger line of one person (at least one touch)."""
     history = History.of(touches)
-    return summarise_history(history.touches, replies, history.returns(replies), zone)
+    return summarise_history(history.touches, replies, history.returns(replies), day_totals(history.touches, zone, 1))
 
 
 def summarise_history(ordered: Sequence[Touch], replies: Sequence[BrandReply], backs: Sequence[Touch | None],
-                      zone: tzinfo) -> PersonSummary:
-    """The ledger line from touches sorted by time, replies and each reply's first return."""
-    items = [t for t in ordered if t.via == "item"]
-    polarities = [polarity(t.compound) for t in items]
-    scored = sum(p is not None for p in polarities)
+                      totals: DayTotals) -> PersonSummary:
+    """The ledger line from touches sorted by time, replies, each reply's first return and the active days."""
+    items, likes, shares, mentions = touch_counts(ordered)
+    positive, negative = sum(d.positive for d in totals.days), sum(d.negative for d in totals.days)
+    neutral = sum(d.neutral for d in totals.days)
+    scored = positive + negative + neutral
     returns = [r for r in backs if r is not None]
-    active_days = len({local_day(t.at, zone) for t in ordered})
+    active_days = len(totals.days)
     return PersonSummary(
         first_seen_at=ordered[0].at, last_seen_at=ordered[-1].at,
         active_days=active_days, interactions=len(ordered),
-        items=len(items), likes=sum(t.via == "event" and t.kind == "like" for t in ordered),
-        shares=sum(t.kind in SHARE_KINDS for t in ordered),
-        mentions=sum(t.kind in MENTION_KINDS for t in items), replies_received=len(replies),
+        items=items, likes=likes, shares=shares, mentions=mentions, replies_received=len(replies),
         reply_seconds_median=statistics.median([r.reply_seconds for r in replies]) if replies else None,
-        positive=polarities.count(1), negative=polarities.count(-1), neutral=polarities.count(0),
-        mean_compound=units_value(compound_units(items)) / scored if scored else None,
+        positive=positive, negative=negative, neutral=neutral,
+        mean_compound=units_value(sum(totals.units)) / scored if scored else None,
         returning=active_days > 1,
         helped_at=min((r.reply_at for r in replies), default=None),
         returned_at=min((t.at for t in returns), default=None),

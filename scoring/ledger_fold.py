@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
 from scoring.ledger import (
-    MENTION_KINDS,
-    SHARE_KINDS,
     BrandReply,
     History,
     PersonDay,
@@ -24,14 +22,15 @@ from scoring.ledger import (
     Span,
     Touch,
     compound_units,
+    day_totals,
     first_return,
-    person_days,
-    polarity,
+    item_sentiment,
     reply_window,
     returned_interval,
     spans_after,
     spans_of,
     summarise_history,
+    touch_counts,
     units_value,
 )
 from scoring.signals import local_day
@@ -90,16 +89,15 @@ def compute_ledger(touches: Iterable[Touch], replies: Sequence[BrandReply], zone
     """The ledger of a person from their whole history (at least one touch)."""
     history = History.of(touches)
     backs = history.returns(replies)
-    summary = summarise_history(history.touches, replies, backs, zone)
-    days = person_days(history.touches, zone, windows.loyalty)
-    last_day = days[-1].day
+    totals = day_totals(history.touches, zone, windows.loyalty)
+    summary = summarise_history(history.touches, replies, backs, totals)
+    last_day = totals.days[-1].day
     open_replies = [OpenReply(r.thread, r.reply_at) for r, back in zip(replies, backs, strict=True) if back is None]
     state = PersonState(
-        compound_units=compound_units(history.touches),
-        last_day_units=compound_units(t for t in history.touches if local_day(t.at, zone) == last_day),
+        compound_units=sum(totals.units), last_day_units=totals.units[-1],
         reply_seconds=tuple(sorted(r.reply_seconds for r in replies)),
         open_replies=still_open(open_replies, summary.returned_at, last_day, zone, windows))
-    return PersonLedger(summary, days, spans_after(replies, backs, zone, windows.returns), state)
+    return PersonLedger(summary, totals.days, spans_after(replies, backs, zone, windows.returns), state)
 
 
 @dataclass(frozen=True)
@@ -125,16 +123,17 @@ def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Wi
     last, units, days = stored.last_day, stored.state.last_day_units, []
     previous = last.day
     for day in sorted(by_day):
-        polarities = [polarity(t.compound) for t in by_day[day] if t.via == "item"]
-        counts = (len(by_day[day]), polarities.count(1), polarities.count(-1), polarities.count(0))
+        positive, negative, neutral, day_units = item_sentiment(by_day[day])
+        count = len(by_day[day])
         if day == last.day:
-            units += compound_units(by_day[day])
-            days.append(PersonDay(day, counts[0] + last.interactions, counts[1] + last.positive,
-                                  counts[2] + last.negative, counts[3] + last.neutral, units_value(units),
+            units += day_units
+            days.append(PersonDay(day, count + last.interactions, positive + last.positive,
+                                  negative + last.negative, neutral + last.neutral, units_value(units),
                                   last.returning, last.first))
         else:
-            units = compound_units(by_day[day])
-            days.append(PersonDay(day, *counts, units_value(units), (day - previous).days <= windows.loyalty, False))
+            units = day_units
+            days.append(PersonDay(day, count, positive, negative, neutral, units_value(units),
+                                  (day - previous).days <= windows.loyalty, False))
         previous = day
     return days, units
 
@@ -142,18 +141,16 @@ def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Wi
 def _fold_summary(old: PersonSummary, history: History, replies: Sequence[BrandReply], new_days: int,
                   seconds: Sequence[float], compound: int, returned_at: datetime | None) -> PersonSummary:
     touches = history.touches
-    items = [t for t in touches if t.via == "item"]
-    polarities = [polarity(t.compound) for t in items]
-    positive, negative = old.positive + polarities.count(1), old.negative + polarities.count(-1)
-    neutral = old.neutral + polarities.count(0)
+    items, likes, shares, mentions = touch_counts(touches)
+    new_positive, new_negative, new_neutral, _units = item_sentiment(touches)
+    positive, negative = old.positive + new_positive, old.negative + new_negative
+    neutral = old.neutral + new_neutral
     scored = positive + negative + neutral
     active_days = old.active_days + new_days
     return replace(
         old, last_seen_at=history.times[-1] if touches else old.last_seen_at, active_days=active_days,
-        interactions=old.interactions + len(touches), items=old.items + len(items),
-        likes=old.likes + sum(t.via == "event" and t.kind == "like" for t in touches),
-        shares=old.shares + sum(t.kind in SHARE_KINDS for t in touches),
-        mentions=old.mentions + sum(t.kind in MENTION_KINDS for t in items),
+        interactions=old.interactions + len(touches), items=old.items + items, likes=old.likes + likes,
+        shares=old.shares + shares, mentions=old.mentions + mentions,
         replies_received=old.replies_received + len(replies),
         reply_seconds_median=statistics.median(seconds) if seconds else None,
         positive=positive, negative=negative, neutral=neutral,

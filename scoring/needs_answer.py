@@ -31,7 +31,8 @@ QUESTION_OPENERS = frozenset({
     ("did", "you"), ("is", "there"), ("is", "it"), ("is", "this"), ("are", "you"), ("are", "there"),
     ("anyone", "know"), ("any", "idea"), ("any", "news"), ("any", "update"), ("should", "i"),
 })
-_WORD = re.compile(r"[a-z']+")
+_WORD = "[a-z']+"
+_OPENING = re.compile(rf"[^a-z']*({_WORD})(?:[^a-z']+({_WORD}))?")  # the first word and the second, if any
 _FIRST_SENTENCE = re.compile(r"[^.!]*[.!]")
 NEVER_ANSWERED = frozenset({"share", "review"})
 REPLY_KINDS = frozenset({"reply", "comment"})
@@ -51,14 +52,14 @@ class InboundItem:
 def is_question(text: str) -> bool:
     """A question mark anywhere, or an English question opener whose sentence does not end in "!"."""
     cleaned = clean_for_sentiment(text)
-    if any(mark in cleaned for mark in QUESTION_MARKS):
+    if "?" in cleaned or "？" in cleaned or "¿" in cleaned:  # QUESTION_MARKS, spelt out: this runs per inbound item
         return True
     sentence = _FIRST_SENTENCE.match(cleaned)
     first = sentence.group(0) if sentence else cleaned
-    words = _WORD.findall(first.lower())
-    if not words or first.endswith("!"):
+    if first.endswith("!"):
         return False  # "What a day!" opens like a question but exclaims
-    return words[0] in WH_WORDS or tuple(words[:2]) in QUESTION_OPENERS
+    opening = _OPENING.match(first.lower())
+    return opening is not None and (opening[1] in WH_WORDS or (opening[1], opening[2]) in QUESTION_OPENERS)
 
 
 def addressed_to_brand(item: InboundItem) -> bool:

@@ -79,10 +79,10 @@ class DayFacts:
     @classmethod
     def from_mapping(cls, row: Mapping[str, Any]) -> DayFacts:
         """From a database row (extra keys ignored, NULL JSON as empty); a missing fact is an error, not a 0."""
-        missing = [f.name for f in fields(cls) if f.name not in row]
+        missing = [name for name in FACT_FIELDS if name not in row]
         if missing:
             raise KeyError(f"day facts row lacks {', '.join(missing)}")
-        values = {f.name: row[f.name] for f in fields(cls)}
+        values = {name: row[name] for name in FACT_FIELDS}
         values["unsupported"] = dict(values.get("unsupported") or {})
         return cls(**values)
 
@@ -95,6 +95,9 @@ class DayFacts:
     def advocacy(self) -> float:
         """Shares and quotes of owned items plus positive mentions by others."""
         return self.shares + self.quotes + self.positive_mentions
+
+
+FACT_FIELDS = tuple(f.name for f in fields(DayFacts))  # a stored day's columns, read once per update
 
 
 @dataclass(frozen=True)

@@ -75,9 +75,10 @@ def clamp_day(day: date) -> date:
 def local_day(moment: datetime, zone: tzinfo) -> date:
     """The calendar day of an aware moment in the profile's time zone (clamped to FIRST_DAY .. LAST_DAY)."""
     try:
-        return clamp_day(moment.astimezone(zone).date())
+        day = moment.astimezone(zone).date()
     except (OverflowError, ValueError):
         return LAST_DAY if moment.year > 1 else FIRST_DAY
+    return day if FIRST_DAY <= day <= LAST_DAY else clamp_day(day)  # the test first: this runs per row
 
 
 def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
@@ -162,13 +163,21 @@ def shrink_share(successes: float, trials: float, prior: float, pseudo_count: fl
     return (successes + pseudo_count * prior) / (trials + pseudo_count)
 
 
+def _days_before(day: date, count: int) -> Iterable[date]:
+    """The `count` days before `day`, latest first (by ordinal: this runs per day of the series, twice)."""
+    ordinal = day.toordinal()
+    if ordinal - count < 1:  # before year 1: the date arithmetic raises as it always did
+        return [day - timedelta(days=i) for i in range(1, count + 1)]
+    return map(date.fromordinal, range(ordinal - 1, ordinal - count - 1, -1))
+
+
 def baseline(values: Mapping[date, float], day: date, window_days: int, min_days: int) -> float | None:
     """The profile's own level before `day`: the trailing median over days with data.
 
     None until `min_days` days are in the window. A median of zero (most days quiet) falls
     back to the window's mean, so a rare busy day is compared with something above zero.
     """
-    window = [values[d] for d in (day - timedelta(days=i) for i in range(1, window_days + 1)) if d in values]
+    window = [values[d] for d in _days_before(day, window_days) if d in values]
     if len(window) < min_days:
         return None
     middle = statistics.median(window)

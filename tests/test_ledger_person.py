@@ -124,3 +124,10 @@ def test_summary_of_a_person() -> None:
     assert summary.replies_received == 2 and summary.reply_seconds_median == 2 * 3600
     assert summary.returning and summary.helped_at == utc(2026, 1, 10, 12)
     assert summary.returned_at == utc(2026, 1, 20, 9)
+
+
+def test_a_person_day_is_written_column_for_field() -> None:
+    from listener.ledger.update import DAY_ROW
+
+    columns = [c.removeprefix("is_") for c in DAY_ROW[3:]]
+    assert columns == list(PersonDay._fields)

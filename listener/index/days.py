@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
+from functools import reduce
+from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
@@ -31,8 +33,10 @@ POST_COLUMNS = ("posts", "posts_48h", "post_engagement_48h")
 RESPONSE_COLUMNS = ("answered_in_time", "answered_late", "unanswered", "reply_seconds_median")
 LOYALTY_COLUMNS = ("engagers", "returning_engagers", "new_engagers")
 RETURN_COLUMNS = ("helped_delta", "returned_delta")
+SUMMED_ITEM_COLUMNS = ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:]  # _item_query's order
 SPAN_KINDS = ("helped", "returned")
 MENTION_KINDS = ("mention", "post")
+UNSUPPORTED = "unsupported_language"
 Days = set[date] | None
 Values = dict[date, dict[str, Any]]
 
@@ -69,7 +73,8 @@ def _item_query(ctx: IndexContext, days: Days) -> Any:
                _count(and_(scored, items.c.kind.in_(MENTION_KINDS), scores.c.compound >= POSITIVE_THRESHOLD)),
                _count(and_(review, stars >= PROMOTER_STARS)),
                _count(and_(review, stars >= PASSIVE_STARS, stars < PROMOTER_STARS)),
-               _count(and_(review, stars < PASSIVE_STARS)), _total(review, stars))
+               _count(and_(review, stars < PASSIVE_STARS)), _total(review, stars),
+               _count(and_(inbound, items.c.kind != "share", scores.c.status == UNSUPPORTED)))
         .select_from(links.join(items, and_(items.c.platform == links.c.platform,
                                             items.c.external_id == links.c.external_id))
                      .outerjoin(scores, and_(scores.c.platform == links.c.platform,
@@ -92,7 +97,7 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
                                         scores.c.external_id == links.c.external_id,
                                         scores.c.scorer_version == SCORER_VERSION)))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound", items.c.kind != "share",
-               scores.c.status == "unsupported_language", in_ranges(links.c.created_at, ranges))
+               scores.c.status == UNSUPPORTED, in_ranges(links.c.created_at, ranges))
         .group_by(bucket, scores.c.language))
     found: dict[date, Counter[str]] = defaultdict(Counter)
     for bucket_number, language, count in rows:
@@ -102,15 +107,20 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
 
 def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
     """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
+    by_day: dict[date, list[Sequence[Any]]] = defaultdict(list)
+    unsupported_days: set[date] = set()  # the languages are looked up only where the counts found some
+    for bucket_number, *sums, unsupported in ctx.connection.execute(_item_query(ctx, days)):
+        day = bucket_day(bucket_number, ctx.zone)
+        by_day[day].append(sums)
+        if unsupported:
+            unsupported_days.add(day)
     values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
-    for bucket_number, *sums in ctx.connection.execute(_item_query(ctx, days)):
-        counts = values[bucket_day(bucket_number, ctx.zone)]
-        for column, count in zip(ITEM_COLUMNS[:2] + ("positive", "negative", "scored") + ITEM_COLUMNS[6:], sums,
-                                 strict=True):
-            counts[column] += count or 0
+    for day, buckets in by_day.items():  # each column summed over the day's buckets in order, as SQL sent them
+        values[day].update((column, reduce(add, column_sums, 0))
+                           for column, column_sums in zip(SUMMED_ITEM_COLUMNS, zip(*buckets, strict=True), strict=True))
     for counts in values.values():
         counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
-    for day, languages in _unsupported(ctx, days).items():
+    for day, languages in (_unsupported(ctx, unsupported_days) if unsupported_days else {}).items():
         values[day]["unsupported"] = dict(sorted(languages.items()))
     for counts in values.values():
         counts.setdefault("unsupported", None)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, key_chunks, keys_in
+from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
@@ -31,42 +31,63 @@ def _owned_links() -> Any:
     return aliased(table_of(ItemProfileRow), name="owned_link")
 
 
-def _owned_items(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, tuple[str, datetime]]:
+def _owned_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
     links, items = _owned_links(), table_of(ItemRow)
-    rows = ctx.connection.execute(
-        select(items.c.platform, items.c.external_id, items.c.kind, items.c.created_at)
-        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-               keys_in(items.c.platform, items.c.external_id, keys)))
-    return {(p, e): (kind, created) for p, e, kind, created in rows}
+    query = (select(items.c.platform, items.c.external_id, items.c.kind, items.c.created_at)
+             .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+             .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+                    keys_in(items.c.platform, items.c.external_id, keys)))
+    return query if keys is not None else query.order_by(items.c.platform, items.c.external_id)
 
 
-def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
+def _owned_items(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, tuple[str, datetime]]:
+    return {(p, e): (kind, created) for p, e, kind, created in ctx.connection.execute(_owned_query(ctx, keys))}
+
+
+def _snapshot_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
     links, snaps = _owned_links(), table_of(CounterSnapshotRow)
-    rows = ctx.connection.execute(
+    return (
         select(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at, *(snaps.c[k] for k in COUNTER_KINDS))
         .join(links, and_(links.c.platform == snaps.c.platform, links.c.external_id == snaps.c.external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                keys_in(snaps.c.platform, snaps.c.external_id, keys))
         .order_by(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at))
-    found: dict[Key, list[tuple[datetime, dict[str, int]]]] = {}
-    for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
-        found[key] = [(r[2], {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in group]
+
+
+def _snapshot_values(rows: Iterable[Sequence[Any]]) -> list[tuple[datetime, dict[str, int]]]:
+    """One item's snapshot rows as (observed at, counters), oldest first."""
+    return [(r[2], {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in rows]
+
+
+def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
+    rows = ctx.connection.execute(_snapshot_query(ctx, keys))
+    return {key: _snapshot_values(group) for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1]))}
+
+
+def _timed_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    links, events = _owned_links(), table_of(EngagementEventRow)
+    query = (select(events.c.platform, events.c.item_external_id, events.c.kind, events.c.occurred_at)
+             .join(links, and_(links.c.platform == events.c.platform,
+                               links.c.external_id == events.c.item_external_id))
+             .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+                    events.c.occurred_at.is_not(None),
+                    keys_in(events.c.platform, events.c.item_external_id, keys)))
+    return query if keys is not None else query.order_by(events.c.platform, events.c.item_external_id)
+
+
+def _timed_values(rows: Iterable[Sequence[Any]]) -> dict[str, list[datetime]]:
+    """One item's timed events as counter -> times."""
+    found: dict[str, list[datetime]] = defaultdict(list)
+    for _platform, _item, kind, occurred_at in rows:
+        if kind in EVENT_COUNTER:
+            found[EVENT_COUNTER[kind]].append(occurred_at)
     return found
 
 
 def _timed_events(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, dict[str, list[datetime]]]:
-    links, events = _owned_links(), table_of(EngagementEventRow)
-    rows = ctx.connection.execute(
-        select(events.c.platform, events.c.item_external_id, events.c.kind, events.c.occurred_at)
-        .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned", events.c.occurred_at.is_not(None),
-               keys_in(events.c.platform, events.c.item_external_id, keys)))
-    found: dict[Key, dict[str, list[datetime]]] = defaultdict(lambda: defaultdict(list))
-    for platform, external_id, kind, occurred_at in rows:
-        if kind in EVENT_COUNTER:
-            found[(platform, external_id)][EVENT_COUNTER[kind]].append(occurred_at)
-    return found
+    rows = ctx.connection.execute(_timed_query(ctx, keys))
+    return {key: _timed_values(group) for key, group in itertools.groupby(
+        sorted(rows, key=lambda r: (r[0], r[1])), key=lambda r: (r[0], r[1]))}
 
 
 def item_engagement_days(created_at: datetime, snapshots: Sequence[tuple[datetime, dict[str, int]]],
@@ -103,38 +124,62 @@ def _delete_keys(ctx: IndexContext, model: Any, keys: list[Key] | None) -> None:
                                                keys_in(table.c.platform, table.c.external_id, keys)))
 
 
-def owned_keys(ctx: IndexContext) -> list[Key]:
-    """Every owned item of the profile."""
-    links = table_of(ItemProfileRow)
-    rows = ctx.connection.execute(select(links.c.platform, links.c.external_id)
-                                  .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
-    return [(p, e) for p, e in rows]
+class _OwnedRows:
+    """Engagement-day and owned-post rows of some owned items, as they will be written."""
+
+    def __init__(self) -> None:
+        self.days: list[dict[str, Any]] = []
+        self.posts: list[dict[str, Any]] = []
+
+    def add(self, ctx: IndexContext, key: Key, kind: str, created_at: datetime,
+            snapshots: list[tuple[datetime, dict[str, int]]], timed: dict[str, list[datetime]]) -> None:
+        """The rows of one owned item."""
+        for day, gained in item_engagement_days(created_at, snapshots, timed, ctx).items():
+            self.days.append({"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
+                              "day": day, **gained})
+        if kind in POST_KINDS:
+            self.posts.append(_post_row(ctx, key, created_at, snapshots))
+
+    def save(self, ctx: IndexContext) -> set[date]:
+        """Write the rows; returns their days."""
+        upsert_rows(ctx.connection, EngagementDayRow, self.days, ["profile_id", "platform", "external_id", "day"],
+                    COUNTER_KINDS)
+        upsert_rows(ctx.connection, OwnedPostRow, self.posts, ["profile_id", "platform", "external_id"],
+                    ["day", "engagement", "engagement_48h"])
+        return {r["day"] for r in self.days} | {r["day"] for r in self.posts}
 
 
 def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
-    """Rewrite engagement rows of these owned items (None: all); returns the days that changed."""
+    """Rewrite engagement rows of these owned items (None: all, into empty tables); returns the days that changed."""
+    if keys is None:
+        return _build_all_owned(ctx)
     changed: set[date] = set()
-    for chunk in key_chunks(owned_keys(ctx) if keys is None else keys):
+    for chunk in key_chunks(keys):
         assert chunk is not None
         changed |= _old_days(ctx, EngagementDayRow, "day", chunk) | _old_days(ctx, OwnedPostRow, "day", chunk)
         _delete_keys(ctx, EngagementDayRow, chunk)
         _delete_keys(ctx, OwnedPostRow, chunk)
         owned, snapshots, timed = _owned_items(ctx, chunk), _snapshots(ctx, chunk), _timed_events(ctx, chunk)
-        day_rows: list[dict[str, Any]] = []
-        post_rows: list[dict[str, Any]] = []
+        rows = _OwnedRows()
         for key, (kind, created_at) in owned.items():
-            item_snaps = snapshots.get(key, [])
-            for day, gained in item_engagement_days(created_at, item_snaps, timed.get(key, {}), ctx).items():
-                day_rows.append({"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
-                                 "day": day, **gained})
-            if kind in POST_KINDS:
-                post_rows.append(_post_row(ctx, key, created_at, item_snaps))
-        upsert_rows(ctx.connection, EngagementDayRow, day_rows, ["profile_id", "platform", "external_id", "day"],
-                    COUNTER_KINDS)
-        upsert_rows(ctx.connection, OwnedPostRow, post_rows, ["profile_id", "platform", "external_id"],
-                    ["day", "engagement", "engagement_48h"])
-        changed |= {r["day"] for r in day_rows} | {r["day"] for r in post_rows}
+            rows.add(ctx, key, kind, created_at, snapshots.get(key, []), timed.get(key, {}))
+        changed |= rows.save(ctx)
     return changed
+
+
+def _build_all_owned(ctx: IndexContext) -> set[date]:
+    """Every owned item's rows: the items, their snapshots and their timed events each read once, in step by key."""
+    snapshots = KeyedRows(stream(ctx, _snapshot_query(ctx, None)))
+    timed = KeyedRows(stream(ctx, _timed_query(ctx, None)))
+    changed: set[date] = set()
+    rows = _OwnedRows()
+    for platform, external_id, kind, created_at in stream(ctx, _owned_query(ctx, None)):
+        key = (platform, external_id)
+        rows.add(ctx, key, kind, created_at, _snapshot_values(snapshots.take(key)), _timed_values(timed.take(key)))
+        if len(rows.days) >= FLUSH_ROWS:
+            changed |= rows.save(ctx)
+            rows = _OwnedRows()
+    return changed | rows.save(ctx)
 
 
 def _post_row(ctx: IndexContext, key: Key, created_at: datetime,

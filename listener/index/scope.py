@@ -102,11 +102,13 @@ def changes_since_marks(ctx: IndexContext, old: dict[str, Any], new: dict[str, i
     """Everything rows added after the `old` watermarks (up to `new`) touch."""
     scope = Scope()
     links, scores = table_of(ItemProfileRow), table_of(SentimentRow)
-    owned = _add_items(ctx, scope, _items_of_links(ctx, _between(links.c.id, old, new, "item_profiles")))
+    linked = list(_items_of_links(ctx, _between(links.c.id, old, new, "item_profiles")))
+    owned = _add_items(ctx, scope, linked)
     _add_around_new_owned(ctx, scope, owned)
     rescored = select(scores.c.platform, scores.c.external_id).where(
         _between(scores.c.id, old, new, "sentiment_scores"), scores.c.scorer_version == SCORER_VERSION)
-    keys = [(p, e) for p, e in ctx.connection.execute(rescored)]
+    added = {(row[0], row[1]) for row in linked}  # a new item's first score adds nothing its new link did not
+    keys = [(p, e) for p, e in ctx.connection.execute(rescored) if (p, e) not in added]
     for chunk in chunked(keys):
         _add_items(ctx, scope, _items_of_links(ctx, keys_in(links.c.platform, links.c.external_id, chunk)))
     snaps, events = table_of(CounterSnapshotRow), table_of(EngagementEventRow)

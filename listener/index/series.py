@@ -16,11 +16,12 @@ from listener.index.sql import IndexContext
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
+from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, SeriesInputs, compute_series
 from scoring.signals import day_bounds, followers_on, local_day
 
 POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
                 "provisional")
+COMPARED_VALUES = POINT_VALUES[1:]  # a point's parameters are those its formula version is named after
 
 
 def formula_params(index: IndexConfig) -> FormulaParams:
@@ -38,8 +39,10 @@ def formula_params(index: IndexConfig) -> FormulaParams:
 def load_facts(ctx: IndexContext) -> dict[date, DayFacts]:
     """Every stored day of the profile's facts."""
     table = table_of(IndexDayRow)
-    rows = ctx.connection.execute(select(table).where(table.c.profile_id == ctx.profile_id)).mappings()
-    return {row["day"]: DayFacts.from_mapping(dict(row)) for row in rows}
+    rows = ctx.connection.execute(select(*(table.c[name] for name in FACT_FIELDS))
+                                  .where(table.c.profile_id == ctx.profile_id))
+    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True))) for row in rows)
+    return {day_facts.day: day_facts for day_facts in facts}
 
 
 def load_followers(ctx: IndexContext) -> dict[date, int]:
@@ -74,9 +77,10 @@ def provisional_from(now: datetime, zone: ZoneInfo, hours: float) -> date:
 
 
 def _stored(ctx: IndexContext, version: str) -> dict[date, tuple[Any, ...]]:
+    """The stored points of this version, without their parameters: the version carries a digest of them."""
     points = table_of(IndexPointRow)
     rows = ctx.connection.execute(
-        select(points.c.day, *(points.c[c] for c in POINT_VALUES))
+        select(points.c.day, *(points.c[c] for c in COMPARED_VALUES))
         .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version))
     return {day: tuple(values) for day, *values in rows}
 
@@ -93,10 +97,9 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any]) ->
     stored = _stored(ctx, version)
     changed = []
     for point in points:
-        values = {**point, "parameters": parameters}
-        if stored.get(point["day"]) != tuple(values[c] for c in POINT_VALUES):
-            changed.append({**values, "profile_id": ctx.profile_id, "formula_version": version,
-                            "computed_at": ctx.now})
+        if stored.get(point["day"]) != tuple(point[c] for c in COMPARED_VALUES):
+            changed.append({**point, "parameters": parameters, "profile_id": ctx.profile_id,
+                            "formula_version": version, "computed_at": ctx.now})
     upsert_rows(ctx.connection, IndexPointRow, changed, ["profile_id", "day", "formula_version"],
                 [*POINT_VALUES, "computed_at"])
     table = table_of(IndexPointRow)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -123,3 +124,31 @@ def in_ranges(column: Any, ranges: Sequence[tuple[datetime, datetime]] | None) -
 def days_from(first: date, last: date) -> set[date]:
     """Every day from first to last, inclusive (empty when first > last)."""
     return {first + timedelta(days=i) for i in range((last - first).days + 1)}
+
+
+STREAM_ROWS = 2000
+
+
+def stream(ctx: IndexContext, query: Any) -> Any:
+    """A query's rows as they come (through a server-side cursor where the driver would hold them all)."""
+    return ctx.connection.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
+
+
+class KeyedRows:
+    """Rows of one query ordered by their first two columns (a key), taken key by key in that order.
+
+    Several such queries over the same keys, each ordered by the database, are walked in step
+    with a query of the keys themselves: every stream holds only keys the key query has.
+    """
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._groups = itertools.groupby(rows, key=lambda row: (row[0], row[1]))
+        self._next = next(self._groups, None)
+
+    def take(self, key: Key) -> list[Any]:
+        """The rows of this key if the stream is at it, else none."""
+        if self._next is None or self._next[0] != key:
+            return []
+        rows = list(self._next[1])
+        self._next = next(self._groups, None)
+        return rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from listener.index.sql import IndexContext, Key, keys_in
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
@@ -44,13 +45,20 @@ def _summaries(ctx: IndexContext, keys: list[Key]) -> dict[Key, PersonSummary]:
 
 
 def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
-    """Each person's last active day row (found by its unique key: person and day)."""
-    table = table_of(EngagerDayRow)
+    """Each person's last active day row: their latest day row, if it is the day of their last touch.
+
+    (A person whose latest row is another day is not found, so not folded but rebuilt.)
+    """
+    table, other = table_of(EngagerDayRow), aliased(table_of(EngagerDayRow))
     wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
+    latest = (select(other.c.platform, other.c.author_external_id, func.max(other.c.day).label("day"))
+              .where(other.c.profile_id == ctx.profile_id, _person_in(other, list(wanted)))
+              .group_by(other.c.platform, other.c.author_external_id).subquery())
     rows = ctx.connection.execute(
         select(table.c.platform, table.c.author_external_id, table.c.day, *(table.c[c] for c in DAY_FIELDS))
-        .where(table.c.profile_id == ctx.profile_id, _person_in(table, list(wanted)),
-               table.c.day.in_(sorted(set(wanted.values())))))
+        .join(latest, and_(latest.c.platform == table.c.platform,
+                           latest.c.author_external_id == table.c.author_external_id, latest.c.day == table.c.day))
+        .where(table.c.profile_id == ctx.profile_id))
     return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
 
 

@@ -14,23 +14,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, select, union
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, chunked, keys_in
+from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger.state import fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.business_time import elapsed_seconds
-from scoring.ledger import BrandReply, PersonDay, Span, Touch
+from scoring.ledger import BrandReply, Span, Touch
 from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledger
 from scoring.sentiment import SCORER_VERSION
 
 PERSON_CHUNK = 300
+T = TypeVar("T")
 
 
 def _person_in(table: Any, keys: list[Key] | None) -> Any:
@@ -45,39 +46,42 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
     return {(p, e) for p, e in rows}
 
 
-def all_person_keys(ctx: IndexContext) -> list[Key]:
-    """Everyone who wrote an inbound item or liked/shared an owned item."""
+def _people_query(ctx: IndexContext) -> Any:
+    """Everyone who wrote an inbound item or liked/shared an owned item, in the database's order."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    authors = (select(items.c.platform, items.c.author_external_id.label("person"))
+    authors = (select(items.c.platform.label("platform"), items.c.author_external_id.label("person"))
                .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
                .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
                       items.c.author_external_id.is_not(None)))
-    actors = (select(events.c.platform, events.c.actor_external_id.label("person"))
+    actors = (select(events.c.platform.label("platform"), events.c.actor_external_id.label("person"))
               .join(links, and_(links.c.platform == events.c.platform,
                                 links.c.external_id == events.c.item_external_id))
               .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
-    return sorted((p, a) for p, a in ctx.connection.execute(union(authors, actors)))
+    people = union(authors, actors)
+    return people.order_by(people.selected_columns.platform, people.selected_columns.person)
 
 
-def _item_touches(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Touch]]:
+def _item_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, touch) of these people's inbound items (None: everyone's, ordered by person)."""
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    rows = ctx.connection.execute(
+    query = (
         select(items.c.platform, items.c.author_external_id, items.c.created_at, items.c.kind,
                func.coalesce(items.c.root_external_id, items.c.external_id), scores.c.compound)
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-               keys_in(items.c.platform, items.c.author_external_id, keys)))
-    touches: dict[Key, list[Touch]] = defaultdict(list)
-    for platform, author, at, kind, thread, compound in rows:
-        touches[(platform, author)].append(Touch(at, "item", kind, thread, compound))
-    return touches
+               items.c.author_external_id.is_not(None), keys_in(items.c.platform, items.c.author_external_id, keys)))
+    if keys is None:
+        query = query.order_by(items.c.platform, items.c.author_external_id)
+    return ((platform, author, Touch(at, "item", kind, thread, compound))
+            for platform, author, at, kind, thread, compound in stream(ctx, query))
 
 
-def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[Touch]]) -> None:
+def _event_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, actor, touch) of these people's likes and shares (None: everyone's, ordered by person)."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    rows = ctx.connection.execute(
+    query = (
         select(events.c.platform, events.c.actor_external_id, events.c.kind, events.c.occurred_at,
                events.c.first_seen_at, items.c.created_at, items.c.fetched_at,
                func.coalesce(items.c.root_external_id, items.c.external_id))
@@ -85,15 +89,18 @@ def _event_touches(ctx: IndexContext, keys: list[Key], touches: dict[Key, list[T
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                keys_in(events.c.platform, events.c.actor_external_id, keys)))
-    for platform, actor, kind, occurred, seen, created, fetched, thread in rows:
-        touches[(platform, actor)].append(Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
+    if keys is None:
+        query = query.order_by(events.c.platform, events.c.actor_external_id)
+    return ((platform, actor, Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
+            for platform, actor, kind, occurred, seen, created, fetched, thread in stream(ctx, query))
 
 
-def _brand_replies(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[BrandReply]]:
-    """The brand's first reply to each inbound item of these people."""
+def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
+    ordered by person)."""
     items, links = table_of(ItemRow), table_of(ItemProfileRow)
     parent, parent_link = aliased(items, name="parent"), aliased(links, name="parent_link")
-    rows = ctx.connection.execute(
+    query = (
         select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
                func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,
                func.min(items.c.created_at))
@@ -103,22 +110,30 @@ def _brand_replies(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[BrandRe
                                 parent_link.c.external_id == parent.c.external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+               parent.c.author_external_id.is_not(None),
                keys_in(parent.c.platform, parent.c.author_external_id, keys))
         .group_by(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
                   parent.c.root_external_id, parent.c.created_at))
-    replies: dict[Key, list[BrandReply]] = defaultdict(list)
+    if keys is None:
+        query = query.order_by(parent.c.platform, parent.c.author_external_id)
     business = ctx.business
-    for platform, author, _item, thread, item_at, reply_at in rows:
-        if reply_at >= item_at:
-            seconds = elapsed_seconds(item_at, reply_at, ctx.zone, business)
-            replies[(platform, author)].append(BrandReply(thread, item_at, reply_at, seconds))
-    return replies
+    return ((platform, author, BrandReply(thread, item_at, reply_at,
+                                          elapsed_seconds(item_at, reply_at, ctx.zone, business)))
+            for platform, author, _item, thread, item_at, reply_at in stream(ctx, query) if reply_at >= item_at)
+
+
+def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
+    found: dict[Key, list[T]] = defaultdict(list)
+    for platform, person, value in rows:
+        found[(platform, person)].append(value)
+    return found
 
 
 DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning",
                                   "is_first")
 SPAN_KEY, SPAN_VALUES = ("kind", "start_day"), ("end_day",)
 WHO = ("platform", "author_external_id")
+DAY_ROW = ("profile_id", *WHO, *DAY_KEY, *DAY_VALUES)  # the columns of a PersonDay's row, in its fields' order
 Stored = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
@@ -135,13 +150,17 @@ def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[s
 def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...],
                    old: Stored, new: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     """Delete rows that went away, upsert rows that are new or differ; returns the keys of both."""
-    fresh = {tuple(r[c] for c in (*WHO, *key)): r for r in new}
+    names = (*WHO, *key)
+    fresh = {tuple(r[c] for c in names): r for r in new}
+    if not old:  # nothing stored (a rebuild): every row is new
+        upsert_rows(ctx.connection, model, new, ["profile_id", *names], values)
+        return list(fresh)
     gone = [k for k in old if k not in fresh]
     changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != tuple(r[c] for c in values)}
     table = table_of(model)
     for ids in chunked([old[k][0] for k in gone]):
         ctx.connection.execute(delete(table).where(table.c.id.in_(ids)))
-    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *WHO, *key], values)
+    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *names], values)
     return gone + list(changed)
 
 
@@ -159,15 +178,10 @@ class _PersonRows:
         values = dict(ledger.summary.__dict__)
         values["is_returning"] = values.pop("returning")
         self.engagers.append({**who, **values})
-        self.days.extend({**who, **_day_values(day)} for day in ledger.days)
+        person = (ctx.profile_id, key[0], key[1])
+        self.days.extend(dict(zip(DAY_ROW, (*person, *day), strict=True)) for day in ledger.days)
         self.spans.extend({**who, **_span_values(span)} for span in ledger.spans)
         self.states.append({**who, "state": state_document(ledger.state)})
-
-
-def _day_values(day: PersonDay) -> dict[str, Any]:
-    return {"day": day.day, "interactions": day.interactions, "positive": day.positive, "negative": day.negative,
-            "neutral": day.neutral, "compound_sum": day.compound_sum, "is_returning": day.returning,
-            "is_first": day.first}
 
 
 def _span_values(span: Span) -> dict[str, Any]:
@@ -212,14 +226,38 @@ def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[dat
     loyalty: set[date] = set()
     returns: set[date] = set()
     for chunk in chunked(people, PERSON_CHUNK):
-        touches = _item_touches(ctx, chunk)
-        _event_touches(ctx, chunk, touches)
-        replies = _brand_replies(ctx, chunk)
+        touches = _by_person(_item_touch_rows(ctx, chunk))
+        for key, events in _by_person(_event_touch_rows(ctx, chunk)).items():
+            touches[key].extend(events)
+        replies = _by_person(_brand_reply_rows(ctx, chunk))
         rows = _PersonRows()
         for key in chunk:
             if touches.get(key):
                 rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
         changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh)
+        loyalty |= changed_loyalty
+        returns |= changed_returns
+    return loyalty, returns
+
+
+def _rebuild_everyone(ctx: IndexContext, own: set[Key]) -> tuple[set[date], set[date]]:
+    """Build everyone's rows into empty tables: each source read once, in the database's order of people.
+
+    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk.
+    """
+    people = ((platform, person) for platform, person in stream(ctx, _people_query(ctx)))
+    touches, events = KeyedRows(_item_touch_rows(ctx, None)), KeyedRows(_event_touch_rows(ctx, None))
+    replies = KeyedRows(_brand_reply_rows(ctx, None))
+    loyalty: set[date] = set()
+    returns: set[date] = set()
+    for chunk in chunked(people, PERSON_CHUNK):
+        rows = _PersonRows()
+        for key in chunk:
+            history = [row[2] for row in touches.take(key) + events.take(key)]
+            answered = [row[2] for row in replies.take(key)]
+            if history and key not in own:
+                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
+        changed_loyalty, changed_returns = _write(ctx, [k for k in chunk if k not in own], rows, fresh=True)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns
@@ -258,7 +296,7 @@ def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,
     """
     own = own_accounts(ctx)
     if keys is None:
-        return _rebuild(ctx, [k for k in all_person_keys(ctx) if k not in own], fresh=True)
+        return _rebuild_everyone(ctx, own)
     people = sorted(k for k in keys if k not in own)
     loyalty: set[date] = set()
     returns: set[date] = set()
