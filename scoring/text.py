@@ -9,7 +9,6 @@ import re
 _URL = re.compile(r"(?:https?://|www\.)\S*[^\s!?.,;:)\]}'\"]", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@[\w.\-]+(?:@[\w.\-]+)?")
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)")
-_SPACE = re.compile(r"\s+")
 # A handle becomes "@_": no letters for the lexicon or the language detector, but still a word, so an
 # ALL-CAPS message keeps VADER's caps emphasis (it needs some words that are not in capitals). Not a bare
 # "@": "@:" is an emoticon in VADER's lexicon.
@@ -32,5 +31,5 @@ def clean_for_sentiment(text: str) -> str:
         text = _HANDLE.sub(HANDLE_MARK, text)
     if "#" in text:
         text = _HASHTAG.sub(_hashtag_word, text)
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # the same as collapsing r"\s+" and stripping, for every code point
     return "" if text.strip(HANDLE_MARK + " ") == "" else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,13 @@ def test_clean_up_keeps_caps_emphasis_trailing_bang_and_drops_short_tags() -> No
     assert clean_for_sentiment("#FF thanks all #love") == "thanks all love"
     shoutout = clean_for_sentiment("Shoutout to @acme: fastest support I have ever had.")
     assert polarity_scores(shoutout)["compound"] > 0.05  # not the "@:" emoticon
+
+
+def test_clean_up_collapses_every_kind_of_unicode_space_like_a_regex() -> None:
+    spaces = [chr(code) for code in range(0x3000 + 1) if chr(code).isspace()]
+    for space in spaces:
+        text = f"{space}late{space}{space}again{space}"
+        assert clean_for_sentiment(text) == re.sub(r"\s+", " ", text).strip() == "late again"
 
 
 def test_platform_language_wins_over_detection() -> None:
