@@ -35,6 +35,7 @@ NOT_FOR_READING = (
     "connectors.ga4.reports", "connectors.ga4.auth", "connectors.hubspot.crm", "connectors.typeform.responses",
     "scoring.sentiment", "scoring.backends.registry", "scoring.vader", "scoring.alert_detectors", "scoring.series",
     "scoring.signals",
+    *(f"connectors.{name}.settings" for name in PLATFORMS if name != "mastodon"),  # the example names only Mastodon
 )
 
 
