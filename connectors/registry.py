@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Connector, SourceSettings
 from connectors.clock import Clock, Sleep, utc_now
+from connectors.source_settings import SourceSettings
 
 if TYPE_CHECKING:
     import httpx
 
+    from connectors.base import Connector
     from connectors.http import RetryPolicy, SharedBudget
 
 

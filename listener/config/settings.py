@@ -21,7 +21,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from connectors.base import SourceSettings
 from connectors.limits import (
     DEFAULT_MAX_PAGES_PER_STREAM,
     DEFAULT_RESPONSE_DEADLINE_SECONDS,
@@ -29,6 +28,7 @@ from connectors.limits import (
     SyncLimits,
 )
 from connectors.registry import PLATFORMS
+from connectors.source_settings import SourceSettings
 from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.config.daemon import DaemonConfig
 from listener.config.dashboard import DashboardConfig
