@@ -1,6 +1,6 @@
 """CLI start-up: `ror --help`, `ror status` and `ror index` against `python -c "import httpx"`.
 
-    python -m bench.startup [--runs 5] [--floor]
+    python -m bench.startup [--runs 5] [--floor] [--against OTHER/.venv/bin/ror]
 
 Each command runs as a fresh process on a small migrated database (a config written by
 `ror init`, 200 corpus items synced, scored and aggregated before timing), so what is timed
@@ -12,6 +12,8 @@ Reports the median CPU seconds (user + system, which a shared machine disturbs f
 the wall clock) and wall seconds of each, and each command's ratio to the httpx import,
 measured in the same run. `--floor` also times what the read commands cannot go below with
 these libraries: importing typer, Rich, pydantic and SQLAlchemy, and that plus loading the config.
+`--against` also times another checkout's `ror` (its own venv) on the same database, each run
+alternating with ours, so a change is compared with the code before it in the same minutes.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def prepare(directory: Path, env: dict[str, str]) -> Path:
     return config_path
 
 
-def measure(runs: int, floor: bool = False) -> dict[str, float]:
+def measure(runs: int, floor: bool = False, against: str | None = None) -> dict[str, float]:
     """Median CPU and wall seconds of the baseline and each command, and each command's CPU ratio."""
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
     env["COLUMNS"] = "160"
@@ -85,6 +87,9 @@ def measure(runs: int, floor: bool = False) -> dict[str, float]:
         if floor:
             argvs |= {name: [sys.executable, "-c", code.format(config=str(config_path))]
                       for name, code in FLOORS.items()}
+        if against:
+            argvs |= {f"against_{name}": [against, *args, "--config", str(config_path)]
+                      for name, args in COMMANDS.items() if name != "help"}
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in argvs}
         for argv in argvs.values():  # warm-up: bytecode caches written, files in the page cache
             timed(argv, env)
@@ -95,7 +100,7 @@ def measure(runs: int, floor: bool = False) -> dict[str, float]:
     for name, values in samples.items():
         figures[f"{name}_cpu_seconds"] = statistics.median(cpu for cpu, _ in values)
         figures[f"{name}_wall_seconds"] = statistics.median(wall for _, wall in values)
-    for name in [*COMMANDS, *(FLOORS if floor else ())]:
+    for name in [*COMMANDS, *(FLOORS if floor else ()), *(f"against_{n}" for n in COMMANDS if against and n != "help")]:
         figures[f"{name}_ratio"] = figures[f"{name}_cpu_seconds"] / figures["httpx_cpu_seconds"]
     figures["worst_ratio"] = max(figures[f"{name}_ratio"] for name in COMMANDS)
     return figures
@@ -108,6 +113,8 @@ def describe(f: dict[str, float]) -> str:
               f"wall) = {f[f'{name}_ratio']:.2f}x" for name in COMMANDS]
     parts += [f"floor {name} {f[f'{name}_cpu_seconds']:.3f}s = {f[f'{name}_ratio']:.2f}x" for name in FLOORS
               if f"{name}_ratio" in f]
+    parts += [f"other ror {name} {f[f'against_{name}_cpu_seconds']:.3f}s = {f[f'against_{name}_ratio']:.2f}x"
+              for name in COMMANDS if f"against_{name}_ratio" in f]
     return "start-up CPU: " + "; ".join(parts)
 
 
@@ -116,8 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--floor", action="store_true", help="also time the libraries alone, and with the config")
+    parser.add_argument("--against", help="another checkout's `ror` script to time alongside (status and index)")
     arguments = parser.parse_args()
-    print(describe(measure(arguments.runs, arguments.floor)))
+    print(describe(measure(arguments.runs, arguments.floor, arguments.against)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Which connector serves which platform, and how one is built for a source.
 
-The config loader needs every platform's settings model (the discriminated union of sources),
-so this module imports only the settings modules (pydantic, no HTTP); a platform's connector
-module, with httpx and its runtime code, is imported when a connector is first built for it.
+A platform's settings module (pydantic, no HTTP) is imported when a config first names the
+platform; its connector module, with httpx and its runtime code, when a connector is first
+built for it.
 """
 
 from __future__ import annotations
@@ -13,59 +13,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from connectors.appstore.settings import AppStoreSettings
-from connectors.base import Connector, SourceSettings
-from connectors.bluesky.settings import BlueskySettings
 from connectors.clock import Clock, Sleep, utc_now
-from connectors.discourse.settings import DiscourseSettings
-from connectors.facebook.settings import FacebookSettings
-from connectors.google_reviews.settings import GoogleReviewsSettings
-from connectors.hackernews.settings import HackerNewsSettings
-from connectors.instagram.settings import InstagramSettings
-from connectors.linkedin.settings import LinkedInSettings
-from connectors.mastodon.settings import MastodonSettings
-from connectors.reddit.settings import RedditSettings
-from connectors.tiktok.settings import TikTokSettings
-from connectors.trustpilot.settings import TrustpilotSettings
-from connectors.x.settings import XSettings
-from connectors.youtube.settings import YouTubeSettings
+from connectors.source_settings import SourceSettings
 
 if TYPE_CHECKING:
     import httpx
 
+    from connectors.base import Connector
     from connectors.http import RetryPolicy, SharedBudget
 
 
 @dataclass(frozen=True)
 class Platform:
-    """A platform's settings model and where its connector class lives (`module:Class`)."""
+    """Where a platform's settings model and its connector class live (`module:Class` each)."""
 
-    settings: type[SourceSettings]
+    settings_path: str
     connector: str
+
+    @classmethod
+    def in_package(cls, package: str, settings: str, connector: str) -> Platform:
+        """A platform whose package under connectors/ has settings.py and connector.py."""
+        return cls(f"connectors.{package}.settings:{settings}", f"connectors.{package}.connector:{connector}")
+
+    @property
+    def settings(self) -> type[SourceSettings]:
+        """The settings model, its module imported on first use (a config imports only the platforms it names)."""
+        module, _, name = self.settings_path.partition(":")
+        model: type[SourceSettings] = getattr(importlib.import_module(module), name)
+        return model
 
 
 PLATFORMS: dict[str, Platform] = {
-    "mastodon": Platform(MastodonSettings, "connectors.mastodon.connector:MastodonConnector"),
-    "bluesky": Platform(BlueskySettings, "connectors.bluesky.connector:BlueskyConnector"),
-    "reddit": Platform(RedditSettings, "connectors.reddit.connector:RedditConnector"),
-    "hackernews": Platform(HackerNewsSettings, "connectors.hackernews.connector:HackerNewsConnector"),
-    "youtube": Platform(YouTubeSettings, "connectors.youtube.connector:YouTubeConnector"),
-    "discourse": Platform(DiscourseSettings, "connectors.discourse.connector:DiscourseConnector"),
-    "appstore": Platform(AppStoreSettings, "connectors.appstore.connector:AppStoreConnector"),
-    "trustpilot": Platform(TrustpilotSettings, "connectors.trustpilot.connector:TrustpilotConnector"),
-    "google_reviews": Platform(GoogleReviewsSettings, "connectors.google_reviews.connector:GoogleReviewsConnector"),
-    "x": Platform(XSettings, "connectors.x.connector:XConnector"),
-    "facebook": Platform(FacebookSettings, "connectors.facebook.connector:FacebookConnector"),
-    "instagram": Platform(InstagramSettings, "connectors.instagram.connector:InstagramConnector"),
-    "linkedin": Platform(LinkedInSettings, "connectors.linkedin.connector:LinkedInConnector"),
-    "tiktok": Platform(TikTokSettings, "connectors.tiktok.connector:TikTokConnector"),
+    "mastodon": Platform.in_package("mastodon", "MastodonSettings", "MastodonConnector"),
+    "bluesky": Platform.in_package("bluesky", "BlueskySettings", "BlueskyConnector"),
+    "reddit": Platform.in_package("reddit", "RedditSettings", "RedditConnector"),
+    "hackernews": Platform.in_package("hackernews", "HackerNewsSettings", "HackerNewsConnector"),
+    "youtube": Platform.in_package("youtube", "YouTubeSettings", "YouTubeConnector"),
+    "discourse": Platform.in_package("discourse", "DiscourseSettings", "DiscourseConnector"),
+    "appstore": Platform.in_package("appstore", "AppStoreSettings", "AppStoreConnector"),
+    "trustpilot": Platform.in_package("trustpilot", "TrustpilotSettings", "TrustpilotConnector"),
+    "google_reviews": Platform.in_package("google_reviews", "GoogleReviewsSettings", "GoogleReviewsConnector"),
+    "x": Platform.in_package("x", "XSettings", "XConnector"),
+    "facebook": Platform.in_package("facebook", "FacebookSettings", "FacebookConnector"),
+    "instagram": Platform.in_package("instagram", "InstagramSettings", "InstagramConnector"),
+    "linkedin": Platform.in_package("linkedin", "LinkedInSettings", "LinkedInConnector"),
+    "tiktok": Platform.in_package("tiktok", "TikTokSettings", "TikTokConnector"),
 }
 _LOADED: dict[str, type[Connector]] = {}  # platform -> connector class, filled as connectors are built
-
-
-def settings_models() -> list[type[SourceSettings]]:
-    """The settings model of every platform, for the config loader."""
-    return [platform.settings for platform in PLATFORMS.values()]
 
 
 def connector_class(platform: str) -> type[Connector]:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 FORMULA_VERSION = "ror-3"  # 3: components beyond social (survey NPS, retention, e-mail, web)
+COMPONENTS = ("sentiment", "engagement", "advocacy", "loyalty", "responsiveness", "nps", "return_rate")
 
 
 def sentiment_component(net: float) -> float:

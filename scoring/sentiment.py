@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from scoring.backends.base import Backend, label
 from scoring.backends.registry import build_backend
 from scoring.calibration import Calibration
 from scoring.language import LanguageGuess, resolve_language
+from scoring.scorer_settings import SCORER_VERSION, ScorerSettings
 from scoring.text import clean_for_sentiment
 from scoring.vader import polarity_scores
 
-SCORER_VERSION = "scorer-2"  # the layout of a stored score; the backend that made it is recorded apart
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
-DEFAULT_BACKENDS: Mapping[str, str] = {"en": "vader+care", "nl": "lexicon-model", "de": "lexicon-model",
-                                       "fr": "lexicon-model", "es": "lexicon-model"}
-SUPPORTED_LANGUAGES = frozenset(DEFAULT_BACKENDS)
 
 ScoreStatus = Literal["scored", "unsupported_language", "no_text"]
 
@@ -50,15 +47,6 @@ def polarity_of(compound: float | None) -> int:
     if compound >= POSITIVE_THRESHOLD:
         return 1
     return -1 if compound <= NEGATIVE_THRESHOLD else 0
-
-
-@dataclass(frozen=True)
-class ScorerSettings:
-    """A profile's choice: backend per language, the language assumed when unsure, an optional local model."""
-
-    backends: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BACKENDS))
-    default_language: str = "en"
-    model_path: str | None = None
 
 
 class Scorer:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from scoring.index import (
+    COMPONENTS,
     daily_index,
     ewma_step,
     nps_component,
@@ -17,7 +18,6 @@ from scoring.index import (
 )
 from scoring.signals import NpsCounts, baseline, followers_on, shrink_nps, shrink_share
 
-COMPONENTS = ("sentiment", "engagement", "advocacy", "loyalty", "responsiveness", "nps", "return_rate")
 # Where each shrunk signal's running value starts: neutral, so early days are pulled to the middle.
 INITIAL_PRIORS = {"sentiment": 0.0, "loyalty": 0.5, "responsiveness": 0.5, "nps": 0.0, "return_rate": 0.5}
 

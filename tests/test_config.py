@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,18 @@ def test_every_commented_source_example_is_valid_once_uncommented(tmp_path: Path
     from connectors.registry import CONNECTORS
 
     assert sorted(platforms) == sorted(set(CONNECTORS) - {"mastodon"})
+
+
+def test_source_without_a_platform_or_not_a_table_is_named(tmp_path: Path) -> None:
+    no_platform = error_of(write(tmp_path, GOOD.replace('platform = "mastodon"\n', "")))
+    assert "profiles[0].sources[0].platform: required key is missing" in no_platform
+    not_a_table = error_of(write(tmp_path, '[[profiles]]\nname = "acme"\nsources = ["acme-mastodon"]\n'))
+    assert "profiles[0].sources[0] = 'acme-mastodon': expected a table of source settings" in not_a_table
+
+
+def test_loaded_config_pickles_with_each_source_as_its_platform_model(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    copy = pickle.loads(pickle.dumps(config))
+    assert type(copy.profiles[0].sources[0]).__name__ == "MastodonSettings"
+    assert copy.profiles[0].sources[0] == config.profiles[0].sources[0]
+    assert copy.profiles[0].model_dump()["sources"][0]["account"] == "acme"  # dumped as the platform's model

@@ -33,6 +33,9 @@ NOT_FOR_READING = (
     "apscheduler.schedulers",
     *(platform.connector.partition(":")[0] for platform in PLATFORMS.values()),
     "connectors.ga4.reports", "connectors.ga4.auth", "connectors.hubspot.crm", "connectors.typeform.responses",
+    "scoring.sentiment", "scoring.backends.registry", "scoring.vader", "scoring.alert_detectors", "scoring.series",
+    "scoring.signals", "connectors.base",
+    *(f"connectors.{name}.settings" for name in PLATFORMS if name != "mastodon"),  # the example names only Mastodon
 )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from connectors.base import SourceSettings
+from connectors.source_settings import SourceSettings
 
 DEFAULT_BASE_URL = "https://itunes.apple.com"
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_lower=True)]

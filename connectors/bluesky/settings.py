@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from connectors.base import ENV_NAME, SourceSettings
+from connectors.source_settings import ENV_NAME, SourceSettings
 
 DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
 DEFAULT_PDS_URL = "https://bsky.social"

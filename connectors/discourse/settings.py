@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from connectors.base import SourceSettings
+from connectors.source_settings import SourceSettings
 
 
 class DiscourseSettings(SourceSettings):

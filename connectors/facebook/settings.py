@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from connectors.base import ENV_NAME, SourceSettings
+from connectors.source_settings import ENV_NAME, SourceSettings
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from connectors.base import ENV_NAME, SourceSettings
+from connectors.source_settings import ENV_NAME, SourceSettings
 
 DEFAULT_BASE_URL = "https://mybusiness.googleapis.com"
 DEFAULT_OAUTH_URL = "https://oauth2.googleapis.com"

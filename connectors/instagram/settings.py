@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from connectors.base import ENV_NAME, SourceSettings
 from connectors.instagram.hashtags import WEEKLY_UNIQUE_HASHTAGS, WHY, normalise
+from connectors.source_settings import ENV_NAME, SourceSettings
 
 DEFAULT_BASE_URL = "https://graph.facebook.com/v21.0"
 

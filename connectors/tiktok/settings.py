@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from connectors.base import RenewableTokenSettings
+from connectors.source_settings import RenewableTokenSettings
 
 DEFAULT_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from connectors.base import ENV_NAME, SourceSettings
+from connectors.source_settings import ENV_NAME, SourceSettings
 
 DEFAULT_BASE_URL = "https://api.trustpilot.com"
 MAX_PAGE_SIZE = 100

@@ -6,16 +6,17 @@ Every default here is documented in config.example.toml and explained in docs/al
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from scoring.alert_detectors import (
-    ConnectorDownSettings,
-    IndexDropSettings,
-    SentimentDropSettings,
-    VolumeSpikeSettings,
-)
+if TYPE_CHECKING:  # the detectors load when alerts are judged, not on every command that reads the config
+    from scoring.alert_detectors import (
+        ConnectorDownSettings,
+        IndexDropSettings,
+        SentimentDropSettings,
+        VolumeSpikeSettings,
+    )
 
 ENV_NAME = r"^[A-Z_][A-Z0-9_]*$"
 NAME = r"^[A-Za-z0-9_.\-]+$"
@@ -55,6 +56,8 @@ class SentimentDropConfig(_Strict):
 
     def settings(self, hours: int) -> SentimentDropSettings:
         """The detector's settings for one window length."""
+        from scoring.alert_detectors import SentimentDropSettings
+
         return SentimentDropSettings(
             k=self.k, net_margin=self.net_margin, negative_margin=self.negative_margin,
             min_volume=self.min_volume, hold_buckets=self.hold_buckets,
@@ -84,6 +87,8 @@ class VolumeSpikeConfig(_Strict):
 
     def settings(self) -> VolumeSpikeSettings:
         """The detector's settings."""
+        from scoring.alert_detectors import VolumeSpikeSettings
+
         return VolumeSpikeSettings(
             ratio=self.ratio, k=self.k, min_volume=self.min_volume,
             cooldown=timedelta(hours=self.cooldown_hours), recover_ratio=self.recover_ratio,
@@ -102,6 +107,8 @@ class IndexDropConfig(_Strict):
 
     def settings(self) -> IndexDropSettings:
         """The detector's settings."""
+        from scoring.alert_detectors import IndexDropSettings
+
         return IndexDropSettings(self.drop_points, self.lookback_days, timedelta(hours=self.cooldown_hours))
 
 
@@ -114,6 +121,8 @@ class ConnectorDownConfig(_Strict):
 
     def settings(self) -> ConnectorDownSettings:
         """The detector's settings."""
+        from scoring.alert_detectors import ConnectorDownSettings
+
         return ConnectorDownSettings(timedelta(minutes=self.after_minutes), timedelta(hours=self.cooldown_hours))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from scoring.backends.registry import BackendError, check_backend
-from scoring.sentiment import DEFAULT_BACKENDS, ScorerSettings
+from scoring.backends.names import BackendError, check_backend
+from scoring.scorer_settings import DEFAULT_BACKENDS, ScorerSettings
 
 
 class SentimentConfig(BaseModel):

@@ -5,19 +5,30 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from connectors.base import SourceSettings
 from connectors.limits import (
     DEFAULT_MAX_PAGES_PER_STREAM,
     DEFAULT_RESPONSE_DEADLINE_SECONDS,
     DEFAULT_SYNC_DEADLINE_SECONDS,
     SyncLimits,
 )
-from connectors.registry import settings_models
+from connectors.registry import PLATFORMS
+from connectors.source_settings import SourceSettings
 from listener.config.alerts import AlertsConfig, ChannelConfig
 from listener.config.daemon import DaemonConfig
 from listener.config.dashboard import DashboardConfig
@@ -112,12 +123,22 @@ class IndexConfig(_Strict):
         return {name: weights.get(name, 0.0) for name in COMPONENTS}
 
 
-def _source_type() -> Any:
-    models = tuple(settings_models())
-    if len(models) == 1:
-        return models[0]
-    # Union over a runtime tuple of models: the X | Y form cannot be built from a tuple.
-    return Annotated[Union[models], Field(discriminator="platform")]  # noqa: UP007 - see the line above
+def validate_source(value: Any) -> SourceSettings:
+    """A `[[profiles.sources]]` table checked by its platform's model (only the platforms a config names load)."""
+    if not isinstance(value, dict | SourceSettings):
+        raise PydanticCustomError("model_type", "expected a table of source settings")
+    platform = value.get("platform") if isinstance(value, dict) else value.platform
+    if platform is None:
+        raise PydanticCustomError("union_tag_not_found", "the key 'platform' is missing")
+    if platform not in PLATFORMS:
+        expected = ", ".join(repr(name) for name in PLATFORMS)
+        raise PydanticCustomError("union_tag_invalid", "unknown platform {tag}; expected one of {expected_tags}",
+                                  {"tag": platform, "expected_tags": expected})
+    return PLATFORMS[platform].settings.model_validate(value)
+
+
+# Any platform's settings, validated by the model its `platform` names; dumped as that model.
+Source = Annotated[SerializeAsAny[SourceSettings], PlainValidator(validate_source)]
 
 
 class ProfileConfig(_Strict):
@@ -125,8 +146,7 @@ class ProfileConfig(_Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     timezone: str = "UTC"
-    # the union of source models is built at import time from the connector registry
-    sources: list[_source_type()] = Field(default_factory=list)  # type: ignore[valid-type]
+    sources: list[Source] = Field(default_factory=list)
     index: IndexConfig = Field(default_factory=IndexConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     exports: ExportsConfig = Field(default_factory=ExportsConfig)

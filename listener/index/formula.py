@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from listener.config.settings import IndexConfig
-from scoring.index import FORMULA_VERSION, parameters_digest
-from scoring.sentiment import SCORER_VERSION
-from scoring.series import COMPONENTS
+from scoring.index import COMPONENTS, FORMULA_VERSION, parameters_digest
+from scoring.scorer_settings import SCORER_VERSION
 
 
 def formula_parameters(index: IndexConfig) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from scoring.backends.base import BackendScore
 from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
 from scoring.backends.lexicon_rules import RuleLexicon
 from scoring.backends.linear import LinearModel
+from scoring.backends.names import LEXICON_LANGUAGES
 
-LEXICON_LANGUAGES = frozenset({"nl", "de", "fr", "es"})
 LEXICON_VERSION = "3"
 MODEL_SHARE = 0.5  # weight of the model in the blend; the rest is the lexicon's own verdict
 LEXICON_SLOPE = 2.0  # tanh(2 x total): one clearly polar word gives about +/-0.8

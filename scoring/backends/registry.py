@@ -1,32 +1,14 @@
-"""Backend names a profile may choose, and how each is built."""
+"""How each backend a profile may choose is built (the names and the check are in names.py)."""
 
 from __future__ import annotations
 
 from scoring.backends.base import Backend
 from scoring.backends.care import CareLayer
-from scoring.backends.lexicon import LEXICON_LANGUAGES, LexiconBackend
+from scoring.backends.lexicon import LexiconBackend
+from scoring.backends.names import BACKEND_NAMES, BackendError, check_backend
 from scoring.backends.vader_backend import VaderBackend
 
-BACKEND_NAMES = ("vader", "vader+care", "lexicon", "lexicon-model", "transformers")
-
-
-class BackendError(ValueError):
-    """A backend name or setting that cannot be used for a language."""
-
-
-def check_backend(name: str, language: str, model_path: str | None = None) -> None:
-    """BackendError when `build_backend` would refuse the pair; builds nothing (the config checks with this)."""
-    if name in ("vader", "vader+care"):
-        if language != "en":
-            raise BackendError(f"backend {name!r} scores English only, not {language!r}")
-    elif name in ("lexicon", "lexicon-model"):
-        if language not in LEXICON_LANGUAGES:
-            raise BackendError(f"backend {name!r} has no lexicon for {language!r}; it has {sorted(LEXICON_LANGUAGES)}")
-    elif name == "transformers":
-        if not model_path:
-            raise BackendError("backend 'transformers' needs sentiment.model_path (a folder on this machine)")
-    else:
-        raise BackendError(f"unknown sentiment backend {name!r}; choose one of {', '.join(BACKEND_NAMES)}")
+__all__ = ["BACKEND_NAMES", "BackendError", "build_backend", "check_backend"]
 
 
 def build_backend(name: str, language: str, model_path: str | None = None) -> Backend:
