@@ -26,6 +26,12 @@ _N_SCALAR = library.N_SCALAR
 _C_INCR = library.C_INCR
 _PUNCTUATION = string.punctuation
 _SCALARS = (1.0, 0.95, 0.9)
+# The words before a lexicon word that can change its valence (boosters, negations, "never so", "without doubt",
+# "so"/"this", "least"): a word with none of them (and no "n't") among its three predecessors skips those rules.
+_CONTEXT = frozenset(_BOOSTERS) | _NEGATE | {"so", "this", "never", "without", "doubt", "least"}
+# Adjacent word pairs of the idioms and multi-word boosters: an idiom can only match where one of them occurs.
+_IDIOM_PAIRS = frozenset(tuple(key.split()[j:j + 2]) for key in (*_SPECIAL_CASES, *_BOOSTERS) if " " in key
+                         for j in range(len(key.split()) - 1))
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +44,8 @@ def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
 def polarity_scores(text: str) -> dict[str, float]:
     """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
     lexicon, emojis, emoji_chars = _tables()
-    text = _describe_emojis(text, emojis) if not emoji_chars.isdisjoint(text) else text.strip()
+    # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
+    text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
     # the library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or less
     words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
     lower = [word.lower() for word in words]
@@ -89,6 +96,10 @@ def _valence(words: list[str], lower: list[str], i: int, lexicon: dict[str, floa
         valence = lexicon[item] * _N_SCALAR
     if is_cap_diff and words[i].isupper():
         valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
+    before = lower[i - 3:i] if i > 3 else lower[:i]
+    if _CONTEXT.isdisjoint(before) and "n't" not in " ".join(before):
+        # no booster, negation or "least" can apply: only an idiom may, as the loop below would find it
+        return _special_idioms(valence, lower, i) if i > 2 and lower[i - 3] not in lexicon else valence
     for start_i in range(3):
         if i > start_i and lower[i - start_i - 1] not in lexicon:
             valence += _booster_scalar(words[i - start_i - 1], lower[i - start_i - 1], valence,
@@ -131,6 +142,9 @@ def _negation(valence: float, lower: list[str], start_i: int, i: int) -> float:
 
 
 def _special_idioms(valence: float, lower: list[str], i: int) -> float:
+    window = lower[i - 3:i + 3]
+    if _IDIOM_PAIRS.isdisjoint(zip(window, window[1:], strict=False)):
+        return valence
     three, two, one, zero = lower[i - 3], lower[i - 2], lower[i - 1], lower[i]
     for sequence in (f"{one} {zero}", f"{two} {one} {zero}", f"{two} {one}", f"{three} {two} {one}",
                      f"{three} {two}"):
@@ -164,6 +178,8 @@ def _punctuation_emphasis(text: str) -> float:
 def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     if not sentiments:
         return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    if not any(sentiments):  # no word carries sentiment: what the arithmetic below gives, without it
+        return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
     sum_s = float(sum(sentiments))
     amplifier = _punctuation_emphasis(text)
     if sum_s > 0:
