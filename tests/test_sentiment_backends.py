@@ -236,6 +236,10 @@ def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
     (r"\bagain\?", {"again"}),
     (r"(keeps?|kept) crashing|froze", None),
     (r"\b(order|parcel)s? (is|was) late\b", {"late"}),
+    (r"\b(my|the) (order|parcel)s?\b", {"order", "orders", "parcel", "parcels"}),  # rarer than "my", "the"
+    (r"\b(my|the) (order|parcel)s?", {"my", "the"}),  # "orderly" matches: no whole word after the group
+    (r"\b(a scam|not arrived|fed up)\b", {"scam", "arrived", "fed"}),  # plain words: the first not common
+    (r"\b(a scam|not arrived)", {"a", "not"}),  # "scammer" matches: only the first word is whole
 ])
 def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
     assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
