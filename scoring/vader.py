@@ -46,16 +46,29 @@ def polarity_scores(text: str) -> dict[str, float]:
     lexicon, emojis, emoji_chars = _tables()
     # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
     text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
-    # the library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or less
-    words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
-    lower = [word.lower() for word in words]
+    words, lower = _words(text)
     is_cap_diff = _cap_differential(words)
     # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
     sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
                   for i, word in enumerate(lower)]
     if "but" in lower:
-        sentiments = library.SentimentIntensityAnalyzer._but_check(words, sentiments)
+        # the library lower-cases what it is given; lower-casing twice changes no character
+        sentiments = library.SentimentIntensityAnalyzer._but_check(lower, sentiments)
     return _score_valence(sentiments, text)
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """(the words as the library's capital checks read them, the words lower-cased as its rules read them).
+
+    The library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or
+    less. An ASCII text is lower-cased first (the same tokens of the same lengths), and its tokens serve the capital
+    checks unstripped: str.isupper reads only cased letters, and punctuation has none.
+    """
+    if text.isascii():
+        return text.split(), [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped
+                              for token in text.lower().split()]
+    words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
+    return words, [word.lower() for word in words]
 
 
 def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
