@@ -48,7 +48,9 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
 # English function words that are no words of Dutch, German, French or Spanish ("me", "of", "he" are): one of
 # them in a text of plain ASCII letters, with no other list's words, is enough to call it English.
 ENGLISH_ONLY = FUNCTION_WORDS["en"] - {"me", "of", "he", "i"}
+_ANY_FUNCTION_WORD = frozenset().union(*FUNCTION_WORDS.values())
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ASCII_LOWER_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # what _WORD finds in lower-case ASCII text, found faster
 NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qaa", "xx", "unknown", "none", "null"})
 ISO_639_2 = {"eng": "en", "nld": "nl", "dut": "nl", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr",
              "spa": "es", "ita": "it", "por": "pt", "pol": "pl", "jpn": "ja", "zho": "zh", "chi": "zh",
@@ -127,8 +129,11 @@ def function_word_guess(text: str) -> str | None:
     """The gate language with two or more of its function words in `text` while no other list has any, or with
     three or more and at least three times as many as any other list ("die" or "me" in an English sentence);
     English also with one word of ENGLISH_ONLY in a plain-ASCII text."""
-    words = set(map(str.lower, _WORD.findall(text)))
-    counts = sorted(((len(words & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
+    # lower-casing ASCII first finds the same words; elsewhere it may not ("İ" lower-cases to two characters)
+    words = set(_ASCII_LOWER_WORD.findall(text.lower())) if text.isascii() else \
+        set(map(str.lower, _WORD.findall(text)))
+    present = _ANY_FUNCTION_WORD.intersection(words)  # a few words: counting per list is cheap on them
+    counts = sorted(((len(present & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
     (best, code), (second, _) = counts[0], counts[1]
     if code == "other" or best < 2:
         return "en" if code == "en" and best == 1 and second == 0 and text.isascii() and \

@@ -26,6 +26,12 @@ _N_SCALAR = library.N_SCALAR
 _C_INCR = library.C_INCR
 _PUNCTUATION = string.punctuation
 _SCALARS = (1.0, 0.95, 0.9)
+# The words before a lexicon word that can change its valence (boosters, negations, "never so", "without doubt",
+# "so"/"this", "least"): a word with none of them (and no "n't") among its three predecessors skips those rules.
+_CONTEXT = frozenset(_BOOSTERS) | _NEGATE | {"so", "this", "never", "without", "doubt", "least"}
+# Adjacent word pairs of the idioms and multi-word boosters: an idiom can only match where one of them occurs.
+_IDIOM_PAIRS = frozenset(tuple(key.split()[j:j + 2]) for key in (*_SPECIAL_CASES, *_BOOSTERS) if " " in key
+                         for j in range(len(key.split()) - 1))
 
 
 @lru_cache(maxsize=1)
@@ -38,17 +44,31 @@ def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
 def polarity_scores(text: str) -> dict[str, float]:
     """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
     lexicon, emojis, emoji_chars = _tables()
-    text = _describe_emojis(text, emojis) if not emoji_chars.isdisjoint(text) else text.strip()
-    # the library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or less
-    words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
-    lower = [word.lower() for word in words]
+    # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
+    text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
+    words, lower = _words(text)
     is_cap_diff = _cap_differential(words)
     # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
     sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
                   for i, word in enumerate(lower)]
     if "but" in lower:
-        sentiments = library.SentimentIntensityAnalyzer._but_check(words, sentiments)
+        # the library lower-cases what it is given; lower-casing twice changes no character
+        sentiments = library.SentimentIntensityAnalyzer._but_check(lower, sentiments)
     return _score_valence(sentiments, text)
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """(the words as the library's capital checks read them, the words lower-cased as its rules read them).
+
+    The library's strip of punctuation, inline: a token keeps its punctuation when stripped it is 2 letters or
+    less. An ASCII text is lower-cased first (the same tokens of the same lengths), and its tokens serve the capital
+    checks unstripped: str.isupper reads only cased letters, and punctuation has none.
+    """
+    if text.isascii():
+        return text.split(), [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped
+                              for token in text.lower().split()]
+    words = [token if len(stripped := token.strip(_PUNCTUATION)) <= 2 else stripped for token in text.split()]
+    return words, [word.lower() for word in words]
 
 
 def _describe_emojis(text: str, emojis: dict[str, str]) -> str:
@@ -89,6 +109,10 @@ def _valence(words: list[str], lower: list[str], i: int, lexicon: dict[str, floa
         valence = lexicon[item] * _N_SCALAR
     if is_cap_diff and words[i].isupper():
         valence = valence + _C_INCR if valence > 0 else valence - _C_INCR
+    before = lower[i - 3:i] if i > 3 else lower[:i]
+    if _CONTEXT.isdisjoint(before) and "n't" not in " ".join(before):
+        # no booster, negation or "least" can apply: only an idiom may, as the loop below would find it
+        return _special_idioms(valence, lower, i) if i > 2 and lower[i - 3] not in lexicon else valence
     for start_i in range(3):
         if i > start_i and lower[i - start_i - 1] not in lexicon:
             valence += _booster_scalar(words[i - start_i - 1], lower[i - start_i - 1], valence,
@@ -131,6 +155,9 @@ def _negation(valence: float, lower: list[str], start_i: int, i: int) -> float:
 
 
 def _special_idioms(valence: float, lower: list[str], i: int) -> float:
+    window = lower[i - 3:i + 3]
+    if _IDIOM_PAIRS.isdisjoint(zip(window, window[1:], strict=False)):
+        return valence
     three, two, one, zero = lower[i - 3], lower[i - 2], lower[i - 1], lower[i]
     for sequence in (f"{one} {zero}", f"{two} {one} {zero}", f"{two} {one}", f"{three} {two} {one}",
                      f"{three} {two}"):
@@ -164,6 +191,8 @@ def _punctuation_emphasis(text: str) -> float:
 def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     if not sentiments:
         return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+    if not any(sentiments):  # no word carries sentiment: what the arithmetic below gives, without it
+        return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
     sum_s = float(sum(sentiments))
     amplifier = _punctuation_emphasis(text)
     if sum_s > 0:

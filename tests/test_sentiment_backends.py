@@ -15,6 +15,7 @@ from scoring.backends.care import (
     combine,
     parse_rules,
     shipped_rules,
+    word_list,
 )
 from scoring.backends.care_anchors import anchor_words
 from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
@@ -236,6 +237,10 @@ def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
     (r"\bagain\?", {"again"}),
     (r"(keeps?|kept) crashing|froze", None),
     (r"\b(order|parcel)s? (is|was) late\b", {"late"}),
+    (r"\b(my|the) (order|parcel)s?\b", {"order", "orders", "parcel", "parcels"}),  # rarer than "my", "the"
+    (r"\b(my|the) (order|parcel)s?", {"my", "the"}),  # "orderly" matches: no whole word after the group
+    (r"\b(a scam|not arrived|fed up)\b", {"scam", "arrived", "fed"}),  # plain words: the first not common
+    (r"\b(a scam|not arrived)", {"a", "not"}),  # "scammer" matches: only the first word is whole
 ])
 def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
     assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
@@ -246,6 +251,20 @@ def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_mod
     assert function_word_guess("No me gusta esto.") is None  # "me" is Spanish, Dutch and French too
     assert function_word_guess("Café and croissant") is None  # not plain ASCII: a model decides
     assert function_word_guess("Die Jacke ist super und warm, the best") == "de"  # 3 German words, 3x the English
+
+
+@pytest.mark.parametrize("text", ["Where is my order_42?!", "my ORDER, still late", "Straße kaputt, ÜBER-teuer",
+                                  "İstanbul'da sipariş", "naïve café_au lait", ""])
+def test_care_words_are_the_runs_backslash_w_finds_in_ascii_and_other_text(text: str) -> None:
+    assert word_list(text) == re.findall(r"\w+", text)
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("The order and the refund", "en"), ("THE ORDER AND THE REFUND", "en"),
+    ("İst die Bestellung und das Paket", "de"), ("Don't you think so", "en"),
+])
+def test_function_words_are_found_whatever_the_case_or_script(text: str, language: str) -> None:
+    assert function_word_guess(text) == language
 
 
 def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:

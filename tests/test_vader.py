@@ -69,6 +69,7 @@ def test_same_scores_as_the_library_on_sentences_built_to_reach_each_rule(
     "at least good", "least good", "very least good", "the bomb but the food was TERRIBLE???",
     "never so good", "without doubt great", "this is the shit", "VERY GOOD", "Very GOOD movie",
     "no or bad", "isn't it good?", "good!!!!!!", "bad??", "bad????", ":) :( <3",
+    "CAFÉ GOOD but the café was BAD", "İx. good, BUT bad!", "naïve ÜBER good… but: sad", "Ça va, VERY good but…",
 ])
 def test_same_scores_as_the_library_on_edge_cases(analyzer: library.SentimentIntensityAnalyzer, text: str) -> None:
     assert polarity_scores(text) == analyzer.polarity_scores(text)

@@ -2,7 +2,9 @@
 
 Read from the pattern's text. Only simple shapes at the pattern's top level are recognised: a word between
 word boundaries or spaces (`\\bno sign of\\b`) and a group of plain words (`\\b(still|yet) no`), each not made
-optional by a quantifier. Of those, the one whose words are least common is kept. A pattern with an
+optional by a quantifier; in a group, an alternative of plain words gives its first uncommon word when
+the group ends a word, and a group followed by an optional letter and a boundary (`(order|refund)s?\\b`) gives
+each word with and without the letter. Of those, the one whose words are least common is kept. A pattern with an
 alternation at its top level, or without such a shape, gets no anchor and is always tried: the result is the
 same either way, an anchor only saves time.
 """
@@ -140,10 +142,41 @@ def _group_anchors(elements: list[_Element]) -> list[frozenset[str]]:
         if alternatives is None or not _bounded_before(elements, i):
             continue
         after = elements[i + 1] if i + 1 < len(elements) else None
-        words = [_leading_word(a, _bounds_word(after)) for a in alternatives]
-        if all(words):
+        suffix = _optional_suffix(elements, i + 1)
+        if suffix:  # "(order|refund)s?\b": the word is "order" or "orders"
+            words = [w for a in alternatives for w in _suffixed_words(a, suffix)]
+        else:
+            words = [_alternative_word(a, _bounds_word(after)) for a in alternatives]
+        if words and all(words):
             anchors.append(frozenset(w for w in words if w))
     return anchors
+
+
+def _optional_suffix(elements: list[_Element], i: int) -> str | None:
+    """The letter of an optional one-letter suffix at element i ("s?") followed by a word boundary, else None."""
+    element = elements[i] if i < len(elements) else None
+    if element is None or element.kind != "char" or element.quantifier != "?" or not element.text.isalnum():
+        return None
+    return element.text if _bounds_word(elements[i + 1] if i + 1 < len(elements) else None) else None
+
+
+def _suffixed_words(alternative: str, suffix: str) -> list[str | None]:
+    """A one-word alternative with and without the suffix; another alternative's first word as usual."""
+    if _LEADING.fullmatch(alternative):
+        return [alternative, alternative + suffix]
+    return [_leading_word(alternative, False)]
+
+
+_PLAIN_WORDS = re.compile(r"[^\W_]+(?: [^\W_]+)+")  # an alternative of plain words and single spaces ("a scam")
+
+
+def _alternative_word(alternative: str, group_bounded_after: bool) -> str | None:
+    """The alternative's first word; for plain words ending a bounded group ("a scam", "not arrived"), the first
+    one that is not common: each of them is a whole word of any match."""
+    first = _leading_word(alternative, group_bounded_after)
+    if first in COMMON and group_bounded_after and _PLAIN_WORDS.fullmatch(alternative):
+        return next((word for word in alternative.split(" ") if word not in COMMON), first)
+    return first
 
 
 def _split_alternatives(inner: str) -> list[str] | None:
