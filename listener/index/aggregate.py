@@ -95,12 +95,12 @@ def rebuild_facts(ctx: IndexContext) -> None:
         refresh(ctx, None)
 
 
-def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Watermarks | None = None) -> None:
+def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Watermarks | None = None) -> set[date]:
     """Rebuild the derived rows in `scope`, then the day facts of every day they touched.
 
     `recent` days are always re-summed for answers: SLA windows close as time passes,
     with no new row to say so. With `marks` (the scope is exactly the rows past them), the
-    people's ledgers fold in the new rows instead of being rebuilt.
+    people's ledgers fold in the new rows instead of being rebuilt. Returns the days re-summed.
     """
     engagement_days = refresh_owned(ctx, scope.owned)
     response_days = refresh_responses(ctx, scope.responses)
@@ -113,7 +113,9 @@ def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Water
     for group, refresh in FACT_GROUPS.items():
         if days[group]:
             refresh(ctx, days[group])
-    prune_empty_days(ctx, set().union(*days.values()))
+    touched: set[date] = set().union(*days.values())
+    prune_empty_days(ctx, touched)
+    return touched
 
 
 def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_now,
@@ -125,6 +127,7 @@ def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_n
         state, marks, digest = _load_state(ctx), current_marks(ctx), facts_digest(profile)
         previous = (state or {}).get("watermarks") or {}
         marks[ANALYZED] = previous.get(ANALYZED, 0)
+        changed_from: date | None = None
         if rebuild or state is None or state["facts_digest"] != digest:
             rebuild_facts(ctx)
             marks[ANALYZED] = refresh_planner_statistics(ctx, marks, force=True)
@@ -133,9 +136,10 @@ def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_n
             scope = changes_since_marks(ctx, previous, marks)
             if since is not None:
                 scope.merge(changes_since_time(ctx, since))
-            apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today),
-                        Watermarks(previous, marks) if since is None else None)
-        count = write_series(ctx, formula_version(profile.index), formula_parameters(profile.index))
+            touched = apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today),
+                                  Watermarks(previous, marks) if since is None else None)
+            changed_from = min(touched, default=ctx.today)
+        count = write_series(ctx, formula_version(profile.index), formula_parameters(profile.index), changed_from)
         _save_state(ctx, digest, marks)
     return count
 
