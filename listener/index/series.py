@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy import and_, delete, func, or_, select, true
 from listener.config.settings import IndexConfig
 from listener.index.days import count_pending
 from listener.index.relationships import relationship_components, relationship_params
-from listener.index.sql import IndexContext
+from listener.index.sql import IndexContext, chunked
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
 from listener.storage.upsert import table_of, upsert_rows
@@ -36,13 +37,19 @@ def formula_params(index: IndexConfig) -> FormulaParams:
     )
 
 
-def load_facts(ctx: IndexContext) -> dict[date, DayFacts]:
-    """Every stored day of the profile's facts."""
+def load_facts(ctx: IndexContext, days: set[date] | None = None) -> dict[date, DayFacts]:
+    """Every stored day of the profile's facts, or those of `days` (a day without a row is left out)."""
     table = table_of(IndexDayRow)
-    rows = ctx.connection.execute(select(*(table.c[name] for name in FACT_FIELDS))
-                                  .where(table.c.profile_id == ctx.profile_id))
-    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True))) for row in rows)
+    query = select(*(table.c[name] for name in FACT_FIELDS)).where(table.c.profile_id == ctx.profile_id)
+    chunks = [query] if days is None else [query.where(table.c.day.in_(chunk)) for chunk in chunked(sorted(days))]
+    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True)))
+             for chunk in chunks for row in ctx.connection.execute(chunk))
     return {day_facts.day: day_facts for day_facts in facts}
+
+
+def first_changed_day(facts: Mapping[date, DayFacts], days: set[date], before: Mapping[date, DayFacts]) -> date | None:
+    """The earliest of `days` whose facts differ from `before` (both as loaded; a missing day has no row)."""
+    return min((day for day in days if facts.get(day) != before.get(day)), default=None)
 
 
 def load_followers(ctx: IndexContext) -> dict[date, int]:
@@ -130,18 +137,23 @@ def resume_point(ctx: IndexContext, version: str, start: date, changed_from: dat
     return Resume(day, priors_after(previous.components), previous.running_index, last_index_day)
 
 
-def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any], changed_from: date | None = None) -> int:
+def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any],
+                 resummed: tuple[set[date], Mapping[date, DayFacts]] | None = None) -> int:
     """Compute the series from the facts and write the points that differ; returns its length.
 
-    With `changed_from` (the earliest day whose facts the update re-summed) the walk resumes
-    from the stored points before the first day that may differ; without, it runs from the first day.
+    With `resummed` (the days whose facts the update re-summed, and their facts before) the
+    walk resumes from the stored points before the first day that may differ; without, it
+    runs from the first day.
     """
     start = first_day(ctx)
     if start is None:
         return 0
-    followers = load_followers(ctx)
-    resume = resume_point(ctx, version, start, changed_from, followers) if changed_from is not None else None
-    inputs = SeriesInputs(load_facts(ctx), followers, start, ctx.today,
+    followers, facts = load_followers(ctx), load_facts(ctx)
+    resume = None
+    if resummed is not None:
+        changed_from = first_changed_day(facts, *resummed) or ctx.today
+        resume = resume_point(ctx, version, start, changed_from, followers)
+    inputs = SeriesInputs(facts, followers, start, ctx.today,
                           provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx),
                           relationship_components(ctx, start) if resume is None else {}, resume)
     points = compute_series(inputs, formula_params(ctx.index))
