@@ -47,6 +47,23 @@ def load_facts(ctx: IndexContext, days: set[date] | None = None) -> dict[date, D
     return {day_facts.day: day_facts for day_facts in facts}
 
 
+# What the walk reads of days before the window of any day it computes: running totals only.
+RUNNING_TOTAL_FIELDS = ("day", "promoters", "passives", "detractors", "stars_sum", "helped_delta", "returned_delta")
+
+
+def load_walk_facts(ctx: IndexContext, full_from: date) -> dict[date, DayFacts]:
+    """Facts for a walk whose windows reach back to `full_from`: earlier days carry only their running totals."""
+    table = table_of(IndexDayRow)
+    rows = ctx.connection.execute(select(*(table.c[name] for name in RUNNING_TOTAL_FIELDS))
+                                  .where(table.c.profile_id == ctx.profile_id, table.c.day < full_from))
+    facts = {row[0]: DayFacts(**dict(zip(RUNNING_TOTAL_FIELDS, row, strict=True))) for row in rows}
+    query = select(*(table.c[name] for name in FACT_FIELDS)).where(table.c.profile_id == ctx.profile_id,
+                                                                    table.c.day >= full_from)
+    for row in ctx.connection.execute(query):
+        facts[row[0]] = DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True)))
+    return facts
+
+
 def first_changed_day(facts: Mapping[date, DayFacts], days: set[date], before: Mapping[date, DayFacts]) -> date | None:
     """The earliest of `days` whose facts differ from `before` (both as loaded; a missing day has no row)."""
     return min((day for day in days if facts.get(day) != before.get(day)), default=None)
@@ -148,11 +165,12 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any],
     start = first_day(ctx)
     if start is None:
         return 0
-    followers, facts = load_followers(ctx), load_facts(ctx)
-    resume = None
+    followers, resume = load_followers(ctx), None
     if resummed is not None:
-        changed_from = first_changed_day(facts, *resummed) or ctx.today
+        changed_from = first_changed_day(load_facts(ctx, resummed[0]), *resummed) or ctx.today
         resume = resume_point(ctx, version, start, changed_from, followers)
+    window = max(ctx.index.baseline_days, ctx.index.nps_window_days, ctx.index.loyalty_window_days) + 1
+    facts = load_walk_facts(ctx, resume.day - timedelta(days=window)) if resume else load_facts(ctx)
     inputs = SeriesInputs(facts, followers, start, ctx.today,
                           provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx),
                           relationship_components(ctx, start) if resume is None else {}, resume)
