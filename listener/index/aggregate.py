@@ -2,7 +2,7 @@
 
 An update finds what changed since the last one (rows past the stored watermarks), rebuilds
 the derived rows of those items and people, re-sums the day facts of the days they touch,
-and re-runs the formula over the day facts, writing only the points that moved. A first run,
+and re-runs the formula from the first day whose facts moved, writing only the points that moved. A first run,
 a change of the facts' own parameters (time zone, SLA, windows, scorer) or `ror recompute`
 rebuilds everything.
 """
