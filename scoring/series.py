@@ -112,6 +112,28 @@ class SeriesInputs:
     pending: int = 0
     # Components computed outside the day walk (scoring.relationship_index), by day; merged into each point.
     extra: Mapping[date, Mapping[str, dict[str, Any]]] = field(default_factory=dict)
+    resume: Resume | None = None  # compute only from resume.day on, carrying on from the stored day before
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where the day walk picks up: the first day to compute and what the walk carried past the day before."""
+
+    day: date
+    priors: Mapping[str, float]
+    running: float | None
+    last_index_day: date | None
+
+
+def priors_after(components: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """The shrunk signals' running values after a stored day: its shrunk value, else the prior it kept."""
+    shrunk_key = {"sentiment": "net_shrunk", "nps": "nps_shrunk"}
+    priors = {}
+    for name in INITIAL_PRIORS:
+        part = components[name]
+        value = part[shrunk_key.get(name, "shrunk")]
+        priors[name] = part["prior"] if value is None else value
+    return priors
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -138,7 +160,7 @@ class _Formula:
 
     def __init__(self, inputs: SeriesInputs, params: FormulaParams) -> None:
         self.inputs, self.params = inputs, params
-        self.priors = dict(INITIAL_PRIORS)
+        self.priors = dict(inputs.resume.priors if inputs.resume else INITIAL_PRIORS)
         self.days = list(days_between(inputs.first_day, inputs.today))
         self.facts = {d: inputs.facts.get(d) or DayFacts(d) for d in self.days}
         self.followers = {d: followers_on(d, inputs.followers) for d in self.days}
@@ -251,8 +273,9 @@ class _Formula:
 
     def points(self) -> list[dict[str, Any]]:
         """One point per day: components, daily index with coverage, running index, provisional."""
-        points, running, last_day = [], None, None
-        for day in self.days:
+        resume = self.inputs.resume
+        points, running, last_day = [], resume.running if resume else None, resume.last_index_day if resume else None
+        for day in self.days[(resume.day - self.inputs.first_day).days if resume else 0:]:
             f = self.facts[day]
             components = {name: getattr(self, name)(f) for name in COMPONENTS}
             components.update(self.inputs.extra.get(day, {}))
@@ -268,7 +291,7 @@ class _Formula:
 
 
 def compute_series(inputs: SeriesInputs, params: FormulaParams) -> list[dict[str, Any]]:
-    """Every day's point from the first day with data to today, oldest first."""
+    """Every day's point from the first day with data (or the resume day) to today, oldest first."""
     if inputs.first_day > inputs.today:
         return []
     return _Formula(inputs, params).points()

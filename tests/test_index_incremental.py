@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
+import listener.index.series
 import listener.ledger.update
 from listener.index.aggregate import recompute_profile
 from listener.storage.index_models import (
@@ -151,3 +152,30 @@ def test_an_update_without_new_rows_writes_no_points(engine: Engine) -> None:
     with engine.connect() as connection:
         after = set(connection.execute(select(table_of(IndexPointRow).c.computed_at)).scalars())
     assert snapshot(engine) == before and after == stamps
+
+
+def test_a_late_change_far_back_recomputes_the_series_from_that_day_only(engine: Engine,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    resumed: list[date | None] = []
+    compute = listener.index.series.compute_series
+    monkeypatch.setattr(listener.index.series, "compute_series", lambda inputs, params: (
+        resumed.append(inputs.resume.day if inputs.resume else None), compute(inputs, params))[1])
+    store = Store(engine, profile_with())
+    story = Story(store, seed=7)
+    moment = NOW - timedelta(days=40)
+    store.followers(900, now=moment - timedelta(days=2))
+    for _ in range(40):
+        story.batch(moment - timedelta(hours=6), 6, now=moment)
+        store.aggregate(now=moment)
+        moment += timedelta(days=1)
+    story.batch(NOW - timedelta(days=30), 6, now=moment)  # late data for a day a month back
+    store.aggregate(now=moment)
+    late_day = resumed[-1]
+    store.followers(1200, now=NOW - timedelta(days=20))  # a follower count recorded late, far back
+    store.aggregate(now=moment)
+    incremental = snapshot(engine)
+    recompute_profile(engine, store.profile, clock=lambda: moment)
+    assert snapshot(engine) == incremental
+    assert resumed[0] is None and sum(day is not None for day in resumed) > 20  # most updates resume
+    assert late_day is not None and late_day <= (NOW - timedelta(days=30)).date()
+    assert len(incremental["index_points"]) > 40

@@ -2,7 +2,7 @@
 
 An update finds what changed since the last one (rows past the stored watermarks), rebuilds
 the derived rows of those items and people, re-sums the day facts of the days they touch,
-and re-runs the formula over the day facts, writing only the points that moved. A first run,
+and re-runs the formula from the first day whose facts moved, writing only the points that moved. A first run,
 a change of the facts' own parameters (time zone, SLA, windows, scorer) or `ror recompute`
 rebuilds everything.
 """
@@ -20,7 +20,7 @@ from listener.index.days import FACT_GROUPS, prune_empty_days
 from listener.index.formula import formula_parameters, formula_version
 from listener.index.items import refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
-from listener.index.series import write_series
+from listener.index.series import load_facts, write_series
 from listener.index.sql import IndexContext, days_from
 from listener.ledger.delta import Watermarks
 from listener.ledger.update import refresh_people
@@ -39,6 +39,7 @@ from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.index import parameters_digest
 from scoring.sentiment import SCORER_VERSION
+from scoring.series import DayFacts
 
 FACTS_VERSION = "facts-2"  # 2: exact compound sums, engager_states
 ANALYZED = "analyzed_at_links"
@@ -95,12 +96,14 @@ def rebuild_facts(ctx: IndexContext) -> None:
         refresh(ctx, None)
 
 
-def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Watermarks | None = None) -> None:
+def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date],
+                marks: Watermarks | None = None) -> tuple[set[date], dict[date, DayFacts]]:
     """Rebuild the derived rows in `scope`, then the day facts of every day they touched.
 
     `recent` days are always re-summed for answers: SLA windows close as time passes,
     with no new row to say so. With `marks` (the scope is exactly the rows past them), the
-    people's ledgers fold in the new rows instead of being rebuilt.
+    people's ledgers fold in the new rows instead of being rebuilt. Returns the days re-summed
+    and their facts before.
     """
     engagement_days = refresh_owned(ctx, scope.owned)
     response_days = refresh_responses(ctx, scope.responses)
@@ -110,10 +113,13 @@ def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date], marks: Water
         "responses": response_days | recent | scope.days, "loyalty": loyalty_days | scope.days,
         "returns": return_days | scope.days,
     }
+    touched: set[date] = set().union(*days.values())
+    before = load_facts(ctx, touched)
     for group, refresh in FACT_GROUPS.items():
         if days[group]:
             refresh(ctx, days[group])
-    prune_empty_days(ctx, set().union(*days.values()))
+    prune_empty_days(ctx, touched)
+    return touched, before
 
 
 def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_now,
@@ -125,6 +131,7 @@ def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_n
         state, marks, digest = _load_state(ctx), current_marks(ctx), facts_digest(profile)
         previous = (state or {}).get("watermarks") or {}
         marks[ANALYZED] = previous.get(ANALYZED, 0)
+        resummed: tuple[set[date], dict[date, DayFacts]] | None = None
         if rebuild or state is None or state["facts_digest"] != digest:
             rebuild_facts(ctx)
             marks[ANALYZED] = refresh_planner_statistics(ctx, marks, force=True)
@@ -133,9 +140,9 @@ def update_index(engine: Engine, profile: ProfileConfig, *, clock: Clock = utc_n
             scope = changes_since_marks(ctx, previous, marks)
             if since is not None:
                 scope.merge(changes_since_time(ctx, since))
-            apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today),
-                        Watermarks(previous, marks) if since is None else None)
-        count = write_series(ctx, formula_version(profile.index), formula_parameters(profile.index))
+            resummed = apply_scope(ctx, scope, days_from(ctx.day_of(min(state["last_run_at"], ctx.now)), ctx.today),
+                                   Watermarks(previous, marks) if since is None else None)
+        count = write_series(ctx, formula_version(profile.index), formula_parameters(profile.index), resummed)
         _save_state(ctx, digest, marks)
     return count
 

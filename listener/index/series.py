@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, true
 
 from listener.config.settings import IndexConfig
 from listener.index.days import count_pending
-from listener.index.relationships import relationship_components
-from listener.index.sql import IndexContext
+from listener.index.relationships import relationship_components, relationship_params
+from listener.index.sql import IndexContext, chunked
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
 from listener.storage.upsert import table_of, upsert_rows
-from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, SeriesInputs, compute_series
+from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, Resume, SeriesInputs, compute_series, priors_after
 from scoring.signals import day_bounds, followers_on, local_day
 
 POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
@@ -36,13 +37,36 @@ def formula_params(index: IndexConfig) -> FormulaParams:
     )
 
 
-def load_facts(ctx: IndexContext) -> dict[date, DayFacts]:
-    """Every stored day of the profile's facts."""
+def load_facts(ctx: IndexContext, days: set[date] | None = None) -> dict[date, DayFacts]:
+    """Every stored day of the profile's facts, or those of `days` (a day without a row is left out)."""
     table = table_of(IndexDayRow)
-    rows = ctx.connection.execute(select(*(table.c[name] for name in FACT_FIELDS))
-                                  .where(table.c.profile_id == ctx.profile_id))
-    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True))) for row in rows)
+    query = select(*(table.c[name] for name in FACT_FIELDS)).where(table.c.profile_id == ctx.profile_id)
+    chunks = [query] if days is None else [query.where(table.c.day.in_(chunk)) for chunk in chunked(sorted(days))]
+    facts = (DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True)))
+             for chunk in chunks for row in ctx.connection.execute(chunk))
     return {day_facts.day: day_facts for day_facts in facts}
+
+
+# What the walk reads of days before the window of any day it computes: running totals only.
+RUNNING_TOTAL_FIELDS = ("day", "promoters", "passives", "detractors", "stars_sum", "helped_delta", "returned_delta")
+
+
+def load_walk_facts(ctx: IndexContext, full_from: date) -> dict[date, DayFacts]:
+    """Facts for a walk whose windows reach back to `full_from`: earlier days carry only their running totals."""
+    table = table_of(IndexDayRow)
+    rows = ctx.connection.execute(select(*(table.c[name] for name in RUNNING_TOTAL_FIELDS))
+                                  .where(table.c.profile_id == ctx.profile_id, table.c.day < full_from))
+    facts = {row[0]: DayFacts(**dict(zip(RUNNING_TOTAL_FIELDS, row, strict=True))) for row in rows}
+    query = select(*(table.c[name] for name in FACT_FIELDS)).where(table.c.profile_id == ctx.profile_id,
+                                                                    table.c.day >= full_from)
+    for row in ctx.connection.execute(query):
+        facts[row[0]] = DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True)))
+    return facts
+
+
+def first_changed_day(facts: Mapping[date, DayFacts], days: set[date], before: Mapping[date, DayFacts]) -> date | None:
+    """The earliest of `days` whose facts differ from `before` (both as loaded; a missing day has no row)."""
+    return min((day for day in days if facts.get(day) != before.get(day)), default=None)
 
 
 def load_followers(ctx: IndexContext) -> dict[date, int]:
@@ -76,25 +100,82 @@ def provisional_from(now: datetime, zone: ZoneInfo, hours: float) -> date:
     return day
 
 
-def _stored(ctx: IndexContext, version: str) -> dict[date, tuple[Any, ...]]:
-    """The stored points of this version, without their parameters: the version carries a digest of them."""
+def _stored(ctx: IndexContext, version: str, first: date) -> dict[date, tuple[Any, ...]]:
+    """The stored points of this version from `first` on, without their parameters (the version digests them)."""
     points = table_of(IndexPointRow)
     rows = ctx.connection.execute(
         select(points.c.day, *(points.c[c] for c in COMPARED_VALUES))
-        .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version))
+        .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version, points.c.day >= first))
     return {day: tuple(values) for day, *values in rows}
 
 
-def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any]) -> int:
-    """Compute the whole series from the facts and write the points that differ; returns its length."""
+def _first_unchanged_followers(ctx: IndexContext, version: str, start: date, before: date,
+                               followers: dict[date, int]) -> date:
+    """The first day before `before` whose stored point is missing or counted other followers, else `before`."""
+    points = table_of(IndexPointRow)
+    rows = ctx.connection.execute(
+        select(points.c.day, points.c.components[("engagement", "followers")].as_integer())
+        .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version, points.c.day < before)
+        .order_by(points.c.day))
+    expected = start
+    for day, stored in rows:
+        if day != expected or stored != followers_on(day, followers):
+            return expected
+        expected += timedelta(days=1)
+    return expected
+
+
+def resume_point(ctx: IndexContext, version: str, start: date, changed_from: date,
+                 followers: dict[date, int]) -> Resume | None:
+    """Where the formula can pick up: the first day whose inputs may have changed, with the stored walk before it.
+
+    Days before it keep their facts (the update re-summed none of them), follower counts,
+    finality and points; None when the whole series must be computed (a new first day,
+    components beyond social, or nothing stored before that day).
+    """
+    if relationship_params(ctx).used:
+        return None
+    points = table_of(IndexPointRow)
+    mine = (points.c.profile_id == ctx.profile_id, points.c.formula_version == version)
+    first, last, provisional = ctx.connection.execute(select(
+        func.min(points.c.day), func.max(points.c.day),
+        func.min(points.c.day).filter(points.c.provisional == true())).where(*mine)).one()
+    if first != start:
+        return None
+    day = min(changed_from, ctx.today, provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours),
+              provisional or ctx.today, last + timedelta(days=1))
+    day = _first_unchanged_followers(ctx, version, start, day, followers)
+    previous = ctx.connection.execute(select(points.c.components, points.c.running_index)
+                                      .where(*mine, points.c.day == day - timedelta(days=1))).first()
+    if day <= start or previous is None:
+        return None
+    last_index_day = ctx.connection.execute(select(func.max(points.c.day)).where(
+        *mine, points.c.day < day, points.c.daily_index.is_not(None))).scalar_one_or_none()
+    return Resume(day, priors_after(previous.components), previous.running_index, last_index_day)
+
+
+def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any],
+                 resummed: tuple[set[date], Mapping[date, DayFacts]] | None = None) -> int:
+    """Compute the series from the facts and write the points that differ; returns its length.
+
+    With `resummed` (the days whose facts the update re-summed, and their facts before) the
+    walk resumes from the stored points before the first day that may differ; without, it
+    runs from the first day.
+    """
     start = first_day(ctx)
     if start is None:
         return 0
-    inputs = SeriesInputs(load_facts(ctx), load_followers(ctx), start, ctx.today,
+    followers, resume = load_followers(ctx), None
+    if resummed is not None:
+        changed_from = first_changed_day(load_facts(ctx, resummed[0]), *resummed) or ctx.today
+        resume = resume_point(ctx, version, start, changed_from, followers)
+    window = max(ctx.index.baseline_days, ctx.index.nps_window_days, ctx.index.loyalty_window_days) + 1
+    facts = load_walk_facts(ctx, resume.day - timedelta(days=window)) if resume else load_facts(ctx)
+    inputs = SeriesInputs(facts, followers, start, ctx.today,
                           provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx),
-                          relationship_components(ctx, start))
+                          relationship_components(ctx, start) if resume is None else {}, resume)
     points = compute_series(inputs, formula_params(ctx.index))
-    stored = _stored(ctx, version)
+    stored = _stored(ctx, version, resume.day if resume else start)
     changed = []
     for point in points:
         if stored.get(point["day"]) != tuple(point[c] for c in COMPARED_VALUES):
@@ -106,4 +187,4 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any]) ->
     ctx.connection.execute(delete(table).where(
         table.c.profile_id == ctx.profile_id, table.c.formula_version == version,
         or_(table.c.day < start, table.c.day > ctx.today)))
-    return len(points)
+    return (ctx.today - start).days + 1 if ctx.today >= start else 0
