@@ -73,7 +73,7 @@ def measure_workers(server_url: str, sources: int, delay: float, count: int, con
         app = build_app(load_config(config))
         with workers(config, Path(scratch), count, "--queues", "poll,maintenance",
                      "--concurrency", str(concurrency)) as running:
-            wait_for(lambda: all("Starting worker" in w.text() for w in running), 120, "the workers up", 0.05)
+            wait_for(lambda: all("Starting worker" in w.text() for w in running), 120, "the workers up")
             started = time.time()
             with app.open():
                 for n in range(sources):
@@ -84,7 +84,7 @@ def measure_workers(server_url: str, sources: int, delay: float, count: int, con
                         for n in range(sources)]
                 return max(ends) if min(ends) > started else None
 
-            finished = wait_for(last_end, 600, "every source polled", 0.05)
+            finished = wait_for(last_end, 600, "every source polled")
             for worker in running:
                 worker.stop()
     return sources * ITEMS_PER_POLL / (finished - started)

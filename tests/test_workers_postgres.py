@@ -1,7 +1,7 @@
 """Scale-out on a real PostgreSQL: `ror worker` processes against a loopback fake platform that counts polls.
 
-Periods are a few seconds (the config's interval override) and every wait polls for a
-condition with a deadline; no test sleeps a fixed time.
+Periods are a few seconds (the config's interval override) and every wait re-checks a
+condition, with a deadline, when the platform or a worker reports a change; no test sleeps.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def served_periods(logs: list[str]) -> dict[str, list[datetime]]:
 
 
 def test_three_workers_poll_every_source_once_per_period(pg_url: str, tmp_path: Path) -> None:
-    platform = FakeHackerNews(items_per_source=4, page_size=2, delay=0.05)
+    platform = FakeHackerNews(items_per_source=4, page_size=2)
     sources, step = 30, timedelta(seconds=PERIOD)
     with platform.serving() as base_url:
         config = write_config(tmp_path, pg_url, base_url, sources, PERIOD)
@@ -116,7 +116,7 @@ def test_three_workers_poll_every_source_once_per_period(pg_url: str, tmp_path: 
 
 def test_a_worker_killed_mid_poll_has_its_job_retried_elsewhere_and_items_stored_once(
         pg_url: str, tmp_path: Path) -> None:
-    platform = FakeHackerNews(items_per_source=4, page_size=2, delay=0.05)
+    platform = FakeHackerNews(items_per_source=4, page_size=2)
     platform.gates[term(0)] = threading.Event()  # the second page waits: the poll is caught in the middle
     with platform.serving() as base_url:
         config = write_config(tmp_path, pg_url, base_url, 1, 20 * 60)
@@ -151,7 +151,7 @@ def test_workers_reconnect_after_a_database_restart_and_carry_on(tmp_path: Path)
         if cluster is None:
             pytest.fail("no PostgreSQL server: install Debian's postgresql package")
         open_database(cluster.url).dispose()
-        platform = FakeHackerNews(items_per_source=4, page_size=2, delay=0.05)
+        platform = FakeHackerNews(items_per_source=4, page_size=2)
         sources = 10
         with platform.serving() as base_url:
             config = write_config(tmp_path, cluster.url, base_url, sources, PERIOD)

@@ -1,9 +1,14 @@
 """For the scale-out tests and bench: a loopback fake Hacker News that counts polls, `ror worker` processes, a config.
 
 The fake platform answers Algolia's `search_by_date` for any number of sources (one
-search term each) after a fixed delay, serves each source's items over a few pages,
-and records every poll it sees: when it started, when its last page was served, and
-whether another poll of the same source was still open then (an overlap).
+search term each), optionally after a latency (the scale-out bench's), serves each
+source's items over a few pages, and records every poll it sees: when it started, when
+its last page was served, and whether another poll of the same source was still open
+then (an overlap).
+
+Waiting is event-driven: the platform and every worker's output reader announce each
+change on `NEWS`, and `wait_for` re-checks its condition only when told something
+changed (no polling interval, no sleep).
 """
 
 from __future__ import annotations
@@ -31,16 +36,29 @@ from tests.postgres_server import _as_server_user, _free_port, find_bindir
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def wait_for(condition: Callable[[], Any], timeout: float, what: str, every: float = 0.1) -> Any:
-    """Poll `condition` until it returns something truthy; AssertionError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
+NEWS = threading.Condition()  # notified whenever the platform sees a request or a worker writes output
+
+
+def announce() -> None:
+    """Wake every `wait_for`: something it may be waiting on has changed."""
+    with NEWS:
+        NEWS.notify_all()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """`condition`'s first truthy value, re-checked on every announced change; AssertionError after `timeout` s."""
+    result: list[Any] = []
+
+    def settled() -> bool:
         value = condition()
         if value:
-            return value
-        if time.monotonic() > deadline:
+            result.append(value)
+        return bool(value)
+
+    with NEWS:
+        if not NEWS.wait_for(settled, timeout):
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
+    return result[0]
 
 
 @dataclass
@@ -54,11 +72,11 @@ class Poll:
 
 @dataclass
 class FakeHackerNews:
-    """A loopback Algolia HN Search: `items_per_source` stories per term, `page_size` per page, `delay` per answer."""
+    """A loopback Algolia HN Search: `items_per_source` stories per term, `page_size` per page, `delay` s latency."""
 
     items_per_source: int = 4
     page_size: int = 2
-    delay: float = 0.05
+    delay: float = 0.0
     now: int = field(default_factory=lambda: int(time.time()))
     polls: dict[str, list[Poll]] = field(default_factory=lambda: defaultdict(list))
     overlaps: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -78,8 +96,10 @@ class FakeHackerNews:
         if page > 0 and term in self.gates:
             with self._lock:
                 self.held[term] += 1
+            announce()
             self.gates[term].wait(30)
-        time.sleep(self.delay)
+        if self.delay:
+            time.sleep(self.delay)  # a platform's latency, for the scale-out bench; tests run without
         first = page * self.page_size
         hits = [self.hit(term, k) for k in range(first, min(first + self.page_size, self.items_per_source))]
         with self._lock:
@@ -87,6 +107,7 @@ class FakeHackerNews:
             poll.pages += 1
             if page + 1 >= self.pages:
                 poll.ended = time.time()
+        announce()
         return {"hits": hits, "nbPages": self.pages, "nbHits": self.items_per_source, "page": page}
 
     def _note(self, term: str, page: int) -> None:
@@ -96,6 +117,7 @@ class FakeHackerNews:
                 if any(p.ended is None for p in self.polls[term]):
                     self.overlaps[term] += 1  # another poll of this source has not had its last page yet
                 self.polls[term].append(Poll(time.time()))
+        announce()
 
     def hit(self, term: str, k: int) -> dict[str, Any]:
         """Story k of a term: a stable id, a recent timestamp."""
@@ -169,24 +191,39 @@ def write_config(directory: Path, database_url: str, base_url: str, sources: int
 
 @dataclass
 class WorkerProcess:
-    """One `ror worker` process, its log in a file."""
+    """One `ror worker` process; a thread copies its output to a log file and announces every line."""
 
     process: subprocess.Popen[bytes]
     log: Path
+    _output: bytearray = field(default_factory=bytearray)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, config: Path, log: Path, *args: str) -> WorkerProcess:
-        """Start `ror worker --config <config> <args>`, logging to `log`."""
-        handle = log.open("wb")
+        """Start `ror worker --config <config> <args>`, its output copied to `log`."""
         command = [sys.executable, "-c", "from listener.cli.main import main; main()", "worker", "--config",
                    str(config), *args]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        return cls(process, log)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        worker = cls(process, log)
+        threading.Thread(target=worker._copy_output, daemon=True).start()
+        return worker
+
+    def _copy_output(self) -> None:
+        assert self.process.stdout is not None
+        with self.log.open("wb") as handle:
+            for line in self.process.stdout:
+                handle.write(line)
+                handle.flush()
+                with self._lock:
+                    self._output += line
+                announce()
+        announce()  # the process ended: a waiter may want to know
 
     def text(self) -> str:
-        """What it logged so far."""
-        return self.log.read_text(errors="replace")
+        """What it wrote so far."""
+        with self._lock:
+            return self._output.decode(errors="replace")
 
     def signal(self, number: int) -> None:
         """Send a signal if it still runs."""
