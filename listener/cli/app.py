@@ -38,8 +38,10 @@ commands.add_typer(config_app, name="config")
 # Off a terminal Rich would assume 80 columns and squeeze tables; pipes and CI get 160.
 # Everything the CLI prints passes the redaction point (a server may echo a token into an error).
 # RedactingStream is duck-typed: it redacts write() and hands every other IO attribute to sys.stdout/stderr.
-out = Console(file=RedactingStream("stdout"), soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # type: ignore[arg-type]
-err = Console(file=RedactingStream("stderr"), soft_wrap=True)  # type: ignore[arg-type]
+# emoji=False: a `:name:` in a source's error or a post stays as written (and Rich's emoji table is never loaded).
+out = Console(file=RedactingStream("stdout"), soft_wrap=True, width=None if sys.stdout.isatty() else 160,  # type: ignore[arg-type]
+              emoji=False)
+err = Console(file=RedactingStream("stderr"), soft_wrap=True, emoji=False)  # type: ignore[arg-type]
 log = logging.getLogger("ror")
 
 # readable=False: an unreadable file is the config loader's to report (exit 3), not a usage error (exit 2).
