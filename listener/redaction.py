@@ -11,7 +11,6 @@ JSON and alert payloads.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import sys
@@ -33,6 +32,8 @@ PATTERNS = (
 
 def escaped_forms(secret: str) -> set[str]:
     """The secret as it reads raw and after JSON, repr, URL and HTML escaping."""
+    import html  # here, not at the top: only a command that holds a secret pays for loading it
+
     forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1],
              quote(secret, safe=""), quote_plus(secret), quote(secret), html.escape(secret, quote=True),
              html.escape(secret, quote=False)}

@@ -22,7 +22,7 @@ class BlueskySettings(SourceSettings):
                          description="the brand account's PDS (sessions, notifications, search)")
     web_url: str = Field(default=DEFAULT_WEB_URL, description="where item links point")
     handle: str = Field(min_length=1, description="the brand's handle (or DID); also the login identifier")
-    search: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default=[])
     notifications: bool = False
     app_password_env: str | None = Field(default=None, pattern=ENV_NAME)
     backfill_days: int = Field(default=30, ge=0, le=3650)

@@ -13,10 +13,10 @@ class DiscourseSettings(SourceSettings):
     """One Discourse forum: which listings to read and who speaks for the brand there."""
 
     platform: Literal["discourse"]
-    staff_usernames: list[str] = Field(default_factory=list, description="the brand's accounts on the forum (owned)")
+    staff_usernames: list[str] = Field(default=[], description="the brand's accounts on the forum (owned)")
     latest: bool = Field(default=True, description="read every new public post (/posts.json)")
-    topics: list[int] = Field(default_factory=list, description="topic ids to follow post by post")
-    search: list[str] = Field(default_factory=list)
+    topics: list[int] = Field(default=[], description="topic ids to follow post by post")
+    search: list[str] = Field(default=[])
     likers: bool = True
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     api_username_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")

@@ -14,7 +14,7 @@ class HackerNewsSettings(SourceSettings):
 
     platform: Literal["hackernews"]
     base_url: str = "https://hn.algolia.com/api/v1"
-    search: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default=[])
     username: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{2,15}$",
                                  description="the brand's HN username: its items are owned")
     threads: bool = True

@@ -18,7 +18,7 @@ class InstagramSettings(GraphSourceSettings):
     ig_user_id: str = Field(pattern=r"^[0-9]{5,25}$", description="the Instagram professional account id")
     access_token_env: str = Field(pattern=ENV_NAME, description="a page or user token of the linked Facebook Page")
     tags: bool = True
-    hashtags: list[str] = Field(default_factory=list, description="at most 30 unique a week per account")
+    hashtags: list[str] = Field(default=[], description="at most 30 unique a week per account")
 
     @field_validator("hashtags")
     @classmethod

@@ -14,8 +14,8 @@ class MastodonSettings(SourceSettings):
 
     platform: Literal["mastodon"]
     account: str = Field(min_length=1, description="the brand's handle on this instance")
-    hashtags: list[str] = Field(default_factory=list)
-    search: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default=[])
+    search: list[str] = Field(default=[])
     mentions: bool = False
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     backfill_days: int = Field(default=30, ge=0, le=3650)

@@ -15,6 +15,6 @@ class PlausibleSettings(BaseModel):
     site_id: str = Field(min_length=1)
     api_key_env: str = Field(default="PLAUSIBLE_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
     base_url: str = DEFAULT_BASE_URL  # a self-hosted instance's address
-    goals: list[str] = Field(default_factory=list)
+    goals: list[str] = Field(default=[])
     backfill_days: int = Field(default=90, ge=1, le=3650)
     refresh_days: int = Field(default=3, ge=0, le=90)

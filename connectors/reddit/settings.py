@@ -19,8 +19,8 @@ class RedditSettings(SourceSettings):
     token_url: str = "https://www.reddit.com/api/v1/access_token"
     account: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{3,20}$",
                                 description="the brand's Reddit username: its items are owned")
-    subreddits: list[str] = Field(default_factory=list)
-    search: list[str] = Field(default_factory=list)
+    subreddits: list[str] = Field(default=[])
+    search: list[str] = Field(default=[])
     search_subreddits_only: bool = False
     inbox: bool = False
     comments: bool = True

@@ -24,7 +24,7 @@ class XSettings(SourceSettings):
     client_secret_env: str | None = Field(default=None, pattern=ENV_NAME)
     token_url: str = "https://api.x.com/2/oauth2/token"
     mentions: bool = True
-    search: list[str] = Field(default_factory=list, description="recent-search queries (last 7 days)")
+    search: list[str] = Field(default=[], description="recent-search queries (last 7 days)")
     engagement: bool = True  # quote tweets and retweeters of recent owned posts
     page_size: int = Field(default=100, ge=5, le=100)
     max_pages: int = Field(default=10, ge=1, le=1000,

@@ -19,7 +19,7 @@ class YouTubeSettings(SourceSettings):
     channel_id: str | None = Field(default=None, pattern=r"^UC[A-Za-z0-9_-]{22}$")
     handle: str | None = Field(default=None, min_length=2, description="the channel's @handle")
     api_key_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
-    search: list[str] = Field(default_factory=list, description="keyword searches (100 quota units a page)")
+    search: list[str] = Field(default=[], description="keyword searches (100 quota units a page)")
     search_interval_hours: float = Field(default=6.0, ge=1.0, le=24.0 * 7)
     search_max_pages: int = Field(default=1, ge=1, le=10)
     backfill_days: int = Field(default=30, ge=0, le=3650)

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from listener.cli.lazy import lazy_group
 from listener.config.errors import ConfigError
 from listener.daemon.logs import TextFormatter
 from listener.redaction import SECRETS, RedactingStream
@@ -28,15 +29,19 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CONFIG, EXIT_SYNC_FAILED, EXIT_DATABASE = 
 EXIT_SYNC_DEFERRED = 7  # a platform asked to wait longer than the retry cap: nothing failed, run again later
 EXIT_SIGNAL_BASE = 128  # stopped by a signal: 128 + its number (143 for SIGTERM), as shells report it
 
+# Every command is registered on `commands`; `app`, the root that runs, builds only the one being run.
+commands = typer.Typer(pretty_exceptions_enable=False)
 app = typer.Typer(help="ror-listener: listen to a brand's social and review platforms and keep its RoR index.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=lazy_group(commands))
 config_app = typer.Typer(help="Work with the configuration file.", no_args_is_help=True)
-app.add_typer(config_app, name="config")
+commands.add_typer(config_app, name="config")
 # Off a terminal Rich would assume 80 columns and squeeze tables; pipes and CI get 160.
 # Everything the CLI prints passes the redaction point (a server may echo a token into an error).
 # RedactingStream is duck-typed: it redacts write() and hands every other IO attribute to sys.stdout/stderr.
-out = Console(file=RedactingStream("stdout"), soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # type: ignore[arg-type]
-err = Console(file=RedactingStream("stderr"), soft_wrap=True)  # type: ignore[arg-type]
+# emoji=False: a `:name:` in a source's error or a post stays as written (and Rich's emoji table is never loaded).
+out = Console(file=RedactingStream("stdout"), soft_wrap=True, width=None if sys.stdout.isatty() else 160,  # type: ignore[arg-type]
+              emoji=False)
+err = Console(file=RedactingStream("stderr"), soft_wrap=True, emoji=False)  # type: ignore[arg-type]
 log = logging.getLogger("ror")
 
 # readable=False: an unreadable file is the config loader's to report (exit 3), not a usage error (exit 2).

@@ -26,6 +26,7 @@ from listener.cli.app import (
     JsonOption,
     ProfileOption,
     app,
+    commands,
     config_and_engine,
     config_app,
     err,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "config.example.toml"
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def init(path: Annotated[Path, typer.Option("--path", help="Where to write the config.")] = Path("ror.toml"),
          force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False) -> None:
@@ -89,7 +90,7 @@ def config_check(config: ConfigOption = None) -> None:
         out.print(f"  {note}", highlight=False)
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def sync(config: ConfigOption = None,
          source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None) -> None:
@@ -166,7 +167,7 @@ def stop_on_sigterm() -> Iterator[None]:
             signal.signal(signal.SIGTERM, previous)
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def score(config: ConfigOption = None,
           workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64, help=(
@@ -199,7 +200,7 @@ def run_scoring(engine: Engine, config: Any, workers: int = 1) -> int:
     return scored
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def index(config: ConfigOption = None, profile: ProfileOption = None,
           days: Annotated[int, typer.Option("--days", "-d", min=1, help="How many days to show.")] = 28,
@@ -260,7 +261,7 @@ def index_table(profile: str, points: list[dict[str, Any]], wide: bool = False) 
     return table
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """Per source: health, last run, last success, next run, quota left, last error, items collected, cursors."""
@@ -308,7 +309,7 @@ def _print_failing_steps(engine: Engine) -> None:
     out.print(table)
 
 
-@app.command()
+@commands.command()
 def sources() -> None:
     """List every connector: platform, what it collects, its config keys and auth."""
     from connectors.registry import CONNECTORS
@@ -322,7 +323,7 @@ def sources() -> None:
             out.print(f"  {name}: {required}", highlight=False)
 
 
-@app.command()
+@commands.command()
 @handles_errors
 def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo config and database.")]
          = Path("ror-demo")) -> None:
@@ -378,7 +379,7 @@ def _register_feature_commands() -> None:
     from listener.cli import alerts, daemon, dashboard, exports, imports, index, quarantine, sentiment, workers
 
     for module in (index, daemon, alerts, exports, imports, quarantine, sentiment, dashboard, workers):
-        module.register(app)
+        module.register(commands)
 
 
 _register_feature_commands()

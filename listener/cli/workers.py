@@ -78,6 +78,8 @@ def register(app: typer.Typer) -> None:
 
 def print_queue_status(engine: "Engine", console: Console) -> None:
     """The workers, queues and stalled jobs tables (nothing on a database without the queue)."""
+    if engine.dialect.name != "postgresql":  # the queue is PostgreSQL's alone: SQLite loads none of its code
+        return
     from listener.workers.status import has_queue, queue_status
 
     if not has_queue(engine):

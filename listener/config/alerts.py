@@ -166,7 +166,7 @@ class ChannelConfig(_Strict):
     username_env: str | None = Field(default=None, pattern=ENV_NAME)
     password_env: str | None = Field(default=None, pattern=ENV_NAME)
     from_address: str | None = None
-    to: list[str] = Field(default_factory=list)
+    to: list[str] = Field(default=[])
     ca_file: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
     url_env: str | None = Field(default=None, pattern=ENV_NAME)

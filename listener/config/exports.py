@@ -27,7 +27,7 @@ class ExportsConfig(BaseModel):
     top_items: int = Field(default=DEFAULT_TOP_ITEMS, ge=1, le=50)
     chart_weeks: int = Field(default=DEFAULT_CHART_WEEKS, ge=0, le=52)
     email_channel: str | None = Field(default=None, min_length=1)
-    email_to: list[str] = Field(default_factory=list)
+    email_to: list[str] = Field(default=[])
 
     @field_validator("formats")
     @classmethod

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +42,7 @@ from listener.redaction import remember_secret
 
 DEFAULT_CONFIG_NAME = "ror.toml"
 CONFIG_ENV = "ROR_CONFIG"
+PLUGINS_OFF = "PYDANTIC_DISABLE_PLUGINS"  # pydantic's own switch: no plugin discovery while it is set
 COMPONENTS = (
     "sentiment", "engagement", "advocacy", "loyalty", "responsiveness", "nps", "return_rate",
     "survey_nps", "retention", "email_engagement", "web_engagement",
@@ -146,7 +149,7 @@ class ProfileConfig(_Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     timezone: str = "UTC"
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = Field(default=[])
     index: IndexConfig = Field(default_factory=IndexConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     exports: ExportsConfig = Field(default_factory=ExportsConfig)
@@ -192,7 +195,7 @@ class Config(_Strict):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     sync: SyncConfig = Field(default_factory=SyncConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
-    channels: list[ChannelConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default=[])
     profiles: list[ProfileConfig] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
 
@@ -284,12 +287,31 @@ def load_config(path: Path | str | None = None) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     try:
-        config = Config.model_validate(data)
+        with pydantic_plugins_off():
+            config = Config.model_validate(data)
     except ValidationError as error:
         raise ConfigError(format_validation_error(path, data, error)) from None
     config.path = path
     remember_config_secrets(config)
     return config
+
+
+@contextlib.contextmanager
+def pydantic_plugins_off() -> Iterator[None]:
+    """Build the config's validators without looking for pydantic plugins (typer does the same for its options).
+
+    The look-up reads every installed package's entry points, ~4 ms on each command; a plugin
+    has no business watching our own config being read.
+    """
+    previous = os.environ.get(PLUGINS_OFF)
+    os.environ[PLUGINS_OFF] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[PLUGINS_OFF]
+        else:
+            os.environ[PLUGINS_OFF] = previous
 
 
 def remember_config_secrets(config: Config) -> None:
