@@ -206,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--extra-dir", type=Path, default=None,
                         help="folder of the corpora kept outside the repository (<name>_<lang>.tsv or "
                              "<name>_<lang>/data.tsv; default: $ROR_SENTIMENT_CORPORA or the shared folder)")
+    parser.add_argument("--split", choices=("test", "val"), default="test",
+                        help="which part of a corpus with the publisher's train/val/test split to score "
+                             "(val while tuning; default test)")
     return parser
 
 
@@ -220,21 +223,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     for quality in results:
         print(quality.line())
     if not args.rated_only:
-        _print_labelled(args.extra_dir)
+        _print_labelled(args.extra_dir, args.split)
     problems = find_regressions(results) if args.check else []
     for problem in problems:
         print(f"check failed: {problem} (tolerance {CHECK_TOLERANCE})", file=sys.stderr)
     return 1 if problems else 0
 
 
-def _print_labelled(extra_dir: Path | None) -> None:
+def _print_labelled(extra_dir: Path | None, split: Literal["test", "val"] = "test") -> None:
     from bench.sentiment_corpora import external_dir
     from bench.sentiment_labelled import CORPORA as LABELLED
     from bench.sentiment_labelled import extra_corpora, missing_external, run_labelled
 
     folder = (extra_dir or external_dir()).resolve()
     outside = extra_corpora(folder) if folder.is_dir() else {}
-    for quality in run_labelled({**LABELLED, **outside}):
+    for quality in run_labelled({**LABELLED, **outside}, split):
         print(quality.line())
     for name in missing_external(outside):
         print(f"missing {name}: no {name}.tsv or {name}/data.tsv in {folder}")
