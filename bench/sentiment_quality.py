@@ -4,9 +4,10 @@ Run from the project root as `python -m bench.sentiment_quality` or
 `python bench/sentiment_quality.py`; `--check` fails if the scorer lowers any raw figure on
 VADER's corpora. The second part (skip it with `--rated-only`) scores the labelled corpora of
 bench/sentiment_labelled.py with every backend of their language, then the corpora the repository may
-not hold (XED, Mozetič, SMILE) from a folder outside it: `--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA,
-else the team's shared corpora folder beside the checkout (files `<name>_<lang>.tsv` or folders
-`<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a `missing` line.
+not hold (XED, Mozetič, SMILE, SB-10k and others, bench/data/sentiment_multi/README.md) from a folder outside it:
+`--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA, else the team's shared corpora folder beside the checkout (files
+`<name>_<lang>.tsv` or folders `<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a
+`missing` line. A corpus with its publisher's train/val/test split is scored on `test` (`--split val`: on `val`).
 """
 
 from __future__ import annotations
