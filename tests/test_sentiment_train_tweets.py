@@ -48,7 +48,7 @@ def test_the_file_round_trips_and_names_its_classes() -> None:
         load_model({**data, "weights": {"negative": {}}})
 
 
-def test_the_shipped_german_model_is_three_way_and_says_neutral_for_plain_news() -> None:
+def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw() -> None:
     model = linear_model("de")
     assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
     backend = LexiconBackend("de")
