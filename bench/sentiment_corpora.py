@@ -12,6 +12,8 @@ Label = Literal["positive", "neutral", "negative", "other"]  # "other": not nega
 LABELS: dict[str, Label] = {"pos": "positive", "neu": "neutral", "neg": "negative", "other": "other",
                             "positive": "positive", "neutral": "neutral", "negative": "negative"}
 HELD_OUT_EVERY = 5  # one text in five (by a hash of its id) is never trained on
+PublishedSplit = Literal["train", "val", "test"]
+PUBLISHED_SPLITS: tuple[PublishedSplit, ...] = ("train", "val", "test")  # ids `train-N`: the publisher's own split
 CORPORA_ENV = "ROR_SENTIMENT_CORPORA"  # folder of the corpora the repository may not hold (licence or origin)
 DEFAULT_EXTERNAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sentiment-corpora"
 
@@ -41,6 +43,12 @@ def load_labelled(path: Path | str) -> list[LabelledText]:
 def split_of(item_id: str) -> Literal["train", "held_out"]:
     """Which part of the fixed split a text belongs to (stable across runs and machines)."""
     return "held_out" if zlib.crc32(item_id.encode()) % HELD_OUT_EVERY == 0 else "train"
+
+
+def published_split(item_id: str) -> PublishedSplit | None:
+    """The publisher's split a text belongs to when its id names one (`train-12`, `val-3`, `test-7`), else None."""
+    prefix = item_id.split("-", 1)[0]
+    return next((split for split in PUBLISHED_SPLITS if split == prefix and "-" in item_id), None)
 
 
 def external_dir() -> Path:

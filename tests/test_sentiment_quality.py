@@ -195,7 +195,7 @@ def test_outside_corpora_are_scored_and_the_missing_ones_named(
     assert f"lexicon xed_nl n={held_out} f1=1.000 neg_recall=1.000" in lines, "XED: only the held-out part"
     missing = [line.split()[1] for line in lines if line.startswith("missing ")]
     assert missing == ["xed_de:", "xed_fr:", "xed_es:", "mozetic_de:", "mozetic_es:", "smile_en:",
-                       "complaints_en:", "uci_yelp_en:", "uci_imdb_en:"]
+                       "complaints_en:", "uci_yelp_en:", "uci_imdb_en:", "sb10k_de:", "mptweets_nl:"]
     assert f"missing smile_en: no smile_en.tsv or smile_en/data.tsv in {outside.resolve()}" in lines
 
 
@@ -227,3 +227,27 @@ def test_a_complaint_corpus_is_scored_as_negative_or_not() -> None:
     assert (quality.f1, quality.negative_recall) == (1.0, 1.0)
     missed = measure("complaints_en", "x", items, [0.0, -0.5, 0.0])
     assert missed.negative_recall == 0.0 and missed.f1 < 0.5
+
+
+SPLIT_CORPUS = "".join(f"{split}-{i}\t{label}\t{text}\n" for split, labels in
+                       (("train", "nnnn"), ("val", "pnp"), ("test", "pp")) for i, label in enumerate(labels, start=1)
+                       for text in ["Geweldig, top!" if label == "p" else "Slecht, waardeloos."])
+
+
+def test_a_corpus_with_the_publishers_split_is_scored_on_test_or_on_val_never_on_train(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.sentiment_corpora import published_split
+
+    assert [published_split(i) for i in ("train-3", "val-1", "test-12", "test", "nl7", "validation-2")] == [
+        "train", "val", "test", None, None, None]
+    tiny_labelled(monkeypatch, tmp_path / "repo")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "tweets_nl.tsv").write_text(SPLIT_CORPUS.replace("\tp\t", "\tpos\t").replace("\tn\t", "\tneg\t"),
+                                           encoding="utf-8")
+    sentiment_quality._print_labelled(outside)
+    sentiment_quality._print_labelled(outside, "val")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lexicon tweets_nl")]
+    assert lines == ["lexicon tweets_nl n=2 f1=1.000 neg_recall=0.000",  # test: two positives
+                     "lexicon tweets_nl n=3 f1=1.000 neg_recall=1.000"]  # val; the four train texts never

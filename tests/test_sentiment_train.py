@@ -83,3 +83,4 @@ def test_models_train_on_corpora_found_outside_the_repository(tmp_path: Path, mo
     model = json.loads((tmp_path / "model_nl.json").read_text(encoding="utf-8"))
     assert model["version"] == sentiment_train.MODEL_VERSION and model["language"] == "nl"
     assert model["weights"], "a model learns weights from its corpus"
+    assert not (tmp_path / "model_de.json").exists(), "German's model is trained on tweets by another script"

@@ -12,11 +12,11 @@ from importlib import resources
 from scoring.backends.base import BackendScore
 from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
 from scoring.backends.lexicon_rules import RuleLexicon
-from scoring.backends.linear import LinearModel
+from scoring.backends.linear import LinearModel, ThreeWayModel, load_model
 from scoring.backends.names import LEXICON_LANGUAGES
 
 LEXICON_VERSION = "3"
-MODEL_SHARE = 0.5  # weight of the model in the blend; the rest is the lexicon's own verdict
+MODEL_SHARE = 0.5  # weight of a two-way model in the blend; the rest is the lexicon's own verdict
 LEXICON_SLOPE = 2.0  # tanh(2 x total): one clearly polar word gives about +/-0.8
 QUESTION_DAMPING = 0.3  # a one-sentence question's compound moves this far toward zero ("Past de accu ook?")
 
@@ -43,9 +43,9 @@ def rule_lexicon(language: str) -> RuleLexicon:
 
 
 @cache
-def linear_model(language: str) -> LinearModel:
+def linear_model(language: str) -> LinearModel | ThreeWayModel:
     """The shipped model of `language`, loaded once per process."""
-    return LinearModel.from_json(_data(f"model_{language}.json"))
+    return load_model(_data(f"model_{language}.json"))
 
 
 def is_plain_question(text: str) -> bool:
@@ -62,7 +62,8 @@ def damp_question(text: str, compound: float) -> float:
 
 
 class LexiconBackend:
-    """Lexicon + rules for one language; with `use_model`, blended with the language's linear model."""
+    """Lexicon + rules for one language; with `use_model`, blended with the language's two-way linear model, or
+    replaced by its three-way model (which reads the lexicon's findings among its inputs)."""
 
     languages = LEXICON_LANGUAGES
 
@@ -80,8 +81,9 @@ class LexiconBackend:
         hits = rule_lexicon(self.language).score(text)
         compound = math.tanh(LEXICON_SLOPE * hits.total)
         if self.use_model:
-            model = linear_model(self.language).compound_of_hits(hits)
-            compound = MODEL_SHARE * model + (1 - MODEL_SHARE) * compound
+            model = linear_model(self.language)
+            blend = 1.0 if isinstance(model, ThreeWayModel) else MODEL_SHARE
+            compound = blend * model.compound_of_hits(hits) + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
         if evidence is not None and evidence.complaint:
             return BackendScore(combine(compound, evidence))

@@ -104,3 +104,66 @@ def top_weights(weights: dict[str, float], keep: int, always: Iterable[str] = LE
     chosen = {name: round(value, 4) for name, value in ranked if abs(value) >= 1e-4}
     chosen.update({name: round(weights.get(name, 0.0), 4) for name in always})
     return chosen
+
+
+NEUTRAL_BAND = 0.04  # a text the model finds most likely neutral keeps this share of P(pos) - P(neg): |compound| < 0.05
+
+
+@dataclass(frozen=True)
+class ThreeWayModel:
+    """A negative / neutral / positive logistic model over the same features; neutral is the reference class, so
+    each of the other two has its own weights and intercept and neutral's logit is 0."""
+
+    language: str
+    version: str
+    negative: dict[str, float]
+    positive: dict[str, float]
+    intercepts: tuple[float, float]  # negative, positive
+
+    @cached_property
+    def tables(self) -> tuple[WeightTables, WeightTables]:
+        """The negative and the positive weights laid out for `compound_of_hits` (built on first use)."""
+        return WeightTables(self.negative, LEXICON_FEATURES), WeightTables(self.positive, LEXICON_FEATURES)
+
+    def probabilities(self, hits: LexiconHits) -> tuple[float, float, float]:
+        """P(negative), P(neutral), P(positive) of a text."""
+        words, evidence = model_words(hits), lexicon_values(hits)
+        negative, positive = (table.margin(words, evidence) + b for table, b in zip(self.tables, self.intercepts,
+                                                                                      strict=True))
+        top = max(negative, 0.0, positive)
+        shares = (math.exp(negative - top), math.exp(-top), math.exp(positive - top))
+        total = sum(shares)
+        return shares[0] / total, shares[1] / total, shares[2] / total
+
+    def compound_of_hits(self, hits: LexiconHits) -> float:
+        """P(positive) - P(negative); inside the neutral band (+/-NEUTRAL_BAND at most) when neutral is likeliest
+        0 when the model knows none of the text's words and the lexicon found nothing."""
+        words = model_words(hits)
+        if not hits.total and all(table.words.keys().isdisjoint(words) for table in self.tables):
+            return 0.0
+        negative, neutral, positive = self.probabilities(hits)
+        spread = positive - negative
+        return spread * NEUTRAL_BAND if neutral >= max(negative, positive) else spread
+
+    def to_json(self) -> dict[str, object]:
+        """The data file's content."""
+        return {"language": self.language, "version": self.version, "classes": ["negative", "neutral", "positive"],
+                "intercepts": {"negative": self.intercepts[0], "positive": self.intercepts[1]},
+                "weights": {"negative": dict(sorted(self.negative.items())),
+                            "positive": dict(sorted(self.positive.items()))}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ThreeWayModel:
+        """A model from its data file's content."""
+        weights, intercepts = data["weights"], data["intercepts"]
+        if not (isinstance(weights, dict) and isinstance(intercepts, dict)
+                and all(isinstance(weights.get(c), dict) for c in ("negative", "positive"))):
+            raise ValueError("three-way model file: 'weights' and 'intercepts' need 'negative' and 'positive'")
+        tables = {c: {str(k): float(v) for k, v in weights[c].items()} for c in ("negative", "positive")}
+        return cls(str(data["language"]), str(data["version"]), tables["negative"], tables["positive"],
+                   (float(intercepts["negative"]), float(intercepts["positive"])))
+
+
+def load_model(data: dict[str, object]) -> LinearModel | ThreeWayModel:
+    """A model file's content as the model it describes: three-way when it names its classes, else two-way."""
+    return ThreeWayModel.from_json(data) if "classes" in data else LinearModel.from_json(data)

@@ -1,0 +1,118 @@
+"""Train the German three-way (negative / neutral / positive) model on human-labelled tweets (run by a maintainer).
+
+`python -m bench.sentiment_train_tweets` reads the `train` part of SB-10k German tweets as packaged in UMSAB
+(`sb10k_de.tsv` or `sb10k_de/data.tsv`; ids `train-N` / `val-N` / `test-N` keep the publisher's split) and the
+training part (4 in 5 texts, by a hash of the id) of XED's German subtitles (`xed_de`, two classes, its labels
+balanced), both from `--corpora`, by default the folder named by ROR_SENTIMENT_CORPORA (they are kept outside the
+repository). The settings below were chosen on SB-10k's `val` part; `test` is what the quality bench reports.
+It fits a multinomial logistic model over the lexicon backend's features of each cleaned text (words, adjacent
+word pairs, the lexicon's findings) and writes scoring/backends/data/model_de.json. Deterministic: the same inputs
+give the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bench.sentiment_corpora import (
+    CORPORA_ENV,
+    LabelledText,
+    external_dir,
+    find_corpus,
+    load_labelled,
+    published_split,
+    split_of,
+)
+from bench.sentiment_train import DATA_OUT, feature_matrix
+from scoring.backends.lexicon import rule_lexicon
+from scoring.backends.linear import ThreeWayModel, text_features, top_weights
+from scoring.text import clean_for_sentiment
+
+MODEL_VERSION = "sb10k-lr-1"
+CORPORA = {"de": "sb10k_de"}  # language -> its corpus of three-class tweets
+CLASSES = ("negative", "neutral", "positive")  # neutral (index 1) is the reference class of the shipped model
+KEEP_WEIGHTS = 4000  # per class
+L2, STEPS, RATE = 1.0, 400, 0.5
+EXTRA = {"de": "xed_de"}  # two-class subtitles (training part by id hash), so the model also knows plain speech
+EXTRA_WEIGHT = 1.0  # per extra text on average, its labels balanced (XED is mostly negative)
+
+
+def fit_multinomial(rows: list[dict[str, float]], labels: list[int],
+                    sample_weights: list[float]) -> tuple[list[dict[str, float]], list[float]]:
+    """L2 multinomial logistic regression by full-batch gradient descent (each text's error times its sample
+    weight) over `feature_matrix`; per class (weights, intercept)."""
+    names, x = feature_matrix(rows)
+    truth, share = np.eye(len(CLASSES))[np.array(labels)], np.array(sample_weights)
+    w, b = np.zeros((len(names), len(CLASSES))), np.zeros(len(CLASSES))
+    for _ in range(STEPS):
+        z = x @ w + b
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        error = (p - truth) * share[:, None]
+        w -= RATE * (x.T @ error / len(rows) + L2 * w / len(rows))
+        b -= RATE * error.mean(axis=0)
+    return [dict(zip(names, map(float, w[:, k]), strict=True)) for k in range(len(CLASSES))], [float(v) for v in b]
+
+
+def train(language: str, texts: list[LabelledText], extra: Sequence[LabelledText] = ()) -> ThreeWayModel:
+    """The three-way model of `language` (`extra` texts count EXTRA_WEIGHT each), with neutral's weights
+    subtracted so its logit is 0."""
+    rules = rule_lexicon(language)
+    every = [*texts, *extra]
+    rows = [text_features(rules.score(clean_for_sentiment(item.text))) for item in every]
+    weights, intercepts = fit_multinomial(rows, [CLASSES.index(item.label) for item in every],
+                                          [1.0] * len(texts) + balanced(extra, EXTRA_WEIGHT))
+    neutral = weights[1]
+    relative = [{name: value - neutral[name] for name, value in weights[k].items()} for k in (0, 2)]
+    return ThreeWayModel(language, MODEL_VERSION, top_weights(relative[0], KEEP_WEIGHTS),
+                         top_weights(relative[1], KEEP_WEIGHTS),
+                         (round(intercepts[0] - intercepts[1], 4), round(intercepts[2] - intercepts[1], 4)))
+
+
+def balanced(texts: Sequence[LabelledText], weight: float) -> list[float]:
+    """Sample weights that give each label of `texts` the same total, `weight` per text on average."""
+    counts = {label: sum(item.label == label for item in texts) for label in {item.label for item in texts}}
+    return [weight * len(texts) / (len(counts) * counts[item.label]) for item in texts]
+
+
+def training_texts(corpora: Path, name: str, extra: str) -> tuple[list[LabelledText], list[LabelledText]]:
+    """The `train` part of corpus `name` (its ids name the publisher's split) and the training part of `extra`."""
+    main_path, extra_path = (find_corpus(corpora, n) for n in (name, extra))
+    for path, wanted in ((main_path, name), (extra_path, extra)):
+        if path is None:
+            raise FileNotFoundError(f"no {wanted}.tsv or {wanted}/data.tsv in {corpora}")
+    assert main_path is not None and extra_path is not None  # for mypy: checked just above
+    texts = [item for item in load_labelled(main_path) if published_split(item.id) == "train"]
+    if not texts or any(item.label not in CLASSES for item in texts):
+        raise ValueError(f"{main_path}: needs `train-N` ids labelled pos, neu or neg")
+    return texts, [item for item in load_labelled(extra_path) if split_of(item.id) == "train"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write scoring/backends/data/model_<lang>.json for every language in CORPORA."""
+    parser = argparse.ArgumentParser(prog="python -m bench.sentiment_train_tweets", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", type=Path, default=None,
+                        help=f"folder with the tweet corpora (default: ${CORPORA_ENV} or its default folder)")
+    args = parser.parse_args(argv)
+    for language, name in CORPORA.items():
+        try:
+            texts, extra = training_texts(args.corpora or external_dir(), name, EXTRA[language])
+        except (OSError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        model = train(language, texts, extra)
+        (DATA_OUT / f"model_{language}.json").write_text(
+            json.dumps(model.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        print(f"{language}: {len(texts)} + {len(extra)} training texts, "
+              f"{len(model.negative)} + {len(model.positive)} model weights")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The German three-way model: how it turns a text into a compound, its file, and the script that trains it."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from bench import sentiment_train_tweets
+from scoring.backends.lexicon import LexiconBackend, linear_model, rule_lexicon
+from scoring.backends.linear import NEUTRAL_BAND, LinearModel, ThreeWayModel, load_model
+
+GERMAN = rule_lexicon("de")
+MODEL = ThreeWayModel("de", "t", negative={"kaputt": 3.0, "wieder kaputt": 1.0}, positive={"danke": 3.0},
+                      intercepts=(0.5, 0.5))
+
+
+def test_probabilities_are_a_softmax_with_neutral_as_the_reference_class() -> None:
+    negative, neutral, positive = MODEL.probabilities(GERMAN.score("schon wieder kaputt"))
+    top = math.exp(4.5)  # kaputt + "wieder kaputt" + intercept; neutral's logit is 0
+    assert negative == pytest.approx(top / (top + 1 + math.exp(0.5)))
+    assert negative + neutral + positive == pytest.approx(1.0)
+
+
+def test_a_polar_verdict_is_p_positive_minus_p_negative_and_a_neutral_one_stays_in_the_band() -> None:
+    negative, _, positive = MODEL.probabilities(GERMAN.score("danke"))
+    assert MODEL.compound_of_hits(GERMAN.score("danke")) == pytest.approx(positive - negative)
+    weak = ThreeWayModel("de", "t", {"montag": -1.0}, {"montag": -0.5}, (0.0, 0.0))  # neutral likeliest
+    negative, neutral, positive = weak.probabilities(GERMAN.score("montag"))
+    assert neutral > max(negative, positive)
+    compound = weak.compound_of_hits(GERMAN.score("montag"))
+    assert compound == pytest.approx((positive - negative) * NEUTRAL_BAND) and 0 < compound < 0.05
+
+
+def test_a_text_the_model_knows_nothing_of_is_neutral_whatever_the_intercepts() -> None:
+    assert MODEL.compound_of_hits(GERMAN.score("xyzzy foo")) == 0.0
+    assert MODEL.compound_of_hits(GERMAN.score("")) == 0.0
+
+
+def test_the_file_round_trips_and_names_its_classes() -> None:
+    data = json.loads(json.dumps(MODEL.to_json()))
+    assert data["classes"] == ["negative", "neutral", "positive"]
+    assert load_model(data) == MODEL
+    assert isinstance(load_model({"language": "nl", "version": "v", "weights": {"goed": 1.0}}), LinearModel)
+    with pytest.raises(ValueError, match="'negative' and 'positive'"):
+        load_model({**data, "weights": {"negative": {}}})
+
+
+def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw() -> None:
+    model = linear_model("de")
+    assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
+    backend = LexiconBackend("de")
+    assert backend.version.endswith("+sb10k-lr-1")
+    assert backend.score("Danke, super Service!").compound > 0.5
+    assert backend.score("Seit zwei Wochen warte ich auf meine Erstattung.").compound < -0.3
+    assert backend.score("Ich bin begeistert 😍").compound > 0.5
+    assert abs(backend.score("xyzzy").compound) < 0.05
+
+
+def write_corpora(folder: Path) -> Path:
+    tweets = [("neg", "wieder kaputt, echt schlecht"), ("neu", "Termin am Montag in Berlin"),
+              ("pos", "danke, super Service")] * 10
+    (folder / "sb10k_de").mkdir(parents=True)
+    lines = [f"{split}-{i}\t{label}\t{text}" for split in ("train", "test") for i, (label, text) in enumerate(tweets)]
+    (folder / "sb10k_de" / "data.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    subtitles = [f"de{i}\t{'pos' if i % 4 == 0 else 'neg'}\t{'wunderbar' if i % 4 == 0 else 'furchtbar'}"
+                 for i in range(40)]
+    (folder / "xed_de.tsv").write_text("\n".join(subtitles) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_training_learns_each_class_from_the_train_part_and_writes_the_same_bytes_twice(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sentiment_train_tweets, "DATA_OUT", tmp_path)
+    corpora = write_corpora(tmp_path / "corpora")
+    assert sentiment_train_tweets.main(["--corpora", str(corpora)]) == 0
+    first = (tmp_path / "model_de.json").read_bytes()
+    assert sentiment_train_tweets.main(["--corpora", str(corpora)]) == 0
+    assert (tmp_path / "model_de.json").read_bytes() == first, "deterministic"
+    model = load_model(json.loads(first))
+    assert isinstance(model, ThreeWayModel)
+    for text, winner in (("wieder kaputt", 0), ("Termin am Montag", 1), ("danke", 2)):
+        probabilities = model.probabilities(GERMAN.score(text))
+        assert max(range(3), key=probabilities.__getitem__) == winner, text
+    assert model.negative["furchtbar"] > 0 > model.positive["furchtbar"], "the subtitles count too"
+
+
+def test_balanced_weights_give_each_label_the_same_total() -> None:
+    from bench.sentiment_corpora import LabelledText
+
+    texts = [LabelledText("a", "negative", "x")] * 3 + [LabelledText("b", "positive", "y")]
+    weights = sentiment_train_tweets.balanced(texts, 1.0)
+    assert sum(weights[:3]) == pytest.approx(weights[3]) == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("absent", "message"), [("sb10k_de", "no sb10k_de.tsv or sb10k_de/data.tsv in"),
+                                                 ("xed_de.tsv", "no xed_de.tsv or xed_de/data.tsv in")])
+def test_training_without_a_corpus_is_a_one_line_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], absent: str, message: str) -> None:
+    import shutil
+
+    corpora = write_corpora(tmp_path / "corpora")
+    target = corpora / absent
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    assert sentiment_train_tweets.main(["--corpora", str(corpora)]) == 2
+    assert capsys.readouterr().err == f"error: {message} {corpora}\n"
