@@ -163,3 +163,21 @@ def test_awkward_pages_stored_in_a_group_are_the_rows_stored_page_by_page(tmp_pa
     assert roots == {"r1": "t1", "x": None, "t1": None, "r2": "t1", "r3": "t1"}
     x_snapshots = [r["likes"] for r in tables[0]["CounterSnapshotRow"] if r["external_id"] == "x"]
     assert x_snapshots == ([3] if minutes_per_page == 0 else [1, 2, 1, 3])  # unchanged counters add no snapshot
+
+
+def test_awkward_pages_grouped_on_postgresql_are_the_rows_sqlite_stores_page_by_page(
+        pg_engine: Engine, tmp_path: Path) -> None:
+    """On PostgreSQL a group's rows go through Core's executemany, one row after the other, as on SQLite."""
+    def run_on(engine: Engine, group: int) -> dict[str, list[dict[str, Any]]]:
+        times = iter(FIXED_NOW + timedelta(minutes=n) for n in range(100))
+        run(engine, times.__next__, ScriptedStream("s", awkward_pages()), group=group,
+            limits=SyncLimits(deadline_seconds=float(10**9)))
+        return {model.__name__: [{k: v for k, v in row.items() if k != "id"} for row in stored(engine, model)]
+                for model in STORED}
+
+    sqlite_engine = open_database(f"sqlite:///{tmp_path / 'pages.db'}")
+    try:
+        by_page = run_on(sqlite_engine, 1)
+    finally:
+        sqlite_engine.dispose()
+    assert run_on(pg_engine, 10) == by_page
