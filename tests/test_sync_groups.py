@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,52 @@ def test_the_page_cap_counts_pages_fetched_and_stores_them_all(engine: Engine, c
     result = run(engine, clock, stream, group=10, limits=SyncLimits(max_pages_per_stream=3))
     assert result.status == "partial" and "page cap" in (result.error or "")
     assert cursors(engine) == {"s": "c3"} and result.pages == 3
+
+
+def awkward_pages() -> list[Page]:
+    """A reply before its thread's top post, replies to replies, counters and followers that change and change back."""
+    def item(external_id: str, likes: int, followers: int, kind: str = "post", parent: str | None = None) -> Item:
+        author = Author("test", "a", "person", followers=followers)
+        return Item(platform="test", external_id=external_id, kind=kind, role="inbound",  # type: ignore[arg-type]
+                    author=author, text=external_id, created_at=FIXED_NOW, parent_external_id=parent,
+                    counters=Counters(likes=likes))
+    return [Page(items=[item("r1", 0, 1, "reply", "t1"), item("x", 1, 1)], cursor="c1"),
+            Page(items=[item("t1", 0, 1), item("x", 2, 1), item("r2", 0, 1, "reply", "r1")], cursor="c2"),
+            Page(items=[item("x", 1, 2), item("r3", 0, 2, "reply", "r2")]),
+            Page(items=[item("x", 1, 1)], cursor="c4"), Page(items=[item("x", 1, 1), item("x", 3, 1)])]
+
+
+@pytest.mark.parametrize("minutes_per_page", [0, 1, 24 * 60])
+def test_awkward_pages_stored_in_a_group_are_the_rows_stored_page_by_page(tmp_path: Path,
+                                                                          minutes_per_page: int) -> None:
+    tables = []
+    for group in (1, 10):
+        engine = open_database(f"sqlite:///{tmp_path / f'group{group}.db'}")
+        times = iter(FIXED_NOW + timedelta(minutes=minutes_per_page * n) for n in range(100))
+        run(engine, times.__next__, ScriptedStream("s", awkward_pages()), group=group,
+            limits=SyncLimits(deadline_seconds=float(10**9)))
+        tables.append({model.__name__: stored(engine, model) for model in STORED})
+        engine.dispose()
+    assert tables[0] == tables[1]
+    roots = {r["external_id"]: r["root_external_id"] for r in tables[0]["ItemRow"]}
+    assert roots == {"r1": "t1", "x": None, "t1": None, "r2": "t1", "r3": "t1"}
+    x_snapshots = [r["likes"] for r in tables[0]["CounterSnapshotRow"] if r["external_id"] == "x"]
+    assert x_snapshots == ([3] if minutes_per_page == 0 else [1, 2, 1, 3])  # unchanged counters add no snapshot
+
+
+def test_awkward_pages_grouped_on_postgresql_are_the_rows_sqlite_stores_page_by_page(
+        pg_engine: Engine, tmp_path: Path) -> None:
+    """On PostgreSQL a group's rows go through Core's executemany, one row after the other, as on SQLite."""
+    def run_on(engine: Engine, group: int) -> dict[str, list[dict[str, Any]]]:
+        times = iter(FIXED_NOW + timedelta(minutes=n) for n in range(100))
+        run(engine, times.__next__, ScriptedStream("s", awkward_pages()), group=group,
+            limits=SyncLimits(deadline_seconds=float(10**9)))
+        return {model.__name__: [{k: v for k, v in row.items() if k != "id"} for row in stored(engine, model)]
+                for model in STORED}
+
+    sqlite_engine = open_database(f"sqlite:///{tmp_path / 'pages.db'}")
+    try:
+        by_page = run_on(sqlite_engine, 1)
+    finally:
+        sqlite_engine.dispose()
+    assert run_on(pg_engine, 10) == by_page

@@ -22,7 +22,7 @@ from listener.storage.store import (
     ensure_profile,
     load_cursor,
     recent_owned_ids,
-    save_page,
+    save_pages,
 )
 from listener.storage.upsert import table_of
 
@@ -187,9 +187,10 @@ class _PageWriter:
 
     def _store(self, entries: list[_Fetched]) -> None:
         with self.engine.begin() as connection:
-            for screened, _, now in entries:
-                counts = save_page(connection, self.profile_id, self.source, self.stream, screened, now)
-                log.debug("%s/%s: stored %d items, %d events", self.source, self.stream, counts.items, counts.events)
+            stored = save_pages(connection, self.profile_id, self.source, self.stream,
+                                [(screened, now) for screened, _, now in entries])
+        for counts in stored:
+            log.debug("%s/%s: stored %d items, %d events", self.source, self.stream, counts.items, counts.events)
 
     def _report(self, entries: list[_Fetched]) -> None:
         for screened, _, _ in entries:

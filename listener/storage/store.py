@@ -81,17 +81,46 @@ def _authors_of(page: Page) -> list[Author]:
 
 def save_authors(connection: Connection, authors: Sequence[Author], now: datetime) -> None:
     """Upsert authors and record today's follower count where the platform gave one."""
-    upsert_rows(
-        connection, AuthorRow,
-        [{"platform": a.platform, "external_id": a.external_id, "handle": a.handle,
-          "display_name": a.display_name, "url": a.url, "followers": a.followers,
-          "following": a.following, "updated_at": now} for a in authors],
-        ["platform", "external_id"], ["handle", "display_name", "url", "followers", "following"],
-    )
+    _save_authors_seen(connection, [(authors, now)])
+
+
+_AUTHOR_UPDATE = ("handle", "display_name", "url", "followers", "following")
+_FOLLOWER_UPDATE = ("followers", "observed_at")
+
+
+def _save_authors_seen(connection: Connection, sightings: Sequence[tuple[Sequence[Author], datetime]]) -> None:
+    """save_authors for several pages' authors, each seen at its page's time, in one upsert per table."""
+    rows = [{"platform": a.platform, "external_id": a.external_id, "handle": a.handle,
+             "display_name": a.display_name, "url": a.url, "followers": a.followers,
+             "following": a.following, "updated_at": now} for authors, now in sightings for a in authors]
+    upsert_rows(connection, AuthorRow, _without_repeats(rows, ("platform", "external_id"), _AUTHOR_UPDATE),
+                ["platform", "external_id"], _AUTHOR_UPDATE)
     counts = [{"platform": a.platform, "author_external_id": a.external_id, "observed_on": now.date(),
-               "observed_at": now, "followers": a.followers} for a in authors if a.followers is not None]
-    upsert_rows(connection, FollowerCountRow, counts,
-                ["platform", "author_external_id", "observed_on"], ["followers", "observed_at"])
+               "observed_at": now, "followers": a.followers}
+              for authors, now in sightings for a in authors if a.followers is not None]
+    upsert_rows(connection, FollowerCountRow,
+                _without_repeats(counts, ("platform", "author_external_id", "observed_on"), _FOLLOWER_UPDATE),
+                ["platform", "author_external_id", "observed_on"], _FOLLOWER_UPDATE)
+
+
+def _without_repeats(rows: Sequence[dict[str, Any]], keys: tuple[str, ...],
+                     update: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows minus those whose upsert changes nothing: the same key and update values as the key's row before.
+
+    A page's authors come back on the next page of a backfill; their second upsert would be a no-op.
+    """
+    key_of, values_of = itemgetter(*keys), itemgetter(*update)
+    last: dict[Any, Any] = {}
+    kept = []
+    for row in rows:
+        key, values = key_of(row), values_of(row)
+        if last.get(key, _NOT_SEEN) != values:
+            last[key] = values
+            kept.append(row)
+    return kept
+
+
+_NOT_SEEN = object()
 
 
 _ITEMS = table_of(ItemRow)
@@ -207,18 +236,31 @@ def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> Non
 
 def save_items(connection: Connection, profile_id: int, source: str, items: Sequence[Item], now: datetime) -> None:
     """Upsert items and their profile links; snapshot counters that are new or changed."""
-    if not items:
+    _save_items_seen(connection, profile_id, source, [(items, now)])
+
+
+def _save_items_seen(connection: Connection, profile_id: int, source: str,
+                     sightings: Sequence[tuple[Sequence[Item], datetime]]) -> None:
+    """save_items for several pages' items, each seen at its page's time, one after the other, in one pass:
+    the stored counters are read once and each page's snapshots compared with them as the pages before left them."""
+    everything = [item for items, _ in sightings for item in items]
+    if not everything:
         return
-    before = _stored_counters(connection, items)
-    rows = [_item_row(i, now) for i in items]
+    counters = _stored_counters(connection, everything)
+    rows: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    for items, now in sightings:
+        page_rows = [_item_row(i, now) for i in items]
+        snapshots += _new_snapshots(page_rows, counters, now)
+        counters.update({(r["platform"], r["external_id"]): _counters_of(r) for r in page_rows})  # as now stored
+        rows += page_rows
     fill_roots(connection, rows)
     upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE,
                 keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
     adopt_orphans(connection, [r for r in rows if r["kind"] in THREADED_KINDS or not r["parent_external_id"]])
-    upsert_rows(connection, CounterSnapshotRow, _new_snapshots(rows, before, now),
-                ["platform", "external_id", "observed_at"], COUNTERS)
+    upsert_rows(connection, CounterSnapshotRow, snapshots, ["platform", "external_id", "observed_at"], COUNTERS)
     links = [{"profile_id": profile_id, "platform": i.platform, "external_id": i.external_id,
-              "role": i.role, "source": source, "created_at": i.created_at} for i in items]
+              "role": i.role, "source": source, "created_at": i.created_at} for i in everything]
     upsert_rows(connection, ItemProfileRow, links, ["profile_id", "platform", "external_id"], ["role"])
 
 
@@ -253,14 +295,23 @@ def save_page(connection: Connection, profile_id: int, source: str, stream: str,
               now: datetime) -> SavedCounts:
     """Store a page, the profile's own accounts among its authors and, if it carries one,
     its cursor: all in the caller's transaction."""
-    save_authors(connection, _authors_of(page), now)
-    save_items(connection, profile_id, source, page.items, now)
-    save_owned_accounts(connection, profile_id, source, _owned_authors(page.items))
-    save_events(connection, page, now)
-    save_quarantine(connection, source, stream, page, now)
-    if page.cursor is not None:
-        save_cursor(connection, source, stream, page.cursor, now)
-    return SavedCounts(len(page.items), len(page.events), len(page.bad_records))
+    return save_pages(connection, profile_id, source, stream, [(page, now)])[0]
+
+
+def save_pages(connection: Connection, profile_id: int, source: str, stream: str,
+               pages: Sequence[tuple[Page, datetime]]) -> list[SavedCounts]:
+    """Store pages (each with the time it was fetched) in the caller's transaction: the rows `save_page` stores
+    page after page, written with one statement per table for them all (a backfill stores ten at a time)."""
+    _save_authors_seen(connection, [(_authors_of(page), now) for page, now in pages])
+    _save_items_seen(connection, profile_id, source, [(page.items, now) for page, now in pages])
+    save_owned_accounts(connection, profile_id, source, [a for page, _ in pages for a in _owned_authors(page.items)])
+    for page, now in pages:
+        save_events(connection, page, now)
+        save_quarantine(connection, source, stream, page, now)
+    cursors = [(page.cursor, now) for page, now in pages if page.cursor is not None]
+    if cursors:
+        save_cursor(connection, source, stream, *cursors[-1])
+    return [SavedCounts(len(page.items), len(page.events), len(page.bad_records)) for page, _ in pages]
 
 
 def load_cursor(connection: Connection, source: str, stream: str) -> str | None:

@@ -250,17 +250,17 @@ def probe_sync_on_a_full_disk(tmp: Path) -> Outcome:
     import listener.collect.sync as sync
 
     outcome = Outcome("ror sync on a full disk", "", 0)
-    original = sync.save_page
+    original = sync.save_pages
 
     def full(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
 
-    sync.save_page = full  # type: ignore[assignment]
+    sync.save_pages = full  # type: ignore[assignment]
     try:
         with Hang({"/accounts/lookup": (200, {}, '{"id": "1", "acct": "acme"}'), "/": (200, {}, "[]")}) as server:
             result = invoke("sync", "--config", str(write_config(tmp, server.url)))
     finally:
-        sync.save_page = original  # type: ignore[assignment]
+        sync.save_pages = original  # type: ignore[assignment]
     if "Traceback" in result.output or "disk is full" not in result.output or result.exit_code != 4:
         outcome.problems.append(f"exit {result.exit_code}: {result.output[-600:]!r}")
     return outcome
