@@ -1,7 +1,7 @@
 """Column types of our own: UTC datetimes that come back timezone-aware on SQLite and PostgreSQL alike.
 
-Apart from the tables (listener/storage/*_models.py) so that the read commands' light table
-constructs (listener/storage/read_tables.py) can decode these columns without loading SQLModel.
+Apart from the tables (listener/storage/*_models.py); the decoding itself is listener/storage/reader.py's
+`utc_time`, which the read commands' plain SQL uses too.
 """
 
 from __future__ import annotations
