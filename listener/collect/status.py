@@ -8,7 +8,7 @@ from typing import Any
 
 from listener.config.settings import Config
 from listener.redaction import redact_optional
-from listener.storage.reader import Reader, json_value, reader_of, utc_time
+from listener.storage.reader import Reader, json_value, reader_of, reading, utc_time
 
 STATE_BY_RUN = {"ok": "healthy", "partial": "degraded", "deferred": "degraded", "failed": "down"}
 # A run still going, or one a stop or a crash cut short, says nothing yet about health: the
@@ -126,32 +126,34 @@ class SourceStatus:
 def source_statuses(source: Any, config: Config, *, count_items: bool = True) -> list[SourceStatus]:
     """One status per configured source, in config order (`count_items=False` skips counting each source's
     items, the one figure whose cost grows with the history; `items` is then -1). `source`: an engine or Reader."""
-    reader = reader_of(source)
-    statuses = []
-    for profile, settings in config.sources():
-        name = settings.name
-        status = SourceStatus(name, profile.name, settings.platform, settings.enabled)
-        last = last_run(reader, LAST_RUN, name)
-        if last is not None:
-            status.state = STATE_BY_RUN.get(last.status, last.status)
-            status.last_run_at = last.ended_at or last.started_at
-            status.last_error = last.error
-            status.last_run = run_counts(last)
-        if last is not None and last.status in NOT_A_VERDICT:
-            status.syncing = last.status == "running"
-            verdict = last_run(reader, LAST_VERDICT, name)
-            status.state = STATE_BY_RUN.get(verdict.status, verdict.status) if verdict else "never run"
-            status.last_error = verdict.error if verdict else None
-            status.last_run = run_counts(verdict) if verdict else None
-        status.last_error = redact_optional(status.last_error)  # rows written before redaction was complete
-        _add_daemon_view(reader, status)
-        status.last_success_at = utc_time(first_value(reader, LAST_SUCCESS, name))
-        status.items = first_value(reader, ITEM_COUNT, name) if count_items else -1
-        status.quarantined = first_value(reader, QUARANTINE_COUNT, name)
-        status.last_quarantine_error = first_value(reader, LAST_QUARANTINE_ERROR, name)
-        status.cursors = dict(reader.rows(CURSORS, {"source": name}))
-        statuses.append(status)
-    return statuses
+    with reading(source) as reader:
+        return [_source_status(reader, profile.name, settings, count_items) for profile, settings in config.sources()]
+
+
+def _source_status(reader: Reader, profile: str, settings: Any, count_items: bool) -> SourceStatus:
+    """The status of one configured source."""
+    name = settings.name
+    status = SourceStatus(name, profile, settings.platform, settings.enabled)
+    last = last_run(reader, LAST_RUN, name)
+    if last is not None:
+        status.state = STATE_BY_RUN.get(last.status, last.status)
+        status.last_run_at = last.ended_at or last.started_at
+        status.last_error = last.error
+        status.last_run = run_counts(last)
+    if last is not None and last.status in NOT_A_VERDICT:
+        status.syncing = last.status == "running"
+        verdict = last_run(reader, LAST_VERDICT, name)
+        status.state = STATE_BY_RUN.get(verdict.status, verdict.status) if verdict else "never run"
+        status.last_error = verdict.error if verdict else None
+        status.last_run = run_counts(verdict) if verdict else None
+    status.last_error = redact_optional(status.last_error)  # rows written before redaction was complete
+    _add_daemon_view(reader, status)
+    status.last_success_at = utc_time(first_value(reader, LAST_SUCCESS, name))
+    status.items = first_value(reader, ITEM_COUNT, name) if count_items else -1
+    status.quarantined = first_value(reader, QUARANTINE_COUNT, name)
+    status.last_quarantine_error = first_value(reader, LAST_QUARANTINE_ERROR, name)
+    status.cursors = dict(reader.rows(CURSORS, {"source": name}))
+    return status
 
 
 def _add_daemon_view(reader: Reader, status: SourceStatus) -> None:

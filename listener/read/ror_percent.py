@@ -9,7 +9,7 @@ from typing import Any
 from connectors.clock import utc_now
 from listener.config.settings import ProfileConfig
 from listener.read.reports import profile_id_of
-from listener.storage.reader import Reader, reader_of, utc_time
+from listener.storage.reader import Reader, reader_of, reading, utc_time
 from scoring.ror_percent import Comeback, Help, RorPercent, compute_monthly_ror
 
 DEFINITION = ("people the brand helped in the 12 months up to the month's end (answered on social, replied to "
@@ -131,11 +131,11 @@ def ror_percent_summary(source: Any, profile: ProfileConfig, *, months: int = 12
     """The founders' RoR % per month for a profile, with the people behind it and the social coverage
     (`source`: an engine or a Reader)."""
     now = clock()
-    reader = reader_of(source)
-    profile_id = profile_id_of(reader, profile.name)
-    linked = count_linked_people(reader, profile_id) if profile_id else 0
-    helps, answered = load_helps(reader, profile_id) if profile_id else ([], [])
-    comebacks, undated = load_comebacks(reader, profile_id) if profile_id and linked else ([], 0)
+    with reading(source) as reader:
+        profile_id = profile_id_of(reader, profile.name)
+        linked = count_linked_people(reader, profile_id) if profile_id else 0
+        helps, answered = load_helps(reader, profile_id) if profile_id else ([], [])
+        comebacks, undated = load_comebacks(reader, profile_id) if profile_id and linked else ([], 0)
     monthly = compute_monthly_ror(helps, comebacks, now, profile.zone, months)
     latest = monthly[-1][1]
     answered_people = {(p, a) for p, a, at, _ in answered if latest.start <= at < latest.end}

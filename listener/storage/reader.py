@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -94,6 +96,21 @@ class SqlAlchemyReader:
         from sqlalchemy import Connection
 
         return self.source.engine if isinstance(self.source, Connection) else self.source
+
+
+@contextmanager
+def reading(source: Any) -> Iterator[Reader]:
+    """`source` as a Reader for several reads: an engine's reads share one connection."""
+    if isinstance(source, SqliteReader | SqlAlchemyReader):
+        yield source
+        return
+    from sqlalchemy import Connection
+
+    if isinstance(source, Connection):
+        yield SqlAlchemyReader(source)
+        return
+    with source.connect() as connection:
+        yield SqlAlchemyReader(connection)
 
 
 def reader_of(source: Any) -> Reader:
