@@ -11,7 +11,8 @@ of our ~110 modules is compiled from source on every start (0.16 s), while httpx
 Reports the median CPU seconds (user + system, which a shared machine disturbs far less than
 the wall clock) and wall seconds of each, and each command's ratio to the httpx import,
 measured in the same run. `--floor` also times what the read commands cannot go below with
-these libraries: importing typer, Rich, pydantic and SQLAlchemy, and that plus loading the config.
+these libraries: importing typer, Rich and pydantic, and that plus loading the config (on SQLite
+the read commands import no SQLAlchemy: they read through the standard library's sqlite3).
 `--against` also times another checkout's `ror` (its own venv) on the same database, each run
 alternating with ours, so a change is compared with the code before it in the same minutes.
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 
 BASELINE = ("-c", "import httpx")
 COMMANDS = {"help": ("--help",), "status": ("status",), "index": ("index",)}
-LIBRARIES = "import typer, rich.table, pydantic, sqlalchemy"
+LIBRARIES = "import typer, rich.table, pydantic"
 FLOORS = {  # name -> code run with `python -c`; {config} is the config's path
     "libraries": LIBRARIES,
     "libraries_and_config": LIBRARIES + ", listener.cli.main, typer._adapters\n"

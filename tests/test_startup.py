@@ -37,6 +37,7 @@ NOT_FOR_READING = (
     "scoring.sentiment", "scoring.backends.registry", "scoring.vader", "scoring.alert_detectors", "scoring.series",
     "scoring.signals", "connectors.base",
     "html", "rich._emoji_codes", "listener.workers.status",  # the redaction's HTML forms, Rich's emoji, the PG queue
+    "sqlalchemy",  # on a SQLite file at head the reads are plain SQL through sqlite3 (SQLAlchemy is half the start)
     *(f"connectors.{name}.settings" for name in PLATFORMS if name != "mastodon"),  # the example names only Mastodon
 )
 
@@ -111,6 +112,28 @@ def test_read_commands_load_no_connector_sqlmodel_scheduler_or_aggregator(stored
     loaded, scanned = done.stderr.split("built:")
     assert loaded.split() == [] and scanned.split()[0] == command and len(scanned.split()) == 5
     assert scanned.split()[-1] == ("0" if command == "status" else "1")
+
+
+@pytest.mark.parametrize("command", ["status", "index"])
+def test_read_commands_create_or_migrate_a_database_not_at_head_as_before(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "ror.toml"
+    shutil.copyfile(EXAMPLE_CONFIG, path)
+    url = load_config(path).database_url()
+    done = subprocess.run([sys.executable, "-m", "listener.cli.main", command, "--config", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert stored_revision(make_engine(url)) == head_revision()  # a missing database was created at head
+
+
+def test_status_on_a_file_that_is_no_database_is_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "ror.toml"
+    shutil.copyfile(EXAMPLE_CONFIG, path)
+    url = load_config(path).database_url()
+    Path(url.removeprefix("sqlite:///")).write_bytes(b"not a database" * 100)
+    done = subprocess.run([sys.executable, "-m", "listener.cli.main", "status", "--config", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout) == (5, "")
+    assert done.stderr == f"database error: DatabaseError: file is not a database ({url})\n"
 
 
 # Counts the commands typer turns into click commands (each costs a signature read and its options).

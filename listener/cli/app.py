@@ -22,6 +22,8 @@ from listener.redaction import SECRETS, RedactingStream
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from listener.storage.reader import Reader
+
 # Start-up time: what needs SQLAlchemy, the config models (every connector) or the store is imported
 # inside the function that uses it, so `ror --help` loads none of them.
 
@@ -114,24 +116,47 @@ def database_problem(error: Exception) -> str:
 
 
 def is_database_error(error: Exception) -> bool:
-    """A SQLAlchemy error (when SQLAlchemy is not loaded yet, the error cannot be one)."""
-    exc = sys.modules.get("sqlalchemy.exc")
-    return exc is not None and isinstance(error, exc.SQLAlchemyError)
+    """A SQLAlchemy error, or sqlite3's on a read command's plain reads (an unloaded module raised none)."""
+    exc, sqlite3 = sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3")
+    return ((exc is not None and isinstance(error, exc.SQLAlchemyError))
+            or (sqlite3 is not None and isinstance(error, sqlite3.Error)))
 
 
 _database_shown = ""  # the URL of the database the running command opened, for error messages
 
 
-def config_and_engine(config_path: Path | None) -> tuple[Any, Engine]:
-    """The loaded config and its database, migrated; remembers the URL (password hidden) for error messages."""
+def config_and_engine(config_path: Path | None, loaded: Any = None) -> tuple[Any, Engine]:
+    """The loaded config (`loaded` when given) and its database, migrated; remembers the URL (password hidden)
+    for error messages."""
     from listener.config.settings import default_config_path, load_config
     from listener.storage.engine import open_database, shown_url
 
     global _database_shown
-    config = load_config(config_path or default_config_path())
+    config = loaded or load_config(config_path or default_config_path())
     url = config.database_url()
     _database_shown = shown_url(url)
     return config, open_database(url)
+
+
+def config_and_reader(config_path: Path | None) -> tuple[Any, Reader]:
+    """The loaded config and a Reader of its database: sqlite3 alone on a SQLite file at head (SQLAlchemy is half
+    a read command's start-up), else SQLAlchemy on the migrated database, as `config_and_engine` opens it."""
+    from listener.config.settings import default_config_path, load_config
+    from listener.storage.reader import SqliteReader
+    from listener.storage.sqlite_file import open_sqlite_at_head, sqlite_file_of
+
+    global _database_shown
+    config = load_config(config_path or default_config_path())
+    url = config.database_url()
+    path = sqlite_file_of(url)
+    connection = open_sqlite_at_head(path) if path is not None else None
+    if connection is None:
+        from listener.storage.reader import SqlAlchemyReader
+
+        config, engine = config_and_engine(config_path, config)
+        return config, SqlAlchemyReader(engine)
+    _database_shown = url  # a SQLite URL carries no password
+    return config, SqliteReader(connection, url)
 
 
 def when(moment: Any) -> str:

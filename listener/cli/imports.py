@@ -4,7 +4,7 @@
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,8 +23,6 @@ from listener.cli.app import (
 from listener.imports.api_sources import API_SOURCES, ApiSource
 
 if TYPE_CHECKING:  # start-up time: the import code is loaded by the command that runs it
-    from sqlalchemy import Engine
-
     from listener.imports.save import ImportResult
 
 SHOWN_ERRORS = 10
@@ -54,13 +52,15 @@ def show_result(result: "ImportResult") -> None:
         out.print(f"  ... and {len(result.errors) - SHOWN_ERRORS} more (table import_quarantine)", highlight=False)
 
 
-def print_import_status(engine: "Engine") -> None:
-    """The latest run of each import and API source beyond social, and their cursors (nothing when none ran)."""
+def print_import_status(source: Any) -> None:
+    """The latest run of each import and API source beyond social, and their cursors (nothing when none ran).
+
+    `source`: an engine or a Reader."""
     from rich.table import Table
 
     from listener.imports.status import api_cursors, import_statuses
 
-    statuses = import_statuses(engine)
+    statuses = import_statuses(source)
     if statuses:
         table = Table(title="imports and sources beyond social")
         for header in ("profile", "kind", "file or source", "last run", "rows", "new", "quarantined"):
@@ -69,7 +69,7 @@ def print_import_status(engine: "Engine") -> None:
             table.add_row(s.profile, s.kind, s.source, when(s.last_run_at), str(s.rows), str(s.new),
                           str(s.quarantined))
         out.print(table)
-    cursors = api_cursors(engine)
+    cursors = api_cursors(source)
     if cursors:
         table = Table(title="their cursors (the next run resumes there)")
         for header in ("source", "stream", "cursor", "moved"):

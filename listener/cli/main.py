@@ -28,6 +28,7 @@ from listener.cli.app import (
     app,
     commands,
     config_and_engine,
+    config_and_reader,
     config_app,
     err,
     handles_errors,
@@ -39,6 +40,8 @@ from listener.config.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from listener.storage.reader import Reader
 
 # Start-up time: each command imports what it uses (the connectors, the store, the aggregator, SQLAlchemy)
 # in its body, so `ror --help` and the read commands load only their own share; tests/test_startup.py checks it.
@@ -211,15 +214,15 @@ def index(config: ConfigOption = None, profile: ProfileOption = None,
     from listener.read.reports import load_index_points
     from listener.read.ror_percent import beside_social_proxy, describe_ror_percent, ror_percent_summary
 
-    loaded, engine = config_and_engine(config)
+    loaded, reader = config_and_reader(config)
     chosen = loaded.profile(profile)
-    points = load_index_points(engine, chosen, days)
+    points = load_index_points(reader, chosen, days)
     if not points:
         from listener.index.aggregate import aggregate_profile  # the first time only: reading needs no aggregator
 
-        aggregate_profile(engine, chosen)
-        points = load_index_points(engine, chosen, days)
-    founders = beside_social_proxy(ror_percent_summary(engine, chosen), points)
+        aggregate_profile(reader.engine(), chosen)
+        points = load_index_points(reader, chosen, days)
+    founders = beside_social_proxy(ror_percent_summary(reader, chosen), points)
     if as_json:
         out.print_json(json.dumps({"profile": chosen.name, "points": points, "ror_percent": founders}))
         return
@@ -272,13 +275,13 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     from listener.collect.status import daemon_caption, quota_left, run_losses, shown_state, source_statuses
     from listener.redaction import redact_json
 
-    loaded, engine = config_and_engine(config)
-    close_orphaned_runs(engine, utc_now())
-    statuses = source_statuses(engine, loaded)
+    loaded, reader = config_and_reader(config)
+    close_orphaned_runs(reader, utc_now())
+    statuses = source_statuses(reader, loaded)
     if as_json:
         out.print_json(json.dumps(redact_json([s.to_json() for s in statuses])))
         return
-    table = Table(title="sources", caption=daemon_caption(engine))
+    table = Table(title="sources", caption=daemon_caption(reader))
     for header in ("source", "profile", "platform", "state", "last run", "last success", "next run", "quota left",
                    "items", "quarantined", "skipped / not read", "last error", "last quarantine error"):
         table.add_column(header)
@@ -288,16 +291,16 @@ def status(config: ConfigOption = None, as_json: JsonOption = False) -> None:
                       str(s.items), str(s.quarantined), run_losses(s), (s.last_error or "")[:80],
                       (s.last_quarantine_error or "")[:80])
     out.print(table)
-    _print_failing_steps(engine)
-    print_queue_status(engine, out)
-    print_import_status(engine)
+    _print_failing_steps(reader)
+    print_queue_status(reader, out)
+    print_import_status(reader)
 
 
-def _print_failing_steps(engine: Engine) -> None:
+def _print_failing_steps(reader: Reader) -> None:
     """The daemon's score, aggregate, alerts or export steps whose last run failed, if any."""
     from listener.daemon.steps import failing_steps
 
-    failing = failing_steps(engine)
+    failing = failing_steps(reader)
     if not failing:
         return
     table = Table(title="pipeline steps failing in the daemon")

@@ -4,7 +4,7 @@
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,9 +12,6 @@ from rich.table import Table
 
 from listener.cli.app import EXIT_USAGE, ConfigOption, JsonOption, config_and_engine, err, handles_errors, out
 from listener.workers.plan import QUEUES, WorkerSetupError, WorkerTimings
-
-if TYPE_CHECKING:  # start-up time: SQLAlchemy is imported by the commands that open a database
-    from sqlalchemy import Engine
 
 EXIT_NOT_POSTGRES = 9
 
@@ -76,11 +73,18 @@ def register(app: typer.Typer) -> None:
         print_queue_status(engine, out)
 
 
-def print_queue_status(engine: "Engine", console: Console) -> None:
-    """The workers, queues and stalled jobs tables (nothing on a database without the queue)."""
-    if engine.dialect.name != "postgresql":  # the queue is PostgreSQL's alone: SQLite loads none of its code
+def print_queue_status(source: Any, console: Console) -> None:
+    """The workers, queues and stalled jobs tables (nothing on a database without the queue).
+
+    `source`: an engine or a Reader."""
+    from listener.storage.reader import reader_of
+
+    reader = reader_of(source)
+    if reader.dialect != "postgresql":  # the queue is PostgreSQL's alone: SQLite loads none of its code
         return
     from listener.workers.status import has_queue, queue_status
+
+    engine = reader.engine()
 
     if not has_queue(engine):
         return

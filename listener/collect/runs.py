@@ -11,10 +11,9 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, select, update
-
-from listener.storage.read_tables import SYNC_RUNS
+from listener.storage.reader import reader_of, stored_time
 
 KILLED = "interrupted: the process running this sync ended without closing it; the next sync resumes from the cursor"
 FINAL_STATES = ("ok", "partial", "failed", "deferred", "interrupted")
@@ -41,13 +40,19 @@ def owner_alive(owner: str | None, host: str | None = None) -> bool:
     return True
 
 
-def close_orphaned_runs(engine: Engine, now: datetime) -> int:
-    """Mark `interrupted` every running run whose owner died (or is unknown); returns how many."""
-    runs = SYNC_RUNS
-    with engine.begin() as connection:
-        rows = connection.execute(select(runs.c.id, runs.c.owner).where(runs.c.status == "running")).all()
-        orphans = [row.id for row in rows if row.owner != this_owner() and not owner_alive(row.owner)]
-        if orphans:
-            connection.execute(update(runs).where(runs.c.id.in_(orphans), runs.c.status == "running")
-                               .values(status="interrupted", ended_at=now, error=KILLED))
+RUNNING_RUNS = "SELECT id, owner FROM sync_runs WHERE status = 'running'"
+CLOSE_RUN = ("UPDATE sync_runs SET status = 'interrupted', ended_at = :ended_at, error = :error "
+             "WHERE id = :id AND status = 'running'")
+
+
+def close_orphaned_runs(source: Any, now: datetime) -> int:
+    """Mark `interrupted` every running run whose owner died (or is unknown); returns how many.
+
+    `source`: a SQLAlchemy engine or connection, or a Reader."""
+    reader = reader_of(source)
+    orphans = [run_id for run_id, owner in reader.rows(RUNNING_RUNS)
+               if owner != this_owner() and not owner_alive(owner)]
+    if orphans:
+        ended_at = stored_time(now, reader.dialect)
+        reader.write([(CLOSE_RUN, {"ended_at": ended_at, "error": KILLED, "id": run_id}) for run_id in orphans])
     return len(orphans)

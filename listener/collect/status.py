@@ -6,11 +6,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-
 from listener.config.settings import Config
 from listener.redaction import redact_optional
-from listener.storage.read_tables import DAEMON_STATE, ITEM_PROFILES, QUARANTINE, SOURCE_HEALTH, SYNC_CURSORS, SYNC_RUNS
+from listener.storage.reader import Reader, json_value, reader_of, reading, utc_time
 
 STATE_BY_RUN = {"ok": "healthy", "partial": "degraded", "deferred": "degraded", "failed": "down"}
 # A run still going, or one a stop or a crash cut short, says nothing yet about health: the
@@ -42,10 +40,55 @@ def partial_reasons(status: str, quarantined: int, unexpanded: int, streams: dic
 
 
 def run_counts(row: Any) -> RunCounts:
-    """The counts of one sync_runs row."""
+    """The counts of one sync_runs row (or a LastRun)."""
     streams = dict(row.streams or {})
     return RunCounts(row.status, row.quarantined or 0, row.skipped or 0, row.unexpanded or 0,
                      partial_reasons(row.status, row.quarantined or 0, row.unexpanded or 0, streams), streams)
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """What `ror status` reads of a source's run."""
+
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+    error: str | None
+    quarantined: int | None
+    skipped: int | None
+    unexpanded: int | None
+    streams: Any
+
+
+RUN_COLUMNS = "status, started_at, ended_at, error, quarantined, skipped, unexpanded, streams"
+LAST_RUN = f"SELECT {RUN_COLUMNS} FROM sync_runs WHERE source = :source ORDER BY id DESC LIMIT 1"
+LAST_VERDICT = (f"SELECT {RUN_COLUMNS} FROM sync_runs WHERE source = :source "
+                "AND status NOT IN ('running', 'interrupted') ORDER BY id DESC LIMIT 1")
+LAST_SUCCESS = "SELECT max(ended_at) FROM sync_runs WHERE source = :source AND status = 'ok'"
+ITEM_COUNT = "SELECT count(*) FROM item_profiles WHERE source = :source"
+UNRESOLVED = "FROM quarantine WHERE source = :source AND resolved_at IS NULL"
+QUARANTINE_COUNT = f"SELECT count(*) {UNRESOLVED}"
+LAST_QUARANTINE_ERROR = f"SELECT error {UNRESOLVED} ORDER BY first_seen_at DESC, id DESC LIMIT 1"
+CURSORS = "SELECT stream, cursor FROM sync_cursors WHERE source = :source"
+SOURCE_HEALTH = ("SELECT next_run_at, consecutive_failures, quota_remaining, quota_limit, quota_reset_at "
+                 "FROM daemon_source_health WHERE source = :source")
+DAEMON_STATE = "SELECT pid, hostname, started_at, heartbeat_at, stopped_at, health_url FROM daemon_state"
+
+
+def last_run(reader: Reader, sql: str, source: str) -> LastRun | None:
+    """The source's latest run the query picks, decoded."""
+    found = reader.rows(sql, {"source": source})
+    if not found:
+        return None
+    status, started, ended, error, quarantined, skipped, unexpanded, streams = found[0]
+    return LastRun(status, utc_time(started), utc_time(ended), error, quarantined, skipped, unexpanded,
+                   json_value(streams))
+
+
+def first_value(reader: Reader, sql: str, source: str) -> Any:
+    """The first column of the query's first row, or None."""
+    found = reader.rows(sql, {"source": source})
+    return found[0][0] if found else None
 
 
 @dataclass
@@ -80,63 +123,48 @@ class SourceStatus:
         return data
 
 
-def source_statuses(engine: Engine, config: Config, *, count_items: bool = True) -> list[SourceStatus]:
+def source_statuses(source: Any, config: Config, *, count_items: bool = True) -> list[SourceStatus]:
     """One status per configured source, in config order (`count_items=False` skips counting each source's
-    items, the one figure whose cost grows with the history; `items` is then -1)."""
-    runs, links, cursors, quarantine = SYNC_RUNS, ITEM_PROFILES, SYNC_CURSORS, QUARANTINE
-    statuses = []
-    with engine.connect() as connection:
-        for profile, source in config.sources():
-            status = SourceStatus(source.name, profile.name, source.platform, source.enabled)
-            last = connection.execute(
-                select(runs).where(runs.c.source == source.name).order_by(runs.c.id.desc()).limit(1)
-            ).first()
-            if last is not None:
-                status.state = STATE_BY_RUN.get(last.status, last.status)
-                status.last_run_at = last.ended_at or last.started_at
-                status.last_error = last.error
-                status.last_run = run_counts(last)
-            if last is not None and last.status in NOT_A_VERDICT:
-                status.syncing = last.status == "running"
-                verdict = connection.execute(
-                    select(runs).where(runs.c.source == source.name, runs.c.status.not_in(NOT_A_VERDICT))
-                    .order_by(runs.c.id.desc()).limit(1)
-                ).first()
-                status.state = STATE_BY_RUN.get(verdict.status, verdict.status) if verdict else "never run"
-                status.last_error = verdict.error if verdict else None
-                status.last_run = run_counts(verdict) if verdict else None
-            status.last_error = redact_optional(status.last_error)  # rows written before redaction was complete
-            _add_daemon_view(connection, status)
-            status.last_success_at = connection.execute(
-                select(func.max(runs.c.ended_at)).where(runs.c.source == source.name, runs.c.status == "ok")
-            ).scalar_one_or_none()
-            status.items = connection.execute(
-                select(func.count()).select_from(links).where(links.c.source == source.name)
-            ).scalar_one() if count_items else -1
-            unresolved = (quarantine.c.source == source.name, quarantine.c.resolved_at.is_(None))
-            status.quarantined = connection.execute(
-                select(func.count()).select_from(quarantine).where(*unresolved)
-            ).scalar_one()
-            status.last_quarantine_error = connection.execute(
-                select(quarantine.c.error).where(*unresolved)
-                .order_by(quarantine.c.first_seen_at.desc(), quarantine.c.id.desc()).limit(1)
-            ).scalar_one_or_none()
-            status.cursors = dict(connection.execute(
-                select(cursors.c.stream, cursors.c.cursor).where(cursors.c.source == source.name)
-            ).all())
-            statuses.append(status)
-    return statuses
+    items, the one figure whose cost grows with the history; `items` is then -1). `source`: an engine or Reader."""
+    with reading(source) as reader:
+        return [_source_status(reader, profile.name, settings, count_items) for profile, settings in config.sources()]
 
 
-def _add_daemon_view(connection: Any, status: SourceStatus) -> None:
+def _source_status(reader: Reader, profile: str, settings: Any, count_items: bool) -> SourceStatus:
+    """The status of one configured source."""
+    name = settings.name
+    status = SourceStatus(name, profile, settings.platform, settings.enabled)
+    last = last_run(reader, LAST_RUN, name)
+    if last is not None:
+        status.state = STATE_BY_RUN.get(last.status, last.status)
+        status.last_run_at = last.ended_at or last.started_at
+        status.last_error = last.error
+        status.last_run = run_counts(last)
+    if last is not None and last.status in NOT_A_VERDICT:
+        status.syncing = last.status == "running"
+        verdict = last_run(reader, LAST_VERDICT, name)
+        status.state = STATE_BY_RUN.get(verdict.status, verdict.status) if verdict else "never run"
+        status.last_error = verdict.error if verdict else None
+        status.last_run = run_counts(verdict) if verdict else None
+    status.last_error = redact_optional(status.last_error)  # rows written before redaction was complete
+    _add_daemon_view(reader, status)
+    status.last_success_at = utc_time(first_value(reader, LAST_SUCCESS, name))
+    status.items = first_value(reader, ITEM_COUNT, name) if count_items else -1
+    status.quarantined = first_value(reader, QUARANTINE_COUNT, name)
+    status.last_quarantine_error = first_value(reader, LAST_QUARANTINE_ERROR, name)
+    status.cursors = dict(reader.rows(CURSORS, {"source": name}))
+    return status
+
+
+def _add_daemon_view(reader: Reader, status: SourceStatus) -> None:
     """Next run, failures in a row and quota, as the daemon (`ror run`) last saved them."""
-    health = SOURCE_HEALTH
-    row = connection.execute(select(health).where(health.c.source == status.source)).first()
-    if row is not None:
-        status.next_run_at = row.next_run_at
-        status.consecutive_failures = row.consecutive_failures
-        status.quota_remaining, status.quota_limit = row.quota_remaining, row.quota_limit
-        status.quota_reset_at = row.quota_reset_at
+    found = reader.rows(SOURCE_HEALTH, {"source": status.source})
+    if found:
+        next_run_at, failures, remaining, limit, reset_at = found[0]
+        status.next_run_at = utc_time(next_run_at)
+        status.consecutive_failures = failures
+        status.quota_remaining, status.quota_limit = remaining, limit
+        status.quota_reset_at = utc_time(reset_at)
 
 
 def shown_state(status: SourceStatus) -> str:
@@ -160,17 +188,16 @@ def quota_left(status: SourceStatus) -> str:
     return f"{status.quota_remaining:g}{limit}"
 
 
-def daemon_caption(engine: Engine) -> str:
+def daemon_caption(source: Any) -> str:
     """One line on the last `ror run` of this database (facts only: a killed daemon cannot say so)."""
-    state = DAEMON_STATE
-    with engine.connect() as connection:
-        row = connection.execute(select(state)).first()
-    if row is None:
+    found = reader_of(source).rows(DAEMON_STATE)
+    if not found:
         return "daemon: never run on this database (start it with `ror run`)"
-    started = row.started_at.strftime("%Y-%m-%d %H:%M UTC")
-    if row.stopped_at is not None:
-        return (f"daemon: stopped {row.stopped_at:%Y-%m-%d %H:%M UTC} "
-                f"(pid {row.pid} on {row.hostname}, started {started})")
-    health = f", health {row.health_url}/status" if row.health_url else ""
-    return (f"daemon: pid {row.pid} on {row.hostname}, started {started}, "
-            f"last heartbeat {row.heartbeat_at:%Y-%m-%d %H:%M:%S UTC}{health}")
+    pid, hostname, started_at, heartbeat_at, stopped_at, health_url = found[0]
+    started = utc_time(started_at).strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[union-attr]
+    if stopped_at is not None:
+        return (f"daemon: stopped {utc_time(stopped_at):%Y-%m-%d %H:%M UTC} "
+                f"(pid {pid} on {hostname}, started {started})")
+    health = f", health {health_url}/status" if health_url else ""
+    return (f"daemon: pid {pid} on {hostname}, started {started}, "
+            f"last heartbeat {utc_time(heartbeat_at):%Y-%m-%d %H:%M:%S UTC}{health}")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from listener.storage.reader import reader_of, utc_time
 
-from listener.storage.read_tables import PIPELINE_STEPS
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 STEPS = ("score", "aggregate", "alerts", "export")
 ERROR_CHARS = 500
@@ -29,6 +31,8 @@ class StepHealth:
 
 def record_step(engine: Engine, profile: str, step: str, now: datetime, error: str | None = None) -> None:
     """Store that `step` of `profile` just succeeded (error None) or failed with `error`."""
+    from sqlalchemy import select
+
     from listener.storage.daemon_models import PipelineStepRow  # the daemon writes; `ror status` only reads
     from listener.storage.upsert import table_of, upsert_rows
 
@@ -45,12 +49,11 @@ def record_step(engine: Engine, profile: str, step: str, now: datetime, error: s
                     [k for k in row if k not in ("profile", "step")])
 
 
-def failing_steps(engine: Engine) -> list[StepHealth]:
-    """Steps whose last run failed, oldest profile name first."""
-    table = PIPELINE_STEPS
-    with engine.connect() as connection:
-        rows = connection.execute(select(table).where(table.c.consecutive_failures > 0)
-                                  .order_by(table.c.profile, table.c.step)).all()
-    return [StepHealth(r.profile, r.step, r.consecutive_failures, r.last_failed_at, r.last_error) for r in rows]
+FAILING_STEPS = ("SELECT profile, step, consecutive_failures, last_failed_at, last_error FROM pipeline_steps "
+                 "WHERE consecutive_failures > 0 ORDER BY profile, step")
 
 
+def failing_steps(source: Any) -> list[StepHealth]:
+    """Steps whose last run failed, oldest profile name first (`source`: an engine or a Reader)."""
+    return [StepHealth(profile, step, failures, utc_time(failed_at), error)
+            for profile, step, failures, failed_at, error in reader_of(source).rows(FAILING_STEPS)]

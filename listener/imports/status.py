@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
-
-from listener.storage.read_tables import IMPORT_RUNS, PROFILES, SYNC_CURSORS
+from listener.storage.reader import reader_of, utc_time
 
 API_SOURCES = ("typeform", "hubspot", "mailchimp", "plausible", "matomo", "ga4")
 
@@ -25,24 +24,24 @@ class ImportStatus:
     quarantined: int
 
 
-def import_statuses(engine: Engine) -> list[ImportStatus]:
-    """Per profile, kind and file or API source: the latest import run."""
-    runs, profiles = IMPORT_RUNS, PROFILES
-    latest = (select(func.max(runs.c.id).label("id")).group_by(runs.c.profile_id, runs.c.kind, runs.c.file_name)
-              .subquery())
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(profiles.c.name, runs.c.kind, runs.c.file_name, runs.c.imported_at, runs.c.rows, runs.c.new,
-                   runs.c.quarantined).join(latest, latest.c.id == runs.c.id)
-            .join(profiles, profiles.c.id == runs.c.profile_id).order_by(profiles.c.name, runs.c.kind))
-        return [ImportStatus(*row) for row in rows]
+LATEST_IMPORTS = (
+    "SELECT profiles.name, import_runs.kind, import_runs.file_name, import_runs.imported_at, import_runs.\"rows\", "
+    "import_runs.new, import_runs.quarantined FROM import_runs "
+    "JOIN (SELECT max(id) AS id FROM import_runs GROUP BY profile_id, kind, file_name) AS latest "
+    "ON latest.id = import_runs.id JOIN profiles ON profiles.id = import_runs.profile_id "
+    "ORDER BY profiles.name, import_runs.kind"
+)
+API_CURSORS = ("SELECT source, stream, cursor, updated_at FROM sync_cursors WHERE "
+               + " OR ".join(f"source LIKE :{name}" for name in API_SOURCES) + " ORDER BY source, stream")
 
 
-def api_cursors(engine: Engine) -> list[tuple[str, str, str, datetime]]:
+def import_statuses(source: Any) -> list[ImportStatus]:
+    """Per profile, kind and file or API source: the latest import run (`source`: an engine or a Reader)."""
+    return [ImportStatus(profile, kind, name, utc_time(at), rows, new, quarantined)  # type: ignore[arg-type]
+            for profile, kind, name, at, rows, new, quarantined in reader_of(source).rows(LATEST_IMPORTS)]
+
+
+def api_cursors(source: Any) -> list[tuple[str, str, str, datetime]]:
     """(source, stream, cursor, moved at) of the API sources beyond social (cursors are times or tokens)."""
-    cursors = SYNC_CURSORS
-    with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(
-            select(cursors.c.source, cursors.c.stream, cursors.c.cursor, cursors.c.updated_at)
-            .where(or_(*(cursors.c.source.like(f"{name}:%") for name in API_SOURCES)))
-            .order_by(cursors.c.source, cursors.c.stream))]
+    found = reader_of(source).rows(API_CURSORS, {name: f"{name}:%" for name in API_SOURCES})
+    return [(name, stream, cursor, utc_time(moved)) for name, stream, cursor, moved in found]  # type: ignore[misc]

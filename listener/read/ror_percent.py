@@ -6,22 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select
-
 from connectors.clock import utc_now
 from listener.config.settings import ProfileConfig
-from listener.storage.read_tables import (
-    AUTHORS,
-    CUSTOMERS,
-    ITEM_PROFILES,
-    ITEMS,
-    ORDERS,
-    PERSON_IDENTITIES,
-    PERSONS,
-    PROFILES,
-    RESPONSES,
-    TICKETS,
-)
+from listener.read.reports import profile_id_of
+from listener.storage.reader import Reader, reader_of, reading, utc_time
 from scoring.ror_percent import Comeback, Help, RorPercent, compute_monthly_ror
 
 DEFINITION = ("people the brand helped in the 12 months up to the month's end (answered on social, replied to "
@@ -30,49 +18,49 @@ DEFINITION = ("people the brand helped in the 12 months up to the month's end (a
 SocialKey = tuple[str, str]
 
 
-def social_people(connection: Connection, profile_id: int) -> dict[SocialKey, int]:
+SOCIAL_PEOPLE = ("SELECT platform, value, person_id FROM person_identities "
+                 "WHERE profile_id = :profile_id AND kind = 'social'")
+ANSWERED_ON_SOCIAL = (
+    "SELECT responses.platform, responses.author_external_id, responses.first_reply_at, authors.handle "
+    "FROM responses LEFT OUTER JOIN authors "
+    "ON authors.platform = responses.platform AND authors.external_id = responses.author_external_id "
+    "WHERE responses.profile_id = :profile_id AND responses.first_reply_at IS NOT NULL "
+    "AND responses.author_external_id IS NOT NULL"
+)
+REPLIED_REVIEWS = (
+    "SELECT items.platform, items.author_external_id, min(reply.created_at), authors.handle FROM items "
+    "JOIN item_profiles ON item_profiles.platform = items.platform AND item_profiles.external_id = items.external_id "
+    "JOIN items AS reply ON reply.platform = items.platform AND reply.parent_external_id = items.external_id "
+    "JOIN item_profiles AS reply_link "
+    "ON reply_link.platform = reply.platform AND reply_link.external_id = reply.external_id "
+    "LEFT OUTER JOIN authors ON authors.platform = items.platform AND authors.external_id = items.author_external_id "
+    "WHERE item_profiles.profile_id = :profile_id AND item_profiles.role = 'inbound' AND items.kind = 'review' "
+    "AND items.author_external_id IS NOT NULL AND reply_link.profile_id = :profile_id "
+    "AND reply_link.role = 'owned' AND reply.created_at >= items.created_at "
+    "GROUP BY items.platform, items.external_id, items.author_external_id, authors.handle"
+)
+RESOLVED_TICKETS = ("SELECT person_id, resolved_at FROM tickets "
+                    "WHERE profile_id = :profile_id AND person_id IS NOT NULL")
+LINKED_PEOPLE = "SELECT count(*) FROM persons WHERE profile_id = :profile_id"
+PEOPLE_ORDERS = "SELECT person_id, ordered_at FROM orders WHERE profile_id = :profile_id AND person_id IS NOT NULL"
+FIRST_ORDERS = "SELECT customer_key, min(ordered_at) FROM orders WHERE profile_id = :profile_id GROUP BY customer_key"
+CUSTOMER_PEOPLE = "SELECT customer_key, person_id FROM customers WHERE profile_id = :profile_id"
+REFERRALS = ("SELECT customer_key, created_at, referred_by_key FROM customers "
+             "WHERE profile_id = :profile_id AND referred_by_key IS NOT NULL")
+
+
+def social_people(source: Any, profile_id: int) -> dict[SocialKey, int]:
     """(platform, handle or author id) -> person, for every linked social identity of the profile."""
-    ids = PERSON_IDENTITIES
-    rows = connection.execute(select(ids.c.platform, ids.c.value, ids.c.person_id)
-                              .where(ids.c.profile_id == profile_id, ids.c.kind == "social"))
+    rows = reader_of(source).rows(SOCIAL_PEOPLE, {"profile_id": profile_id})
     return {(platform, value): person for platform, value, person in rows}
-
-
-def _with_handle(query: Any, platform: Any, author: Any) -> Any:
-    """The query with the author's handle as its last column (NULL when the author is unknown)."""
-    authors = AUTHORS
-    return query.add_columns(authors.c.handle).outerjoin(
-        authors, and_(authors.c.platform == platform, authors.c.external_id == author))
 
 
 Answer = tuple[str, str, datetime, str | None]  # platform, author id, when the brand answered, author handle
 
 
-def _answered_on_social(connection: Connection, profile_id: int) -> list[Answer]:
-    responses = RESPONSES
-    query = (select(responses.c.platform, responses.c.author_external_id, responses.c.first_reply_at)
-             .where(responses.c.profile_id == profile_id, responses.c.first_reply_at.is_not(None),
-                    responses.c.author_external_id.is_not(None)))
-    return [(p, a, at, h) for p, a, at, h in connection.execute(
-        _with_handle(query, responses.c.platform, responses.c.author_external_id))]
-
-
-def _replied_reviews(connection: Connection, profile_id: int) -> list[Answer]:
-    items, links = ITEMS, ITEM_PROFILES
-    reply, reply_link = items.alias("reply"), links.alias("reply_link")
-    query = (
-        select(items.c.platform, items.c.author_external_id, func.min(reply.c.created_at))
-        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-        .join(reply, and_(reply.c.platform == items.c.platform, reply.c.parent_external_id == items.c.external_id))
-        .join(reply_link, and_(reply_link.c.platform == reply.c.platform,
-                               reply_link.c.external_id == reply.c.external_id))
-        .where(links.c.profile_id == profile_id, links.c.role == "inbound", items.c.kind == "review",
-               items.c.author_external_id.is_not(None), reply_link.c.profile_id == profile_id,
-               reply_link.c.role == "owned", reply.c.created_at >= items.c.created_at))
-    query = _with_handle(query, items.c.platform, items.c.author_external_id)
-    grouped = query.group_by(items.c.platform, items.c.external_id, items.c.author_external_id,
-                             AUTHORS.c.handle)
-    return [(p, a, at, h) for p, a, at, h in connection.execute(grouped)]
+def _answers(reader: Reader, sql: str, profile_id: int) -> list[Answer]:
+    """(platform, author id, when answered, handle) rows of one of the answer queries."""
+    return [(p, a, utc_time(at), h) for p, a, at, h in reader.rows(sql, {"profile_id": profile_id})]  # type: ignore[misc]
 
 
 def person_finder(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
@@ -83,53 +71,46 @@ def person_finder(social: dict[SocialKey, int]) -> Callable[[str, str, str | Non
     return find
 
 
-def load_helps(connection: Connection, profile_id: int) -> tuple[list[Help], list[Answer]]:
+def load_helps(source: Any, profile_id: int) -> tuple[list[Help], list[Answer]]:
     """Help given to linked people, and every social answer (linked or not) for coverage."""
-    social = social_people(connection, profile_id)
+    reader = reader_of(source)
+    social = social_people(reader, profile_id)
     person_of = person_finder(social)
-    answered = _answered_on_social(connection, profile_id)
+    answered = _answers(reader, ANSWERED_ON_SOCIAL, profile_id)
     helps = [Help(p, at, "social") for platform, author, at, handle in answered
              if (p := person_of(platform, author, handle))]
     if social:  # without a linked social identity no review author can be anyone's
-        helps += [Help(p, at, "review") for platform, author, at, handle in _replied_reviews(connection, profile_id)
+        helps += [Help(p, at, "review")
+                  for platform, author, at, handle in _answers(reader, REPLIED_REVIEWS, profile_id)
                   if (p := person_of(platform, author, handle))]
-    tickets = TICKETS
-    helps += [Help(p, at, "ticket") for p, at in connection.execute(
-        select(tickets.c.person_id, tickets.c.resolved_at)
-        .where(tickets.c.profile_id == profile_id, tickets.c.person_id.is_not(None)))]
+    helps += [Help(p, utc_time(at), "ticket")  # type: ignore[arg-type]
+              for p, at in reader.rows(RESOLVED_TICKETS, {"profile_id": profile_id})]
     return helps, answered
 
 
-def count_linked_people(connection: Connection, profile_id: int) -> int:
+def count_linked_people(source: Any, profile_id: int) -> int:
     """How many people the profile's imported data knows (0: no CRM or survey data, no RoR % to compute)."""
-    persons = PERSONS
-    return int(connection.execute(select(func.count()).select_from(persons)
-                                  .where(persons.c.profile_id == profile_id)).scalar() or 0)
+    found = reader_of(source).rows(LINKED_PEOPLE, {"profile_id": profile_id})
+    return int(found[0][0] or 0) if found else 0
 
 
-def has_linked_people(engine: Engine, profile: ProfileConfig) -> bool:
+def has_linked_people(source: Any, profile: ProfileConfig) -> bool:
     """True when the profile's imported CRM or survey data knows anyone (else there is no RoR % to read)."""
-    with engine.connect() as connection:
-        profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
-        return bool(profile_id and count_linked_people(connection, profile_id))
+    reader = reader_of(source)
+    profile_id = profile_id_of(reader, profile.name)
+    return bool(profile_id and count_linked_people(reader, profile_id))
 
 
-def load_comebacks(connection: Connection, profile_id: int) -> tuple[list[Comeback], int]:
+def load_comebacks(source: Any, profile_id: int) -> tuple[list[Comeback], int]:
     """Orders and referrals of linked people; and how many referrals have no date to place them."""
-    orders, customers = ORDERS, CUSTOMERS
-    comebacks = [Comeback(p, at, "order") for p, at in connection.execute(
-        select(orders.c.person_id, orders.c.ordered_at)
-        .where(orders.c.profile_id == profile_id, orders.c.person_id.is_not(None)))]
-    first_order = {key: at for key, at in connection.execute(
-        select(orders.c.customer_key, func.min(orders.c.ordered_at))
-        .where(orders.c.profile_id == profile_id).group_by(orders.c.customer_key))}
-    people = {key: person for key, person in connection.execute(
-        select(customers.c.customer_key, customers.c.person_id).where(customers.c.profile_id == profile_id))}
+    reader, by_profile = reader_of(source), {"profile_id": profile_id}
+    comebacks = [Comeback(p, utc_time(at), "order")  # type: ignore[arg-type]
+                 for p, at in reader.rows(PEOPLE_ORDERS, by_profile)]
+    first_order = {key: utc_time(at) for key, at in reader.rows(FIRST_ORDERS, by_profile)}
+    people = {key: person for key, person in reader.rows(CUSTOMER_PEOPLE, by_profile)}
     undated = 0
-    for key, created_at, referrer in connection.execute(
-            select(customers.c.customer_key, customers.c.created_at, customers.c.referred_by_key)
-            .where(customers.c.profile_id == profile_id, customers.c.referred_by_key.is_not(None))):
-        at, person = created_at or first_order.get(key), people.get(referrer)
+    for key, created_at, referrer in reader.rows(REFERRALS, by_profile):
+        at, person = utc_time(created_at) or first_order.get(key), people.get(referrer)
         if person is None:
             continue
         if at is None:
@@ -145,15 +126,16 @@ def _month_json(month: str, ror: RorPercent, now: datetime) -> dict[str, Any]:
             "window_start": ror.start.isoformat(), "window_end": ror.end.isoformat(), "partial": ror.end == now}
 
 
-def ror_percent_summary(engine: Engine, profile: ProfileConfig, *, months: int = 12,
+def ror_percent_summary(source: Any, profile: ProfileConfig, *, months: int = 12,
                         clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
-    """The founders' RoR % per month for a profile, with the people behind it and the social coverage."""
+    """The founders' RoR % per month for a profile, with the people behind it and the social coverage
+    (`source`: an engine or a Reader)."""
     now = clock()
-    with engine.connect() as connection:
-        profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
-        linked = count_linked_people(connection, profile_id) if profile_id else 0
-        helps, answered = load_helps(connection, profile_id) if profile_id else ([], [])
-        comebacks, undated = load_comebacks(connection, profile_id) if profile_id and linked else ([], 0)
+    with reading(source) as reader:
+        profile_id = profile_id_of(reader, profile.name)
+        linked = count_linked_people(reader, profile_id) if profile_id else 0
+        helps, answered = load_helps(reader, profile_id) if profile_id else ([], [])
+        comebacks, undated = load_comebacks(reader, profile_id) if profile_id and linked else ([], 0)
     monthly = compute_monthly_ror(helps, comebacks, now, profile.zone, months)
     latest = monthly[-1][1]
     answered_people = {(p, a) for p, a, at, _ in answered if latest.start <= at < latest.end}
@@ -164,7 +146,7 @@ def ror_percent_summary(engine: Engine, profile: ProfileConfig, *, months: int =
             "undated_referrals": undated}
 
 
-def ror_percent_as_of(engine: Engine, profile: ProfileConfig, moment: datetime, *,
+def ror_percent_as_of(engine: Any, profile: ProfileConfig, moment: datetime, *,
                       clock: Callable[[], datetime] = utc_now) -> dict[str, Any]:
     """The summary as it stood at `moment` (or now, if that is earlier): its month is the latest, partial to then."""
     now = clock()

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]+)?=\s*['"]?([\w-]+|None)['"]?""", re.MULTILINE)
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+from listener.storage.sqlite_file import (  # noqa: F401  (MIGRATIONS_DIR, head_revision: re-exported)
+    MIGRATIONS_DIR,
+    SQLITE_BUSY_TIMEOUT_MS,
+    head_revision,
+    tune_sqlite,
+)
+
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-
-
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def shown_url(url: str) -> str:
@@ -53,23 +45,11 @@ def make_engine(url: str) -> Engine:
                 raise ArgumentError(f"{database}: cannot create its directory ({error.strerror}); "
                                     "choose a path you may write to") from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "connect", tune_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, pool_pre_ping=True)
-
-
-@lru_cache(maxsize=1)
-def head_revision() -> str | None:
-    """The newest migration's revision, read from the files (None unless there is exactly one head)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        for key, value in _REVISION.findall(path.read_text(encoding="utf-8")):
-            (revisions if key == "revision" else parents).add(value)
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def stored_revision(engine: Engine) -> str | None:

@@ -1,23 +1,18 @@
 """Column types of our own: UTC datetimes that come back timezone-aware on SQLite and PostgreSQL alike.
 
-Apart from the tables (listener/storage/*_models.py) so that the read commands' light table
-constructs (listener/storage/read_tables.py) can decode these columns without loading SQLModel.
+Apart from the tables (listener/storage/*_models.py); the decoding itself is listener/storage/reader.py's
+`utc_time`, which the read commands' plain SQL uses too.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-
-def as_utc(value: datetime) -> datetime:
-    """`value` in UTC; a naive datetime is refused (its zone would be a guess)."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: store times as timezone-aware UTC")
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
+from listener.storage.reader import as_utc, utc_time
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -33,6 +28,4 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return utc_time(value)

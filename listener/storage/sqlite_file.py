@@ -1,0 +1,67 @@
+"""SQLite as the daemon uses it (WAL, a busy timeout, foreign keys) and the migration revision, without SQLAlchemy.
+
+The read commands open a database at head through the standard library's sqlite3 alone; the
+engine (listener/storage/engine.py) applies the same tuning to every SQLAlchemy connection.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]+)?=\s*['"]?([\w-]+|None)['"]?""", re.MULTILINE)
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_PREFIX = "sqlite:///"
+
+
+def tune_sqlite(dbapi_connection: Any, _record: Any = None) -> None:
+    """WAL, a busy timeout, foreign keys and normal syncs on one DB-API connection."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def sqlite_file_of(url: str) -> Path | None:
+    """The file of a plain `sqlite:///PATH` URL that exists; None for any other URL (SQLAlchemy reads those)."""
+    if not url.startswith(SQLITE_PREFIX) or "?" in url:
+        return None
+    path = url[len(SQLITE_PREFIX):]
+    if not path or path == ":memory:" or not Path(path).is_file():
+        return None
+    return Path(path)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration's revision, read from the files (None unless there is exactly one head)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for key, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if key == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def open_sqlite_at_head(path: Path) -> sqlite3.Connection | None:
+    """A tuned connection to the SQLite file when its stored revision is the head; None when it must be migrated."""
+    head = head_revision()
+    if head is None:
+        return None
+    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        tune_sqlite(connection)
+        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        rows = []
+    if rows == [(head,)]:
+        return connection
+    connection.close()
+    return None
