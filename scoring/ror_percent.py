@@ -82,7 +82,9 @@ def compute_ror_percent(helps: Iterable[Help], comebacks: Iterable[Comeback], st
         for kind in kinds:
             by_kind[kind] = by_kind.get(kind, 0) + 1
     percent = round(100 * len(returned) / len(first_help), 1) if first_help else None
-    return RorPercent(start, end, len(first_help), len(returned), percent, by_channel, by_kind)
+    # Sets iterate in a per-process order: the counts are sorted by name so every output reads the same.
+    return RorPercent(start, end, len(first_help), len(returned), percent, dict(sorted(by_channel.items())),
+                      dict(sorted(by_kind.items())))
 
 
 def compute_monthly_ror(helps: Sequence[Help], comebacks: Sequence[Comeback], now: datetime, zone: ZoneInfo,

@@ -138,3 +138,15 @@ def test_ror_index_json_shows_ror_percent_beside_the_social_proxy(linked: Path) 
     assert len(founders["months"]) == 12 and founders["latest"]["partial"] is True
     table = CliRunner().invoke(app, ["index", "--config", str(linked)])
     assert "founders' RoR %" in table.output and "linked people helped" in table.output
+
+
+def test_counts_by_channel_and_kind_come_in_name_order_whatever_the_set_order() -> None:
+    """`ror index --json` prints these dicts: their key order must not follow a set's per-process order."""
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    channels = ["social", "review", "ticket", "email", "chat", "phone"]
+    helps = [Help(person=1, at=at, channel=c) for c in channels] + [Help(person=2, at=at, channel="chat")]
+    comebacks = [Comeback(person=1, at=at + timedelta(days=1), kind=k) for k in ("review", "order", "mention", "buy")]
+    result = compute_ror_percent(helps, comebacks, at - timedelta(days=1), at + timedelta(days=30))
+    assert list(result.helped_by_channel) == sorted(channels)
+    assert result.helped_by_channel["chat"] == 2
+    assert list(result.returned_by_kind) == ["buy", "mention", "order", "review"]
