@@ -171,7 +171,8 @@ def test_workers_reconnect_after_a_database_restart_and_carry_on(tmp_path: Path)
                                for n in range(sources))
 
                 wait_for(polled_after_restart, 60, "every source polled in two periods after the restart")
-                assert all(w.process.poll() is None for w in running)
+                for worker in running:
+                    assert worker.process.poll() is None, f"a worker exited:\n{worker.text()[-3000:]}"
                 drain(running)
         engine = create_engine(cluster.url)
         assert scalar(engine, "SELECT count(*) FROM items") == sources * 4
