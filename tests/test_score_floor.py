@@ -72,3 +72,15 @@ def test_no_floor_before_anything_is_scored(tmp_path: Path) -> None:
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM sentiment_scores"))
         assert unscored_floor(connection) is None
+
+
+def test_the_floor_on_postgresql(pg_engine: Engine) -> None:
+    build_database(pg_engine, 120, seed=3)
+    score_pending(pg_engine, clock=lambda: NOW, profiles=CONFIG.profiles)  # the bench rows' scores made current
+    with pg_engine.begin() as connection:
+        connection.execute(text("DELETE FROM sentiment_scores WHERE (platform, external_id) IN "
+                                "(SELECT platform, external_id FROM items ORDER BY id DESC LIMIT 10)"))
+    with pg_engine.connect() as connection:
+        assert unscored_floor(connection) == newest_scored_id(pg_engine)
+    assert score_pending(pg_engine, clock=lambda: SCORED_AT, profiles=CONFIG.profiles) == 10
+    assert count_unscored(pg_engine) == 0
