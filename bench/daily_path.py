@@ -58,6 +58,8 @@ def run(size: int, new: int, database: Path, seed: int = 7, cycles: int = 3) -> 
     full_wall, full_cpu, _ = timed(partial(run_pipeline, engine, backfill))
     del backfill  # a daemon never holds a backfill's records; the collector would walk them in every cycle
     gc.collect()
+    engine.dispose()  # the backfill's process ends (its last connection folds the write-ahead log back in)
+    engine = open_database(f"sqlite:///{database}")  # and the daemon starts
     config = Config(profiles=[PROFILE])
     walls, cpus = [], []
     for cycle, batch in enumerate(batches, start=1):
