@@ -16,7 +16,7 @@ from scoring.index import (
     sentiment_component,
     share_component,
 )
-from scoring.signals import NpsCounts, baseline, followers_on, shrink_nps, shrink_share
+from scoring.signals import NpsCounts, baseline, followers_by_day, shrink_nps, shrink_share
 
 # Where each shrunk signal's running value starts: neutral, so early days are pulled to the middle.
 INITIAL_PRIORS = {"sentiment": 0.0, "loyalty": 0.5, "responsiveness": 0.5, "nps": 0.0, "return_rate": 0.5}
@@ -163,7 +163,7 @@ class _Formula:
         self.priors = dict(inputs.resume.priors if inputs.resume else INITIAL_PRIORS)
         self.days = list(days_between(inputs.first_day, inputs.today))
         self.facts = {d: inputs.facts.get(d) or DayFacts(d) for d in self.days}
-        self.followers = {d: followers_on(d, inputs.followers) for d in self.days}
+        self.followers = followers_by_day(self.days, inputs.followers)
         self.rates = {d: f.engagement / followers for d, f in self.facts.items()
                       if f.engagement > 0 and (followers := self.followers[d])}
         self.advocacy_values = {d: f.advocacy for d, f in self.facts.items()}

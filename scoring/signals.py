@@ -140,10 +140,20 @@ def _spread(start: datetime, end: datetime, zone: tzinfo) -> dict[date, float]:
 
 def followers_on(day: date, history: Mapping[date, int]) -> int | None:
     """The follower count on a day: that day's, else the nearest earlier, else the earliest."""
-    if not history:
-        return None
-    earlier = [d for d in history if d <= day]
-    return history[max(earlier)] if earlier else history[min(history)]
+    return followers_by_day((day,), history)[day]
+
+
+def followers_by_day(days: Iterable[date], history: Mapping[date, int]) -> dict[date, int | None]:
+    """`followers_on` for each of `days` (in their order), walking the sorted history once, not once per day."""
+    wanted = list(days)
+    observed = sorted(history)
+    found: dict[date, int | None] = {}
+    seen = 0  # how many observations fall on or before the day
+    for day in sorted(wanted):
+        while seen < len(observed) and observed[seen] <= day:
+            seen += 1
+        found[day] = history[observed[seen - 1]] if seen else (history[observed[0]] if observed else None)
+    return {day: found[day] for day in wanted}
 
 
 def trailing_median(values: Mapping[date, float], day: date, window_days: int) -> float | None:

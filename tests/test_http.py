@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from connectors.errors import (
     UnreachableError,
     WaitTooLongError,
 )
-from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after
+from connectors.http import HttpSession, RetryPolicy, build_client, parse_retry_after, tls_context
 from connectors.pagination import LoopGuard, link_url
 
 BASE = "https://api.example"
@@ -174,3 +175,22 @@ def test_a_refused_connection_is_retried_and_its_message_names_the_full_url(cloc
     with pytest.raises(TransientError, match="GET https://api.example/x: ConnectError"):
         session(clock, sleep).get_json("/x")
     assert len(sleep.calls) == POLICY.max_attempts - 1
+
+
+def test_clients_share_one_tls_context_made_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[ssl.SSLContext] = []
+    create = ssl.create_default_context
+
+    def counted(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        made.append(create(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    tls_context.cache_clear()
+    try:
+        for _ in range(3):  # a daemon builds a connector, so a client, per poll of each source
+            build_client(BASE).close()
+    finally:
+        tls_context.cache_clear()
+    assert len(made) == 1
+    assert made[0].verify_mode == ssl.CERT_REQUIRED and made[0].check_hostname

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from scoring.signals import (
     SentimentCounts,
     attribute_growth,
     count_sentiment,
+    followers_by_day,
     followers_on,
     local_day,
     shrink_net_sentiment,
@@ -146,6 +148,21 @@ def test_followers_on_uses_the_latest_earlier_observation() -> None:
     assert followers_on(date(2026, 11, 20), history) == 120
     assert followers_on(date(2026, 11, 1), history) == 100
     assert followers_on(date(2026, 11, 1), {}) is None
+
+
+def test_followers_by_day_equals_the_latest_earlier_observation_of_each_day() -> None:
+    chosen = random.Random(5)
+    first = date(2026, 1, 1)
+    for _ in range(200):
+        history = {first + timedelta(days=chosen.randrange(60)): chosen.randrange(1000)
+                   for _ in range(chosen.randrange(6))}
+        days = [first + timedelta(days=chosen.randrange(-5, 70)) for _ in range(chosen.randrange(1, 40))]
+        expected = {}
+        for day in days:  # the definition, day by day
+            earlier = [d for d in history if d <= day]
+            expected[day] = history[max(earlier)] if earlier else (history[min(history)] if history else None)
+        found = followers_by_day(days, history)
+        assert found == expected and list(found) == list(dict.fromkeys(days))
 
 
 def test_trailing_median_excludes_the_day_itself() -> None:

@@ -18,7 +18,7 @@ from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, Resume, SeriesInputs, compute_series, priors_after
-from scoring.signals import day_bounds, followers_on, local_day
+from scoring.signals import day_bounds, followers_by_day, local_day
 
 POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
                 "provisional")
@@ -81,7 +81,8 @@ def load_followers(ctx: IndexContext) -> dict[date, int]:
     for platform, account, observed_on, followers in rows:
         per_account[(platform, account)][observed_on] = followers
     days = sorted({d for history in per_account.values() for d in history})
-    return {d: sum(followers_on(d, h) or 0 for h in per_account.values()) for d in days}
+    by_account = [followers_by_day(days, history) for history in per_account.values()]
+    return {d: sum(by_day[d] or 0 for by_day in by_account) for d in days}
 
 
 def first_day(ctx: IndexContext) -> date | None:
@@ -116,10 +117,11 @@ def _first_unchanged_followers(ctx: IndexContext, version: str, start: date, bef
     rows = ctx.connection.execute(
         select(points.c.day, points.c.components[("engagement", "followers")].as_integer())
         .where(points.c.profile_id == ctx.profile_id, points.c.formula_version == version, points.c.day < before)
-        .order_by(points.c.day))
+        .order_by(points.c.day)).all()
+    counted = followers_by_day((day for day, _ in rows), followers)
     expected = start
     for day, stored in rows:
-        if day != expected or stored != followers_on(day, followers):
+        if day != expected or stored != counted[day]:
             return expected
         expected += timedelta(days=1)
     return expected

@@ -47,18 +47,20 @@ def _summaries(ctx: IndexContext, keys: list[Key]) -> dict[Key, PersonSummary]:
 def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
     """Each person's last active day row: their latest day row, if it is the day of their last touch.
 
-    (A person whose latest row is another day is not found, so not folded but rebuilt.)
+    (A person whose latest row is another day is not found, so not folded but rebuilt.) The latest day is
+    looked up per person (the index's last entry), not found by reading every day row of theirs.
     """
-    table, other = table_of(EngagerDayRow), aliased(table_of(EngagerDayRow))
+    table, other, people = table_of(EngagerDayRow), aliased(table_of(EngagerDayRow)), table_of(EngagerRow)
     wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
-    latest = (select(other.c.platform, other.c.author_external_id, func.max(other.c.day).label("day"))
-              .where(other.c.profile_id == ctx.profile_id, _person_in(other, list(wanted)))
-              .group_by(other.c.platform, other.c.author_external_id).subquery())
+    latest = (select(func.max(other.c.day))
+              .where(other.c.profile_id == people.c.profile_id, other.c.platform == people.c.platform,
+                     other.c.author_external_id == people.c.author_external_id).scalar_subquery())
     rows = ctx.connection.execute(
         select(table.c.platform, table.c.author_external_id, table.c.day, *(table.c[c] for c in DAY_FIELDS))
-        .join(latest, and_(latest.c.platform == table.c.platform,
-                           latest.c.author_external_id == table.c.author_external_id, latest.c.day == table.c.day))
-        .where(table.c.profile_id == ctx.profile_id))
+        .select_from(people)
+        .join(table, and_(table.c.profile_id == people.c.profile_id, table.c.platform == people.c.platform,
+                          table.c.author_external_id == people.c.author_external_id, table.c.day == latest))
+        .where(people.c.profile_id == ctx.profile_id, _person_in(people, list(wanted))))
     return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
 
 

@@ -282,7 +282,8 @@ def _fold(ctx: IndexContext, people: list[Key],
     upsert_rows(ctx.connection, EngagerDayRow, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
     old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, sorted(changed)) if changed else {}
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
-    rebuild = [k for k in people if k not in set(folding)]
+    folded = set(folding)
+    rebuild = [k for k in people if k not in folded]
     return rebuild, {d["day"] for d in rows.days}, _span_days(old_spans, spans, rows)
 
 

@@ -52,6 +52,27 @@ def _unscored_query(version: str, after_id: int | None, limit: int | None, profi
     return query.limit(limit) if limit else query
 
 
+def unscored_floor(connection: Connection, version: str = SCORER_VERSION) -> int | None:
+    """An item id at or below which every item has a score under `version`; None when that is not known.
+
+    A daily cycle's new items sit past the newest scored item; scanning every item for the few without a
+    score cost more than scoring them. This finds the newest scored item walking back from the last one,
+    counts the unscored items past it, and trusts it only when that count is every unscored item: items
+    minus scores (each score row belongs to a stored item: items are deleted with their scores).
+    """
+    scored = exists().where(SCORES.c.platform == ITEMS.c.platform, SCORES.c.external_id == ITEMS.c.external_id,
+                            SCORES.c.scorer_version == version)
+    floor = connection.execute(select(ITEMS.c.id).where(scored).order_by(ITEMS.c.id.desc()).limit(1)).scalar()
+    if floor is None:
+        return None
+    items = connection.execute(select(func.count()).select_from(ITEMS)).scalar_one()
+    scores = connection.execute(select(func.count()).select_from(SCORES)
+                                .where(SCORES.c.scorer_version == version)).scalar_one()
+    past = _unscored_query(version, floor, None, None).order_by(None).subquery()
+    beyond = connection.execute(select(func.count()).select_from(past)).scalar_one()
+    return int(floor) if items - scores == beyond else None
+
+
 _CURRENT: dict[tuple[str, int], str] = {}  # (database, profile id) -> the scorer its scores were last made current for
 
 
@@ -75,6 +96,8 @@ def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAUL
     here, scored in the workers, and written here in id order: the stored rows are the same as without.
     """
     done = 0
+    with engine.connect() as connection:
+        floor = unscored_floor(connection)
     for profile in profiles:
         with engine.begin() as connection:
             profile_id = connection.execute(select(PROFILES.c.id).where(PROFILES.c.name == profile.name)).scalar()
@@ -83,17 +106,18 @@ def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAUL
             scorer = profile_scorer(connection, profile)
             key = (str(engine.url), profile_id)
             if _CURRENT.get(key) != scorer.identity:  # a pass over the scores, once per process and scorer change
-                forget_stale_scores(connection, profile_id, scorer)
+                if forget_stale_scores(connection, profile_id, scorer):
+                    floor = None  # scores of older items are gone: look from the first item
                 _CURRENT[key] = scorer.identity
-        done += _score_all(engine, scorer, profile_id, clock, batch, progress, pool)
-    return done + _score_all(engine, default_scorer(), None, clock, batch, progress, pool)
+        done += _score_all(engine, scorer, profile_id, clock, batch, progress, pool, floor)
+    return done + _score_all(engine, default_scorer(), None, clock, batch, progress, pool, floor)
 
 
 def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
-               progress: Progress | None, pool: Executor | None) -> int:
+               progress: Progress | None, pool: Executor | None, after: int | None) -> int:
     if pool is not None:
-        return _score_all_pooled(engine, scorer, profile_id, clock, batch, progress, pool)
-    done, after = 0, None
+        return _score_all_pooled(engine, scorer, profile_id, clock, batch, progress, pool, after)
+    done = 0
     while True:
         with engine.begin() as connection:
             rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
@@ -108,9 +132,9 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
 
 
 def _score_all_pooled(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
-                      progress: Progress | None, pool: Executor) -> int:
+                      progress: Progress | None, pool: Executor, after: int | None) -> int:
     """Like the serial loop, with each batch scored in `pool` while the next ones are read."""
-    return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress).finish()
+    return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress, after=after).finish()
 
 
 class PoolFeed:
@@ -123,10 +147,12 @@ class PoolFeed:
     """
 
     def __init__(self, engine: Engine, pool: Executor, scorer: Scorer, profile_id: int | None = None, *,
-                 clock: Clock = utc_now, batch: int = DEFAULT_BATCH, progress: Progress | None = None) -> None:
+                 clock: Clock = utc_now, batch: int = DEFAULT_BATCH, progress: Progress | None = None,
+                 after: int | None = None) -> None:
         self.engine, self.pool, self.scorer, self.profile_id = engine, pool, scorer, profile_id
         self.clock, self.batch, self.progress = clock, batch, progress
-        self.recipe, self.after, self.done, self.unread = recipe_of(scorer), None, 0, 0
+        self.recipe, self.done, self.unread = recipe_of(scorer), 0, 0
+        self.after = after  # the items up to this id have scores (see unscored_floor)
         self.pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
 
     def feed(self, stored: int) -> None:
