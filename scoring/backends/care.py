@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -139,13 +140,17 @@ class RuleBook:
                     self.by_word[group].setdefault(word, []).append(entry)
                 if anchor is None:
                     self.always[group].append(entry)
+        # every word a rule looks for (anchor or keyword): the rules read only these of a text's words
+        self.vocabulary = frozenset(chain.from_iterable(self.by_word.values())) | frozenset(
+            chain.from_iterable(rule.keywords for rule in self.rules))
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
         return self.evidence_in(lowercase(text))
 
-    def evidence_in(self, lowered: str, words: frozenset[str] | None = None) -> CareEvidence:
-        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known)."""
+    def evidence_in(self, lowered: str, words: AbstractSet[str] | None = None) -> CareEvidence:
+        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known: all of
+        them or only those in `vocabulary`, the same verdict)."""
         words = words if words is not None else words_of(lowered)
         fired = self._fired(lowered, words, "complaint")
         if fired:
@@ -159,19 +164,19 @@ class RuleBook:
         names = tuple(r.name for r in praise) + ((question.name,) if question else ())
         return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
-    def _fired(self, lowered: str, words: frozenset[str], group: str) -> list[CareRule]:
+    def _fired(self, lowered: str, words: AbstractSet[str], group: str) -> list[CareRule]:
         """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
-        index, always = self.by_word[group], self.always[group]
-        present = index.keys() & words
-        if not present and not always:
-            return []
+        index = self.by_word[group]
         fired: set[int] = set()
-        for entries in chain((index[word] for word in present), (always,)):
-            for rule_index, pattern, keywords in entries:
+        for word in index.keys() & words:
+            for rule_index, pattern, keywords in index[word]:
                 if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
                         and pattern.search(lowered):
                     fired.add(rule_index)
-        return [self.rules[i] for i in sorted(fired)]
+        for rule_index, pattern, keywords in self.always[group]:
+            if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) and pattern.search(lowered):
+                fired.add(rule_index)
+        return [self.rules[i] for i in sorted(fired)] if fired else []
 
 
 def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
@@ -213,7 +218,7 @@ class CareLayer:
         inner = self.inner.score(text)
         lowered = lowercase(text)
         tokens = word_list(lowered)
-        evidence = self.book.evidence_in(lowered, frozenset(tokens))
+        evidence = self.book.evidence_in(lowered, self.book.vocabulary.intersection(tokens))
         compound = inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
         return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
 
