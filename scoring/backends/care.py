@@ -206,21 +206,25 @@ class CareLayer:
 
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
-        inputs = self.inputs(text)
-        compound = inputs.compound
-        if self.model is not None and model_may_move(compound):
+        inner, lowered, tokens, evidence, compound = self._read(text)
+        if self.model is not None and model_may_move(compound):  # the model's inputs only where it may act
+            inputs = CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
             compound = with_care_model(compound, self.model.margin(inputs))
-        inner = inputs.base
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
 
     def inputs(self, text: str) -> CareInputs:
         """The inner score, what the rules find and the words: what the model reads of one text."""
+        inner, lowered, tokens, evidence, compound = self._read(text)
+        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+
+    def _read(self, text: str) -> tuple[BackendScore, str, list[str], CareEvidence, float]:
+        """The inner score, the lower-cased text and its words, the rules' evidence and the compound after it."""
         inner = self.inner.score(text)
         lowered = lowercase(text)
         tokens = word_list(lowered)
         evidence = self.book.evidence_in(lowered, self.book.vocabulary.intersection(tokens))
-        compound = inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
-        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+        return inner, lowered, tokens, evidence, \
+            inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
 
     def features(self, text: str) -> dict[str, float]:
         """The model's inputs for one text (what bench/sentiment_train_care.py trains the model on)."""
