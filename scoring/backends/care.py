@@ -13,7 +13,7 @@ from itertools import chain
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
-from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_anchors import ranked_anchors
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 
 CARE_VERSION = "3"
@@ -39,9 +39,12 @@ class CareRule:
     quiet: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
     anchors: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+    seconds: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)  # the next anchors, or {}
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "anchors", tuple(anchor_words(p) for p in self.patterns))
+        ranked = [ranked_anchors(p) for p in self.patterns]
+        object.__setattr__(self, "anchors", tuple(r[0] if r else None for r in ranked))
+        object.__setattr__(self, "seconds", tuple(r[1] if len(r) > 1 else frozenset() for r in ranked))
 
     def matches(self, lowered: str, words: frozenset[str] | None = None) -> bool:
         """Whether any pattern is found in the lower-cased text (a pattern is not tried without its anchor words)."""
@@ -129,20 +132,22 @@ class RuleBook:
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        Entry = tuple[int, re.Pattern[str], frozenset[str]]  # rule index, pattern, the rule's keywords
+        # rule index, pattern, the rule's keywords, a second set of words one of which the pattern needs (or {})
+        Entry = tuple[int, re.Pattern[str], frozenset[str], frozenset[str]]
         self.by_word: dict[str, dict[str, list[Entry]]] = {group: {} for group in KIND_GROUPS.values()}
         self.always: dict[str, list[Entry]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
         for rule_index, rule in enumerate(self.rules):
             group = KIND_GROUPS[rule.kind]
-            for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
-                entry = (rule_index, pattern, rule.keywords)
+            for pattern, anchor, second in zip(rule.patterns, rule.anchors, rule.seconds, strict=True):
+                entry = (rule_index, pattern, rule.keywords, second)
                 for word in anchor or ():
                     self.by_word[group].setdefault(word, []).append(entry)
                 if anchor is None:
                     self.always[group].append(entry)
         # every word a rule looks for (anchor or keyword): the rules read only these of a text's words
         self.vocabulary = frozenset(chain.from_iterable(self.by_word.values())) | frozenset(
-            chain.from_iterable(rule.keywords for rule in self.rules))
+            chain.from_iterable(rule.keywords for rule in self.rules)) | frozenset(
+            chain.from_iterable(chain.from_iterable(rule.seconds for rule in self.rules)))
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
@@ -169,11 +174,11 @@ class RuleBook:
         index = self.by_word[group]
         fired: set[int] = set()
         for word in index.keys() & words:
-            for rule_index, pattern, keywords in index[word]:
+            for rule_index, pattern, keywords, second in index[word]:
                 if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
-                        and pattern.search(lowered):
+                        and (not second or not second.isdisjoint(words)) and pattern.search(lowered):
                     fired.add(rule_index)
-        for rule_index, pattern, keywords in self.always[group]:
+        for rule_index, pattern, keywords, _ in self.always[group]:
             if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) and pattern.search(lowered):
                 fired.add(rule_index)
         return [self.rules[i] for i in sorted(fired)] if fired else []
