@@ -43,6 +43,12 @@ def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
 
 def polarity_scores(text: str) -> dict[str, float]:
     """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
+    neg, neu, pos, compound = polarity(text)
+    return {"neg": neg, "neu": neu, "pos": pos, "compound": compound}
+
+
+def polarity(text: str) -> tuple[float, float, float, float]:
+    """polarity_scores' neg, neu, pos and compound as a tuple, in that order (no dict built per text)."""
     lexicon, emojis, emoji_chars = _tables()
     # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
     text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
@@ -188,11 +194,11 @@ def _punctuation_emphasis(text: str) -> float:
     return min(text.count("!"), 4) * 0.292 + question_amplifier
 
 
-def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
+def _score_valence(sentiments: list[float], text: str) -> tuple[float, float, float, float]:
     if not sentiments:
-        return {"neg": 0.0, "neu": 0.0, "pos": 0.0, "compound": 0.0}
+        return 0.0, 0.0, 0.0, 0.0
     if not any(sentiments):  # no word carries sentiment: what the arithmetic below gives, without it
-        return {"neg": 0.0, "neu": 1.0, "pos": 0.0, "compound": 0.0}
+        return 0.0, 1.0, 0.0, 0.0
     sum_s = float(sum(sentiments))
     amplifier = _punctuation_emphasis(text)
     if sum_s > 0:
@@ -206,8 +212,8 @@ def _score_valence(sentiments: list[float], text: str) -> dict[str, float]:
     elif pos_sum < math.fabs(neg_sum):
         neg_sum -= amplifier
     total = pos_sum + math.fabs(neg_sum) + neu_count
-    return {"neg": round(math.fabs(neg_sum / total), 3), "neu": round(math.fabs(neu_count / total), 3),
-            "pos": round(math.fabs(pos_sum / total), 3), "compound": round(compound, 4)}
+    return (round(math.fabs(neg_sum / total), 3), round(math.fabs(neu_count / total), 3),
+            round(math.fabs(pos_sum / total), 3), round(compound, 4))
 
 
 def _sift(sentiments: list[float]) -> tuple[float, float, int]:

@@ -8,14 +8,18 @@ import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
 from scoring.backends.care import (
+    KIND_GROUPS,
     NO_EVIDENCE,
     CareEvidence,
     CareLayer,
+    RuleBook,
     care_evidence,
     combine,
+    lowercase,
     parse_rules,
     shipped_rules,
     word_list,
+    words_of,
 )
 from scoring.backends.care_anchors import anchor_words
 from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
@@ -226,6 +230,24 @@ def test_each_care_pattern_is_only_skipped_where_it_cannot_match() -> None:
         for rule in ALL_RULES:
             assert rule.matches(lowered) == rule.matches_without_anchors(lowered), (rule.name, text)
     assert sum(anchor is None for rule in RULES for anchor in rule.anchors) <= 5  # most patterns have an anchor
+
+
+def test_the_rule_book_tries_every_pattern_that_can_match() -> None:
+    """Filing patterns under their words, checking a second set of words they need and reading only the book's
+    vocabulary of a text give the rules that trying every pattern gives, kind group by kind group."""
+    texts = [t for rule in ALL_RULES for t in rule.fires + rule.quiet] + list(ENGLISH["negative"] + INCIDENT_COMPLAINTS)
+    texts += [f"{t} - and then: {u}" for t, u in zip(texts, reversed(texts), strict=True)]
+    for language in ("en", "nl", "de"):
+        rules = shipped_rules(language)
+        book = RuleBook(rules)
+        for text in texts:
+            lowered = lowercase(text)
+            words = words_of(lowered)
+            for group in set(KIND_GROUPS.values()):
+                expected = [r for r in rules if KIND_GROUPS[r.kind] == group and r.matches_without_anchors(lowered)]
+                assert book._fired(lowered, words, group) == expected, (language, group, text)
+                assert book._fired(lowered, book.vocabulary & words, group) == expected, (language, group, text)
+    assert sum(bool(second) for rule in RULES for second in rule.seconds) >= 40  # many patterns need two words
 
 
 @pytest.mark.parametrize(("pattern", "anchor"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -12,7 +13,7 @@ from itertools import chain
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
-from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_anchors import ranked_anchors
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 
 CARE_VERSION = "3"
@@ -38,9 +39,12 @@ class CareRule:
     quiet: tuple[str, ...] = ()
     keywords: frozenset[str] = frozenset()
     anchors: tuple[frozenset[str] | None, ...] = field(init=False, repr=False, compare=False)
+    seconds: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False)  # the next anchors, or {}
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "anchors", tuple(anchor_words(p) for p in self.patterns))
+        ranked = [ranked_anchors(p) for p in self.patterns]
+        object.__setattr__(self, "anchors", tuple(r[0] if r else None for r in ranked))
+        object.__setattr__(self, "seconds", tuple(r[1] if len(r) > 1 else frozenset() for r in ranked))
 
     def matches(self, lowered: str, words: frozenset[str] | None = None) -> bool:
         """Whether any pattern is found in the lower-cased text (a pattern is not tried without its anchor words)."""
@@ -128,24 +132,30 @@ class RuleBook:
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        Entry = tuple[int, re.Pattern[str], frozenset[str]]  # rule index, pattern, the rule's keywords
+        # rule index, pattern, the rule's keywords, a second set of words one of which the pattern needs (or {})
+        Entry = tuple[int, re.Pattern[str], frozenset[str], frozenset[str]]
         self.by_word: dict[str, dict[str, list[Entry]]] = {group: {} for group in KIND_GROUPS.values()}
         self.always: dict[str, list[Entry]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
         for rule_index, rule in enumerate(self.rules):
             group = KIND_GROUPS[rule.kind]
-            for pattern, anchor in zip(rule.patterns, rule.anchors, strict=True):
-                entry = (rule_index, pattern, rule.keywords)
+            for pattern, anchor, second in zip(rule.patterns, rule.anchors, rule.seconds, strict=True):
+                entry = (rule_index, pattern, rule.keywords, second)
                 for word in anchor or ():
                     self.by_word[group].setdefault(word, []).append(entry)
                 if anchor is None:
                     self.always[group].append(entry)
+        # every word a rule looks for (anchor or keyword): the rules read only these of a text's words
+        self.vocabulary = frozenset(chain.from_iterable(self.by_word.values())) | frozenset(
+            chain.from_iterable(rule.keywords for rule in self.rules)) | frozenset(
+            chain.from_iterable(chain.from_iterable(rule.seconds for rule in self.rules)))
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
         return self.evidence_in(lowercase(text))
 
-    def evidence_in(self, lowered: str, words: frozenset[str] | None = None) -> CareEvidence:
-        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known)."""
+    def evidence_in(self, lowered: str, words: AbstractSet[str] | None = None) -> CareEvidence:
+        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known: all of
+        them or only those in `vocabulary`, the same verdict)."""
         words = words if words is not None else words_of(lowered)
         fired = self._fired(lowered, words, "complaint")
         if fired:
@@ -159,19 +169,19 @@ class RuleBook:
         names = tuple(r.name for r in praise) + ((question.name,) if question else ())
         return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
-    def _fired(self, lowered: str, words: frozenset[str], group: str) -> list[CareRule]:
+    def _fired(self, lowered: str, words: AbstractSet[str], group: str) -> list[CareRule]:
         """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
-        index, always = self.by_word[group], self.always[group]
-        present = index.keys() & words
-        if not present and not always:
-            return []
+        index = self.by_word[group]
         fired: set[int] = set()
-        for entries in chain((index[word] for word in present), (always,)):
-            for rule_index, pattern, keywords in entries:
+        for word in index.keys() & words:
+            for rule_index, pattern, keywords, second in index[word]:
                 if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
-                        and pattern.search(lowered):
+                        and (not second or not second.isdisjoint(words)) and pattern.search(lowered):
                     fired.add(rule_index)
-        return [self.rules[i] for i in sorted(fired)]
+        for rule_index, pattern, keywords, _ in self.always[group]:
+            if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) and pattern.search(lowered):
+                fired.add(rule_index)
+        return [self.rules[i] for i in sorted(fired)] if fired else []
 
 
 def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
@@ -201,21 +211,25 @@ class CareLayer:
 
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
-        inputs = self.inputs(text)
-        compound = inputs.compound
-        if self.model is not None and model_may_move(compound):
+        inner, lowered, tokens, evidence, compound = self._read(text)
+        if self.model is not None and model_may_move(compound):  # the model's inputs only where it may act
+            inputs = CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
             compound = with_care_model(compound, self.model.margin(inputs))
-        inner = inputs.base
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
 
     def inputs(self, text: str) -> CareInputs:
         """The inner score, what the rules find and the words: what the model reads of one text."""
+        inner, lowered, tokens, evidence, compound = self._read(text)
+        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+
+    def _read(self, text: str) -> tuple[BackendScore, str, list[str], CareEvidence, float]:
+        """The inner score, the lower-cased text and its words, the rules' evidence and the compound after it."""
         inner = self.inner.score(text)
         lowered = lowercase(text)
         tokens = word_list(lowered)
-        evidence = self.book.evidence_in(lowered, frozenset(tokens))
-        compound = inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
-        return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
+        evidence = self.book.evidence_in(lowered, self.book.vocabulary.intersection(tokens))
+        return inner, lowered, tokens, evidence, \
+            inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
 
     def features(self, text: str) -> dict[str, float]:
         """The model's inputs for one text (what bench/sentiment_train_care.py trains the model on)."""

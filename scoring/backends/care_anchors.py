@@ -31,11 +31,17 @@ class _Element:
 
 def anchor_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Words (letters and digits) one of which any match contains as a whole word; None if none is known."""
+    ranked = ranked_anchors(pattern)
+    return ranked[0] if ranked else None
+
+
+def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+    """Every set of words one of which any match contains as a whole word, least common first."""
     elements = _elements(pattern.pattern)
     if elements is None:
-        return None
+        return []
     candidates = _literal_anchors(elements) + _group_anchors(elements)
-    return min(candidates, key=lambda words: sum(20 if w in COMMON else 1 for w in words), default=None)
+    return sorted(candidates, key=lambda words: sum(20 if w in COMMON else 1 for w in words))
 
 
 def _elements(source: str) -> list[_Element] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scoring.backends.base import BackendScore
-from scoring.vader import VADER_VERSION, polarity_scores
+from scoring.vader import VADER_VERSION, polarity
 
 
 class VaderBackend:
@@ -17,8 +17,8 @@ class VaderBackend:
 
     def score(self, text: str) -> BackendScore:
         """VADER's four numbers for one text."""
-        s = polarity_scores(text)
-        return BackendScore(s["compound"], s["pos"], s["neu"], s["neg"])
+        neg, neu, pos, compound = polarity(text)
+        return BackendScore(compound, pos, neu, neg)
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:
         """One score per text."""
