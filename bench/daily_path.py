@@ -33,6 +33,7 @@ from bench.pipeline import SETTINGS, CorpusConnector, load_language_models, run_
 from listener.alerts import run_alert_cycle
 from listener.collect.sync import sync_source
 from listener.config.settings import Config
+from listener.daemon.heap import freeze_loaded_heap
 from listener.index.aggregate import aggregate_profile
 from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
@@ -45,6 +46,7 @@ def daily_cycle(engine: Any, records: list[dict[str, Any]], config: Config, cycl
     scored = score_pending(engine, clock=lambda: later, profiles=config.profiles)
     aggregate_profile(engine, PROFILE, clock=lambda: later)
     run_alert_cycle(engine, config, clock=lambda: later)
+    freeze_loaded_heap()  # as the daemon does after a poll's steps (only the first call does anything)
     return scored
 
 

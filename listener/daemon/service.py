@@ -49,6 +49,7 @@ from listener.daemon.health import (
     save_source_health,
     update_daemon_state,
 )
+from listener.daemon.heap import freeze_loaded_heap
 from listener.daemon.lock import acquire_instance_lock
 from listener.daemon.logs import Redactor, config_secrets, configure_logging
 from listener.daemon.scheduling import (
@@ -187,6 +188,7 @@ class Daemon:
                 self.check_stop()
                 if not self._run_step(profile.name, step, run):
                     return
+            freeze_loaded_heap()  # the models are loaded now: full collections need not walk them again
 
     def check_alerts(self, profile: ProfileConfig) -> None:
         """Run the profile's alert checks without scoring (after a failed poll)."""

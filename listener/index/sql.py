@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false, func, or_, true
 
 from listener.config.settings import IndexConfig
+from listener.storage.id_lists import in_id_list
 from scoring.business_time import BusinessHours
 from scoring.signals import day_bounds, local_day
 
@@ -81,7 +82,8 @@ def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> Colu
     by_platform: dict[str, list[str]] = defaultdict(list)
     for key_platform, key_id in keys:
         by_platform[key_platform].append(key_id)
-    return or_(*(and_(platform == p, external_id.in_(ids)) for p, ids in sorted(by_platform.items())))
+    # The ids bound as one value: SQLAlchemy renders (and SQLite prepares) an expanding IN anew for every length.
+    return or_(*(and_(platform == p, in_id_list(external_id, ids)) for p, ids in sorted(by_platform.items())))
 
 
 def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:

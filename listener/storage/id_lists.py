@@ -12,9 +12,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, any_, bindparam, func, select
+from sqlalchemy import Boolean, ColumnElement, Text, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
@@ -42,3 +45,29 @@ def in_ids(column: ColumnElement[Any], dialect: str, name: str = "ids") -> Colum
         return column == any_(parameter)
     return column.in_(select(func.json_each(parameter).table_valued("value").c.value))
 
+
+
+class IdListIn(FunctionElement[bool]):
+    """`column IN ids` with the ids bound as one IdList value: one SQL text whatever the list's length."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "id_list_in"
+    _is_implicitly_boolean = True  # a comparison: SQLite must not get `... = 1` (its planner would skip the index)
+
+
+def in_id_list(column: ColumnElement[Any], ids: Sequence[str]) -> ColumnElement[bool]:
+    """`column` is one of `ids`, the list bound as one value (see IdListIn), for SQLite and PostgreSQL."""
+    return IdListIn(column, bindparam(None, list(ids), type_=IdList(), unique=True))
+
+
+@compiles(IdListIn)
+def _in_json_array(element: IdListIn, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} IN (SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+
+
+@compiles(IdListIn, "postgresql")
+def _any_of_array(element: IdListIn, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = element.clauses
+    return f"{compiler.process(column, **kw)} = ANY ({compiler.process(ids, **kw)})"
