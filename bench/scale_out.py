@@ -19,6 +19,7 @@ postgresql package). Not a test: the figures depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import signal
 import sys
@@ -66,7 +67,8 @@ def fresh_database(server_url: str) -> Iterator[str]:
 
 def measure_workers(server_url: str, sources: int, delay: float, count: int, concurrency: int) -> float:
     """Items/s of `count` workers at `concurrency` polling every source once."""
-    platform = FakeHackerNews(items_per_source=ITEMS_PER_POLL, page_size=PAGE_SIZE, delay=delay)
+    platform = FakeHackerNews(items_per_source=ITEMS_PER_POLL, page_size=PAGE_SIZE,
+                              latency=functools.partial(time.sleep, delay))  # the platform's response time
     with fresh_database(server_url) as url, platform.serving() as base_url, \
             tempfile.TemporaryDirectory() as scratch:
         config = write_config(Path(scratch), url, base_url, sources, 24 * 3600, page_size=PAGE_SIZE)

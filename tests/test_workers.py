@@ -95,7 +95,7 @@ def test_a_quota_budget_in_the_database_is_shared_by_every_worker(pg_engine: Eng
 
 
 def test_a_poll_stores_the_items_records_health_and_asks_for_processing(pg_engine: Engine, tmp_path: Path) -> None:
-    platform = FakeHackerNews(items_per_source=5, page_size=2, delay=0)
+    platform = FakeHackerNews(items_per_source=5, page_size=2)
     with platform.serving() as base_url:
         config = load_config(write_config(tmp_path, pg_engine.url.render_as_string(hide_password=False), base_url,
                                           2, 60))

@@ -1,7 +1,7 @@
 """For the scale-out tests and bench: a loopback fake Hacker News that counts polls, `ror worker` processes, a config.
 
 The fake platform answers Algolia's `search_by_date` for any number of sources (one
-search term each), optionally after a latency (the scale-out bench's), serves each
+search term each), after a latency only where the scale-out bench sets one, serves each
 source's items over a few pages, and records every poll it sees: when it started, when
 its last page was served, and whether another poll of the same source was still open
 then (an overlap).
@@ -72,11 +72,15 @@ class Poll:
 
 @dataclass
 class FakeHackerNews:
-    """A loopback Algolia HN Search: `items_per_source` stories per term, `page_size` per page, `delay` s latency."""
+    """A loopback Algolia HN Search: `items_per_source` stories per term, `page_size` per page.
+
+    `latency`, when given, runs before each page is answered (the scale-out bench passes a wait to stand
+    for a platform's response time; tests pass none).
+    """
 
     items_per_source: int = 4
     page_size: int = 2
-    delay: float = 0.0
+    latency: Callable[[], None] | None = None
     now: int = field(default_factory=lambda: int(time.time()))
     polls: dict[str, list[Poll]] = field(default_factory=lambda: defaultdict(list))
     overlaps: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -98,8 +102,8 @@ class FakeHackerNews:
                 self.held[term] += 1
             announce()
             self.gates[term].wait(30)
-        if self.delay:
-            time.sleep(self.delay)  # a platform's latency, for the scale-out bench; tests run without
+        if self.latency is not None:
+            self.latency()
         first = page * self.page_size
         hits = [self.hit(term, k) for k in range(first, min(first + self.page_size, self.items_per_source))]
         with self._lock:
