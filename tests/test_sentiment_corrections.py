@@ -15,6 +15,7 @@ from listener.cli.main import EXIT_USAGE, app
 from listener.config.settings import load_config
 from listener.index.aggregate import formula_version
 from scoring.backends.lexicon import LEXICON_VERSION
+from scoring.calibration import is_held_back
 
 BERLIN = ZoneInfo("Europe/Berlin")
 ACME = ("--profile", "acme")  # the demo's English brand (it also has a Dutch and a German one)
@@ -132,8 +133,12 @@ def test_calibrate_shows_what_corrections_teach_and_apply_rescores(demo: Path) -
     config = str(demo / "ror.toml")
     rows = query(demo, "select s.platform, s.external_id from sentiment_scores s join items i on "
                        "i.platform = s.platform and i.external_id = s.external_id where i.text like '%kettle%' "
-                       "and s.backend != 'correction' order by i.id limit 12")
-    assert len(rows) >= 8
+                       "and s.backend != 'correction' order by i.id")
+    # One correction in four is held back by a hash of its key (the demo's ids change run to run): take twelve
+    # that include held-back ones, so the measured part of the report has something to measure.
+    held = [r for r in rows if is_held_back(f"{r[0]}:{r[1]}")][:3]
+    rows = held + [r for r in rows if r not in held][:12 - len(held)]
+    assert len(rows) >= 8 and held
     for platform, external_id in rows:
         assert invoke("sentiment", "set", f"{platform}:{external_id}", "negative", "--config", config)[0] == 0
     code, output = invoke("sentiment", "calibrate", "--config", config, *ACME)

@@ -156,6 +156,8 @@ def test_workers_reconnect_after_a_database_restart_and_carry_on(tmp_path: Path)
         with platform.serving() as base_url:
             config = write_config(tmp_path, cluster.url, base_url, sources, PERIOD)
             with workers(config, tmp_path, 2, *FAST) as running:
+                # Both up before the database goes away (a worker that cannot reach it at start exits at once).
+                wait_for(lambda: all("Starting worker" in w.text() for w in running), 60, "both workers up")
                 wait_for(lambda: all(platform.complete_polls(term(n)) >= 1 for n in range(sources)), 60,
                          "every source polled once")
                 seen = [len(w.text()) for w in running]
