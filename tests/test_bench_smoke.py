@@ -40,3 +40,18 @@ def test_corpus_is_seeded_and_authors_follow_a_power_law() -> None:
     most_active = sum(count for _, count in inbound.most_common(10))
     assert most_active > 0.25 * sum(inbound.values())  # the top 10 of 1,000 people write a quarter
     assert any(s["in_reply_to_id"] for s in first) and any(s["mentions"] for s in first)
+
+
+def test_floor_inserts_every_row_the_pipeline_stored(tmp_path: Path) -> None:
+    from bench.pipeline import run_pipeline
+    from bench.profile import raw_insert_seconds, stored_rows
+    from listener.storage.engine import open_database
+
+    engine = open_database(f"sqlite:///{tmp_path / 'pipeline.db'}")
+    run_pipeline(engine, list(statuses(300, seed=5)))
+    engine.dispose()
+    tables = stored_rows(tmp_path / "pipeline.db")
+    assert len(tables["items"]) == 300 and "alembic_version" not in tables
+    open_database(f"sqlite:///{tmp_path / 'empty.db'}").dispose()
+    assert raw_insert_seconds(tables, tmp_path / "empty.db") > 0
+    assert stored_rows(tmp_path / "empty.db") == tables
