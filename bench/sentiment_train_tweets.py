@@ -29,7 +29,7 @@ from bench.sentiment_corpora import (
     published_split,
     split_of,
 )
-from bench.sentiment_train import DATA_OUT, feature_matrix
+from bench.sentiment_train import DATA_OUT, feature_names
 from scoring.backends.lexicon import rule_lexicon
 from scoring.backends.linear import ThreeWayModel, text_features, top_weights
 from scoring.text import clean_for_sentiment
@@ -41,23 +41,37 @@ KEEP_WEIGHTS = 4000  # per class
 L2, STEPS, RATE = 1.0, 400, 0.5
 EXTRA = {"de": "xed_de"}  # two-class subtitles (training part by id hash), so the model also knows plain speech
 EXTRA_WEIGHT = 1.0  # per extra text on average, its labels balanced (XED is mostly negative)
+SparseRows = tuple[np.ndarray, np.ndarray, np.ndarray]  # (text, feature, value) of each non-zero cell
+
+
+def sparse_matrix(rows: list[dict[str, float]]) -> tuple[list[str], SparseRows]:
+    """The feature names `feature_names` keeps and the texts-by-features matrix over them as (row, column, value)
+    arrays of its non-zero cells (a text has a few dozen of the many thousand features)."""
+    names = feature_names(rows)
+    column = {n: i for i, n in enumerate(names)}
+    cells = [(r, column[name], value) for r, features in enumerate(rows)
+             for name, value in features.items() if name in column]
+    text, feature, value = zip(*cells, strict=True) if cells else ((), (), ())
+    return names, (np.array(text, dtype=np.int64), np.array(feature, dtype=np.int64), np.array(value))
 
 
 def fit_multinomial(rows: list[dict[str, float]], labels: list[int],
                     sample_weights: list[float]) -> tuple[list[dict[str, float]], list[float]]:
     """L2 multinomial logistic regression by full-batch gradient descent (each text's error times its sample
-    weight) over `feature_matrix`; per class (weights, intercept)."""
-    names, x = feature_matrix(rows)
-    truth, share = np.eye(len(CLASSES))[np.array(labels)], np.array(sample_weights)
-    w, b = np.zeros((len(names), len(CLASSES))), np.zeros(len(CLASSES))
+    weight) over `sparse_matrix`; per class (weights, intercept)."""
+    names, (text, feature, value) = sparse_matrix(rows)
+    n, k = len(rows), len(CLASSES)
+    truth, share = np.eye(k)[np.array(labels)], np.array(sample_weights)
+    w, b = np.zeros((len(names), k)), np.zeros(k)
     for _ in range(STEPS):
-        z = x @ w + b
+        z = np.stack([np.bincount(text, value * w[feature, c], n) for c in range(k)], axis=1) + b
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         error = (p - truth) * share[:, None]
-        w -= RATE * (x.T @ error / len(rows) + L2 * w / len(rows))
+        gradient = np.stack([np.bincount(feature, value * error[text, c], len(names)) for c in range(k)], axis=1)
+        w -= RATE * (gradient / n + L2 * w / n)
         b -= RATE * error.mean(axis=0)
-    return [dict(zip(names, map(float, w[:, k]), strict=True)) for k in range(len(CLASSES))], [float(v) for v in b]
+    return [dict(zip(names, map(float, w[:, c]), strict=True)) for c in range(k)], [float(v) for v in b]
 
 
 def train(language: str, texts: list[LabelledText], extra: Sequence[LabelledText] = ()) -> ThreeWayModel:
