@@ -9,7 +9,8 @@ sentences (en; the care model was trained on the rest, and on the rest of the Am
 classes: SB-10k as UMSAB's balanced selection (`sb10k_de`) and whole (`sb10kfull_de`), and PotTS (`potts_de`; the
 German model was trained on the `train` parts of the last two, without the tweets of sb10k_de's val and test
 parts), GermEval 2017 German customer feedback about Deutsche Bahn (three classes, never trained on), German
-amazon.de and Dutch bol.com book reviews (two classes, never trained on) and Dutch tweets of members of parliament
+amazon.de and Dutch bol.com book reviews (two classes, never trained on), Dutch restaurant reviews of SemEval-2016
+(three classes, whole reviews and single sentences, never trained on) and Dutch tweets of members of parliament
 (three classes, never trained on). A corpus whose ids name the publisher's split (`train-N`, `val-N`, `test-N`)
 is scored on its `test` part, or on `val` while tuning. Every text is
 scored with its corpus's language given, so the figures measure the backend, not the language gate. Texts a backend
@@ -42,7 +43,7 @@ CORPORA: dict[str, tuple[str, Path]] = {
 }
 EXTERNAL = ("xed_nl", "xed_de", "xed_fr", "xed_es", "mozetic_de", "mozetic_es", "smile_en",  # kept outside
             "complaints_en", "uci_yelp_en", "uci_imdb_en", "sb10k_de", "mptweets_nl", "sb10kfull_de", "potts_de",
-            "germeval17_de", "amazonbooks_de", "bolcom_nl")
+            "germeval17_de", "amazonbooks_de", "bolcom_nl", "semeval16rev_nl", "semeval16sent_nl")
 BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care-rules", "vader+care"), "nl": ("lexicon", "lexicon-model"),
             "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
 RULES_ONLY = "vader+care-rules"  # the bench's name for vader+care without its model (not a backend a profile picks)
