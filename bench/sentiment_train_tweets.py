@@ -1,19 +1,23 @@
 """Train the German three-way (negative / neutral / positive) model on human-labelled tweets (run by a maintainer).
 
-`python -m bench.sentiment_train_tweets` reads the `train` part of SB-10k German tweets as packaged in UMSAB
-(`sb10k_de.tsv` or `sb10k_de/data.tsv`; ids `train-N` / `val-N` / `test-N` keep the publisher's split) and the
-training part (4 in 5 texts, by a hash of the id) of XED's German subtitles (`xed_de`, two classes, its labels
-balanced), both from `--corpora`, by default the folder named by ROR_SENTIMENT_CORPORA (they are kept outside the
-repository). The settings below were chosen on SB-10k's `val` part; `test` is what the quality bench reports.
-It fits a multinomial logistic model over the lexicon backend's features of each cleaned text (words, adjacent
-word pairs, the lexicon's findings) and writes scoring/backends/data/model_de.json. Deterministic: the same inputs
-give the same file.
+`python -m bench.sentiment_train_tweets` reads, from `--corpora` (by default the folder named by
+ROR_SENTIMENT_CORPORA; the corpora are kept outside the repository), the `train` parts of the full SB-10k German
+tweets (`sb10kfull_de`, CGSA's split) and of the PotTS German tweets (`potts_de`), their labels balanced; every
+tweet whose text is also in the `val` or `test` part of `sb10k_de` (UMSAB's balanced subset of the same SB-10k
+tweets, with another split) is left out, so the quality bench's SB-10k figures stay unseen. Ids `train-N` /
+`val-N` / `test-N` keep the publishers' splits. It adds the training part (4 in 5 texts, by a hash of the id) of
+XED's German subtitles (`xed_de`, two classes, its labels balanced) so the model also knows plain speech.
+The settings below were chosen on the `val` parts of sb10k_de, sb10kfull_de and potts_de; `test` is what the
+quality bench reports. It fits a multinomial logistic model over the lexicon backend's features of each cleaned
+text (words, adjacent word pairs, the lexicon's findings) and writes scoring/backends/data/model_de.json.
+Deterministic: the same inputs give the same file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,45 +33,60 @@ from bench.sentiment_corpora import (
     published_split,
     split_of,
 )
-from bench.sentiment_train import DATA_OUT, feature_matrix
+from bench.sentiment_train import DATA_OUT, feature_names
 from scoring.backends.lexicon import rule_lexicon
 from scoring.backends.linear import ThreeWayModel, text_features, top_weights
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "sb10k-lr-1"
-CORPORA = {"de": "sb10k_de"}  # language -> its corpus of three-class tweets
+MODEL_VERSION = "tweets-lr-2"
+CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (`train` parts)
+HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its val/test texts are never trained on
 CLASSES = ("negative", "neutral", "positive")  # neutral (index 1) is the reference class of the shipped model
-KEEP_WEIGHTS = 4000  # per class
-L2, STEPS, RATE = 1.0, 400, 0.5
+KEEP_WEIGHTS = 8000  # per class
+L2, STEPS, RATE = 1.0, 1000, 0.5
 EXTRA = {"de": "xed_de"}  # two-class subtitles (training part by id hash), so the model also knows plain speech
 EXTRA_WEIGHT = 1.0  # per extra text on average, its labels balanced (XED is mostly negative)
+SparseRows = tuple[np.ndarray, np.ndarray, np.ndarray]  # (text, feature, value) of each non-zero cell
+
+
+def sparse_matrix(rows: list[dict[str, float]]) -> tuple[list[str], SparseRows]:
+    """The feature names `feature_names` keeps and the texts-by-features matrix over them as (row, column, value)
+    arrays of its non-zero cells (a text has a few dozen of the many thousand features)."""
+    names = feature_names(rows)
+    column = {n: i for i, n in enumerate(names)}
+    cells = [(r, column[name], value) for r, features in enumerate(rows)
+             for name, value in features.items() if name in column]
+    text, feature, value = zip(*cells, strict=True) if cells else ((), (), ())
+    return names, (np.array(text, dtype=np.int64), np.array(feature, dtype=np.int64), np.array(value))
 
 
 def fit_multinomial(rows: list[dict[str, float]], labels: list[int],
                     sample_weights: list[float]) -> tuple[list[dict[str, float]], list[float]]:
     """L2 multinomial logistic regression by full-batch gradient descent (each text's error times its sample
-    weight) over `feature_matrix`; per class (weights, intercept)."""
-    names, x = feature_matrix(rows)
-    truth, share = np.eye(len(CLASSES))[np.array(labels)], np.array(sample_weights)
-    w, b = np.zeros((len(names), len(CLASSES))), np.zeros(len(CLASSES))
+    weight) over `sparse_matrix`; per class (weights, intercept)."""
+    names, (text, feature, value) = sparse_matrix(rows)
+    n, k = len(rows), len(CLASSES)
+    truth, share = np.eye(k)[np.array(labels)], np.array(sample_weights)
+    w, b = np.zeros((len(names), k)), np.zeros(k)
     for _ in range(STEPS):
-        z = x @ w + b
+        z = np.stack([np.bincount(text, value * w[feature, c], n) for c in range(k)], axis=1) + b
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         error = (p - truth) * share[:, None]
-        w -= RATE * (x.T @ error / len(rows) + L2 * w / len(rows))
+        gradient = np.stack([np.bincount(feature, value * error[text, c], len(names)) for c in range(k)], axis=1)
+        w -= RATE * (gradient / n + L2 * w / n)
         b -= RATE * error.mean(axis=0)
-    return [dict(zip(names, map(float, w[:, k]), strict=True)) for k in range(len(CLASSES))], [float(v) for v in b]
+    return [dict(zip(names, map(float, w[:, c]), strict=True)) for c in range(k)], [float(v) for v in b]
 
 
 def train(language: str, texts: list[LabelledText], extra: Sequence[LabelledText] = ()) -> ThreeWayModel:
-    """The three-way model of `language` (`extra` texts count EXTRA_WEIGHT each), with neutral's weights
-    subtracted so its logit is 0."""
+    """The three-way model of `language` (labels balanced within `texts` and within `extra`, whose texts count
+    EXTRA_WEIGHT each on average), with neutral's weights subtracted so its logit is 0."""
     rules = rule_lexicon(language)
     every = [*texts, *extra]
     rows = [text_features(rules.score(clean_for_sentiment(item.text))) for item in every]
     weights, intercepts = fit_multinomial(rows, [CLASSES.index(item.label) for item in every],
-                                          [1.0] * len(texts) + balanced(extra, EXTRA_WEIGHT))
+                                          balanced(texts, 1.0) + balanced(extra, EXTRA_WEIGHT))
     neutral = weights[1]
     relative = [{name: value - neutral[name] for name, value in weights[k].items()} for k in (0, 2)]
     return ThreeWayModel(language, MODEL_VERSION, top_weights(relative[0], KEEP_WEIGHTS),
@@ -81,17 +100,34 @@ def balanced(texts: Sequence[LabelledText], weight: float) -> list[float]:
     return [weight * len(texts) / (len(counts) * counts[item.label]) for item in texts]
 
 
-def training_texts(corpora: Path, name: str, extra: str) -> tuple[list[LabelledText], list[LabelledText]]:
-    """The `train` part of corpus `name` (its ids name the publisher's split) and the training part of `extra`."""
-    main_path, extra_path = (find_corpus(corpora, n) for n in (name, extra))
-    for path, wanted in ((main_path, name), (extra_path, extra)):
-        if path is None:
-            raise FileNotFoundError(f"no {wanted}.tsv or {wanted}/data.tsv in {corpora}")
-    assert main_path is not None and extra_path is not None  # for mypy: checked just above
-    texts = [item for item in load_labelled(main_path) if published_split(item.id) == "train"]
-    if not texts or any(item.label not in CLASSES for item in texts):
-        raise ValueError(f"{main_path}: needs `train-N` ids labelled pos, neu or neg")
-    return texts, [item for item in load_labelled(extra_path) if split_of(item.id) == "train"]
+def tweet_key(text: str) -> str:
+    """A tweet's text reduced to what two copies of it share (case, user names, links and spacing vary)."""
+    text = re.sub(r"https?://\S+", "", re.sub(r"@\w+", "@user", text.lower()))
+    return re.sub(r"\W", "", text)
+
+
+def corpus_path(corpora: Path, name: str) -> Path:
+    """`<name>.tsv` or `<name>/data.tsv` in `corpora`; a missing one is a one-line error."""
+    path = find_corpus(corpora, name)
+    if path is None:
+        raise FileNotFoundError(f"no {name}.tsv or {name}/data.tsv in {corpora}")
+    return path
+
+
+def training_texts(corpora: Path, names: Sequence[str], held_back: str,
+                   extra: str) -> tuple[list[LabelledText], list[LabelledText]]:
+    """The `train` parts of the `names` corpora (their ids name the publisher's split) without the texts of
+    `held_back`'s val and test parts, and the training part of `extra`."""
+    unseen = {tweet_key(item.text) for item in load_labelled(corpus_path(corpora, held_back))
+              if published_split(item.id) in ("val", "test")}
+    texts: list[LabelledText] = []
+    for name in names:
+        path = corpus_path(corpora, name)
+        part = [item for item in load_labelled(path) if published_split(item.id) == "train"]
+        if not part or any(item.label not in CLASSES for item in part):
+            raise ValueError(f"{path}: needs `train-N` ids labelled pos, neu or neg")
+        texts += [item for item in part if tweet_key(item.text) not in unseen]
+    return texts, [item for item in load_labelled(corpus_path(corpora, extra)) if split_of(item.id) == "train"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=None,
                         help=f"folder with the tweet corpora (default: ${CORPORA_ENV} or its default folder)")
     args = parser.parse_args(argv)
-    for language, name in CORPORA.items():
+    for language, names in CORPORA.items():
         try:
-            texts, extra = training_texts(args.corpora or external_dir(), name, EXTRA[language])
+            texts, extra = training_texts(args.corpora or external_dir(), names, HELD_BACK[language],
+                                          EXTRA[language])
         except (OSError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -22,7 +22,14 @@ from scoring.backends.care import (
     words_of,
 )
 from scoring.backends.care_anchors import anchor_words
-from scoring.backends.lexicon import LexiconBackend, damp_question, neutral_words, rule_lexicon
+from scoring.backends.lexicon import (
+    SURE_NEGATIVE,
+    LexiconBackend,
+    damp_question,
+    linear_model,
+    neutral_words,
+    rule_lexicon,
+)
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
@@ -113,6 +120,20 @@ def test_lexicon_backends_tell_praise_from_complaint(language: str, good: str, b
     for use_model in (False, True):
         backend = LexiconBackend(language, use_model=use_model)
         assert backend.score(good).compound >= 0.05 and backend.score(bad).compound <= -0.05, backend.name
+
+
+def test_the_dutch_model_is_heard_without_polar_words_only_when_sure_of_a_complaint() -> None:
+    dutch, model = LexiconBackend("nl"), linear_model("nl")
+    assert dutch.version.endswith("+quiet-1") and not LexiconBackend("fr").version.endswith("+quiet-1")
+    for text in ("Wij zijn dinsdag gesloten.", "Vanaf maandag rijdt bus 12 via het station."):
+        hits = rule_lexicon("nl").score(text)
+        assert hits.positive == hits.negative == 0 and abs(model.compound_of_hits(hits)) > 0.1, "would pick a side"
+        assert dutch.score(text).compound == 0.0, text
+    lost = rule_lexicon("nl").score("Het pakket is niet aangekomen")
+    assert lost.positive == lost.negative == 0 and model.compound_of_hits(lost) <= SURE_NEGATIVE
+    assert dutch.score("Het pakket is niet aangekomen").compound <= -0.05
+    words_only = LexiconBackend("nl", use_model=False)
+    assert dutch.score("Dit werkt goed").compound != words_only.score("Dit werkt goed").compound, "a polar word: blend"
 
 
 def test_post_position_negation_flips_dutch_and_german() -> None:

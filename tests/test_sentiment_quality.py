@@ -195,7 +195,9 @@ def test_outside_corpora_are_scored_and_the_missing_ones_named(
     assert f"lexicon xed_nl n={held_out} f1=1.000 neg_recall=1.000" in lines, "XED: only the held-out part"
     missing = [line.split()[1] for line in lines if line.startswith("missing ")]
     assert missing == ["xed_de:", "xed_fr:", "xed_es:", "mozetic_de:", "mozetic_es:", "smile_en:",
-                       "complaints_en:", "uci_yelp_en:", "uci_imdb_en:", "sb10k_de:", "mptweets_nl:"]
+                       "complaints_en:", "uci_yelp_en:", "uci_imdb_en:", "sb10k_de:", "mptweets_nl:", "sb10kfull_de:",
+                       "potts_de:", "germeval17_de:", "amazonbooks_de:", "bolcom_nl:", "semeval16rev_nl:",
+                       "semeval16sent_nl:"]
     assert f"missing smile_en: no smile_en.tsv or smile_en/data.tsv in {outside.resolve()}" in lines
 
 

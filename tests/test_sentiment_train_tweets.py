@@ -52,23 +52,47 @@ def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw
     model = linear_model("de")
     assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
     backend = LexiconBackend("de")
-    assert backend.version.endswith("+sb10k-lr-1")
+    assert backend.version.endswith(f"+{sentiment_train_tweets.MODEL_VERSION}")
     assert backend.score("Danke, super Service!").compound > 0.5
     assert backend.score("Seit zwei Wochen warte ich auf meine Erstattung.").compound < -0.3
     assert backend.score("Ich bin begeistert 😍").compound > 0.5
     assert abs(backend.score("xyzzy").compound) < 0.05
 
 
+def write_corpus(folder: Path, name: str, lines: list[str]) -> None:
+    (folder / name).mkdir(parents=True)
+    (folder / name / "data.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+HELD_BACK_TWEET = "Montag ist Bahnstreik, na toll @DB_Bahn"  # in sb10k_de's test part: never trained on
+
+
 def write_corpora(folder: Path) -> Path:
     tweets = [("neg", "wieder kaputt, echt schlecht"), ("neu", "Termin am Montag in Berlin"),
               ("pos", "danke, super Service")] * 10
-    (folder / "sb10k_de").mkdir(parents=True)
-    lines = [f"{split}-{i}\t{label}\t{text}" for split in ("train", "test") for i, (label, text) in enumerate(tweets)]
-    (folder / "sb10k_de" / "data.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_corpus(folder, "sb10kfull_de", [f"{split}-{i}\t{label}\t{text}" for split in ("train", "test")
+                                          for i, (label, text) in enumerate(tweets)] + [
+        f"train-99\tpos\t{HELD_BACK_TWEET.upper()}"])
+    write_corpus(folder, "potts_de", [f"train-{i}\t{label}\t{text}" for i, (label, text) in enumerate(tweets)])
+    write_corpus(folder, "sb10k_de", ["val-1\tneu\tTermin am Montag", f"test-1\tneg\t{HELD_BACK_TWEET}"])
     subtitles = [f"de{i}\t{'pos' if i % 4 == 0 else 'neg'}\t{'wunderbar' if i % 4 == 0 else 'furchtbar'}"
                  for i in range(40)]
     (folder / "xed_de.tsv").write_text("\n".join(subtitles) + "\n", encoding="utf-8")
     return folder
+
+
+def test_training_reads_the_train_parts_and_leaves_out_the_held_back_tweets(tmp_path: Path) -> None:
+    corpora = write_corpora(tmp_path / "corpora")
+    texts, extra = sentiment_train_tweets.training_texts(corpora, ("sb10kfull_de", "potts_de"), "sb10k_de", "xed_de")
+    assert len(texts) == 60, "both corpora's train parts; the test part and the held-back tweet are left out"
+    assert all("bahnstreik" not in item.text.lower() for item in texts)
+    assert 0 < len(extra) < 40, "the training part of the subtitles only"
+
+
+def test_tweet_key_ignores_case_user_names_links_and_spacing() -> None:
+    key = sentiment_train_tweets.tweet_key
+    assert key("@DB_Bahn Zug fällt aus ! https://t.co/x") == key("@user zug fällt aus!") == "userzugfälltaus"
+    assert key("Zug fällt aus") != key("Zug fällt nicht aus")
 
 
 def test_training_learns_each_class_from_the_train_part_and_writes_the_same_bytes_twice(
@@ -95,14 +119,14 @@ def test_balanced_weights_give_each_label_the_same_total() -> None:
     assert sum(weights[:3]) == pytest.approx(weights[3]) == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize(("absent", "message"), [("sb10k_de", "no sb10k_de.tsv or sb10k_de/data.tsv in"),
-                                                 ("xed_de.tsv", "no xed_de.tsv or xed_de/data.tsv in")])
+@pytest.mark.parametrize("absent", ["sb10kfull_de", "potts_de", "sb10k_de", "xed_de.tsv"])
 def test_training_without_a_corpus_is_a_one_line_error(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], absent: str, message: str) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], absent: str) -> None:
     import shutil
 
     corpora = write_corpora(tmp_path / "corpora")
     target = corpora / absent
     shutil.rmtree(target) if target.is_dir() else target.unlink()
     assert sentiment_train_tweets.main(["--corpora", str(corpora)]) == 2
-    assert capsys.readouterr().err == f"error: {message} {corpora}\n"
+    name = absent.removesuffix(".tsv")
+    assert capsys.readouterr().err == f"error: no {name}.tsv or {name}/data.tsv in {corpora}\n"

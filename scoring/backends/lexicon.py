@@ -19,6 +19,12 @@ LEXICON_VERSION = "3"
 MODEL_SHARE = 0.5  # weight of a two-way model in the blend; the rest is the lexicon's own verdict
 LEXICON_SLOPE = 2.0  # tanh(2 x total): one clearly polar word gives about +/-0.8
 QUESTION_DAMPING = 0.3  # a one-sentence question's compound moves this far toward zero ("Past de accu ook?")
+# Languages whose two-way model is heard on a text without any polar word of the word list only when it is sure
+# the text is negative ("Het pakket is niet aangekomen"): a two-way model never says neutral, so on such posts
+# (announcements, questions, chatter) it would otherwise pick a side. Measured for Dutch.
+QUIET_WHEN_SILENT = frozenset({"nl"})
+SURE_NEGATIVE = -0.9  # the model's compound at or below which it is heard on such a text
+QUIET_VERSION = "quiet-1"  # part of the backend version, so profiles of these languages re-score once
 
 
 def _data(name: str) -> dict[str, object]:
@@ -63,7 +69,9 @@ def damp_question(text: str, compound: float) -> float:
 
 class LexiconBackend:
     """Lexicon + rules for one language; with `use_model`, blended with the language's two-way linear model, or
-    replaced by its three-way model (which reads the lexicon's findings among its inputs)."""
+    replaced by its three-way model (which reads the lexicon's findings among its inputs). In QUIET_WHEN_SILENT
+    languages a text in which the word list finds no polar word stays neutral unless the model is sure it is
+    negative."""
 
     languages = LEXICON_LANGUAGES
 
@@ -73,17 +81,23 @@ class LexiconBackend:
         self.language, self.use_model = language, use_model
         self.name = f"lexicon-model-{language}" if use_model else f"lexicon-{language}"
         self.version = f"{LEXICON_VERSION}+{linear_model(language).version}" if use_model else LEXICON_VERSION
+        self.quiet_when_silent = use_model and language in QUIET_WHEN_SILENT
+        if self.quiet_when_silent:
+            self.version += f"+{QUIET_VERSION}"
         self.languages = frozenset({language})
         self.care = RuleBook(shipped_rules(language)) if language in CARE_RULE_LANGUAGES else None
 
     def score(self, text: str) -> BackendScore:
-        """The rules' verdict, blended with the model's when it is on, moved by the language's care rules."""
+        """The rules' verdict, blended with the model's when it is on (in QUIET_WHEN_SILENT languages, on a text
+        without polar words only when the model is sure it is negative), moved by the language's care rules."""
         hits = rule_lexicon(self.language).score(text)
         compound = math.tanh(LEXICON_SLOPE * hits.total)
         if self.use_model:
             model = linear_model(self.language)
             blend = 1.0 if isinstance(model, ThreeWayModel) else MODEL_SHARE
-            compound = blend * model.compound_of_hits(hits) + (1 - blend) * compound
+            verdict = model.compound_of_hits(hits)
+            if not (self.quiet_when_silent and hits.positive == hits.negative == 0 and verdict > SURE_NEGATIVE):
+                compound = blend * verdict + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
         if evidence is not None and evidence.complaint:
             return BackendScore(combine(compound, evidence))
