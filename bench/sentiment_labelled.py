@@ -44,6 +44,7 @@ BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care-rules", "vader+care"),
             "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
 RULES_ONLY = "vader+care-rules"  # the bench's name for vader+care without its model (not a backend a profile picks)
 TRAINED_ON = ("xed_", "uci_")  # corpora whose training part the shipped models saw: only the held-out part is scored
+TUNED_ON = ("complaints_",)  # corpora whose other four fifths rules were written from: held-out fifth (val: the rest)
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,14 @@ class LabelledQuality:
 
 def corpus_items(name: str, path: Path, split: PublishedSplit = "test") -> list[LabelledText]:
     """The texts scored for a corpus: the publisher's `split` where its ids name one, else the held-out part where
-    a model was trained on it, else all."""
+    a model was trained on it or rules were written from it (with `val`: the part rules were written from), else
+    all."""
     items = load_labelled(path)
     if any(published_split(i.id) for i in items):
         return [i for i in items if published_split(i.id) == split]
+    if name.startswith(TUNED_ON):
+        part = "held_out" if split == "test" else "train"
+        return [i for i in items if split_of(i.id) == part]
     return [i for i in items if split_of(i.id) == "held_out"] if name.startswith(TRAINED_ON) else items
 
 
