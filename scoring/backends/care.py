@@ -17,7 +17,7 @@ from scoring.backends.care_anchors import ranked_anchors
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 from scoring.backends.vader_backend import VaderBackend
 
-CARE_VERSION = "3"
+CARE_VERSION = "4"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
