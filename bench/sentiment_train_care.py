@@ -4,7 +4,7 @@
 UCI "Sentiment Labelled Sentences" (Yelp, IMDb and Amazon review sentences, CC-BY-4.0; `uci_yelp_en`,
 `uci_imdb_en`, `uci_amazon_en` in the corpora folder outside the repository, see bench/data/sentiment_multi)
 and the team's customer-care sets `care_en`, `care_en_blind` and `care_en_fresh` (bench/data/sentiment_care,
-given CARE_REPEAT times the weight: they are few and closest to what brands receive). `care_en_final`,
+given CARE_REPEAT times the weight: they are few and closest to what brands receive). `care_en_final`, `care_en_final2`,
 the held-out fifth of the UCI sets and every other corpus are never trained on. It fits a class-balanced
 logistic model of "negative or not" over CareLayer.features and writes scoring/backends/data/care_model_en.json.
 Deterministic: the same inputs give the same file.
@@ -25,7 +25,7 @@ from scoring.backends.linear import LinearModel, top_weights
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "care-lr-1"
+MODEL_VERSION = "care-lr-2"
 REVIEW_CORPORA = ("uci_yelp_en", "uci_imdb_en", "uci_amazon_en")
 CARE_SETS = ("care_en", "care_en_blind", "care_en_fresh")
 CARE_DIR = Path(__file__).resolve().parent / "data" / "sentiment_care"

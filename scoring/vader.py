@@ -41,15 +41,22 @@ def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
     return analyzer.lexicon, analyzer.emojis, single_chars
 
 
+def lexicon_without(words: frozenset[str]) -> dict[str, float]:
+    """VADER's word list without `words` (they then count as words without sentiment)."""
+    return {word: valence for word, valence in _tables()[0].items() if word not in words}
+
+
 def polarity_scores(text: str) -> dict[str, float]:
     """neg, neu, pos and compound for `text`, exactly as vaderSentiment 3.3.2 computes them."""
     neg, neu, pos, compound = polarity(text)
     return {"neg": neg, "neu": neu, "pos": pos, "compound": compound}
 
 
-def polarity(text: str) -> tuple[float, float, float, float]:
-    """polarity_scores' neg, neu, pos and compound as a tuple, in that order (no dict built per text)."""
-    lexicon, emojis, emoji_chars = _tables()
+def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float, float, float, float]:
+    """polarity_scores' neg, neu, pos and compound as a tuple, in that order (no dict built per text); `lexicon`
+    replaces VADER's word list (see `lexicon_without`)."""
+    shipped, emojis, emoji_chars = _tables()
+    lexicon = shipped if lexicon is None else lexicon
     # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
     text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
     words, lower = _words(text)

@@ -253,3 +253,15 @@ def test_a_corpus_with_the_publishers_split_is_scored_on_test_or_on_val_never_on
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("lexicon tweets_nl")]
     assert lines == ["lexicon tweets_nl n=2 f1=1.000 neg_recall=0.000",  # test: two positives
                      "lexicon tweets_nl n=3 f1=1.000 neg_recall=1.000"]  # val; the four train texts never
+
+
+def test_the_complaint_tweets_are_scored_on_a_held_out_fifth_and_val_scores_the_rest(tmp_path: Path) -> None:
+    from bench.sentiment_corpora import split_of
+    from bench.sentiment_labelled import corpus_items
+
+    ids = [f"cmp{i}" for i in range(50)]
+    (tmp_path / "data.tsv").write_text("".join(f"{i}\tneg\tstill waiting\n" for i in ids), encoding="utf-8")
+    held_out = [item.id for item in corpus_items("complaints_en", tmp_path / "data.tsv")]
+    rest = [item.id for item in corpus_items("complaints_en", tmp_path / "data.tsv", "val")]
+    assert held_out == [i for i in ids if split_of(i) == "held_out"] and 0 < len(held_out) < 25
+    assert sorted(held_out + rest) == sorted(ids) and not set(held_out) & set(rest)

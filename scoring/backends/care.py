@@ -15,8 +15,9 @@ from typing import Literal, cast
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import ranked_anchors
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
+from scoring.backends.vader_backend import VaderBackend
 
-CARE_VERSION = "3"
+CARE_VERSION = "4"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -114,11 +115,24 @@ def _rule(name: str, entry: dict[str, object]) -> CareRule:
 CARE_RULE_LANGUAGES = frozenset({"en", "nl", "de"})
 
 
+def _shipped_text(language: str) -> tuple[str, str]:
+    """The name and text of scoring/backends/data/care_<language>.toml."""
+    name = f"care_{language}.toml"
+    return name, resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=8)
 def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
     """The rules in scoring/backends/data/care_<language>.toml (en, nl, de), read once per process."""
-    name = f"care_{language}.toml"
-    return parse_rules(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"), name)
+    name, text = _shipped_text(language)
+    return parse_rules(text, name)
+
+
+@lru_cache(maxsize=8)
+def shipped_request_words(language: str = "en") -> frozenset[str]:
+    """The `request_words` of care_<language>.toml: words a general lexicon reads as positive that, in a message
+    to a brand, only ask ("please", "help"); the care layer reads them without sentiment."""
+    return frozenset(tomllib.loads(_shipped_text(language)[1]).get("request_words", ()))
 
 
 KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
@@ -202,6 +216,8 @@ class CareLayer:
     """Wraps a backend: its score, moved by the customer-care rules."""
 
     def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None, use_model: bool = True) -> None:
+        if isinstance(inner, VaderBackend):  # VADER reads "please" and "help" as praise; here they only ask
+            inner = inner.without_words(shipped_request_words())
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
         self.model = care_model("en") if use_model else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from scoring.backends.base import BackendScore
-from scoring.vader import VADER_VERSION, polarity
+from scoring.vader import VADER_VERSION, lexicon_without, polarity
 
 
 class VaderBackend:
@@ -15,9 +15,17 @@ class VaderBackend:
     version = VADER_VERSION
     languages = frozenset({"en"})
 
+    def __init__(self, neutral_words: frozenset[str] = frozenset()) -> None:
+        self.neutral_words = neutral_words
+        self._lexicon = lexicon_without(neutral_words) if neutral_words else None
+
+    def without_words(self, words: frozenset[str]) -> VaderBackend:
+        """The same backend reading `words` (and the words it already ignores) as words without sentiment."""
+        return VaderBackend(self.neutral_words | words)
+
     def score(self, text: str) -> BackendScore:
         """VADER's four numbers for one text."""
-        neg, neu, pos, compound = polarity(text)
+        neg, neu, pos, compound = polarity(text, self._lexicon)
         return BackendScore(compound, pos, neu, neg)
 
     def score_many(self, texts: Sequence[str]) -> list[BackendScore]:

@@ -1,0 +1,73 @@
+"""The English customer-care rules added for complaints without the obvious words, and the request words."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.backends.care import CareLayer, care_evidence, shipped_request_words, shipped_rules
+from scoring.backends.vader_backend import VaderBackend
+
+RULES = shipped_rules()
+RULES_ONLY = CareLayer(VaderBackend(), use_model=False)
+
+
+def test_request_words_carry_no_sentiment_in_the_care_layer_but_do_in_plain_vader() -> None:
+    assert {"please", "help", "kindly"} <= shipped_request_words()
+    text = "please help, kindly"
+    assert VaderBackend().score(text).compound > 0.5, "VADER reads a request as praise"
+    assert RULES_ONLY.score(text).compound == 0.0
+    assert RULES_ONLY.inner.score(text).compound == 0.0
+
+
+def test_a_request_for_help_with_a_fault_is_no_longer_read_as_praise() -> None:
+    text = "my router keeps dropping the connection, please help"
+    assert VaderBackend().score(text).compound >= 0.05
+    assert RULES_ONLY.score(text).compound <= -0.05
+
+
+def test_praise_keeps_its_thanks() -> None:
+    assert RULES_ONLY.score("Thanks so much, the engineer was brilliant").compound >= 0.5
+
+
+@pytest.mark.parametrize(("rule", "text"), [
+    ("not_working", "the app won't let me log in"),
+    ("not_working", "our internet has been down since noon"),
+    ("not_working", "I keep getting network issues on the tv app"),
+    ("rhetorical_question", "how come my parcel went to another city?"),
+    ("rhetorical_question", "is this how you treat customers?"),
+    ("demand", "fix your app"),
+    ("demand", "sort it out"),
+    ("negated_expectation", "the engineer never showed up"),
+    ("negated_expectation", "any update on my claim?"),
+    ("late_by", "the train is 40 mins late"),
+    ("lost_loyalty", "this is the last time I order from you"),
+    ("bad_condition", "the bread was stale"),
+    ("money_taken", "so you bump the prices up again"),
+    ("complaint_word", "I'd like to make a complaint"),
+    ("failure_words", "the app is unusable since monday"),
+])
+def test_each_new_complaint_rule_turns_a_complaint_vader_misses_negative(rule: str, text: str) -> None:
+    assert VaderBackend().score(text).compound > -0.05, "VADER alone misses it"
+    assert rule in care_evidence(text, RULES).names
+    assert RULES_ONLY.score(text).compound <= -0.05
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks, you sorted my billing issue in five minutes",
+    "Been a customer for ten years and never had a problem.",
+    "they never let me down, top company",
+    "no complaints here, lovely stay",
+    "It finally let me in, thanks!",
+])
+def test_praise_that_names_a_problem_it_no_longer_has_stays_positive(text: str) -> None:
+    assert care_evidence(text, RULES).complaint is False
+    assert RULES_ONLY.score(text).compound >= 0.05
+
+
+@pytest.mark.parametrize("text", [
+    "Do you deliver to the business park on weekends?",
+    "How do I change my address?",
+    "I'll bring it back tomorrow",
+])
+def test_plain_questions_and_plans_are_not_complaints(text: str) -> None:
+    assert care_evidence(text, RULES).complaint is False
