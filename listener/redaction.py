@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 REDACTED = "***"
 MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
@@ -82,12 +82,13 @@ def remember_secret(value: str) -> str:
     """Remember a secret value (and the password inside a URL) for redaction; returns the value."""
     values = [value]
     if "://" in value:
-        try:
-            from sqlalchemy.engine import make_url  # only when a database URL carries a password
-
-            values.append(make_url(value).password or "")
-        except Exception:  # noqa: BLE001 - not a database URL: the whole value is redacted anyway
-            pass
+        try:  # the password as written and decoded, up to the first @ (as SQLAlchemy and libpq read it) or the last
+            netloc = urlsplit(value).netloc
+        except ValueError:  # not a URL: the whole value is redacted anyway
+            netloc = ""
+        for user_info in (netloc.partition("@")[0], netloc.rpartition("@")[0]):
+            password = user_info.partition(":")[2]
+            values += [password, unquote(password)]
     SECRETS.remember(values)
     return value
 
