@@ -1,7 +1,8 @@
 """SQLite as the daemon uses it (WAL, a busy timeout, foreign keys) and the migration revision, without SQLAlchemy.
 
 The read commands open a database at head through the standard library's sqlite3 alone; the
-engine (listener/storage/engine.py) applies the same tuning to every SQLAlchemy connection.
+engine (listener/storage/engine.py) applies the same tuning to every SQLAlchemy connection. The
+revision check takes any DB-API connection: PostgreSQL's plain path (postgres_direct.py) uses it too.
 """
 
 from __future__ import annotations
