@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -131,9 +132,13 @@ def _memory(size: int, runs: int) -> tuple[dict[str, Any], list[Ratio]]:
 
 
 def _startup(size: int, runs: int) -> tuple[dict[str, Any], list[Ratio]]:
-    f = startup.measure(max(runs, 3))
+    from tests.postgres_server import URL_ENV, find_bindir
+
+    on_postgres = bool(os.environ.get(URL_ENV)) or find_bindir() is not None  # the tests' server, when there is one
+    f = startup.measure(max(runs, 3), on_postgres=on_postgres)
     _say(startup.describe(f))
-    return f, [Ratio(f"startup_{name}/httpx", f[f"{name}_ratio"], 3.0, False) for name in startup.COMMANDS]
+    return f, [Ratio(f"startup_{name}/httpx", f[f"{name}_ratio"], 3.0, False)
+               for name in [*startup.COMMANDS, *startup.ON_POSTGRES] if f"{name}_ratio" in f]
 
 
 MEASUREMENTS: dict[str, Callable[[int, int], tuple[dict[str, Any], list[Ratio]]]] = {

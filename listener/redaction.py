@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 REDACTED = "***"
 MIN_SECRET_LENGTH = 4  # shorter values would redact ordinary words
@@ -80,16 +80,19 @@ SECRETS = Redactor()  # every secret this process has read
 
 def remember_secret(value: str) -> str:
     """Remember a secret value (and the password inside a URL) for redaction; returns the value."""
-    values = [value]
-    if "://" in value:
-        try:
-            from sqlalchemy.engine import make_url  # only when a database URL carries a password
-
-            values.append(make_url(value).password or "")
-        except Exception:  # noqa: BLE001 - not a database URL: the whole value is redacted anyway
-            pass
-    SECRETS.remember(values)
+    SECRETS.remember([value, *url_passwords(value)])
     return value
+
+
+def url_passwords(value: str) -> list[str]:
+    """The password inside a URL as written and decoded, read up to the first `@` (as SQLAlchemy and libpq read
+    it) and up to the last; none for a value that is no URL with a password."""
+    try:
+        netloc = urlsplit(value).netloc if "://" in value else ""
+    except ValueError:  # not a URL: the whole value is redacted anyway
+        return []
+    passwords = [user_info.partition(":")[2] for user_info in (netloc.partition("@")[0], netloc.rpartition("@")[0])]
+    return [form for password in passwords if password for form in (password, unquote(password))]
 
 
 def redact(text: str) -> str:

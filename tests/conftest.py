@@ -81,15 +81,21 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_engine(server_url: str) -> Iterator[Engine]:
-    """A fresh, migrated database on that server, dropped afterwards."""
+def empty_pg_url(server_url: str) -> Iterator[str]:
+    """The URL of a new, empty database on that server (no schema yet), dropped afterwards."""
     name = f"ror_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_database(server_url.rsplit("/", 1)[0] + f"/{name}")
-    yield engine
-    engine.dispose()
+    yield server_url.rsplit("/", 1)[0] + f"/{name}"
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(empty_pg_url: str) -> Iterator[Engine]:
+    """A fresh, migrated database on that server, dropped afterwards."""
+    engine = open_database(empty_pg_url)
+    yield engine
+    engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -10,20 +11,23 @@ from collections import Counter
 from pathlib import Path
 
 from bench.corpus import statuses
+from tests.postgres_server import URL_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RATIOS = {"pipeline/vader", "pipeline/peer_normalised", "pipeline_2cores/vader", "pipeline_2cores/best_peer",
           "parallel_scoring/vader", "language_ms/0.3",
           "store/raw", "save_items/raw", "incremental/full", "daily_path/full_run_cpu", "export_growth",
           "peak_rss_mb/300",
-          "startup_help/httpx", "startup_status/httpx", "startup_index/httpx"}
+          "startup_help/httpx", "startup_status/httpx", "startup_index/httpx",
+          "startup_pg_status/httpx", "startup_pg_index/httpx"}
 RATIO_LINE = re.compile(r"^RATIO (\S+) (\d+\.\d+) \(target (>=|<=) [\d.]+: (met|MISSED)\)$", re.MULTILINE)
 
 
-def test_bench_prints_every_ratio_positive_at_a_tiny_size(tmp_path: Path) -> None:
+def test_bench_prints_every_ratio_positive_at_a_tiny_size(tmp_path: Path, server_url: str) -> None:
     figures_file = tmp_path / "figures.json"
     done = subprocess.run([sys.executable, "-m", "bench", "--size", "500", "--runs", "1", "--json", str(figures_file)],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, URL_ENV: server_url})  # start-up on PostgreSQL: the tests' server
     assert done.returncode == 0, done.stderr
     printed = {name: float(value) for name, value, _, _ in RATIO_LINE.findall(done.stdout)}
     assert set(printed) == RATIOS

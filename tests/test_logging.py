@@ -11,6 +11,7 @@ import pytest
 
 from listener.config.settings import Config
 from listener.daemon.logs import REDACTED, Redactor, config_secrets, configure_logging
+from listener.redaction import url_passwords
 
 TOKEN = "tok-7f3a9c2e1b"
 
@@ -83,3 +84,20 @@ def test_the_secrets_are_the_values_of_the_variables_the_config_names(monkeypatc
 
 def test_short_values_are_not_treated_as_secrets() -> None:
     assert Redactor(["ab", ""])("a cab ab") == "a cab ab"
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://ror:s3cr3t-pw@127.0.0.1/ror", "postgresql+psycopg://ror:s3cr%40t-pw@db:5432/ror?sslmode=require",
+    "postgresql://ror:pass@word@db/ror", "postgresql://:only-a-password@db/ror", "postgresql://u:p%2Fx%3Ayz@[::1]/ror",
+])
+def test_a_database_urls_password_is_found_as_sqlalchemy_reads_it(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    password = make_url(url).password
+    assert password and password in url_passwords(url)
+    assert Redactor(url_passwords(url))(f"failed for {password}") == "failed for ***"
+
+
+def test_values_without_a_password_give_none() -> None:
+    assert url_passwords("postgresql://ror@db/ror") == url_passwords("tok-7f3a9c2e1b") == []
+    assert url_passwords("http://[broken/x") == []

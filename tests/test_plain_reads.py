@@ -1,15 +1,17 @@
-"""The read commands' plain SQL returns the same on sqlite3 and through SQLAlchemy, on SQLite and PostgreSQL,
-decoded as the tables' SQLAlchemy types decode what was written (UTC times, JSON, days, flags)."""
+"""The read commands' plain SQL returns the same on sqlite3, on psycopg and through SQLAlchemy, on SQLite and
+PostgreSQL, decoded as the tables' SQLAlchemy types decode what was written (UTC times, JSON, days, flags)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, insert, text
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlmodel import SQLModel
 
 import listener.storage.daemon_models  # noqa: F401 - every table registered on SQLModel.metadata
@@ -23,8 +25,11 @@ from listener.imports.status import api_cursors, import_statuses
 from listener.index.formula import formula_version
 from listener.read.reports import load_index_points
 from listener.read.ror_percent import has_linked_people, ror_percent_summary
-from listener.storage.reader import Reader, SqlAlchemyReader, SqliteReader
+from listener.storage.postgres_direct import libpq_url_of, open_postgres_at_head
+from listener.storage.reader import PsycopgReader, Reader, SqlAlchemyReader, SqliteReader, pyformat_sql
 from listener.storage.sqlite_file import open_sqlite_at_head, sqlite_file_of
+from listener.workers.status import has_queue, queue_status
+from tests.workers_harness import add_a_live_and_a_stalled_worker
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 AT = datetime(2026, 3, 1, 9, 30, 15, 250_000, tzinfo=UTC)
@@ -144,19 +149,88 @@ def _sqlite_reader(engine: Engine) -> SqliteReader:
     return SqliteReader(connection, url)
 
 
-def test_sqlite3_and_sqlalchemy_read_the_same_on_sqlite_and_postgresql(
-        engine: Engine, pg_engine: Engine, config: Any) -> None:
+@pytest.fixture
+def psycopg_reader(pg_engine: Engine) -> Iterator[PsycopgReader]:
+    """The PostgreSQL test database through psycopg alone, as `ror status` opens it at head."""
+    url = pg_engine.url.render_as_string(hide_password=False)
+    address = libpq_url_of(url)
+    assert address is not None
+    connection = open_postgres_at_head(address)
+    assert connection is not None
+    yield PsycopgReader(connection, url)
+    connection.close()
+
+
+def test_sqlite3_psycopg_and_sqlalchemy_read_the_same_on_sqlite_and_postgresql(
+        engine: Engine, pg_engine: Engine, psycopg_reader: PsycopgReader, config: Any) -> None:
     _populate(engine, config)
     _populate(pg_engine, config)
     plain = _everything_read(_sqlite_reader(engine), config)
     assert _everything_read(SqlAlchemyReader(engine), config) == plain
     assert _everything_read(SqlAlchemyReader(pg_engine), config) == plain
+    assert _everything_read(psycopg_reader, config) == plain
     with pg_engine.connect() as connection:  # the other reads of the project pass their open connection
         assert _everything_read(SqlAlchemyReader(connection), config) == plain
     with pg_engine.begin() as connection:
         connection.execute(text("UPDATE sync_runs SET owner = 'dead' WHERE status = 'running'"))
     assert close_orphaned_runs(SqlAlchemyReader(pg_engine), NOW) == 1
     assert source_statuses(pg_engine, config)[0].last_run_at == NOW
+
+
+def test_psycopg_closes_an_orphaned_run_as_sqlalchemy_does(pg_engine: Engine, psycopg_reader: PsycopgReader,
+                                                           config: Any) -> None:
+    _populate(pg_engine, config)
+    reader = psycopg_reader
+    assert close_orphaned_runs(reader, NOW) == 0  # its owner is on another host
+    with pg_engine.begin() as connection:
+        connection.execute(text("UPDATE sync_runs SET owner = 'dead' WHERE status = 'running'"))
+    assert close_orphaned_runs(reader, NOW) == 1
+    closed = "SELECT status, ended_at, error FROM sync_runs WHERE owner = 'dead'"
+    assert SqlAlchemyReader(pg_engine).rows(closed) == reader.rows(closed) == [("interrupted", NOW, KILLED)]
+    assert source_statuses(pg_engine, config)[0].last_run_at == NOW
+
+
+def test_psycopg_reads_the_worker_queue_as_sqlalchemy_does(pg_engine: Engine, psycopg_reader: PsycopgReader) -> None:
+    with pg_engine.begin() as connection:
+        alive, dead = add_a_live_and_a_stalled_worker(connection)
+    reader = psycopg_reader
+    assert has_queue(reader) and has_queue(pg_engine)
+    plain = queue_status(reader)
+    assert plain == queue_status(pg_engine) and plain.to_json() == queue_status(pg_engine).to_json()
+    assert [(w.id, w.alive, w.running) for w in plain.workers] == [(alive, True, 1), (dead, False, 1)]
+    assert [(s.args, s.worker_id) for s in plain.stalled] == [('{"source": "brand-0"}', dead)]  # the ::text cast
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT j.args::text FROM jobs j WHERE j.id = :id",  # a cast is no parameter
+    "SELECT :a::int, :b || '%' FROM t WHERE x LIKE '50%%' AND y = :c",  # literal percent signs
+    "SELECT 'a:b', '10\\:30', x FROM t WHERE t.x=:x AND make_interval(secs => :stall) > :t_2",  # escaped colon
+    "SELECT 1",
+])
+def test_psycopg_runs_the_statement_sqlalchemys_text_sends_to_psycopg(sql: str) -> None:
+    assert pyformat_sql(sql) == str(text(sql).compile(dialect=psycopg_dialect()))
+
+
+@pytest.mark.parametrize(("url", "address"), [
+    ("postgresql://ror@127.0.0.1:5432/ror", "postgresql://ror@127.0.0.1:5432/ror"),
+    ("postgresql+psycopg://ror:s%40cret@db/ror?sslmode=require", "postgresql://ror:s%40cret@db/ror?sslmode=require"),
+    ("postgresql:///ror", "postgresql:///ror"),  # the local socket
+    ("postgresql+psycopg2://ror@db/ror", None), ("postgresql+asyncpg://ror@db/ror", None),  # other drivers
+    ("postgresql://ror:p@ss@db/ror", None),  # an unencoded @: left to SQLAlchemy
+    ("sqlite:///ror.db", None), ("mysql://ror@db/ror", None),
+])
+def test_psycopg_takes_only_urls_sqlalchemy_opens_with_psycopg(url: str, address: str | None) -> None:
+    assert libpq_url_of(url) == address
+
+
+def test_a_postgresql_database_not_at_head_is_left_to_alembic(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    assert open_postgres_at_head(libpq_url_of(url) or "") is None
+    with pg_engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert open_postgres_at_head(libpq_url_of(url) or "") is None
 
 
 def test_reads_decode_times_json_days_and_flags_as_written(engine: Engine, config: Any) -> None:

@@ -1,19 +1,22 @@
 """Commands start faster: a database at head opens without Alembic, one behind it is still migrated, and the
-read commands (`ror status`, `ror index`) load no connector, SQLModel, scheduler or aggregator code."""
+read commands (`ror status`, `ror index`) load no connector, SQLModel, scheduler or aggregator code, and no
+SQLAlchemy on a SQLite file or a PostgreSQL database at head."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, text
+from sqlalchemy import Engine, insert, text
 
 from connectors.registry import PLATFORMS
 from listener.cli.main import EXAMPLE_CONFIG
@@ -37,7 +40,7 @@ NOT_FOR_READING = (
     "scoring.sentiment", "scoring.backends.registry", "scoring.vader", "scoring.alert_detectors", "scoring.series",
     "scoring.signals", "connectors.base",
     "html", "rich._emoji_codes", "listener.workers.status",  # the redaction's HTML forms, Rich's emoji, the PG queue
-    "sqlalchemy",  # on a SQLite file at head the reads are plain SQL through sqlite3 (SQLAlchemy is half the start)
+    "sqlalchemy",  # at head the reads are plain SQL through sqlite3 or psycopg (SQLAlchemy is half the start)
     *(f"connectors.{name}.settings" for name in PLATFORMS if name != "mastodon"),  # the example names only Mastodon
 )
 
@@ -82,28 +85,64 @@ def test_database_behind_head_is_still_migrated(tmp_path: Path) -> None:
     assert stored_revision(engine) == head_revision()
 
 
-@pytest.fixture
-def stored_config(tmp_path: Path) -> Path:
-    """The example config (a Mastodon source) and its database, at head, holding one index point to show."""
-    path = tmp_path / "ror.toml"
-    shutil.copyfile(EXAMPLE_CONFIG, path)
-    config = load_config(path)
-    profile, engine = config.profiles[0], open_database(config.database_url())
+def _store_one_point(config: Any, engine: Engine) -> None:
+    """The config's profile and one index point to show."""
+    profile = config.profiles[0]
     with engine.begin() as connection:
         profile_id = connection.execute(insert(table_of(ProfileRow)).values(name=profile.name)).inserted_primary_key[0]
         connection.execute(insert(table_of(IndexPointRow)).values(
             profile_id=profile_id, day=date(2026, 3, 1), formula_version=formula_version(profile.index),
             components={}, computed_at=datetime(2026, 3, 2, tzinfo=UTC)))
+
+
+def _example_config(tmp_path: Path, url_env: str | None = None) -> Path:
+    """The example config (a Mastodon source); with `url_env`, its database URL read from that variable."""
+    path = tmp_path / "ror.toml"
+    shutil.copyfile(EXAMPLE_CONFIG, path)
+    if url_env:
+        text = path.read_text(encoding="utf-8").replace('url = "sqlite:///ror.db"', f'url_env = "{url_env}"', 1)
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def stored_config(tmp_path: Path) -> Path:
+    """The example config and its SQLite database, at head, holding one index point to show."""
+    path = _example_config(tmp_path)
+    config = load_config(path)
+    engine = open_database(config.database_url())
+    _store_one_point(config, engine)
     engine.dispose()
     return path
 
 
+PG_URL_ENV = "ROR_TEST_READ_DATABASE_URL"
+
+
+@pytest.fixture
+def pg_stored_config(tmp_path: Path, pg_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example config on a PostgreSQL database at head (URL with a password, from the environment, as an
+    agency keeps it; the test server trusts loopback), holding one index point to show."""
+    url = pg_engine.url.set(password="not-asked-for").render_as_string(hide_password=False)
+    monkeypatch.setenv(PG_URL_ENV, url)
+    path = _example_config(tmp_path, PG_URL_ENV)
+    _store_one_point(load_config(path), pg_engine)
+    return path
+
+
 @pytest.mark.parametrize("command", ["status", "index"])
-def test_read_commands_load_no_connector_sqlmodel_scheduler_or_aggregator(stored_config: Path, command: str) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_read_commands_load_no_connector_sqlmodel_scheduler_or_aggregator(
+        request: pytest.FixtureRequest, backend: str, command: str) -> None:
+    stored_config = request.getfixturevalue("stored_config" if backend == "sqlite" else "pg_stored_config")
+    # On PostgreSQL the worker queue's status is read (as plain SQL too), and the URL's password is redacted in
+    # its HTML forms as well (html loaded).
+    read_on_postgresql = ("listener.workers.status", "html")
+    not_loaded = tuple(m for m in NOT_FOR_READING if backend == "sqlite" or m not in read_on_postgresql)
     run = (f"import sys\nsys.argv = ['ror', {command!r}, '--config', {str(stored_config)!r}]\n"
            f"{RECORD_BUILT_COMMANDS}from listener.cli.main import app\ntry:\n    app()\n"
            "except SystemExit as end:\n    assert not end.code, end\n"
-           f"print(' '.join(m for m in {NOT_FOR_READING!r} if m in sys.modules), file=sys.stderr)\n"
+           f"print(' '.join(m for m in {not_loaded!r} if m in sys.modules), file=sys.stderr)\n"
            "print('built:', *built, 'entry points read:', len(scans), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True, check=True)
     assert "acme" in done.stdout  # the command ran and showed the profile's sources or index
@@ -134,6 +173,30 @@ def test_status_on_a_file_that_is_no_database_is_one_clear_line(tmp_path: Path) 
                           capture_output=True, text=True, check=False)
     assert (done.returncode, done.stdout) == (5, "")
     assert done.stderr == f"database error: DatabaseError: file is not a database ({url})\n"
+
+
+def test_status_creates_the_schema_on_an_empty_postgresql_database_as_before(
+        tmp_path: Path, empty_pg_url: str) -> None:
+    path = _example_config(tmp_path, PG_URL_ENV)
+    done = subprocess.run([sys.executable, "-m", "listener.cli.main", "status", "--config", str(path)],
+                          capture_output=True, text=True, check=False, env={**os.environ, PG_URL_ENV: empty_pg_url})
+    assert done.returncode == 0, done.stderr
+    engine = make_engine(empty_pg_url)
+    assert stored_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def test_status_on_a_postgresql_server_that_is_down_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"postgresql://ror:hush-hush@127.0.0.1:{port}/ror"
+    path = _example_config(tmp_path, PG_URL_ENV)
+    done = subprocess.run([sys.executable, "-m", "listener.cli.main", "status", "--config", str(path)],
+                          capture_output=True, text=True, check=False, env={**os.environ, PG_URL_ENV: url})
+    assert (done.returncode, done.stdout) == (5, "")
+    assert done.stderr == (f'database error: OperationalError: connection failed: connection to server at "127.0.0.1", '
+                           f"port {port} failed: Connection refused (postgresql://ror:***@127.0.0.1:{port}/ror)\n")
 
 
 # Counts the commands typer turns into click commands (each costs a signature read and its options).

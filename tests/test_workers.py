@@ -20,7 +20,7 @@ from listener.workers.plan import cron_for
 from listener.workers.status import has_queue
 from listener.workers.tasks import WorkerRuntime, poll_source
 from tests.conftest import FakeClock
-from tests.workers_harness import FakeHackerNews, term, write_config
+from tests.workers_harness import FakeHackerNews, add_a_live_and_a_stalled_worker, term, write_config
 
 POLICY = RetryPolicy(max_wait_seconds=120)
 
@@ -116,16 +116,7 @@ def test_status_shows_workers_queues_and_stalled_jobs(pg_engine: Engine, tmp_pat
     config = write_config(tmp_path, pg_engine.url.render_as_string(hide_password=False), "http://127.0.0.1:9/api/v1",
                           1, 60)
     with pg_engine.begin() as connection:
-        alive = connection.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")).scalar_one()
-        dead = connection.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) "
-                                       "VALUES (now() - interval '10 minutes') RETURNING id")).scalar_one()
-        connection.execute(text(
-            "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id, lock) VALUES "
-            "('poll', 'ror.poll', '{\"source\": \"brand-0\"}', 'doing', :dead, 'source:brand-0'), "
-            "('poll', 'ror.poll', '{\"source\": \"brand-1\"}', 'doing', :alive, 'source:brand-1'), "
-            "('poll', 'ror.poll', '{\"source\": \"brand-2\"}', 'todo', NULL, NULL), "
-            "('process', 'ror.process', '{\"profile\": \"agency\"}', 'todo', NULL, NULL)"),
-            {"dead": dead, "alive": alive})
+        alive, dead = add_a_live_and_a_stalled_worker(connection)
     shown = CliRunner().invoke(cli, ["status", "--config", str(config)])
     assert shown.exit_code == 0, shown.output
     assert "workers" in shown.output and "no (stalled)" in shown.output and "stalled jobs" in shown.output

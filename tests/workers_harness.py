@@ -178,6 +178,24 @@ def term(number: int) -> str:
     return f"brand-{number}"
 
 
+def add_a_live_and_a_stalled_worker(connection: Any) -> tuple[int, int]:
+    """A worker sending heartbeats and one silent for ten minutes, each running a poll, and two jobs waiting
+    (poll, process) in the queue's tables; `connection`: a SQLAlchemy connection. Returns (live, stalled) ids."""
+    from sqlalchemy import text
+
+    alive = connection.execute(text("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")).scalar_one()
+    dead = connection.execute(text("INSERT INTO procrastinate_workers (last_heartbeat) "
+                                   "VALUES (now() - interval '10 minutes') RETURNING id")).scalar_one()
+    connection.execute(text(
+        "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id, lock) VALUES "
+        "('poll', 'ror.poll', '{\"source\": \"brand-0\"}', 'doing', :dead, 'source:brand-0'), "
+        "('poll', 'ror.poll', '{\"source\": \"brand-1\"}', 'doing', :alive, 'source:brand-1'), "
+        "('poll', 'ror.poll', '{\"source\": \"brand-2\"}', 'todo', NULL, NULL), "
+        "('process', 'ror.process', '{\"profile\": \"agency\"}', 'todo', NULL, NULL)"),
+        {"dead": dead, "alive": alive})
+    return alive, dead
+
+
 def write_config(directory: Path, database_url: str, base_url: str, sources: int, interval_seconds: float,
                  stop_timeout: float = 10, page_size: int = 2) -> Path:
     """A ror.toml with one profile and `sources` Hacker News sources on the fake platform."""

@@ -111,52 +111,74 @@ def database_problem(error: Exception) -> str:
     message = one_line(str(getattr(error, "orig", None) or error))
     if "disk is full" in message or "disk I/O error" in message:
         message += ": free some space and run again (the last page was rolled back, nothing is lost)"
-    where = f" ({_database_shown})" if _database_shown else ""
-    return f"{type(error).__name__}: {message}{where}"
+    if not _database_url:
+        return f"{type(error).__name__}: {message}"
+    from listener.storage.engine import shown_url  # on an error only: the read commands' plain reads load no SQLAlchemy
+
+    return f"{type(error).__name__}: {message} ({shown_url(_database_url)})"
 
 
 def is_database_error(error: Exception) -> bool:
-    """A SQLAlchemy error, or sqlite3's on a read command's plain reads (an unloaded module raised none)."""
-    exc, sqlite3 = sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3")
+    """A SQLAlchemy error, or sqlite3's or psycopg's on a read command's plain reads (an unloaded module raised
+    none)."""
+    exc, sqlite3, psycopg = (sys.modules.get(name) for name in ("sqlalchemy.exc", "sqlite3", "psycopg"))
     return ((exc is not None and isinstance(error, exc.SQLAlchemyError))
-            or (sqlite3 is not None and isinstance(error, sqlite3.Error)))
+            or (sqlite3 is not None and isinstance(error, sqlite3.Error))
+            or (psycopg is not None and isinstance(error, psycopg.Error)))
 
 
-_database_shown = ""  # the URL of the database the running command opened, for error messages
+_database_url = ""  # the URL of the database the running command opened, named (password hidden) in its errors
 
 
 def config_and_engine(config_path: Path | None, loaded: Any = None) -> tuple[Any, Engine]:
     """The loaded config (`loaded` when given) and its database, migrated; remembers the URL (password hidden)
     for error messages."""
     from listener.config.settings import default_config_path, load_config
-    from listener.storage.engine import open_database, shown_url
+    from listener.storage.engine import open_database
 
-    global _database_shown
+    global _database_url
     config = loaded or load_config(config_path or default_config_path())
-    url = config.database_url()
-    _database_shown = shown_url(url)
-    return config, open_database(url)
+    _database_url = config.database_url()
+    return config, open_database(_database_url)
 
 
 def config_and_reader(config_path: Path | None) -> tuple[Any, Reader]:
-    """The loaded config and a Reader of its database: sqlite3 alone on a SQLite file at head (SQLAlchemy is half
-    a read command's start-up), else SQLAlchemy on the migrated database, as `config_and_engine` opens it."""
+    """The loaded config and a Reader of its database at head: sqlite3 alone on a SQLite file, psycopg alone on
+    PostgreSQL (SQLAlchemy is half a read command's start-up); else SQLAlchemy on the migrated database, as
+    `config_and_engine` opens it."""
     from listener.config.settings import default_config_path, load_config
-    from listener.storage.reader import SqliteReader
-    from listener.storage.sqlite_file import open_sqlite_at_head, sqlite_file_of
 
-    global _database_shown
+    global _database_url
     config = load_config(config_path or default_config_path())
-    url = config.database_url()
-    path = sqlite_file_of(url)
-    connection = open_sqlite_at_head(path) if path is not None else None
-    if connection is None:
+    _database_url = config.database_url()
+    reader = plain_reader(_database_url)
+    if reader is None:
         from listener.storage.reader import SqlAlchemyReader
 
         config, engine = config_and_engine(config_path, config)
         return config, SqlAlchemyReader(engine)
-    _database_shown = url  # a SQLite URL carries no password
-    return config, SqliteReader(connection, url)
+    return config, reader
+
+
+def plain_reader(url: str) -> Reader | None:
+    """A Reader without SQLAlchemy for a SQLite file or a PostgreSQL database at head; None for any other."""
+    from listener.storage.sqlite_file import open_sqlite_at_head, sqlite_file_of
+
+    path = sqlite_file_of(url)
+    if path is not None:
+        from listener.storage.reader import SqliteReader
+
+        connection = open_sqlite_at_head(path)
+        return None if connection is None else SqliteReader(connection, url)
+    from listener.storage.postgres_direct import libpq_url_of, open_postgres_at_head
+
+    address = libpq_url_of(url)
+    if address is None:
+        return None
+    from listener.storage.reader import PsycopgReader
+
+    postgres = open_postgres_at_head(address)
+    return None if postgres is None else PsycopgReader(postgres, url)
 
 
 def when(moment: Any) -> str:

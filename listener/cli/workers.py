@@ -84,11 +84,9 @@ def print_queue_status(source: Any, console: Console) -> None:
         return
     from listener.workers.status import has_queue, queue_status
 
-    engine = reader.engine()
-
-    if not has_queue(engine):
+    if not has_queue(reader):
         return
-    status = queue_status(engine)
+    status = queue_status(reader)
     workers = Table(title="workers")
     for header in ("worker", "alive", "last heartbeat", "running jobs"):
         workers.add_column(header)

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from listener.redaction import REDACTED, Redactor, remember_secret
+from listener.redaction import REDACTED, Redactor, remember_secret, url_passwords
 from listener.redaction import redact as redact_known
 
 if TYPE_CHECKING:
@@ -33,13 +33,7 @@ def config_secrets(config: Config) -> list[str]:
     for value in list(values):
         if value:
             remember_secret(value)
-        if "://" in value:
-            try:
-                from sqlalchemy.engine import make_url  # only when a database URL carries a password
-
-                values.append(make_url(value).password or "")
-            except Exception:  # noqa: BLE001 - not a URL after all: the whole value is redacted anyway
-                pass
+        values += url_passwords(value)
     return values
 
 

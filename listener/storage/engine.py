@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from listener.storage.sqlite_file import (  # noqa: F401  (MIGRATIONS_DIR, head_revision: re-exported)
     MIGRATIONS_DIR,
     SQLITE_BUSY_TIMEOUT_MS,
+    STORED_REVISION,
     head_revision,
     tune_sqlite,
 )
@@ -56,7 +57,7 @@ def stored_revision(engine: Engine) -> str | None:
     """The revision the database says it is at (one plain query; None when it has none or several)."""
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            rows = connection.execute(text(STORED_REVISION)).all()
     except SQLAlchemyError:
         return None
     return rows[0][0] if len(rows) == 1 else None

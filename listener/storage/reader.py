@@ -1,25 +1,33 @@
-"""Plain SQL reads with :named parameters, run by sqlite3 on a SQLite file or by SQLAlchemy on any database.
+"""Plain SQL reads with :named parameters, run by sqlite3, by psycopg or by SQLAlchemy on any database.
 
-The read commands (`ror status`, `ror index`) run the same SQL text on both: on a SQLite file at
-head through the standard library alone (SQLAlchemy's import is half their start-up), elsewhere
-through SQLAlchemy's `text()`. The decoders turn each driver's raw values into what the tables'
-SQLAlchemy types return (listener/storage/types.py UTCDateTime, JSON, Date, Boolean).
+The read commands (`ror status`, `ror index`) run the same SQL text on all three: on a SQLite file
+at head through the standard library alone, on PostgreSQL at head through psycopg alone
+(SQLAlchemy's import is half their start-up), elsewhere through SQLAlchemy's `text()`. The decoders
+turn each driver's raw values into what the tables' SQLAlchemy types return
+(listener/storage/types.py UTCDateTime, JSON, Date, Boolean).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import psycopg
     from sqlalchemy import Connection, Engine
 
 Params = dict[str, Any]
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
+# text()'s own rules: `:name` is a parameter unless it follows a colon, a word character or a backslash
+# (so `::text` casts stay casts) or runs into another colon; `\:name` is a literal `:name`.
+_NAMED_PARAMETER = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])")
+_ESCAPED_COLON = re.compile(r"\x5c(:\w*)(?![:\w])")
 
 
 class Reader(Protocol):
@@ -63,6 +71,42 @@ class SqliteReader:
         return open_database(self.url)
 
 
+class PsycopgReader:
+    """A Reader over a psycopg connection to PostgreSQL in autocommit (no SQLAlchemy loaded)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, connection: psycopg.Connection[Any], url: str) -> None:
+        self.connection = connection
+        self.url = url
+
+    def rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        """Every row the query returns."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(pyformat_sql(sql), params or {})
+            return cursor.fetchall()
+
+    def write(self, statements: list[tuple[str, Params]]) -> None:
+        """Run the statements in one transaction."""
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(pyformat_sql(sql), params)
+
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on the same database, for what reads need more than plain SQL."""
+        from listener.storage.engine import open_database
+
+        return open_database(self.url)
+
+
+@lru_cache(maxsize=256)
+def pyformat_sql(sql: str) -> str:
+    """SQL text with :named parameters as psycopg runs it: `%(name)s` placeholders and every literal `%` doubled,
+    exactly as SQLAlchemy's `text()` renders it for psycopg (so both send the server the same statement)."""
+    named = _NAMED_PARAMETER.sub(r"%(\1)s", sql.replace("%", "%%"))
+    return _ESCAPED_COLON.sub(r"\1", named)
+
+
 class SqlAlchemyReader:
     """A Reader over a SQLAlchemy engine (a connection per call) or an open connection."""
 
@@ -98,10 +142,13 @@ class SqlAlchemyReader:
         return self.source.engine if isinstance(self.source, Connection) else self.source
 
 
+READERS = (SqliteReader, PsycopgReader, SqlAlchemyReader)
+
+
 @contextmanager
 def reading(source: Any) -> Iterator[Reader]:
     """`source` as a Reader for several reads: an engine's reads share one connection."""
-    if isinstance(source, SqliteReader | SqlAlchemyReader):
+    if isinstance(source, READERS):
         yield source
         return
     from sqlalchemy import Connection
@@ -115,7 +162,7 @@ def reading(source: Any) -> Iterator[Reader]:
 
 def reader_of(source: Any) -> Reader:
     """`source` as a Reader: a Reader as it is, a SQLAlchemy engine or connection wrapped."""
-    if isinstance(source, SqliteReader | SqlAlchemyReader):
+    if isinstance(source, READERS):
         return source
     return SqlAlchemyReader(source)
 

@@ -1,7 +1,8 @@
 """SQLite as the daemon uses it (WAL, a busy timeout, foreign keys) and the migration revision, without SQLAlchemy.
 
 The read commands open a database at head through the standard library's sqlite3 alone; the
-engine (listener/storage/engine.py) applies the same tuning to every SQLAlchemy connection.
+engine (listener/storage/engine.py) applies the same tuning to every SQLAlchemy connection. The
+revision check takes any DB-API connection: PostgreSQL's plain path (postgres_direct.py) uses it too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]+)?=\s*['"]?([\w-]+|None)['"]?""", re.MULTILINE)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PREFIX = "sqlite:///"
+STORED_REVISION = "SELECT version_num FROM alembic_version"  # where Alembic keeps the revision a database is at
 
 
 def tune_sqlite(dbapi_connection: Any, _record: Any = None) -> None:
@@ -58,10 +60,25 @@ def open_sqlite_at_head(path: Path) -> sqlite3.Connection | None:
     connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
     try:
         tune_sqlite(connection)
-        rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.Error:
+        connection.close()
+        return None
+    return connection if is_at_head(connection, sqlite3.Error) else None
+
+
+def is_at_head(connection: Any, errors: type[Exception] | tuple[type[Exception], ...]) -> bool:
+    """True when a DB-API connection's database stores the head revision; else False, the connection closed.
+
+    `errors`: the driver's exceptions that mean "no revision here" (no such table, not a database)."""
+    head = head_revision()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(STORED_REVISION)
+        rows = [tuple(row) for row in cursor.fetchall()]
+        cursor.close()
+    except errors:
         rows = []
-    if rows == [(head,)]:
-        return connection
+    if head is not None and rows == [(head,)]:
+        return True
     connection.close()
-    return None
+    return False
