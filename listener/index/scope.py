@@ -48,9 +48,12 @@ def _between(column: Any, old: dict[str, Any], new: dict[str, int], name: str) -
     return and_(column > int(old.get(name, 0)), column <= new[name])
 
 
+PARENT = aliased(table_of(ItemRow), name="parent")  # built once: an alias copies its table's columns
+
+
 def _items_of_links(ctx: IndexContext, condition: Any) -> Any:
     links, items = table_of(ItemProfileRow), table_of(ItemRow)
-    parent = aliased(items, name="parent")
+    parent = PARENT
     return ctx.connection.execute(
         select(links.c.platform, links.c.external_id, links.c.role, links.c.created_at, items.c.author_external_id,
                items.c.parent_external_id, parent.c.author_external_id)

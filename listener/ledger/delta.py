@@ -28,6 +28,8 @@ from scoring.sentiment import SCORER_VERSION
 # later happened between two syncs, and the sync that saw it is the best time we have.
 FIRST_SIGHTING_SLACK = timedelta(hours=1)
 LINKS, ITEMS, EVENTS, SCORES = (table_of(m) for m in (ItemProfileRow, ItemRow, EngagementEventRow, SentimentRow))
+# Aliases built once: building one copies every column of its table (a third of a millisecond for items).
+PARENT, PARENT_LINK, CHILD_LINK = aliased(ITEMS), aliased(LINKS), aliased(LINKS)
 
 
 def event_time(occurred_at: datetime | None, first_seen_at: datetime, item_created_at: datetime,
@@ -127,7 +129,7 @@ def _replied_items(ctx: IndexContext, marks: Watermarks) -> set[Key]:
 
 def _first_replies(ctx: IndexContext, marks: Watermarks, keys: list[Key]) -> Any:
     """Per item: (platform, author, thread, created_at, link id) and its owned replies (created_at, link id)."""
-    parent, parent_link, child_link = aliased(ITEMS), aliased(LINKS), aliased(LINKS)
+    parent, parent_link, child_link = PARENT, PARENT_LINK, CHILD_LINK
     return ctx.connection.execute(
         select(parent.c.platform, parent.c.external_id, parent.c.author_external_id,
                func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at, parent_link.c.id,
