@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, chunked, keys_in
+from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, keys_in
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds
@@ -153,7 +153,7 @@ def _first_reply(item_at: datetime, replies: list[datetime]) -> datetime | None:
 
 def _new_replies(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
     found: dict[tuple[Key, str, str, datetime, bool], list[tuple[datetime, int]]] = defaultdict(list)
-    for chunk in chunked(sorted(_replied_items(ctx, marks))):
+    for chunk in chunked(sorted(_replied_items(ctx, marks)), KEY_LIST_CHUNK):
         for platform, external_id, author, thread, item_at, link_id, reply_at, reply_link in \
                 _first_replies(ctx, marks, chunk):
             item_seen = marks.is_old(link_id, "item_profiles")
