@@ -29,10 +29,11 @@ from listener.storage.upsert import table_of
 log = logging.getLogger(__name__)
 PageCallback = Callable[[str, Page], None]
 BACKFILL_PAGES_PER_TRANSACTION = 10  # a one-off sync's pages per commit: a tenth of the commits, a few pages held
-# A poll's pages per commit: a stop is checked as each page arrives (`between_pages`), and the pages
-# fetched before it are stored, so grouping costs no stop latency; a crash loses at most the group
-# (the cursor stays before it, so the next poll fetches it again).
-POLL_PAGES_PER_TRANSACTION = BACKFILL_PAGES_PER_TRANSACTION
+# A poll's pages per commit: a stop is checked as each page arrives (`between_pages`) and the pages
+# fetched before it are stored, so grouping costs no stop latency; a crash loses at most the group's
+# pages, which the next poll fetches again (the cursor stays before them). Four, not ten: a daemon's
+# first poll may be a backfill, and a kill should cost it little.
+POLL_PAGES_PER_TRANSACTION = 4
 _Fetched = tuple[Page, Page, datetime]  # a page as screened, as fetched, and when it was fetched
 
 @dataclass
