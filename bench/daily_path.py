@@ -31,7 +31,7 @@ from bench.corpus import NOW, PROFILE, statuses
 from bench.incremental_index import timed
 from bench.pipeline import SETTINGS, CorpusConnector, load_language_models, run_pipeline
 from listener.alerts import run_alert_cycle
-from listener.collect.sync import sync_source
+from listener.collect.sync import POLL_PAGES_PER_TRANSACTION, sync_source
 from listener.config.settings import Config
 from listener.daemon.heap import freeze_loaded_heap
 from listener.index.aggregate import aggregate_profile
@@ -42,7 +42,8 @@ from listener.storage.engine import open_database
 def daily_cycle(engine: Any, records: list[dict[str, Any]], config: Config, cycle: int = 1) -> int:
     """One daemon poll's work on new statuses, `cycle` half-hours after the backfill: sync, score, index, alerts."""
     later = NOW + timedelta(minutes=30 * cycle)
-    sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)), clock=lambda: later)
+    sync_source(engine, PROFILE.name, PROFILE.timezone, SETTINGS, CorpusConnector(iter(records)), clock=lambda: later,
+                pages_per_transaction=POLL_PAGES_PER_TRANSACTION)  # as the daemon stores a poll's pages
     scored = score_pending(engine, clock=lambda: later, profiles=config.profiles)
     aggregate_profile(engine, PROFILE, clock=lambda: later)
     run_alert_cycle(engine, config, clock=lambda: later)

@@ -9,9 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+import listener.index.items
+import listener.index.scope
 import listener.index.series
+import listener.index.sql
+import listener.ledger.delta
 import listener.ledger.update
 from listener.index.aggregate import recompute_profile
+from listener.storage.engine import open_database
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -139,6 +144,37 @@ def test_updates_fold_heavy_authors_forward_and_equal_a_full_recompute(engine: E
     assert "fan1" in fans  # the first update and the late data rebuild; the other updates fold
     assert rebuilt.count(("mastodon", "fan1")) <= 3
     assert len(incremental["engager_states"]) >= 20 and len(incremental["return_spans"]) > 5
+
+
+def _fold_heavy_story(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    store = Store(engine, profile_with())
+    story = Story(store, seed=5, people=CROWD, weights=ZIPF)
+    moment = NOW - timedelta(days=4)
+    for _ in range(4):
+        story.batch(moment - timedelta(hours=8), 6, now=moment - timedelta(hours=1))
+        story.batch(moment - timedelta(hours=3), 2, now=moment)
+        store.aggregate(now=moment)
+        moment += timedelta(days=1)
+    return snapshot(engine)
+
+
+def test_key_lists_read_in_one_chunk_or_in_many_give_the_same_rows(engine: Engine, tmp_path: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update reads the keys bound as one list value (keys_in) in chunks of KEY_LIST_CHUNK: any size, same rows."""
+    whole = _fold_heavy_story(engine)
+    chunks: list[int] = []
+    old_days = listener.index.items._old_days
+    monkeypatch.setattr(listener.index.items, "_old_days", lambda ctx, model, column, keys: (
+        chunks.append(len(keys or ())), old_days(ctx, model, column, keys))[1])
+    for module in (listener.index.sql, listener.index.scope, listener.ledger.delta):
+        monkeypatch.setattr(module, "KEY_LIST_CHUNK", 2)
+    small = open_database(f"sqlite:///{tmp_path / 'small_chunks.db'}")
+    try:
+        assert _fold_heavy_story(small) == whole
+    finally:
+        small.dispose()
+    assert max(chunks) == 2 and len(chunks) > 8  # the lists were really cut
+    assert len(whole["responses"]) > 4 and len(whole["engagers"]) > 4
 
 
 def test_an_update_without_new_rows_writes_no_points(engine: Engine) -> None:

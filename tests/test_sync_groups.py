@@ -127,6 +127,30 @@ def test_a_stop_while_a_page_is_fetched_stores_the_pages_fetched_before_it(engin
     assert cursors(engine) == {"s": "c2"} and len(item_ids(engine)) == 4
 
 
+class Stop(BaseException):
+    """What a daemon's stop check raises."""
+
+
+@pytest.mark.parametrize("group", [1, 10])
+def test_a_stop_checked_between_pages_stores_the_pages_fetched_and_asks_for_no_more(
+        engine: Engine, clock: Any, group: int) -> None:
+    """The daemon's stop check runs as each page arrives: with pages grouped, the group so far is stored."""
+    asked: list[str] = []
+
+    def stop_after_page_2() -> None:
+        asked.append("check")
+        if len(asked) == 2:
+            raise Stop
+
+    settings = type("S", (), {"name": "src", "refresh_days": 7})()
+    with pytest.raises(Stop):
+        sync_source(engine, "brand", "UTC", settings,  # type: ignore[arg-type]
+                    ScriptedConnector(ScriptedStream("s", [page(n) for n in range(1, 6)])), clock=clock,
+                    pages_per_transaction=group, between_pages=stop_after_page_2)
+    assert cursors(engine) == {"s": "c2"} and item_ids(engine) == {"p1-0", "p1-1", "p2-0", "p2-1"}
+    assert len(asked) == 2
+
+
 def test_the_page_cap_counts_pages_fetched_and_stores_them_all(engine: Engine, clock: Any) -> None:
     stream = ScriptedStream("s", [page(n) for n in range(1, 6)])
     result = run(engine, clock, stream, group=10, limits=SyncLimits(max_pages_per_stream=3))

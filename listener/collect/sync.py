@@ -1,4 +1,4 @@
-"""The sync engine: pages -> upsert -> cursor, one transaction per page; one source never stops the others."""
+"""The sync engine: pages -> upsert -> cursor, a transaction per page or group; one source never stops the others."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ from listener.storage.upsert import table_of
 log = logging.getLogger(__name__)
 PageCallback = Callable[[str, Page], None]
 BACKFILL_PAGES_PER_TRANSACTION = 10  # a one-off sync's pages per commit: a tenth of the commits, a few pages held
+# A poll's pages per commit: a stop is checked as each page arrives (`between_pages`) and the pages
+# fetched before it are stored, so grouping costs no stop latency; a crash loses at most the group's
+# pages, which the next poll fetches again (the cursor stays before them). Four, not ten: a daemon's
+# first poll may be a backfill, and a kill should cost it little.
+POLL_PAGES_PER_TRANSACTION = 4
 _Fetched = tuple[Page, Page, datetime]  # a page as screened, as fetched, and when it was fetched
 
 @dataclass
@@ -202,13 +207,15 @@ class _PageWriter:
 
 def sync_stream(engine: Engine, profile_id: int, source: SourceSettings, stream: Stream,
                 result: SyncResult, clock: Clock, on_page: PageCallback | None = None,
-                max_pages: int | None = None, pages_per_transaction: int = 1) -> None:
+                max_pages: int | None = None, pages_per_transaction: int = 1,
+                between_pages: Callable[[], None] | None = None) -> None:
     """Run one stream to its end (or its first error, its page cap, the deadline), storing page by page.
 
     Every page is screened at the connector boundary first: records that fail a check go
     to quarantine with the field they failed on, the rest of the page is stored. With
-    `pages_per_transaction` above 1 (a backfill) pages are stored in groups; whatever ends the
-    stream (an error, a stop, the cap, the deadline), the pages fetched before it are stored first.
+    `pages_per_transaction` above 1 pages are stored in groups; whatever ends the stream (an
+    error, a stop, the cap, the deadline), the pages fetched before it are stored first.
+    `between_pages` runs after each page is fetched, before the next is asked for (a stop check).
     """
     writer = _PageWriter(engine, profile_id, source.name, stream.name, result, on_page, pages_per_transaction)
     fetched = 0
@@ -221,20 +228,24 @@ def sync_stream(engine: Engine, profile_id: int, source: SourceSettings, stream:
                 raise PageCapError(f"stopped after {fetched} pages (the per-run page cap); the next sync resumes "
                                    "from the cursor")
             check_deadline(clock())
+            if between_pages is not None:
+                between_pages()
     finally:
         writer.flush()
 
 
 def sync_source(engine: Engine, profile_name: str, timezone: str, source: SourceSettings,
                 connector: Connector, *, clock: Clock = utc_now, on_page: PageCallback | None = None,
-                limits: SyncLimits | None = None, pages_per_transaction: int = 1) -> SyncResult:
+                limits: SyncLimits | None = None, pages_per_transaction: int = 1,
+                between_pages: Callable[[], None] | None = None) -> SyncResult:
     """Sync every stream of one source; errors are recorded per stream and never raised.
 
     The run is always closed: with its outcome, or `interrupted` when a stop (SIGTERM, the
     daemon stopping, Ctrl-C) cuts it short; the exception that stopped it is re-raised.
     `pages_per_transaction` (BACKFILL_PAGES_PER_TRANSACTION for a one-off sync) stores pages in
-    groups: fewer commits, and `on_page` hears of a group's pages once the group is stored, so a
-    loop that must stop between two pages (the daemon's) keeps the default of one.
+    groups: fewer commits, and `on_page` hears of a group's pages once the group is stored. A loop
+    that must stop between two pages (the daemon's) checks for it in `between_pages`, which runs as
+    each page arrives: what it raises ends the sync once the pages fetched before are stored.
     """
     limits = limits or SyncLimits()
     result = SyncResult(source.name)
@@ -243,7 +254,7 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
     try:
         with sync_deadline(started + timedelta(seconds=limits.deadline_seconds), limits.response_deadline_seconds):
             _sync_streams(engine, profile_name, timezone, source, connector, result, clock, on_page, limits,
-                          pages_per_transaction)
+                          pages_per_transaction, between_pages)
     except Exception as error:
         result.status = "failed"
         result.errors.append(f"{type(error).__name__}: {error}")
@@ -260,7 +271,7 @@ def sync_source(engine: Engine, profile_name: str, timezone: str, source: Source
 
 def _sync_streams(engine: Engine, profile_name: str, timezone: str, source: SourceSettings, connector: Connector,
                   result: SyncResult, clock: Clock, on_page: PageCallback | None, limits: SyncLimits,
-                  pages_per_transaction: int) -> None:
+                  pages_per_transaction: int, between_pages: Callable[[], None] | None) -> None:
     with engine.begin() as connection:
         profile_id = ensure_profile(connection, profile_name, timezone)
     failed = productive = 0
@@ -268,7 +279,7 @@ def _sync_streams(engine: Engine, profile_name: str, timezone: str, source: Sour
         pages_before, errors_before = result.pages, len(result.errors)
         try:
             sync_stream(engine, profile_id, source, stream, result, clock, on_page, limits.max_pages_per_stream,
-                        pages_per_transaction)
+                        pages_per_transaction, between_pages)
         except (PageCapError, DeadlineExceededError) as error:
             # Cut short, not broken: what was stored stays, the cursor says where to resume.
             result.errors.append(f"{stream.name}: {error}")

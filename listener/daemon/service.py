@@ -34,7 +34,7 @@ from connectors.registry import build_connector
 from listener.alerts import run_alert_cycle
 from listener.collect.budget import BudgetBook
 from listener.collect.status import SourceStatus, source_statuses
-from listener.collect.sync import SyncResult, sync_source
+from listener.collect.sync import POLL_PAGES_PER_TRANSACTION, SyncResult, sync_source
 from listener.config.settings import Config, ConfigError, ProfileConfig, load_config, source_secrets
 from listener.daemon.health import (
     DaemonMetrics,
@@ -165,8 +165,8 @@ class Daemon:
                                     budget=self.budgets.for_source(settings))
         try:
             return sync_source(self.engine, profile.name, profile.timezone, settings, connector,
-                               clock=self.clock, on_page=lambda _stream, _page: self.check_stop(),
-                               limits=self.config.sync.limits())
+                               clock=self.clock, between_pages=self.check_stop, limits=self.config.sync.limits(),
+                               pages_per_transaction=POLL_PAGES_PER_TRANSACTION)
         except StopRequested:
             mark_interrupted(self.engine, self.clock(), settings.name)
             raise

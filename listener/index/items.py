@@ -27,8 +27,12 @@ PER_POST_AGE = timedelta(hours=48)
 FLUSH_ROWS = 5000
 
 
+OWNED_LINK = aliased(table_of(ItemProfileRow), name="owned_link")  # built once: an alias copies its columns
+PARENT_LINK = aliased(table_of(ItemProfileRow), name="parent_link")
+
+
 def _owned_links() -> Any:
-    return aliased(table_of(ItemProfileRow), name="owned_link")
+    return OWNED_LINK
 
 
 def _owned_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
@@ -192,7 +196,7 @@ def _post_row(ctx: IndexContext, key: Key, created_at: datetime,
 
 def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    parent_link = aliased(links, name="parent_link")
+    parent_link = PARENT_LINK
     return ctx.connection.execute(
         select(items.c.platform, items.c.external_id, items.c.kind, items.c.text, items.c.created_at,
                items.c.author_external_id, scores.c.compound, parent_link.c.id.is_not(None))

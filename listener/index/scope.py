@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 
-from listener.index.sql import IndexContext, Key, chunked, days_from, keys_in
+from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, days_from, keys_in
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION
@@ -48,9 +48,12 @@ def _between(column: Any, old: dict[str, Any], new: dict[str, int], name: str) -
     return and_(column > int(old.get(name, 0)), column <= new[name])
 
 
+PARENT = aliased(table_of(ItemRow), name="parent")  # built once: an alias copies its table's columns
+
+
 def _items_of_links(ctx: IndexContext, condition: Any) -> Any:
     links, items = table_of(ItemProfileRow), table_of(ItemRow)
-    parent = aliased(items, name="parent")
+    parent = PARENT
     return ctx.connection.execute(
         select(links.c.platform, links.c.external_id, links.c.role, links.c.created_at, items.c.author_external_id,
                items.c.parent_external_id, parent.c.author_external_id)
@@ -83,7 +86,7 @@ def _add_items(ctx: IndexContext, scope: Scope, rows: Any) -> set[Key]:
 def _add_around_new_owned(ctx: IndexContext, scope: Scope, owned: set[Key]) -> None:
     """Items answered by, and people who engaged with, owned items that arrived after them."""
     items, events = table_of(ItemRow), table_of(EngagementEventRow)
-    for chunk in chunked(sorted(owned)):
+    for chunk in chunked(sorted(owned), KEY_LIST_CHUNK):
         children = ctx.connection.execute(select(items.c.platform, items.c.external_id)
                                           .where(keys_in(items.c.platform, items.c.parent_external_id, chunk)))
         scope.responses |= {(p, e) for p, e in children}
@@ -109,7 +112,7 @@ def changes_since_marks(ctx: IndexContext, old: dict[str, Any], new: dict[str, i
         _between(scores.c.id, old, new, "sentiment_scores"), scores.c.scorer_version == SCORER_VERSION)
     added = {(row[0], row[1]) for row in linked}  # a new item's first score adds nothing its new link did not
     keys = [(p, e) for p, e in ctx.connection.execute(rescored) if (p, e) not in added]
-    for chunk in chunked(keys):
+    for chunk in chunked(keys, KEY_LIST_CHUNK):
         _add_items(ctx, scope, _items_of_links(ctx, keys_in(links.c.platform, links.c.external_id, chunk)))
     snaps, events = table_of(CounterSnapshotRow), table_of(EngagementEventRow)
     link, on = _owned_join(snaps, "external_id")

@@ -20,7 +20,10 @@ from scoring.signals import day_bounds, local_day
 # Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
 # in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
 BUCKET_SECONDS = 900
-KEY_CHUNK = 400
+KEY_CHUNK = 400  # values bound one parameter each (an expanding IN): well under the drivers' limits
+# Keys for `keys_in`, whose ids are bound as one list value per platform: no parameter limit, so chunks
+# only bound the rows read at once; a poll of 1,000 items reads each of its queries once, not three times.
+KEY_LIST_CHUNK = 5000
 Key = tuple[str, str]
 T = TypeVar("T")
 
@@ -53,7 +56,7 @@ class IndexContext:
 
 
 def chunked(values: Iterable[T], size: int = KEY_CHUNK) -> Iterator[list[T]]:
-    """Lists of at most `size` values (keeps IN lists under the drivers' parameter limits)."""
+    """Lists of at most `size` values (IN lists under the drivers' parameter limits; KEY_LIST_CHUNK for keys_in)."""
     batch: list[T] = []
     for value in values:
         batch.append(value)
@@ -65,11 +68,11 @@ def chunked(values: Iterable[T], size: int = KEY_CHUNK) -> Iterator[list[T]]:
 
 
 def key_chunks(keys: Iterable[Key] | None) -> Iterator[list[Key] | None]:
-    """Chunks of keys, or a single None meaning "all keys"."""
+    """Chunks of keys for `keys_in`, or a single None meaning "all keys"."""
     if keys is None:
         yield None
         return
-    yield from chunked(sorted(keys))
+    yield from chunked(sorted(keys), KEY_LIST_CHUNK)
 
 
 def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> ColumnElement[bool]:

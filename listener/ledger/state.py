@@ -16,6 +16,7 @@ from scoring.ledger_fold import OpenReply, PersonState, StoredPerson
 
 SUMMARY_FIELDS = tuple(PersonSummary.__dataclass_fields__)
 DAY_FIELDS = ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning", "is_first")
+OTHER_DAY = aliased(table_of(EngagerDayRow))  # built once: an alias copies its table's columns
 
 
 def state_document(state: PersonState) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[K
     (A person whose latest row is another day is not found, so not folded but rebuilt.) The latest day is
     looked up per person (the index's last entry), not found by reading every day row of theirs.
     """
-    table, other, people = table_of(EngagerDayRow), aliased(table_of(EngagerDayRow)), table_of(EngagerRow)
+    table, other, people = table_of(EngagerDayRow), OTHER_DAY, table_of(EngagerRow)
     wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
     latest = (select(func.max(other.c.day))
               .where(other.c.profile_id == people.c.profile_id, other.c.platform == people.c.platform,

@@ -31,6 +31,9 @@ from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledg
 from scoring.sentiment import SCORER_VERSION
 
 PERSON_CHUNK = 300
+# Aliases built once: building one copies every column of its table.
+PARENT = aliased(table_of(ItemRow), name="parent")
+PARENT_LINK = aliased(table_of(ItemProfileRow), name="parent_link")
 T = TypeVar("T")
 
 
@@ -99,7 +102,7 @@ def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
     ordered by person)."""
     items, links = table_of(ItemRow), table_of(ItemProfileRow)
-    parent, parent_link = aliased(items, name="parent"), aliased(links, name="parent_link")
+    parent, parent_link = PARENT, PARENT_LINK
     query = (
         select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
                func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,

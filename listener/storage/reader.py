@@ -184,7 +184,16 @@ def utc_time(value: Any) -> datetime | None:
     """A stored time as UTCDateTime returns it: timezone-aware UTC (SQLite keeps naive UTC text)."""
     if value is None:
         return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        try:  # naive UTC text, as stored: read as UTC in one step (a sixth of parsing, then `replace`)
+            moment = datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text with its own offset, or none that parses
+            moment = None
+        if moment is not None and moment.tzinfo is UTC:
+            return moment
+        moment = datetime.fromisoformat(value)  # (a date alone parses above, but without the offset)
+    else:
+        moment = value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

@@ -6,10 +6,12 @@ Apart from the tables (listener/storage/*_models.py); the decoding itself is lis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from listener.storage.reader import as_utc, utc_time
@@ -29,3 +31,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return utc_time(value)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None] | None:
+        """On SQLite the stored text goes to `utc_time` as it is: DateTime's own parsing first, then
+        `process_result_value`, cost six times as much for the same value."""
+        if dialect.name == "sqlite":
+            return utc_time
+        return super().result_processor(dialect, coltype)
