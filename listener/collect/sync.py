@@ -31,9 +31,10 @@ PageCallback = Callable[[str, Page], None]
 BACKFILL_PAGES_PER_TRANSACTION = 10  # a one-off sync's pages per commit: a tenth of the commits, a few pages held
 # A poll's pages per commit: a stop is checked as each page arrives (`between_pages`) and the pages
 # fetched before it are stored, so grouping costs no stop latency; a crash loses at most the group's
-# pages, which the next poll fetches again (the cursor stays before them). Four, not ten: a daemon's
-# first poll may be a backfill, and a kill should cost it little.
-POLL_PAGES_PER_TRANSACTION = 4
+# pages, which the next poll fetches again (the cursor stays before them). Two, not ten: a daemon's
+# first poll may be a backfill, and a kill should cost it little (the kill test lands as many kills in
+# it as with page-by-page commits).
+POLL_PAGES_PER_TRANSACTION = 2
 _Fetched = tuple[Page, Page, datetime]  # a page as screened, as fetched, and when it was fetched
 
 @dataclass
