@@ -129,7 +129,7 @@ def test_alerts_list_shows_what_fired_and_how_it_was_delivered(tmp_path: Path) -
         server.close()
     result = CliRunner().invoke(app, ["alerts", "list", "--json", "--config", str(path)])
     assert result.exit_code == 0, result.output
-    alerts = json.loads(result.output)
+    alerts = json.loads(result.stdout)
     assert [(a["detector"], a["deliveries"][0]["status"]) for a in alerts] == [("sentiment_drop", "delivered")]
     table = CliRunner().invoke(app, ["alerts", "list", "--config", str(path)])
     assert "sentiment drop" in table.output and "hook: delivered" in table.output

@@ -76,6 +76,6 @@ def test_status_and_index_on_an_empty_database(tmp_path: Path) -> None:
     CliRunner().invoke(app, ["init", "--path", str(path)])
     status = CliRunner().invoke(app, ["status", "--json", "--config", str(path)])
     assert status.exit_code == 0, status.output
-    assert json.loads(status.output)[0]["state"] == "never run"
+    assert json.loads(status.stdout)[0]["state"] == "never run"
     index = CliRunner().invoke(app, ["index", "--json", "--config", str(path)])
-    assert index.exit_code == 0 and json.loads(index.output)["points"] == []
+    assert index.exit_code == 0 and json.loads(index.stdout)["points"] == []

@@ -26,7 +26,7 @@ def test_run_after_demo_keeps_running_shows_the_source_down_and_stops_cleanly(tm
     daemon = start_daemon(config, daemon_env())
     daemon.wait_for(lambda: scalar(database, "select count(*) from sync_runs where status = 'failed'"), "a failed sync")
     shown = CliRunner().invoke(app, ["status", "--json", "--config", str(config)])
-    status = json.loads(shown.output)[0]
+    status = json.loads(shown.stdout)[0]
     assert status["state"] == "down" and DEMO_TOKEN_ENV in status["last_error"]
     assert status["items"] > 1000, "what the demo collected is still there"
     assert daemon.pause(0.5), "the daemon keeps running with its only source down"

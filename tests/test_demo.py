@@ -47,7 +47,7 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(demo_run: tuple
     config = str(directory / "ror.toml")
     shown = CliRunner().invoke(app, ["index", "--json", "--days", "42", "--config", config, "--profile", "acme"])
     assert shown.exit_code == 0, shown.output
-    points = json.loads(shown.output)["points"]
+    points = json.loads(shown.stdout)["points"]
     assert date.fromisoformat(points[-1]["day"]) >= date.today() - timedelta(days=1)
     by_age = {(date.fromisoformat(points[-1]["day"]) - date.fromisoformat(p["day"])).days: p for p in points}
     # The demo's bad stretch is days 11-15 counted back from the moment it runs, so calendar
@@ -68,7 +68,7 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(demo_run: tuple
     assert all(f"imported the demo brand's {kind}: " in result.output
                for kind in ("customers", "orders", "nps", "email_campaigns", "web_days"))
     assert "founders' RoR % (" in result.output and "linked people helped came back" in result.output
-    founders = json.loads(shown.output)["ror_percent"]
+    founders = json.loads(shown.stdout)["ror_percent"]
     latest = founders["latest"]
     assert latest["helped"] > 20 and 0 < latest["percent"] < 100 and founders["linked_people"] > latest["helped"]
     assert 0 < founders["social_answered_linked_people"] < founders["social_answered_people"]
@@ -81,7 +81,7 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(demo_run: tuple
     assert web[0] < 50 < web[1], web
     assert all(points[-1]["components"][n]["score"] is not None for n in ("email_engagement", "web_engagement"))
     explained = CliRunner().invoke(app, ["explain", "--json", "--top", "0", "--config", config, "--profile", "acme"])
-    assert json.loads(explained.output)["ror_percent"]["latest"]["helped"] > 0
+    assert json.loads(explained.stdout)["ror_percent"]["latest"]["helped"] > 0
     exported = CliRunner().invoke(app, ["export", "-f", "md", "-f", "json", "--out", str(tmp_path / "out"),
                                         "--config", config, "--profile", "acme"])
     assert exported.exit_code == 0, exported.output
@@ -92,7 +92,7 @@ def test_demo_runs_the_whole_pipeline_and_leaves_a_usable_config(demo_run: tuple
         alerts = str(connection.execute("select * from alerts").fetchall())
     assert alerts != "[]" and "customers.example" not in alerts and "C001" not in alerts
 
-    status = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)
+    status = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).stdout)
     assert [s["state"] for s in status] == ["healthy"] * 3
     assert f"collected {sum(s['items'] for s in status)} items" in result.output
 
@@ -147,7 +147,7 @@ def test_the_dutch_and_german_brands_get_sentiment_index_and_their_alert(demo_ru
     assert {name for (name,) in fired} == {"acme", "fietsfabriek", "bergwerk"}
     for profile in ("fietsfabriek", "bergwerk"):
         shown = CliRunner().invoke(app, ["index", "--json", "--days", "42", "--config", config, "--profile", profile])
-        points = json.loads(shown.output)["points"]
+        points = json.loads(shown.stdout)["points"]
         by_age = {(date.fromisoformat(points[-1]["day"]) - date.fromisoformat(p["day"])).days: p for p in points}
         bad = [by_age[d]["components"]["sentiment"]["score"] for d in range(12, 16)]
         good = [by_age[d]["components"]["sentiment"]["score"] for d in range(1, 7)]

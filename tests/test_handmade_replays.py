@@ -272,7 +272,7 @@ def test_mastodon_statuses_gone_on_refresh_are_counted_as_deleted_in_status_and_
     refreshed = [r for r in run.requests if re.fullmatch(r"GET /api/v1/statuses/\d+", r)]
     assert refreshed and run.result.exit_code == 0, run.result.output
     config = str(tmp_path / "ror.toml")
-    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)[0]
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).stdout)[0]
     assert shown["last_run"]["status"] == "ok"
     assert shown["last_run"]["streams"]["refresh"]["skipped"] == {"deleted": len(refreshed)}
     statuses = source_statuses(run.engine, load_config(tmp_path / "ror.toml"))

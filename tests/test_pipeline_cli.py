@@ -50,14 +50,14 @@ def test_sync_score_index_status_through_the_cli(tmp_path: Path, monkeypatch: py
     assert scored.exit_code == 0 and "scored 9 item(s)" in scored.output, scored.output
 
     shown = runner.invoke(app, ["index", "--json", "--days", "60", "--config", config])
-    points = {p["day"]: p for p in json.loads(shown.output)["points"]}
+    points = {p["day"]: p for p in json.loads(shown.stdout)["points"]}
     nov17 = points["2026-11-17"]["components"]["sentiment"]
     assert nov17["unsupported_language"] == {}  # the German mention is scored by the German backend
     assert nov17["negative"] >= 1 and nov17["positive"] + nov17["negative"] + nov17["neutral"] == 3
     nov18 = points["2026-11-18"]["components"]["sentiment"]
     assert nov18["positive"] >= 2
 
-    status = json.loads(runner.invoke(app, ["status", "--json", "--config", config]).output)[0]
+    status = json.loads(runner.invoke(app, ["status", "--json", "--config", config]).stdout)[0]
     assert status["state"] == "degraded" and status["items"] == 9 and status["quarantined"] == 1
     assert "KeyError" in status["last_quarantine_error"] and status["last_run"]["partial_reasons"] == ["quarantined"]
     assert status["cursors"]["mentions"] == "3900020"
@@ -90,7 +90,7 @@ def test_a_skipped_sync_shows_as_down_with_its_reason_in_status(tmp_path: Path,
     config = write_config(tmp_path, "http://127.0.0.1:9")
     result = CliRunner().invoke(app, ["sync", "--config", config])
     assert result.exit_code == EXIT_SYNC_FAILED
-    [status] = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).output)
+    [status] = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", config]).stdout)
     assert status["state"] == "down"
     assert "skipped" in status["last_error"] and "TEST_MASTODON_TOKEN" in status["last_error"]
 

@@ -57,6 +57,6 @@ def test_latest_posts_and_a_followed_topic_end_to_end(tmp_path: Path, monkeypatc
     assert stored["86"]["root_external_id"].endswith("/p/83")
     assert run.result.output.strip().startswith("real: partial, 7 items, 0 events, 0 quarantined (latest: 1 part(s) "
                                                 "not read: topic 11: thread of 1 reply(ies) not read: GET ")
-    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output)
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).stdout)
     assert shown[0]["last_run"]["streams"]["topic:57"]["skipped"] == {"not a regular post": 1}
     assert shown[0]["last_run"]["streams"]["latest"]["unexpanded"] == 1  # post 15, whose topic 11 answers 404

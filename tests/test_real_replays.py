@@ -49,7 +49,7 @@ def test_mastodon_real_statuses_and_mentions(tmp_path: Path, monkeypatch: pytest
     # 39 of the 40 recorded mentions carry `status: null` (deleted since): counted as skipped, not stored
     assert len(stored) == len(statuses) + len(mentions) == 6
     assert summary(run) == "real: ok, 6 items, 0 events, 0 quarantined"
-    skipped = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output)
+    skipped = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).stdout)
     assert skipped[0]["last_run"]["streams"]["mentions"]["skipped"] == {"mention of a deleted status": 39}
     assert run.cursors()["mentions"] == "550622655"
 
@@ -161,7 +161,7 @@ def test_youtube_real_videos_comment_threads_and_search(tmp_path: Path, monkeypa
     assert summary(first) == "real: ok, 4 items, 0 events, 0 quarantined"
     assert summary(run) == "real: ok, 2 items, 0 events, 0 quarantined"
     # videos.list was recorded for two other videos than the search's five: those five are counted as deleted
-    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).output)
+    shown = json.loads(CliRunner().invoke(app, ["status", "--json", "--config", str(tmp_path / "ror.toml")]).stdout)
     assert shown[0]["last_run"]["streams"]["search:google"]["skipped"] == {"deleted": 5}
 
 

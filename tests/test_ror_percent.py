@@ -133,7 +133,7 @@ def test_postgres_gives_the_same_ror_percent_and_forget_leaves_no_trace(
 def test_ror_index_json_shows_ror_percent_beside_the_social_proxy(linked: Path) -> None:
     result = CliRunner().invoke(app, ["index", "--json", "--config", str(linked)])
     assert result.exit_code == 0, result.output
-    founders = json.loads(result.output)["ror_percent"]  # `ror index` reads the real clock: shape, not values
+    founders = json.loads(result.stdout)["ror_percent"]  # `ror index` reads the real clock: shape, not values
     assert {"latest", "months", "social_proxy", "social_answered_people", "definition"} <= set(founders)
     assert len(founders["months"]) == 12 and founders["latest"]["partial"] is True
     table = CliRunner().invoke(app, ["index", "--config", str(linked)])

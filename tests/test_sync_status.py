@@ -90,7 +90,7 @@ def test_partial_with_its_reason_in_status_status_json_and_metrics(tmp_path: Pat
     synced = ror_sync(tmp_path, monkeypatch, reddit_tree_replay(gone), REDDIT_SOURCE, FIXED_NOW)
     assert synced.result.exit_code == main.EXIT_SYNC_FAILED
     config = str(tmp_path / "ror.toml")
-    shown = json.loads(CliRunner().invoke(main.app, ["status", "--json", "--config", config]).output)[0]
+    shown = json.loads(CliRunner().invoke(main.app, ["status", "--json", "--config", config]).stdout)[0]
     assert shown["state"] == "degraded" and "part(s) not read" in shown["last_error"]
     assert shown["last_run"]["status"] == "partial" and shown["last_run"]["partial_reasons"] == ["not read"]
     assert shown["last_run"]["unexpanded"] > 0 and shown["last_run"]["streams"]["search:acme"]["items"] >= 2

@@ -122,7 +122,7 @@ def test_status_shows_workers_queues_and_stalled_jobs(pg_engine: Engine, tmp_pat
     assert "workers" in shown.output and "no (stalled)" in shown.output and "stalled jobs" in shown.output
     listed = CliRunner().invoke(cli, ["workers", "--config", str(config), "--json"])
     assert listed.exit_code == 0, listed.output
-    status = json.loads(listed.output)
+    status = json.loads(listed.stdout)
     assert [(w["id"], w["alive"], w["running"]) for w in status["workers"]] == [(alive, True, 1), (dead, False, 1)]
     assert {q["queue"]: (q["waiting"], q["running"]) for q in status["queues"]} == {"poll": (1, 2), "process": (1, 0)}
     assert [(s["task"], s["worker_id"]) for s in status["stalled"]] == [("ror.poll", dead)]
