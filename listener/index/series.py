@@ -75,7 +75,7 @@ def running_totals(rows: Iterable[Sequence[Any]], first: date) -> dict[date, Day
 
 def load_walk_facts(ctx: IndexContext, full_from: date, first: date) -> dict[date, DayFacts]:
     """Facts for a walk from `first` to today whose windows reach back to `full_from`: earlier days only as
-    running totals, later days (a deadline's or a span's end ahead) not at all."""
+    running totals, days after today (those after a return span's end ahead) not at all."""
     table = table_of(IndexDayRow)
     rows = ctx.connection.execute(select(*(table.c[name] for name in RUNNING_TOTAL_FIELDS))
                                   .where(table.c.profile_id == ctx.profile_id, table.c.day < full_from)
