@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import reduce
+from operator import add
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from listener.config.settings import DEFAULT_WEIGHTS
-from listener.index.series import provisional_from
-from scoring.series import DayFacts, FormulaParams, SeriesInputs, compute_series
+from listener.index.series import RUNNING_TOTAL_FIELDS, provisional_from, running_totals
+from scoring.series import DayFacts, FormulaParams, Resume, SeriesInputs, compute_series, priors_after
 
 D0 = date(2026, 11, 1)
 PARAMS = FormulaParams(weights=DEFAULT_WEIGHTS, baseline_min_days=1, engagement_pseudo_count=0,
@@ -170,3 +173,36 @@ def test_index_moves_less_on_three_items_than_on_three_hundred_with_the_same_sha
 def test_days_stay_provisional_until_their_window_has_passed(now: datetime, hours: float,
                                                              first_provisional: date) -> None:
     assert provisional_from(now, ZoneInfo("Europe/Berlin"), hours) == first_provisional
+
+
+def test_a_walk_without_later_days_and_with_earlier_ones_summed_gives_the_same_points() -> None:
+    """A resumed walk reads the days before its windows as two summed days, not one row each (the stars in
+    day order: their float sum depends on it), and no day after today."""
+    rng = random.Random(7)
+    facts = [DayFacts(day(n), inbound=3, positive=rng.randrange(3), scored=3, compound_sum=rng.uniform(-2, 2),
+                      promoters=rng.randrange(3), passives=rng.randrange(2), detractors=rng.randrange(2),
+                      stars_sum=rng.uniform(0, 9) if rng.random() < 0.7 else 0.0,
+                      helped_delta=rng.randrange(-1, 3), returned_delta=rng.randrange(-1, 2))
+             for n in range(-5, 340) if rng.random() < 0.8]
+    first, today, resume_day = day(0), day(299), day(250)
+    whole = compute_series(SeriesInputs({f.day: f for f in facts}, {}, first, today, day(300)), PARAMS)
+    before = whole[(resume_day - first).days - 1]
+    resume = Resume(resume_day, priors_after(before["components"]), before["running_index"],
+                    max(p["day"] for p in whole if p["day"] < resume_day and p["daily_index"] is not None))
+    full_from = resume_day - timedelta(days=max(PARAMS.baseline_days, PARAMS.nps_window_days,
+                                                PARAMS.loyalty_window_days) + 1)
+    early = [f for f in facts if f.day < full_from]
+    rows = [tuple(getattr(f, name) for name in RUNNING_TOTAL_FIELDS) for f in early]
+    later = {f.day: f for f in facts if f.day >= full_from}
+    up_to_today = {d: f for d, f in later.items() if d <= today}
+    by_row = {row[0]: DayFacts(**dict(zip(RUNNING_TOTAL_FIELDS, row, strict=True))) for row in rows}
+    summed = running_totals(rows, first)
+
+    def walk(walk_facts: dict[date, DayFacts]) -> list[dict[str, Any]]:
+        return compute_series(SeriesInputs(walk_facts, {}, first, today, day(300), resume=resume), PARAMS)
+
+    in_walk = [f.stars_sum for f in early if f.day >= first]
+    assert len(summed) == 2 and reduce(add, in_walk, 0.0) != reduce(add, reversed(in_walk), 0.0)
+    assert summed[max(f.day for f in early)].stars_sum == reduce(add, in_walk, 0.0)  # the walk's order
+    assert len(up_to_today) < len(later)
+    assert walk({**summed, **up_to_today}) == walk({**by_row, **later}) == whole[(resume_day - first).days:]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,14 +52,37 @@ def load_facts(ctx: IndexContext, days: set[date] | None = None) -> dict[date, D
 RUNNING_TOTAL_FIELDS = ("day", "promoters", "passives", "detractors", "stars_sum", "helped_delta", "returned_delta")
 
 
-def load_walk_facts(ctx: IndexContext, full_from: date) -> dict[date, DayFacts]:
-    """Facts for a walk whose windows reach back to `full_from`: earlier days carry only their running totals."""
+def running_totals(rows: Iterable[Sequence[Any]], first: date) -> dict[date, DayFacts]:
+    """Days of running-total rows (RUNNING_TOTAL_FIELDS, oldest first) summed into one day each side of `first`.
+
+    The walk adds days before the first day to its return counts only and later ones to every running
+    total, each in day order; a sum kept on the group's last day, added in the same order, leaves every
+    total from that day on as it was (the window of a computed day starts after these days).
+    """
+    summed: dict[date, DayFacts] = {}
+    for _before_first, group in groupby(rows, key=lambda row: row[0] < first):
+        days = list(group)
+        promoters, passives, detractors, stars, helped, returned = 0, 0, 0, 0.0, 0, 0
+        for _day, row_promoters, row_passives, row_detractors, row_stars, row_helped, row_returned in days:
+            promoters, passives = promoters + row_promoters, passives + row_passives
+            detractors, stars = detractors + row_detractors, stars + row_stars
+            helped, returned = helped + row_helped, returned + row_returned
+        last = days[-1][0]
+        summed[last] = DayFacts(last, promoters=promoters, passives=passives, detractors=detractors,
+                                stars_sum=stars, helped_delta=helped, returned_delta=returned)
+    return summed
+
+
+def load_walk_facts(ctx: IndexContext, full_from: date, first: date) -> dict[date, DayFacts]:
+    """Facts for a walk from `first` to today whose windows reach back to `full_from`: earlier days only as
+    running totals, days after today (those after a return span's end ahead) not at all."""
     table = table_of(IndexDayRow)
     rows = ctx.connection.execute(select(*(table.c[name] for name in RUNNING_TOTAL_FIELDS))
-                                  .where(table.c.profile_id == ctx.profile_id, table.c.day < full_from))
-    facts = {row[0]: DayFacts(**dict(zip(RUNNING_TOTAL_FIELDS, row, strict=True))) for row in rows}
-    query = select(*(table.c[name] for name in FACT_FIELDS)).where(table.c.profile_id == ctx.profile_id,
-                                                                    table.c.day >= full_from)
+                                  .where(table.c.profile_id == ctx.profile_id, table.c.day < full_from)
+                                  .order_by(table.c.day))
+    facts = running_totals(rows, first)
+    query = select(*(table.c[name] for name in FACT_FIELDS)).where(
+        table.c.profile_id == ctx.profile_id, table.c.day >= full_from, table.c.day <= ctx.today)
     for row in ctx.connection.execute(query):
         facts[row[0]] = DayFacts.from_mapping(dict(zip(FACT_FIELDS, row, strict=True)))
     return facts
@@ -172,7 +196,7 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any],
         changed_from = first_changed_day(load_facts(ctx, resummed[0]), *resummed) or ctx.today
         resume = resume_point(ctx, version, start, changed_from, followers)
     window = max(ctx.index.baseline_days, ctx.index.nps_window_days, ctx.index.loyalty_window_days) + 1
-    facts = load_walk_facts(ctx, resume.day - timedelta(days=window)) if resume else load_facts(ctx)
+    facts = load_walk_facts(ctx, resume.day - timedelta(days=window), start) if resume else load_facts(ctx)
     inputs = SeriesInputs(facts, followers, start, ctx.today,
                           provisional_from(ctx.now, ctx.zone, ctx.index.provisional_hours), count_pending(ctx),
                           relationship_components(ctx, start) if resume is None else {}, resume)
