@@ -91,6 +91,8 @@ def url_passwords(value: str) -> list[str]:
         netloc = urlsplit(value).netloc if "://" in value else ""
     except ValueError:  # not a URL: the whole value is redacted anyway
         return []
+    if "@" not in netloc:  # no user part: what follows a colon is the port
+        return []
     passwords = [user_info.partition(":")[2] for user_info in (netloc.partition("@")[0], netloc.rpartition("@")[0])]
     return [form for password in passwords if password for form in (password, unquote(password))]
 

@@ -101,3 +101,12 @@ def test_a_database_urls_password_is_found_as_sqlalchemy_reads_it(url: str) -> N
 def test_values_without_a_password_give_none() -> None:
     assert url_passwords("postgresql://ror@db/ror") == url_passwords("tok-7f3a9c2e1b") == []
     assert url_passwords("http://[broken/x") == []
+
+
+@pytest.mark.parametrize("url", ["postgresql://127.0.0.1:54321/ror", "postgresql://ror@127.0.0.1:54321/ror",
+                                 "https://hooks.example:8443/x", "postgresql:///ror?host=/run/pg&port=5432"])
+def test_a_port_is_no_password(url: str) -> None:
+    # a port taken for a password would redact those digits in every number the CLI prints, JSON included
+    assert url_passwords(url) == []
+    printed = '{"compound": 0.1543217, "port": 54321}'
+    assert Redactor(url_passwords(url))(printed) == printed
