@@ -39,6 +39,7 @@ CORPORA: dict[str, tuple[str, Path]] = {
     "care_en_fresh": ("en", DATA / "sentiment_care" / "care_en_fresh.tsv"),
     "care_en_final": ("en", DATA / "sentiment_care" / "care_en_final.tsv"),
     "care_en_final2": ("en", DATA / "sentiment_care" / "care_en_final2.tsv"),
+    "care_en_final3": ("en", DATA / "sentiment_care" / "care_en_final3.tsv"),
     "uci_amazon_en": ("en", DATA / "sentiment_multi" / "uci_amazon_en.tsv"),
     "care_nl": ("nl", DATA / "sentiment_care" / "care_nl.tsv"),
     "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
