@@ -25,7 +25,7 @@ from scoring.backends.linear import LinearModel, top_weights
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "care-lr-2"
+MODEL_VERSION = "care-lr-3"
 REVIEW_CORPORA = ("uci_yelp_en", "uci_imdb_en", "uci_amazon_en")
 CARE_SETS = ("care_en", "care_en_blind", "care_en_fresh")
 CARE_DIR = Path(__file__).resolve().parent / "data" / "sentiment_care"

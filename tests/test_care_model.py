@@ -35,6 +35,17 @@ def test_the_model_leaves_praise_plain_questions_and_known_complaints_as_they_we
     assert WITH_MODEL.score(text) == RULES_ONLY.score(text)
 
 
+@pytest.mark.parametrize("text", [
+    "got upgraded at check in for no reason, made my week",  # the model alone reads it as a complaint
+    "@_ will the console version get the same patch",
+])
+def test_the_model_is_not_asked_about_praise_or_a_plain_question_the_rules_found(text: str) -> None:
+    inputs = RULES_ONLY.inputs(text)
+    assert not inputs.complaint and care_model().margin(inputs) > 0, "the model would call it a complaint"
+    assert WITH_MODEL.score(text) == RULES_ONLY.score(text)
+    assert WITH_MODEL.score(text).compound > -0.05
+
+
 def test_the_model_only_ever_moves_a_score_to_mildly_negative() -> None:
     reviews = load_corpus(DEFAULT_DATA_DIR / CORPORA["product_reviews"])[:800]
     texts = [clean_for_sentiment(item.text) for item in reviews]
