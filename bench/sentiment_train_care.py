@@ -3,11 +3,14 @@
 `python -m bench.sentiment_train_care` reads the training part (4 in 5 texts, by a hash of the id) of the
 UCI "Sentiment Labelled Sentences" (Yelp, IMDb and Amazon review sentences, CC-BY-4.0; `uci_yelp_en`,
 `uci_imdb_en`, `uci_amazon_en` in the corpora folder outside the repository, see bench/data/sentiment_multi)
-and the team's customer-care sets `care_en`, `care_en_blind` and `care_en_fresh` (bench/data/sentiment_care,
-given CARE_REPEAT times the weight: they are few and closest to what brands receive). `care_en_final`, `care_en_final2`,
-the held-out fifth of the UCI sets and every other corpus are never trained on. It fits a class-balanced
-logistic model of "negative or not" over CareLayer.features and writes scoring/backends/data/care_model_en.json.
-Deterministic: the same inputs give the same file.
+and of the SMILE museum tweets (`smile_en`, annotations CC-BY-4.0: posts that are neither complaints nor
+praise, which the review sentences, all either positive or negative, never show), and the team's customer-care
+sets `care_en`, `care_en_blind` and `care_en_fresh` (bench/data/sentiment_care, given CARE_REPEAT times the
+weight: they are few and closest to what brands receive). `care_en_final`, `care_en_final2`, `care_en_final3`,
+the held-out fifths and every other corpus are never trained on. It fits a class-balanced logistic model of
+"negative or not" over CareLayer.features, without the placeholder a cleaned @handle leaves (where a post was
+addressed says which corpus it came from, not whether it complains), and writes
+scoring/backends/data/care_model_en.json. Deterministic: the same inputs give the same file.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from scoring.backends.linear import LinearModel, top_weights
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "care-lr-2"
+MODEL_VERSION = "care-lr-3"
 REVIEW_CORPORA = ("uci_yelp_en", "uci_imdb_en", "uci_amazon_en")
+TWEET_CORPORA = ("smile_en",)
+HANDLE = "_"  # what clean_for_sentiment leaves of an @handle: never a feature of the model
 CARE_SETS = ("care_en", "care_en_blind", "care_en_fresh")
 CARE_DIR = Path(__file__).resolve().parent / "data" / "sentiment_care"
 CARE_REPEAT = 8
@@ -34,9 +39,9 @@ KEEP_WEIGHTS = 3000
 
 
 def training_texts(corpora: Path) -> list[LabelledText]:
-    """The training part of the review corpora, then the care sets CARE_REPEAT times."""
+    """The training part of the review and tweet corpora, then the care sets CARE_REPEAT times."""
     texts: list[LabelledText] = []
-    for name in REVIEW_CORPORA:
+    for name in REVIEW_CORPORA + TWEET_CORPORA:
         path = find_corpus(corpora, name)
         if path is None:
             raise FileNotFoundError(f"no {name}.tsv or {name}/data.tsv in {corpora}")
@@ -49,7 +54,8 @@ def training_texts(corpora: Path) -> list[LabelledText]:
 def train(texts: list[LabelledText]) -> LinearModel:
     """The model of 'negative or not' over the care layer's features of each cleaned text."""
     layer = CareLayer(VaderBackend(), use_model=False)
-    rows = [layer.features(clean_for_sentiment(item.text)) for item in texts]
+    rows = [{name: value for name, value in layer.features(clean_for_sentiment(item.text)).items()
+             if HANDLE not in name.split(" ")} for item in texts]
     weights, intercept = fit_logistic(rows, [1 if item.label == "negative" else 0 for item in texts])
     return LinearModel("en", MODEL_VERSION, top_weights(weights, KEEP_WEIGHTS, CARE_FEATURES), round(intercept, 4))
 
@@ -58,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     """Write scoring/backends/data/care_model_en.json."""
     parser = argparse.ArgumentParser(prog="python -m bench.sentiment_train_care", description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=None,
-                        help=f"folder with the UCI corpora (default: ${CORPORA_ENV} or its default folder)")
+                        help=f"folder with the UCI and SMILE corpora (default: ${CORPORA_ENV} or its default folder)")
     args = parser.parse_args(argv)
     try:
         texts = training_texts(args.corpora or external_dir())

@@ -10,7 +10,7 @@ import pytest
 from bench import sentiment_train_care
 from bench.sentiment_quality import CORPORA, DEFAULT_DATA_DIR, load_corpus
 from scoring.backends.care import CareLayer
-from scoring.backends.care_model import CareModel, care_features, care_model, with_care_model
+from scoring.backends.care_model import MIN_MARGIN, CareModel, care_features, care_model, with_care_model
 from scoring.backends.linear import LinearModel
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
@@ -35,6 +35,17 @@ def test_the_model_leaves_praise_plain_questions_and_known_complaints_as_they_we
     assert WITH_MODEL.score(text) == RULES_ONLY.score(text)
 
 
+@pytest.mark.parametrize("text", [
+    "got upgraded at check in for no reason, made my week",  # the model alone reads it as a complaint
+    "@_ will the console version get the same patch",
+])
+def test_the_model_is_not_asked_about_praise_or_a_plain_question_the_rules_found(text: str) -> None:
+    inputs = RULES_ONLY.inputs(text)
+    assert not inputs.complaint and care_model().margin(inputs) > 0, "the model would call it a complaint"
+    assert WITH_MODEL.score(text) == RULES_ONLY.score(text)
+    assert WITH_MODEL.score(text).compound > -0.05
+
+
 def test_the_model_only_ever_moves_a_score_to_mildly_negative() -> None:
     reviews = load_corpus(DEFAULT_DATA_DIR / CORPORA["product_reviews"])[:800]
     texts = [clean_for_sentiment(item.text) for item in reviews]
@@ -48,7 +59,8 @@ def test_with_care_model_keeps_negative_texts_and_negative_margins() -> None:
     assert with_care_model(-0.4, 5.0) == -0.4
     assert with_care_model(0.6, -0.1) == 0.6
     assert with_care_model(0.6, 0.0) == 0.6
-    assert with_care_model(0.0, 0.01) == pytest.approx(-0.05125, abs=1e-4)
+    assert with_care_model(0.0, MIN_MARGIN) == 0.0, "a margin at or below MIN_MARGIN is not sure enough"
+    assert with_care_model(0.0, 0.31) == pytest.approx(-0.0885, abs=1e-4)
     assert with_care_model(0.49, 50.0) == -0.3
     assert with_care_model(0.5, 50.0) == 0.5, "a clearly positive text is left as it is"
 
@@ -81,14 +93,18 @@ def write_corpus(folder: Path, name: str, rows: list[tuple[str, str]]) -> None:
 def test_training_writes_a_model_that_learned_from_the_review_corpora(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sentiment_train_care, "DATA_OUT", tmp_path)
-    monkeypatch.setattr(sentiment_train_care, "CARE_SETS", ())  # the review corpora alone: a quick fit
+    monkeypatch.setattr(sentiment_train_care, "CARE_SETS", ())  # the outside corpora alone: a quick fit
     corpora = tmp_path / "corpora"
     for name in sentiment_train_care.REVIEW_CORPORA:
         write_corpus(corpora, name, [("neg", "the soup was lukewarm"), ("pos", "lovely soup")] * 20)
+    for name in sentiment_train_care.TWEET_CORPORA:
+        write_corpus(corpora, name, [("neu", "@museum the gallery opens at ten"), ("neg", "@museum cold cafe")] * 20)
     assert sentiment_train_care.main(["--corpora", str(corpora)]) == 0
     model = LinearModel.from_json(json.loads((tmp_path / "care_model_en.json").read_text(encoding="utf-8")))
     assert model.version == sentiment_train_care.MODEL_VERSION
     assert model.weights["lukewarm"] > 0 > model.weights["lovely"], "negative words push towards a complaint"
+    assert model.weights["cafe"] > 0 > model.weights["gallery"], "the tweets are read too"
+    assert not [name for name in model.weights if "_" in name.split(" ")], "an @handle's placeholder is no feature"
 
 
 def test_training_without_its_corpora_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

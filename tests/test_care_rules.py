@@ -45,6 +45,11 @@ def test_praise_keeps_its_thanks() -> None:
     ("money_taken", "so you bump the prices up again"),
     ("complaint_word", "I'd like to make a complaint"),
     ("failure_words", "the app is unusable since monday"),
+    ("money_taken", "why is my direct debit £30 more than last month"),
+    ("money_taken", "the broadband bill has doubled"),
+    ("wrong_or_postponed", "you sent me a size 8 instead of a 12"),
+    ("wrong_or_postponed", "ordered the veggie one, got chicken"),
+    ("wrong_or_postponed", "my install date keeps getting pushed back"),
 ])
 def test_each_new_complaint_rule_turns_a_complaint_vader_misses_negative(rule: str, text: str) -> None:
     assert VaderBackend().score(text).compound > -0.05, "VADER alone misses it"
@@ -58,6 +63,10 @@ def test_each_new_complaint_rule_turns_a_complaint_vader_misses_negative(rule: s
     "they never let me down, top company",
     "no complaints here, lovely stay",
     "It finally let me in, thanks!",
+    "got a seat upgrade for no reason, made my week",
+    "quick reply, polite, problem solved.",
+    "been with you 8 years and never had a reason to leave",
+    "refund landed already, didn't expect it so quick",
 ])
 def test_praise_that_names_a_problem_it_no_longer_has_stays_positive(text: str) -> None:
     assert care_evidence(text, RULES).complaint is False
@@ -71,3 +80,24 @@ def test_praise_that_names_a_problem_it_no_longer_has_stays_positive(text: str) 
 ])
 def test_plain_questions_and_plans_are_not_complaints(text: str) -> None:
     assert care_evidence(text, RULES).complaint is False
+
+
+@pytest.mark.parametrize("text", [
+    "which plan is best for someone who works from home",
+    "when is the next season of the battle pass starting",
+    "@_ will the console version get the same patch",
+    "Do you have a gift card with a nice design?",
+])
+def test_a_plain_question_without_a_complaint_is_neutral_even_without_its_question_mark(text: str) -> None:
+    evidence = care_evidence(text, RULES)
+    assert "plain_question" in evidence.names and not evidence.complaint
+    assert abs(CareLayer(VaderBackend()).score(text).compound) < 0.05
+
+
+@pytest.mark.parametrize("text", [
+    "can't log in since the update",
+    "when will my refund arrive, it's been three weeks",
+    "what a great service",
+])
+def test_complaints_and_exclamations_are_not_plain_questions(text: str) -> None:
+    assert "plain_question" not in care_evidence(text, RULES).names

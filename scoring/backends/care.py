@@ -17,7 +17,7 @@ from scoring.backends.care_anchors import ranked_anchors
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 from scoring.backends.vader_backend import VaderBackend
 
-CARE_VERSION = "4"
+CARE_VERSION = "5"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -68,6 +68,11 @@ class CareEvidence:
     names: tuple[str, ...] = ()
     complaint: bool = False
     question_damping: float = 0.0
+
+    @property
+    def reassures(self) -> bool:
+        """Praise or a plain question and no complaint: the learned model is not asked about such a text."""
+        return bool(self.names) and not self.complaint
 
 
 NO_EVIDENCE = CareEvidence()
@@ -228,7 +233,7 @@ class CareLayer:
     def score(self, text: str) -> BackendScore:
         """The inner score, moved by the rules that fire, then by the model where it reads a complaint."""
         inner, lowered, tokens, evidence, compound = self._read(text)
-        if self.model is not None and model_may_move(compound):  # the model's inputs only where it may act
+        if self.model is not None and model_may_move(compound) and not evidence.reassures:  # only where it may act
             inputs = CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
             compound = with_care_model(compound, self.model.margin(inputs))
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)

@@ -2,9 +2,10 @@
 
 Its inputs are the text's words and word pairs plus what VADER and the care rules found; its weights
 ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
-human-labelled review sentences and the team's own customer-care texts). It only ever moves a text
-towards negative: a text it reads as a complaint, that VADER and the rules left neutral or mildly positive
-(below +0.5), gets a small negative compound (between -0.05 and -0.3, firmer the surer the model is).
+human-labelled review sentences and tweets and the team's own customer-care texts). It only ever moves a text
+towards negative: a text it reads with some certainty as a complaint (margin above MIN_MARGIN), that VADER and
+the rules left neutral or mildly positive (below +0.5), gets a small negative compound (between about -0.09 and
+-0.3, firmer the surer the model is).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint"
 NEGATIVE_EDGE = -0.05  # where a compound starts to count as negative
 CLEARLY_POSITIVE = 0.5  # from here on a text is left as VADER and the rules read it (and the model is not run)
 FIRMNESS = 0.5  # a sure complaint (probability near 1) lands at -0.05 - 0.5 * 0.5 = -0.3
+MIN_MARGIN = 0.3  # how sure the model must be (its margin) before it calls a text a complaint
 
 
 @dataclass(slots=True)
@@ -78,9 +80,10 @@ def model_may_move(compound: float) -> bool:
 
 
 def with_care_model(compound: float, margin: float) -> float:
-    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin > 0)
-    in a text that is neither negative nor clearly positive; then between -0.05 and -0.3 by its certainty."""
-    if margin <= 0 or not model_may_move(compound):
+    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin above
+    MIN_MARGIN) in a text that is neither negative nor clearly positive; then -0.05 minus FIRMNESS times its
+    certainty (about -0.09 to -0.3)."""
+    if margin <= MIN_MARGIN or not model_may_move(compound):
         return compound
     certainty = 1.0 / (1.0 + math.exp(-margin)) - 0.5
     return round(NEGATIVE_EDGE - FIRMNESS * certainty, 4)
