@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,11 +14,12 @@ from sqlalchemy.orm import aliased
 from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
-from scoring.signals import CounterObservation, attribute_growth, count_by_day, value_at_age
+from scoring.signals import CounterObservation, attribute_growth, count_by_day, local_day, value_at_age
 
 COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
 EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
@@ -226,25 +227,30 @@ def first_owned_replies(ctx: IndexContext, parents: list[Key] | None) -> dict[Ke
     return first
 
 
-def response_row(ctx: IndexContext, row: Any, reply: tuple[datetime, str] | None) -> dict[str, Any] | None:
-    """The responses row of one inbound item, or None when it needs no answer."""
-    platform, external_id, kind, text, created_at, author, compound, parent_owned = row
-    reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
-    if reason is None:
-        return None
-    business = ctx.business
-    deadline = sla_deadline(created_at, ctx.index.sla_hours, ctx.zone, business)
-    reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
-    return {"profile_id": ctx.profile_id, "platform": platform, "external_id": external_id,
-            "author_external_id": author, "reason": reason, "created_at": created_at, "deadline_at": deadline,
-            "deadline_day": ctx.day_of(deadline), "first_reply_at": reply_at, "first_reply_external_id": reply_id,
-            "reply_seconds": elapsed_seconds(created_at, reply_at, ctx.zone, business) if reply_at else None}
+RESPONSE_COLUMNS = ("profile_id", "platform", "external_id", "author_external_id", "reason", "created_at",
+                    "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id", "reply_seconds")
+DEADLINE_DAY = RESPONSE_COLUMNS.index("deadline_day")
 
 
-def _save_responses(ctx: IndexContext, rows: list[dict[str, Any]]) -> None:
-    upsert_rows(ctx.connection, ResponseRow, rows, ["profile_id", "platform", "external_id"],
-                ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
-                 "reply_seconds"])
+def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
+                  replies: dict[Key, tuple[datetime, str]]) -> Iterator[tuple[Any, ...]]:
+    """The responses rows (values in RESPONSE_COLUMNS order) of the inbound items that need an answer."""
+    business, sla_hours, zone, profile_id = ctx.business, ctx.index.sla_hours, ctx.zone, ctx.profile_id
+    for platform, external_id, kind, text, created_at, author, compound, parent_owned in items:
+        reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
+        if reason is None:
+            continue
+        deadline = sla_deadline(created_at, sla_hours, zone, business)
+        reply = replies.get((platform, external_id))
+        reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
+        yield (profile_id, platform, external_id, author, reason, created_at, deadline, local_day(deadline, zone),
+               reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
+
+
+def _save_responses(ctx: IndexContext, rows: list[tuple[Any, ...]]) -> None:
+    upsert_tuples(ctx.connection, ResponseRow, RESPONSE_COLUMNS, rows, ["profile_id", "platform", "external_id"],
+                  ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
+                   "reply_seconds"])
 
 
 def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
@@ -256,15 +262,8 @@ def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date
     for chunk in key_chunks(keys):
         changed |= _old_days(ctx, ResponseRow, "deadline_day", chunk)
         _delete_keys(ctx, ResponseRow, chunk)
-        replies = first_owned_replies(ctx, chunk)
-        batch: list[dict[str, Any]] = []
-        for item in _inbound_items(ctx, chunk):
-            row = response_row(ctx, item, replies.get((item[0], item[1])))
-            if row is not None:
-                batch.append(row)
-                changed.add(row["deadline_day"])
-            if len(batch) >= FLUSH_ROWS:
-                _save_responses(ctx, batch)
-                batch = []
-        _save_responses(ctx, batch)
+        rows = response_rows(ctx, _inbound_items(ctx, chunk), first_owned_replies(ctx, chunk))
+        while batch := list(itertools.islice(rows, FLUSH_ROWS)):
+            _save_responses(ctx, batch)
+            changed.update(row[DEADLINE_DAY] for row in batch)
     return changed

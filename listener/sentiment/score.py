@@ -8,7 +8,6 @@ from concurrent.futures import Executor, Future
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select
-from sqlalchemy.engine import Dialect
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
@@ -16,8 +15,8 @@ from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compou
 from listener.sentiment.pooled import recipe_of, score_in_worker
 from listener.sentiment.scorers import profile_scorer
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
-from listener.storage.sqlite_batch import prepare_batch, utc_texts
-from listener.storage.upsert import table_of, upsert_rows, upsert_statement
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
@@ -229,27 +228,5 @@ def _corrected(record: ScoreRecord, label: str | None) -> ScoreRecord:
 
 
 def save_scores(connection: Connection, records: list[ScoreRecord]) -> None:
-    """Insert score records (a stored score for the same item and version is kept).
-
-    On SQLite the tuples go to the driver as they are, with the time as UTCDateTime stores it; elsewhere
-    through the upsert.
-    """
-    if not records:
-        return
-    if connection.dialect.name != "sqlite":
-        upsert_rows(connection, SentimentRow, [dict(zip(SCORE_COLUMNS, r, strict=True)) for r in records],
-                    SCORE_KEY)
-        return
-    moments = list({r[10] for r in records})  # a batch's records share one time: converted once
-    times = dict(zip(moments, utc_texts(moments), strict=True))
-    connection.exec_driver_sql(_sqlite_insert(connection.dialect),
-                               [(*r[:10], times[r[10]], r[11], r[12]) for r in records])
-
-
-def _sqlite_insert(dialect: Dialect) -> str:
-    """The upsert's SQL with its parameters in SCORE_COLUMNS order (checked: it is the statement Core sends)."""
-    statement = upsert_statement(dialect.name, SCORES, SCORE_KEY, (), frozenset())
-    prepared = prepare_batch(statement, dialect, SCORE_COLUMNS)  # compiled once per dialect
-    if prepared is None or [p.name for run in prepared.runs for p in run] != list(SCORE_COLUMNS):
-        raise RuntimeError("sentiment_scores' insert does not take its values in SCORE_COLUMNS order")
-    return prepared.sql
+    """Insert score records (a stored score for the same item and version is kept)."""
+    upsert_tuples(connection, SentimentRow, SCORE_COLUMNS, records, SCORE_KEY)
