@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import reduce
-from operator import add
+from operator import add, itemgetter
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
@@ -22,7 +22,8 @@ from listener.storage.index_models import (
     ReturnSpanRow,
 )
 from listener.storage.models import ItemProfileRow, ItemRow, SentimentRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, SCORER_VERSION
 from scoring.signals import PASSIVE_STARS, PROMOTER_STARS
 
@@ -52,9 +53,9 @@ def _total(condition: Any, value: Any) -> Any:
 def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
     """Upsert one column group; days asked for but without data are reset to `empty`."""
     wanted = sorted(values) if days is None else sorted(days)
-    rows = [{"profile_id": ctx.profile_id, "day": d, **{c: values.get(d, empty)[c] for c in columns}}
-            for d in wanted]
-    upsert_rows(ctx.connection, IndexDayRow, rows, ["profile_id", "day"], columns)
+    pick = itemgetter(*columns)  # every group has two columns or more: a tuple
+    rows = [(ctx.profile_id, d, *pick(values.get(d, empty))) for d in wanted]
+    upsert_tuples(ctx.connection, IndexDayRow, ("profile_id", "day", *columns), rows, ["profile_id", "day"], columns)
 
 
 def _item_query(ctx: IndexContext, days: Days) -> Any:

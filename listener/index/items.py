@@ -15,7 +15,7 @@ from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
@@ -26,6 +26,8 @@ EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
 POST_KINDS = ("post", "quote")
 PER_POST_AGE = timedelta(hours=48)
 FLUSH_ROWS = 5000
+ENGAGEMENT_DAY_ROW = ("profile_id", "platform", "external_id", "day", *COUNTER_KINDS)  # "day" fourth in both
+OWNED_POST_ROW = ("profile_id", "platform", "external_id", "day", "engagement", "engagement_48h")
 
 
 OWNED_LINK = aliased(table_of(ItemProfileRow), name="owned_link")  # built once: an alias copies its columns
@@ -133,25 +135,24 @@ class _OwnedRows:
     """Engagement-day and owned-post rows of some owned items, as they will be written."""
 
     def __init__(self) -> None:
-        self.days: list[dict[str, Any]] = []
-        self.posts: list[dict[str, Any]] = []
+        self.days: list[tuple[Any, ...]] = []  # in ENGAGEMENT_DAY_ROW order
+        self.posts: list[tuple[Any, ...]] = []  # in OWNED_POST_ROW order
 
     def add(self, ctx: IndexContext, key: Key, kind: str, created_at: datetime,
             snapshots: list[tuple[datetime, dict[str, int]]], timed: dict[str, list[datetime]]) -> None:
         """The rows of one owned item."""
         for day, gained in item_engagement_days(created_at, snapshots, timed, ctx).items():
-            self.days.append({"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
-                              "day": day, **gained})
+            self.days.append((ctx.profile_id, key[0], key[1], day, *(gained[kind] for kind in COUNTER_KINDS)))
         if kind in POST_KINDS:
             self.posts.append(_post_row(ctx, key, created_at, snapshots))
 
     def save(self, ctx: IndexContext) -> set[date]:
         """Write the rows; returns their days."""
-        upsert_rows(ctx.connection, EngagementDayRow, self.days, ["profile_id", "platform", "external_id", "day"],
-                    COUNTER_KINDS)
-        upsert_rows(ctx.connection, OwnedPostRow, self.posts, ["profile_id", "platform", "external_id"],
-                    ["day", "engagement", "engagement_48h"])
-        return {r["day"] for r in self.days} | {r["day"] for r in self.posts}
+        upsert_tuples(ctx.connection, EngagementDayRow, ENGAGEMENT_DAY_ROW, self.days,
+                      ["profile_id", "platform", "external_id", "day"], COUNTER_KINDS)
+        upsert_tuples(ctx.connection, OwnedPostRow, OWNED_POST_ROW, self.posts,
+                      ["profile_id", "platform", "external_id"], ["day", "engagement", "engagement_48h"])
+        return {r[3] for r in self.days} | {r[3] for r in self.posts}
 
 
 def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
@@ -188,11 +189,10 @@ def _build_all_owned(ctx: IndexContext) -> set[date]:
 
 
 def _post_row(ctx: IndexContext, key: Key, created_at: datetime,
-              snapshots: Sequence[tuple[datetime, dict[str, int]]]) -> dict[str, Any]:
+              snapshots: Sequence[tuple[datetime, dict[str, int]]]) -> tuple[Any, ...]:
     totals = [CounterObservation(at, sum(counts.values())) for at, counts in snapshots]
-    return {"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
-            "day": ctx.day_of(created_at), "engagement": float(totals[-1].total) if totals else 0.0,
-            "engagement_48h": value_at_age(created_at, totals, PER_POST_AGE)}
+    return (ctx.profile_id, key[0], key[1], ctx.day_of(created_at), float(totals[-1].total) if totals else 0.0,
+            value_at_age(created_at, totals, PER_POST_AGE))
 
 
 def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
