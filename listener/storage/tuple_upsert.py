@@ -9,8 +9,10 @@ tuple becomes the dict `upsert_rows` takes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Date
@@ -31,20 +33,40 @@ def _iso_dates(values: Iterable[Any], general: Converter) -> list[Any]:
     return list(general(values))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The SQL, and where each of its parameters comes from: a column of the tuples or a default, maybe converted."""
+
+    sql: str
+    sources: tuple[int | None, ...]  # the tuples' position per parameter; None: the column default
+    defaults: tuple[Any, ...]
+    converters: tuple[Converter | None, ...]
+
+    def parameter_rows(self, rows: Sequence[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+        """The rows as the statement's parameters, converted column by column."""
+        if all(c is None for c in self.converters) and self.sources == tuple(range(len(rows[0]))):
+            return rows
+        by_column = list(zip(*rows, strict=True))
+        parameters = []
+        for source, default, convert in zip(self.sources, self.defaults, self.converters, strict=True):
+            values: Iterable[Any] = repeat(default, len(rows)) if source is None else by_column[source]
+            parameters.append(convert(values) if convert else values)
+        return zip(*parameters, strict=True)
+
+
+@lru_cache(maxsize=256)
 def _plan(model: type[SQLModel], dialect: Dialect, keys: tuple[str, ...], update: tuple[str, ...],
-          columns: tuple[str, ...]) -> tuple[str, dict[int, Converter]] | None:
-    """The SQL and, by column position, the conversions; None when the statement's parameters are not `columns`."""
+          columns: tuple[str, ...]) -> _Plan | None:
+    """How to run the upsert for tuples of `columns` on SQLite; None where only `upsert_rows` can."""
     table = table_of(model)
     prepared = prepare_batch(upsert_statement(dialect.name, table, keys, update, frozenset()), dialect, columns)
-    parameters = [parameter for run in prepared.runs for parameter in run] if prepared else []
-    if prepared is None or [parameter.name for parameter in parameters] != list(columns):
+    if prepared is None:
         return None
-    converters: dict[int, Converter] = {}
-    for position, parameter in enumerate(parameters):
-        if parameter.convert is not None:
-            converters[position] = partial(_iso_dates, general=parameter.convert) \
-                if type(table.c[parameter.name].type) is Date else parameter.convert
-    return prepared.sql, converters
+    parameters = [parameter for run in prepared.runs for parameter in run]
+    sources = tuple(columns.index(p.name) if p.name in columns else None for p in parameters)
+    converters = tuple(None if p.convert is None else partial(_iso_dates, general=p.convert)
+                       if type(table.c[p.name].type) is Date else p.convert for p in parameters)
+    return _Plan(prepared.sql, sources, tuple(p.default for p in parameters), converters)
 
 
 def upsert_tuples(connection: Connection, model: type[SQLModel], columns: Sequence[str],
@@ -57,11 +79,4 @@ def upsert_tuples(connection: Connection, model: type[SQLModel], columns: Sequen
     if plan is None:
         upsert_rows(connection, model, [dict(zip(names, row, strict=True)) for row in rows], key, changed)
         return
-    sql, converters = plan
-    values: Iterable[tuple[Any, ...]] = rows
-    if converters:
-        by_column = list(zip(*rows, strict=True))
-        for position, convert in converters.items():
-            by_column[position] = tuple(convert(by_column[position]))
-        values = zip(*by_column, strict=True)
-    connection.exec_driver_sql(sql, list(values))
+    connection.exec_driver_sql(plan.sql, list(plan.parameter_rows(rows)))
