@@ -153,21 +153,31 @@ def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
     _save(ctx, days, post_values, POST_COLUMNS, {"posts": 0, "posts_48h": 0, "post_engagement_48h": None})
 
 
+def _outcome_in_sql(table: Any, now: Any) -> Any:
+    """response_outcome as a SQL expression (NULL while the window is open): stored times compare as times."""
+    replied = table.c.first_reply_at.is_not(None)
+    return case((and_(replied, table.c.first_reply_at <= table.c.deadline_at), "in_time"),
+                (table.c.deadline_at > now, None), (replied, "late"), else_="unanswered")
+
+
 def refresh_response_facts(ctx: IndexContext, days: Days) -> None:
-    """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time."""
+    """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time.
+
+    Outcomes are counted in SQL; only the decided items' reply times are read, for the medians.
+    """
     table = table_of(ResponseRow)
-    rows = ctx.connection.execute(
-        select(table.c.deadline_day, table.c.deadline_at, table.c.first_reply_at, table.c.reply_seconds)
-        .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.deadline_day, days)))
+    outcome = _outcome_in_sql(table, ctx.now)
+    wanted = (table.c.profile_id == ctx.profile_id, _day_filter(table.c.deadline_day, days))
     outcomes: dict[date, Counter[str]] = defaultdict(Counter)
+    for day, decided, count in ctx.connection.execute(
+            select(table.c.deadline_day, outcome, func.count()).where(*wanted).group_by(table.c.deadline_day, outcome)):
+        if decided is not None:
+            outcomes[day][decided] = count
     seconds: dict[date, list[float]] = defaultdict(list)
-    for day, deadline, reply_at, reply_seconds in rows:
-        outcome = response_outcome(deadline, reply_at, ctx)
-        if outcome is None:
-            continue
-        outcomes[day][outcome] += 1
-        if reply_seconds is not None:
-            seconds[day].append(reply_seconds)
+    for day, reply_seconds in ctx.connection.execute(
+            select(table.c.deadline_day, table.c.reply_seconds)
+            .where(*wanted, outcome.is_not(None), table.c.reply_seconds.is_not(None))):
+        seconds[day].append(reply_seconds)
     values: Values = {day: {"answered_in_time": c["in_time"], "answered_late": c["late"], "unanswered": c["unanswered"],
                             "reply_seconds_median": statistics.median(seconds[day]) if seconds[day] else None}
                       for day, c in outcomes.items()}
