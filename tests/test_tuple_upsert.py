@@ -37,9 +37,12 @@ def _days(n: int, flip: bool) -> list[tuple[Any, ...]]:
              (i % 2 == 0) != flip, i % 5 == 0) for i in range(n)]
 
 
+SHARED = {"nl": 2, "xx": [1, "ü"]}  # one object in consecutive rows: serialised once, stored in each
+
+
 def _facts(n: int, extra: int) -> list[tuple[Any, ...]]:
-    return [(1, date(2026, 2, 1) + timedelta(days=i), i + extra, i / 3, {"xx": i} if i % 2 else None)
-            for i in range(n)]
+    return [(1, date(2026, 2, 1) + timedelta(days=i), i + extra, i / 3,
+             SHARED if 3 <= i <= 6 else {"xx": i} if i % 2 else None) for i in range(n)]
 
 
 WRITES: list[tuple[type[SQLModel], tuple[str, ...], list[str], list[str], list[list[tuple[Any, ...]]]]] = [
@@ -76,6 +79,10 @@ def test_tuples_are_stored_as_dicts_are_by_upsert_rows(tmp_path: Path) -> None:
     assert len(stored[1]["responses"]) == 12 and stored[1]["responses"][0][8] == "0999-01-01"
     assert stored[1]["engager_days"][0][10] == 0  # the second batch flipped is_returning
     assert stored[1]["index_days"][3][3] == 5  # inbound updated to i + 2
+    with sqlite3.connect(tmp_path / "tuples.db") as connection:
+        shared = connection.execute("SELECT DISTINCT unsupported FROM index_days WHERE day BETWEEN ? AND ?",
+                                    ("2026-02-04", "2026-02-07")).fetchall()
+    assert shared == [('{"nl": 2, "xx": [1, "\\u00fc"]}',)]
 
 
 def test_a_datetime_in_a_date_column_is_stored_as_before(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 
 The statement is `upsert_rows`' own (same SQL, same conflict rule). On SQLite the tuples go to the
 driver with only the columns that need it converted, column by column, as the column types convert
-them (dates written as `date.isoformat`, the text SQLAlchemy's SQLite DATE stores); elsewhere each
+them (dates written as `date.isoformat`, the text SQLAlchemy's SQLite DATE stores; a JSON value that is the
+very object of the row before is not serialised again); elsewhere each
 tuple becomes the dict `upsert_rows` takes.
 """
 
@@ -15,7 +16,7 @@ from functools import lru_cache, partial
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Connection, Date
+from sqlalchemy import JSON, Connection, Date
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
@@ -23,6 +24,7 @@ from listener.storage.sqlite_batch import prepare_batch
 from listener.storage.upsert import table_of, upsert_rows, upsert_statement
 
 Converter = Callable[[Iterable[Any]], Iterable[Any]]
+_NOTHING = object()
 
 
 def _iso_dates(values: Iterable[Any], general: Converter) -> list[Any]:
@@ -31,6 +33,26 @@ def _iso_dates(values: Iterable[Any], general: Converter) -> list[Any]:
     if all(type(value) is date for value in values):
         return [value.isoformat() for value in values]
     return list(general(values))
+
+
+def _same_objects_once(values: Iterable[Any], general: Converter) -> list[Any]:
+    """Values converted once per run of the very same object (one parameters dict for a whole series)."""
+    out: list[Any] = []
+    last: Any = _NOTHING
+    converted: Any = None
+    for value in values:
+        if value is not last:
+            last, converted = value, next(iter(general([value])))
+        out.append(converted)
+    return out
+
+
+def _converter(column_type: type[Any], general: Converter) -> Converter:
+    if column_type is Date:
+        return partial(_iso_dates, general=general)
+    if issubclass(column_type, JSON):
+        return partial(_same_objects_once, general=general)
+    return general
 
 
 @dataclass(frozen=True)
@@ -64,8 +86,8 @@ def _plan(model: type[SQLModel], dialect: Dialect, keys: tuple[str, ...], update
         return None
     parameters = [parameter for run in prepared.runs for parameter in run]
     sources = tuple(columns.index(p.name) if p.name in columns else None for p in parameters)
-    converters = tuple(None if p.convert is None else partial(_iso_dates, general=p.convert)
-                       if type(table.c[p.name].type) is Date else p.convert for p in parameters)
+    converters = tuple(None if p.convert is None else _converter(type(table.c[p.name].type), p.convert)
+                       for p in parameters)
     return _Plan(prepared.sql, sources, tuple(p.default for p in parameters), converters)
 
 
