@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from functools import reduce
-from operator import add
+from operator import add, itemgetter
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
@@ -22,7 +22,8 @@ from listener.storage.index_models import (
     ReturnSpanRow,
 )
 from listener.storage.models import ItemProfileRow, ItemRow, SentimentRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD, SCORER_VERSION
 from scoring.signals import PASSIVE_STARS, PROMOTER_STARS
 
@@ -52,9 +53,9 @@ def _total(condition: Any, value: Any) -> Any:
 def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
     """Upsert one column group; days asked for but without data are reset to `empty`."""
     wanted = sorted(values) if days is None else sorted(days)
-    rows = [{"profile_id": ctx.profile_id, "day": d, **{c: values.get(d, empty)[c] for c in columns}}
-            for d in wanted]
-    upsert_rows(ctx.connection, IndexDayRow, rows, ["profile_id", "day"], columns)
+    pick = itemgetter(*columns)  # every group has two columns or more: a tuple
+    rows = [(ctx.profile_id, d, *pick(values.get(d, empty))) for d in wanted]
+    upsert_tuples(ctx.connection, IndexDayRow, ("profile_id", "day", *columns), rows, ["profile_id", "day"], columns)
 
 
 def _item_query(ctx: IndexContext, days: Days) -> Any:
@@ -152,21 +153,31 @@ def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
     _save(ctx, days, post_values, POST_COLUMNS, {"posts": 0, "posts_48h": 0, "post_engagement_48h": None})
 
 
+def _outcome_in_sql(table: Any, now: Any) -> Any:
+    """response_outcome as a SQL expression (NULL while the window is open): stored times compare as times."""
+    replied = table.c.first_reply_at.is_not(None)
+    return case((and_(replied, table.c.first_reply_at <= table.c.deadline_at), "in_time"),
+                (table.c.deadline_at > now, None), (replied, "late"), else_="unanswered")
+
+
 def refresh_response_facts(ctx: IndexContext, days: Days) -> None:
-    """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time."""
+    """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time.
+
+    Outcomes are counted in SQL; only the decided items' reply times are read, for the medians.
+    """
     table = table_of(ResponseRow)
-    rows = ctx.connection.execute(
-        select(table.c.deadline_day, table.c.deadline_at, table.c.first_reply_at, table.c.reply_seconds)
-        .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.deadline_day, days)))
+    outcome = _outcome_in_sql(table, ctx.now)
+    wanted = (table.c.profile_id == ctx.profile_id, _day_filter(table.c.deadline_day, days))
     outcomes: dict[date, Counter[str]] = defaultdict(Counter)
+    for day, decided, count in ctx.connection.execute(
+            select(table.c.deadline_day, outcome, func.count()).where(*wanted).group_by(table.c.deadline_day, outcome)):
+        if decided is not None:
+            outcomes[day][decided] = count
     seconds: dict[date, list[float]] = defaultdict(list)
-    for day, deadline, reply_at, reply_seconds in rows:
-        outcome = response_outcome(deadline, reply_at, ctx)
-        if outcome is None:
-            continue
-        outcomes[day][outcome] += 1
-        if reply_seconds is not None:
-            seconds[day].append(reply_seconds)
+    for day, reply_seconds in ctx.connection.execute(
+            select(table.c.deadline_day, table.c.reply_seconds)
+            .where(*wanted, outcome.is_not(None), table.c.reply_seconds.is_not(None))):
+        seconds[day].append(reply_seconds)
     values: Values = {day: {"answered_in_time": c["in_time"], "answered_late": c["late"], "unanswered": c["unanswered"],
                             "reply_seconds_median": statistics.median(seconds[day]) if seconds[day] else None}
                       for day, c in outcomes.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,17 +14,20 @@ from sqlalchemy.orm import aliased
 from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
-from scoring.signals import CounterObservation, attribute_growth, count_by_day, value_at_age
+from scoring.signals import CounterObservation, attribute_growth, count_by_day, local_day, value_at_age
 
 COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
 EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
 POST_KINDS = ("post", "quote")
 PER_POST_AGE = timedelta(hours=48)
 FLUSH_ROWS = 5000
+ENGAGEMENT_DAY_ROW = ("profile_id", "platform", "external_id", "day", *COUNTER_KINDS)  # "day" fourth in both
+OWNED_POST_ROW = ("profile_id", "platform", "external_id", "day", "engagement", "engagement_48h")
 
 
 OWNED_LINK = aliased(table_of(ItemProfileRow), name="owned_link")  # built once: an alias copies its columns
@@ -132,25 +135,24 @@ class _OwnedRows:
     """Engagement-day and owned-post rows of some owned items, as they will be written."""
 
     def __init__(self) -> None:
-        self.days: list[dict[str, Any]] = []
-        self.posts: list[dict[str, Any]] = []
+        self.days: list[tuple[Any, ...]] = []  # in ENGAGEMENT_DAY_ROW order
+        self.posts: list[tuple[Any, ...]] = []  # in OWNED_POST_ROW order
 
     def add(self, ctx: IndexContext, key: Key, kind: str, created_at: datetime,
             snapshots: list[tuple[datetime, dict[str, int]]], timed: dict[str, list[datetime]]) -> None:
         """The rows of one owned item."""
         for day, gained in item_engagement_days(created_at, snapshots, timed, ctx).items():
-            self.days.append({"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
-                              "day": day, **gained})
+            self.days.append((ctx.profile_id, key[0], key[1], day, *(gained[kind] for kind in COUNTER_KINDS)))
         if kind in POST_KINDS:
             self.posts.append(_post_row(ctx, key, created_at, snapshots))
 
     def save(self, ctx: IndexContext) -> set[date]:
         """Write the rows; returns their days."""
-        upsert_rows(ctx.connection, EngagementDayRow, self.days, ["profile_id", "platform", "external_id", "day"],
-                    COUNTER_KINDS)
-        upsert_rows(ctx.connection, OwnedPostRow, self.posts, ["profile_id", "platform", "external_id"],
-                    ["day", "engagement", "engagement_48h"])
-        return {r["day"] for r in self.days} | {r["day"] for r in self.posts}
+        upsert_tuples(ctx.connection, EngagementDayRow, ENGAGEMENT_DAY_ROW, self.days,
+                      ["profile_id", "platform", "external_id", "day"], COUNTER_KINDS)
+        upsert_tuples(ctx.connection, OwnedPostRow, OWNED_POST_ROW, self.posts,
+                      ["profile_id", "platform", "external_id"], ["day", "engagement", "engagement_48h"])
+        return {r[3] for r in self.days} | {r[3] for r in self.posts}
 
 
 def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
@@ -187,11 +189,10 @@ def _build_all_owned(ctx: IndexContext) -> set[date]:
 
 
 def _post_row(ctx: IndexContext, key: Key, created_at: datetime,
-              snapshots: Sequence[tuple[datetime, dict[str, int]]]) -> dict[str, Any]:
+              snapshots: Sequence[tuple[datetime, dict[str, int]]]) -> tuple[Any, ...]:
     totals = [CounterObservation(at, sum(counts.values())) for at, counts in snapshots]
-    return {"profile_id": ctx.profile_id, "platform": key[0], "external_id": key[1],
-            "day": ctx.day_of(created_at), "engagement": float(totals[-1].total) if totals else 0.0,
-            "engagement_48h": value_at_age(created_at, totals, PER_POST_AGE)}
+    return (ctx.profile_id, key[0], key[1], ctx.day_of(created_at), float(totals[-1].total) if totals else 0.0,
+            value_at_age(created_at, totals, PER_POST_AGE))
 
 
 def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
@@ -226,25 +227,30 @@ def first_owned_replies(ctx: IndexContext, parents: list[Key] | None) -> dict[Ke
     return first
 
 
-def response_row(ctx: IndexContext, row: Any, reply: tuple[datetime, str] | None) -> dict[str, Any] | None:
-    """The responses row of one inbound item, or None when it needs no answer."""
-    platform, external_id, kind, text, created_at, author, compound, parent_owned = row
-    reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
-    if reason is None:
-        return None
-    business = ctx.business
-    deadline = sla_deadline(created_at, ctx.index.sla_hours, ctx.zone, business)
-    reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
-    return {"profile_id": ctx.profile_id, "platform": platform, "external_id": external_id,
-            "author_external_id": author, "reason": reason, "created_at": created_at, "deadline_at": deadline,
-            "deadline_day": ctx.day_of(deadline), "first_reply_at": reply_at, "first_reply_external_id": reply_id,
-            "reply_seconds": elapsed_seconds(created_at, reply_at, ctx.zone, business) if reply_at else None}
+RESPONSE_COLUMNS = ("profile_id", "platform", "external_id", "author_external_id", "reason", "created_at",
+                    "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id", "reply_seconds")
+DEADLINE_DAY = RESPONSE_COLUMNS.index("deadline_day")
 
 
-def _save_responses(ctx: IndexContext, rows: list[dict[str, Any]]) -> None:
-    upsert_rows(ctx.connection, ResponseRow, rows, ["profile_id", "platform", "external_id"],
-                ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
-                 "reply_seconds"])
+def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
+                  replies: dict[Key, tuple[datetime, str]]) -> Iterator[tuple[Any, ...]]:
+    """The responses rows (values in RESPONSE_COLUMNS order) of the inbound items that need an answer."""
+    business, sla_hours, zone, profile_id = ctx.business, ctx.index.sla_hours, ctx.zone, ctx.profile_id
+    for platform, external_id, kind, text, created_at, author, compound, parent_owned in items:
+        reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
+        if reason is None:
+            continue
+        deadline = sla_deadline(created_at, sla_hours, zone, business)
+        reply = replies.get((platform, external_id))
+        reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
+        yield (profile_id, platform, external_id, author, reason, created_at, deadline, local_day(deadline, zone),
+               reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
+
+
+def _save_responses(ctx: IndexContext, rows: list[tuple[Any, ...]]) -> None:
+    upsert_tuples(ctx.connection, ResponseRow, RESPONSE_COLUMNS, rows, ["profile_id", "platform", "external_id"],
+                  ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
+                   "reply_seconds"])
 
 
 def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
@@ -256,15 +262,8 @@ def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date
     for chunk in key_chunks(keys):
         changed |= _old_days(ctx, ResponseRow, "deadline_day", chunk)
         _delete_keys(ctx, ResponseRow, chunk)
-        replies = first_owned_replies(ctx, chunk)
-        batch: list[dict[str, Any]] = []
-        for item in _inbound_items(ctx, chunk):
-            row = response_row(ctx, item, replies.get((item[0], item[1])))
-            if row is not None:
-                batch.append(row)
-                changed.add(row["deadline_day"])
-            if len(batch) >= FLUSH_ROWS:
-                _save_responses(ctx, batch)
-                batch = []
-        _save_responses(ctx, batch)
+        rows = response_rows(ctx, _inbound_items(ctx, chunk), first_owned_replies(ctx, chunk))
+        while batch := list(itertools.islice(rows, FLUSH_ROWS)):
+            _save_responses(ctx, batch)
+            changed.update(row[DEADLINE_DAY] for row in batch)
     return changed

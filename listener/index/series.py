@@ -17,13 +17,15 @@ from listener.index.relationships import relationship_components, relationship_p
 from listener.index.sql import IndexContext, chunked
 from listener.storage.index_models import IndexDayRow
 from listener.storage.models import AccountRow, FollowerCountRow, IndexPointRow, ItemProfileRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.series import FACT_FIELDS, DayFacts, FormulaParams, Resume, SeriesInputs, compute_series, priors_after
 from scoring.signals import day_bounds, followers_by_day, local_day
 
 POINT_VALUES = ("parameters", "components", "coverage", "used_components", "daily_index", "running_index",
                 "provisional")
 COMPARED_VALUES = POINT_VALUES[1:]  # a point's parameters are those its formula version is named after
+POINT_ROW = ("profile_id", "day", "formula_version", *POINT_VALUES, "computed_at")
 
 
 def formula_params(index: IndexConfig) -> FormulaParams:
@@ -204,11 +206,11 @@ def write_series(ctx: IndexContext, version: str, parameters: dict[str, Any],
     stored = _stored(ctx, version, resume.day if resume else start)
     changed = []
     for point in points:
-        if stored.get(point["day"]) != tuple(point[c] for c in COMPARED_VALUES):
-            changed.append({**point, "parameters": parameters, "profile_id": ctx.profile_id,
-                            "formula_version": version, "computed_at": ctx.now})
-    upsert_rows(ctx.connection, IndexPointRow, changed, ["profile_id", "day", "formula_version"],
-                [*POINT_VALUES, "computed_at"])
+        values = tuple(point[c] for c in COMPARED_VALUES)
+        if stored.get(point["day"]) != values:  # one parameters object for all: the JSON is written once
+            changed.append((ctx.profile_id, point["day"], version, parameters, *values, ctx.now))
+    upsert_tuples(ctx.connection, IndexPointRow, POINT_ROW, changed, ["profile_id", "day", "formula_version"],
+                  [*POINT_VALUES, "computed_at"])
     table = table_of(IndexPointRow)
     ctx.connection.execute(delete(table).where(
         table.c.profile_id == ctx.profile_id, table.c.formula_version == version,

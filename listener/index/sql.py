@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -147,7 +148,7 @@ class KeyedRows:
     """
 
     def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
-        self._groups = itertools.groupby(rows, key=lambda row: (row[0], row[1]))
+        self._groups = itertools.groupby(rows, key=itemgetter(0, 1))
         self._next = next(self._groups, None)
 
     def take(self, key: Key) -> list[Any]:

@@ -24,9 +24,10 @@ from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_per
 from listener.ledger.state import fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.business_time import elapsed_seconds
-from scoring.ledger import BrandReply, Span, Touch
+from scoring.ledger import BrandReply, Touch
 from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledger
 from scoring.sentiment import SCORER_VERSION
 
@@ -137,6 +138,7 @@ DAY_KEY, DAY_VALUES = ("day",), ("interactions", "positive", "negative", "neutra
 SPAN_KEY, SPAN_VALUES = ("kind", "start_day"), ("end_day",)
 WHO = ("platform", "author_external_id")
 DAY_ROW = ("profile_id", *WHO, *DAY_KEY, *DAY_VALUES)  # the columns of a PersonDay's row, in its fields' order
+SPAN_ROW = ("profile_id", *WHO, *SPAN_KEY, *SPAN_VALUES)  # the columns of a Span's row, in its fields' order
 Stored = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
@@ -151,19 +153,23 @@ def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[s
 
 
 def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...],
-                   old: Stored, new: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """Delete rows that went away, upsert rows that are new or differ; returns the keys of both."""
-    names = (*WHO, *key)
-    fresh = {tuple(r[c] for c in names): r for r in new}
+                   old: Stored, new: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Delete rows that went away, upsert rows that are new or differ; returns the keys of both.
+
+    `new` rows are tuples of ("profile_id", *WHO, *key, *values).
+    """
+    names, width = (*WHO, *key), 1 + len(WHO) + len(key)
+    columns = ("profile_id", *names, *values)
+    fresh = {r[1:width]: r for r in new}
     if not old:  # nothing stored (a rebuild): every row is new
-        upsert_rows(ctx.connection, model, new, ["profile_id", *names], values)
+        upsert_tuples(ctx.connection, model, columns, new, ["profile_id", *names], values)
         return list(fresh)
     gone = [k for k in old if k not in fresh]
-    changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != tuple(r[c] for c in values)}
+    changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != r[width:]}
     table = table_of(model)
     for ids in chunked([old[k][0] for k in gone]):
         ctx.connection.execute(delete(table).where(table.c.id.in_(ids)))
-    upsert_rows(ctx.connection, model, list(changed.values()), ["profile_id", *names], values)
+    upsert_tuples(ctx.connection, model, columns, list(changed.values()), ["profile_id", *names], values)
     return gone + list(changed)
 
 
@@ -172,8 +178,8 @@ class _PersonRows:
 
     def __init__(self) -> None:
         self.engagers: list[dict[str, Any]] = []
-        self.days: list[dict[str, Any]] = []
-        self.spans: list[dict[str, Any]] = []
+        self.days: list[tuple[Any, ...]] = []  # in DAY_ROW order
+        self.spans: list[tuple[Any, ...]] = []  # in SPAN_ROW order
         self.states: list[dict[str, Any]] = []
 
     def add(self, ctx: IndexContext, key: Key, ledger: PersonLedger) -> None:
@@ -182,13 +188,9 @@ class _PersonRows:
         values["is_returning"] = values.pop("returning")
         self.engagers.append({**who, **values})
         person = (ctx.profile_id, key[0], key[1])
-        self.days.extend(dict(zip(DAY_ROW, (*person, *day), strict=True)) for day in ledger.days)
-        self.spans.extend({**who, **_span_values(span)} for span in ledger.spans)
+        self.days.extend((*person, *day) for day in ledger.days)
+        self.spans.extend((*person, span.kind, span.start, span.end) for span in ledger.spans)
         self.states.append({**who, "state": state_document(ledger.state)})
-
-
-def _span_values(span: Span) -> dict[str, Any]:
-    return {"kind": span.kind, "start_day": span.start, "end_day": span.end}
 
 
 def _windows(ctx: IndexContext) -> Windows:
@@ -203,7 +205,7 @@ def _upsert_people(ctx: IndexContext, rows: _PersonRows) -> None:
 
 def _span_days(old_spans: Stored, spans: list[tuple[Any, ...]], rows: _PersonRows) -> set[date]:
     """A span moves the return-rate counts on its first day and on the day after its last."""
-    new_ends = {(r["platform"], r["author_external_id"], r["kind"], r["start_day"]): r["end_day"] for r in rows.spans}
+    new_ends = {r[1:5]: r[5] for r in rows.spans}  # (*WHO, kind, start_day) -> end_day
     ends = [e for k in spans for e in (old_spans.get(k, (None, None))[1], new_ends.get(k)) if e is not None]
     return {k[3] for k in spans} | {e + timedelta(days=1) for e in ends}
 
@@ -282,12 +284,12 @@ def _fold(ctx: IndexContext, people: list[Key],
                                            _windows(ctx)))
     _upsert_people(ctx, rows)
     changed = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
-    upsert_rows(ctx.connection, EngagerDayRow, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
+    upsert_tuples(ctx.connection, EngagerDayRow, DAY_ROW, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
     old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, sorted(changed)) if changed else {}
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
     folded = set(folding)
     rebuild = [k for k in people if k not in folded]
-    return rebuild, {d["day"] for d in rows.days}, _span_days(old_spans, spans, rows)
+    return rebuild, {d[DAY_ROW.index("day")] for d in rows.days}, _span_days(old_spans, spans, rows)
 
 
 def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,

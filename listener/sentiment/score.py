@@ -15,7 +15,8 @@ from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compou
 from listener.sentiment.pooled import recipe_of, score_in_worker
 from listener.sentiment.scorers import profile_scorer
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
@@ -123,8 +124,7 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
             rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
             if not rows:
                 return done
-            upsert_rows(connection, SentimentRow, score_rows(connection, scorer, rows, clock()),
-                        ["platform", "external_id", "scorer_version"])
+            save_scores(connection, score_rows(connection, scorer, rows, clock()))
         done += len(rows)
         after = rows[-1].id
         if progress:
@@ -177,7 +177,7 @@ class PoolFeed:
         if not rows or (full_only and len(rows) < self.batch):
             return False
         self.after = rows[-1].id
-        items = [(row.text, row.language) for row in rows]
+        items = [(text, language) for _id, _platform, _external_id, text, language in rows]
         self.pending.append((rows, self.pool.submit(score_in_worker, self.recipe, items)))
         if len(self.pending) >= POOL_BATCHES_AHEAD:  # back-pressure: the reader never runs far ahead of the workers
             self._write_oldest()
@@ -187,29 +187,46 @@ class PoolFeed:
         rows, future = self.pending.popleft()
         scores = future.result()
         with self.engine.begin() as connection:
-            upsert_rows(connection, SentimentRow, score_rows(connection, self.scorer, rows, self.clock(), scores),
-                        ["platform", "external_id", "scorer_version"])
+            save_scores(connection, score_rows(connection, self.scorer, rows, self.clock(), scores))
         self.done += len(rows)
         if self.progress:
             self.progress(len(rows))
 
 
+SCORE_COLUMNS = ("platform", "external_id", "scorer_version", "status", "compound", "pos", "neu", "neg", "language",
+                 "language_source", "scored_at", "backend", "scorer")
+SCORE_KEY = ("platform", "external_id", "scorer_version")
+ScoreRecord = tuple[Any, ...]  # a sentiment_scores row's values in SCORE_COLUMNS order
+
+
 def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any,
-               scores: Sequence[SentimentScore] | None = None) -> list[dict[str, Any]]:
-    """Score rows for storage (or take their `scores` made elsewhere); an item with a correction stores that."""
-    corrected = corrections_for(connection, [(row.platform, row.external_id) for row in rows])
+               scores: Sequence[SentimentScore] | None = None) -> list[ScoreRecord]:
+    """Score rows for storage (or take their `scores` made elsewhere); an item with a correction stores that.
+
+    `rows` are (id, platform, external_id, text, language), as `_unscored_query` selects them; the
+    records are tuples in SCORE_COLUMNS order (a dict per row cost more than writing it).
+    """
+    keys = [(platform, external_id) for _id, platform, external_id, _text, _language in rows]
+    corrected = corrections_for(connection, keys)
     if scores is None:
-        scores = scorer.score_many([(row.text, row.language) for row in rows])
+        scores = scorer.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
     identity = scorer.identity  # built from the backends each time it is read
-    out = []
-    for row, s in zip(rows, scores, strict=False):
-        record = {"platform": row.platform, "external_id": row.external_id, "scorer_version": s.scorer_version,
-                  "status": s.status, "compound": s.compound, "pos": s.pos, "neu": s.neu, "neg": s.neg,
-                  "language": s.language, "language_source": s.language_source, "scored_at": now,
-                  "backend": s.backend, "scorer": identity}
-        label = corrected.get((row.platform, row.external_id))
-        if label is not None:
-            record.update(status="scored", compound=correction_compound(label), pos=None, neu=None, neg=None,
-                          backend=CORRECTION_BACKEND)
-        out.append(record)
+    out = [(platform, external_id, s.scorer_version, s.status, s.compound, s.pos, s.neu, s.neg, s.language,
+            s.language_source, now, s.backend, identity)
+           for (platform, external_id), s in zip(keys, scores, strict=False)]
+    if corrected:
+        out = [_corrected(record, corrected.get((record[0], record[1]))) for record in out]
     return out
+
+
+def _corrected(record: ScoreRecord, label: str | None) -> ScoreRecord:
+    """The record with a correction's verdict in place of the scorer's, if there is one."""
+    if label is None:
+        return record
+    return (*record[:3], "scored", correction_compound(label), None, None, None, *record[8:11], CORRECTION_BACKEND,
+            record[12])
+
+
+def save_scores(connection: Connection, records: list[ScoreRecord]) -> None:
+    """Insert score records (a stored score for the same item and version is kept)."""
+    upsert_tuples(connection, SentimentRow, SCORE_COLUMNS, records, SCORE_KEY)
