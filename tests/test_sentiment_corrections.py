@@ -42,7 +42,7 @@ def query(directory: Path, sql: str, *params: object) -> list[tuple]:
 
 
 def explain(directory: Path, day: str) -> dict:
-    code, output = invoke("explain", "--date", day, "--json", "--top", "40", "--config", str(directory / "ror.toml"),
+    code, output = invoke("explain", "--date", day, "--json", "--top", "500", "--config", str(directory / "ror.toml"),
                           *ACME)
     assert code == 0, output
     return json.loads(output)["components"]["sentiment"]
