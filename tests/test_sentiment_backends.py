@@ -21,7 +21,7 @@ from scoring.backends.care import (
     word_list,
     words_of,
 )
-from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_anchors import anchor_words, without_leading_assertions
 from scoring.backends.lexicon import (
     SURE_NEGATIVE,
     LexiconBackend,
@@ -287,6 +287,18 @@ def test_the_rule_book_tries_every_pattern_that_can_match() -> None:
 ])
 def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
     assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
+
+
+@pytest.mark.parametrize(("pattern", "looser"), [
+    (r"\bno sign of\b", r"no sign of\b"),
+    (r"(?<!not )(?<!n.t )\b(fixed|solved) (my|the)\b", r"(fixed|solved) (my|the)\b"),
+    (r"(?:(?<![a-z] )|(?<=please ))\b(fix|sort out) it\b", None),  # a group of lookarounds is not dropped
+    (r"(?<=(a))b", None),  # a lookaround holding a group would renumber the groups
+    (r"\b(a|b)|c", None), (r"^(oh|wow) great", None), (r"\b", None),
+])
+def test_a_pattern_is_searched_first_without_its_leading_assertions(pattern: str, looser: str | None) -> None:
+    found = without_leading_assertions(re.compile(pattern))
+    assert (found.pattern if found else None) == looser
 
 
 def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:
