@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
+from scoring.backends.base import BackendScore
 from scoring.backends.care import (
     KIND_GROUPS,
     NO_EVIDENCE,
@@ -148,6 +150,24 @@ def test_demo_foreign_complaints_score_negative() -> None:
     for language, tones in FOREIGN.items():
         for text in tones["negative"]:
             assert (scorer.score(text, language).compound or 0) <= -0.05, (language, text)
+
+
+def test_a_pair_repeated_in_a_batch_is_scored_once_and_gets_the_same_score() -> None:
+    scorer = Scorer()
+    english, asked = scorer.backends["en"], list[str]()
+    score_many = english.score_many
+
+    def counted(texts: Sequence[str]) -> list[BackendScore]:
+        asked.extend(texts)
+        return score_many(texts)
+
+    english.score_many = counted  # type: ignore[method-assign]
+    items = [("Third time asking: where is my refund?", "en"), ("Love it!", "en"), ("Third time asking: where is my "
+             "refund?", "en"), ("Love it!", None), ("Love it!", "en"), ("", "en"), ("", "en")]
+    scores = scorer.score_many(items)
+    assert asked == ["Third time asking: where is my refund?", "Love it!", "Love it!"]  # "Love it!" twice: two pairs
+    assert scores == [Scorer().score(text, language) for text, language in items]
+    assert scores[2] is scores[0] and scores[4] is scores[1] and scores[6] is scores[5]
 
 
 def test_backend_names_are_checked_per_language() -> None:
