@@ -29,6 +29,8 @@ _SCALARS = (1.0, 0.95, 0.9)
 # The words before a lexicon word that can change its valence (boosters, negations, "never so", "without doubt",
 # "so"/"this", "least"): a word with none of them (and no "n't") among its three predecessors skips those rules.
 _CONTEXT = frozenset(_BOOSTERS) | _NEGATE | {"so", "this", "never", "without", "doubt", "least"}
+_NO_SENTIMENT = (0.0, 1.0, 0.0, 0.0)  # neg, neu, pos, compound of words none of which is in the lexicon
+_NO_WORDS = (0.0, 0.0, 0.0, 0.0)
 # Adjacent word pairs of the idioms and multi-word boosters: an idiom can only match where one of them occurs.
 _IDIOM_PAIRS = frozenset(tuple(key.split()[j:j + 2]) for key in (*_SPECIAL_CASES, *_BOOSTERS) if " " in key
                          for j in range(len(key.split()) - 1))
@@ -60,6 +62,8 @@ def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float,
     # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
     text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
     words, lower = _words(text)
+    if lexicon.keys().isdisjoint(lower):  # no word with sentiment: what the rules and the arithmetic give
+        return _NO_SENTIMENT if lower else _NO_WORDS
     is_cap_diff = _cap_differential(words)
     # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
     sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
@@ -203,9 +207,9 @@ def _punctuation_emphasis(text: str) -> float:
 
 def _score_valence(sentiments: list[float], text: str) -> tuple[float, float, float, float]:
     if not sentiments:
-        return 0.0, 0.0, 0.0, 0.0
+        return _NO_WORDS
     if not any(sentiments):  # no word carries sentiment: what the arithmetic below gives, without it
-        return 0.0, 1.0, 0.0, 0.0
+        return _NO_SENTIMENT
     sum_s = float(sum(sentiments))
     amplifier = _punctuation_emphasis(text)
     if sum_s > 0:
