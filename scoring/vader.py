@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import string
 from functools import lru_cache
+from itertools import compress
 
 from vaderSentiment import vaderSentiment as library
 
@@ -65,9 +66,11 @@ def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float,
     if lexicon.keys().isdisjoint(lower):  # no word with sentiment: what the rules and the arithmetic give
         return _NO_SENTIMENT if lower else _NO_WORDS
     is_cap_diff = _cap_differential(words)
-    # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
-    sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
-                  for i, word in enumerate(lower)]
+    # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so); the
+    # places of lexicon words are picked out at C speed
+    sentiments: list[float] = [0] * len(lower)
+    for i in compress(range(len(lower)), map(lexicon.__contains__, lower)):
+        sentiments[i] = _valence(words, lower, i, lexicon, is_cap_diff)
     if "but" in lower:
         # the library lower-cases what it is given; lower-casing twice changes no character
         sentiments = library.SentimentIntensityAnalyzer._but_check(lower, sentiments)
@@ -229,12 +232,12 @@ def _score_valence(sentiments: list[float], text: str) -> tuple[float, float, fl
 
 def _sift(sentiments: list[float]) -> tuple[float, float, int]:
     # A loop, not sum(): Python 3.12's sum() of floats rounds differently from repeated +=.
-    pos_sum, neg_sum, neu_count = 0.0, 0.0, 0
-    for sentiment in sentiments:
+    # Zeros only count: the loop runs over the others, in order (filter drops zeros at C speed).
+    pos_sum, neg_sum, polar = 0.0, 0.0, 0
+    for sentiment in filter(None, sentiments):
+        polar += 1
         if sentiment > 0:
             pos_sum += float(sentiment) + 1
-        elif sentiment < 0:
-            neg_sum += float(sentiment) - 1
         else:
-            neu_count += 1
-    return pos_sum, neg_sum, neu_count
+            neg_sum += float(sentiment) - 1
+    return pos_sum, neg_sum, len(sentiments) - polar
