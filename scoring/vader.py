@@ -72,8 +72,7 @@ def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float,
     for i in compress(range(len(lower)), map(lexicon.__contains__, lower)):
         sentiments[i] = _valence(words, lower, i, lexicon, is_cap_diff)
     if "but" in lower:
-        # the library lower-cases what it is given; lower-casing twice changes no character
-        sentiments = library.SentimentIntensityAnalyzer._but_check(lower, sentiments)
+        _but_check(lower.index("but"), sentiments)
     return _score_valence(sentiments, text)
 
 
@@ -199,6 +198,20 @@ def _least(valence: float, lower: list[str], i: int, lexicon: dict[str, float]) 
         if i == 1 or lower[i - 2] not in ("at", "very"):
             return valence * _N_SCALAR
     return valence
+
+
+def _but_check(but: int, sentiments: list[float]) -> None:
+    """The library's "but" rule, step for step: each place in turn takes the value there, finds the first place
+    holding an equal value (list.index, as the library does) and halves it before the first "but", makes it 1.5
+    times after. The library pops and inserts at that place (the same list as assigning) and lower-cases words
+    that are lower case here already."""
+    for place in range(len(sentiments)):
+        sentiment = sentiments[place]
+        first = sentiments.index(sentiment)
+        if first < but:
+            sentiments[first] = sentiment * 0.5
+        elif first > but:
+            sentiments[first] = sentiment * 1.5
 
 
 def _punctuation_emphasis(text: str) -> float:
