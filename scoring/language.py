@@ -49,6 +49,8 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
 # them in a text of plain ASCII letters, with no other list's words, is enough to call it English.
 ENGLISH_ONLY = FUNCTION_WORDS["en"] - {"me", "of", "he", "i"}
 _ANY_FUNCTION_WORD = frozenset().union(*FUNCTION_WORDS.values())
+_LISTS_OF = {word: tuple(code for code, listed in FUNCTION_WORDS.items() if word in listed)  # the lists a word is on
+             for word in _ANY_FUNCTION_WORD}
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _ASCII_LOWER_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")  # what _WORD finds in lower-case ASCII text, found faster
 NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qaa", "xx", "unknown", "none", "null"})
@@ -130,14 +132,19 @@ def function_word_guess(text: str) -> str | None:
     three or more and at least three times as many as any other list ("die" or "me" in an English sentence);
     English also with one word of ENGLISH_ONLY in a plain-ASCII text."""
     # lower-casing ASCII first finds the same words; elsewhere it may not ("İ" lower-cases to two characters)
-    words = set(_ASCII_LOWER_WORD.findall(text.lower())) if text.isascii() else \
-        set(map(str.lower, _WORD.findall(text)))
-    present = _ANY_FUNCTION_WORD.intersection(words)  # a few words: counting per list is cheap on them
-    counts = sorted(((len(present & listed), code) for code, listed in FUNCTION_WORDS.items()), reverse=True)
-    (best, code), (second, _) = counts[0], counts[1]
-    if code == "other" or best < 2:
-        return "en" if code == "en" and best == 1 and second == 0 and text.isascii() and \
-            not words.isdisjoint(ENGLISH_ONLY) else None
+    plain = text.isascii()
+    present = _ANY_FUNCTION_WORD.intersection(_ASCII_LOWER_WORD.findall(text.lower()) if plain else
+                                             map(str.lower, _WORD.findall(text)))
+    counts: dict[str, int] = {}  # per list with any of the text's words: how many (a few words: a quick count)
+    for word in present:
+        for code in _LISTS_OF[word]:
+            counts[code] = counts.get(code, 0) + 1
+    counted = sorted(((count, code) for code, count in counts.items()), reverse=True)
+    best, code = counted[0] if counted else (0, "other")
+    second = counted[1][0] if len(counted) > 1 else 0
+    if code == "other" or best < 2:  # ENGLISH_ONLY's words are function words: those of the text are in `present`
+        return "en" if code == "en" and best == 1 and second == 0 and plain and \
+            not present.isdisjoint(ENGLISH_ONLY) else None
     return code if second == 0 or (best >= 3 and best >= 3 * second) else None
 
 

@@ -70,10 +70,17 @@ class Scorer:
         return self.score_many([(text, platform_language)])[0]
 
     def score_many(self, items: Sequence[tuple[str | None, str | None]]) -> list[SentimentScore]:
-        """Score (text, platform language) pairs, each backend called once with its batch."""
+        """Score (text, platform language) pairs, each backend called once with its batch; a pair seen before in
+        `items` (a repost, a stock reply) gets the score of its first place, scored once."""
         results: list[SentimentScore | None] = [None] * len(items)
         batches: dict[str, list[tuple[int, str, LanguageGuess]]] = {}
+        first: dict[tuple[str | None, str | None], int] = {}  # each distinct pair's first place
+        repeats: list[tuple[int, int]] = []  # (place, first place of the same pair)
         for i, (text, platform_language) in enumerate(items):
+            seen = first.setdefault((text, platform_language), i)
+            if seen != i:
+                repeats.append((i, seen))
+                continue
             cleaned = clean_for_sentiment(text or "")
             if not cleaned:
                 results[i] = SentimentScore("no_text", None, None, None, None, None, "uncertain")
@@ -91,6 +98,8 @@ class Scorer:
             for (i, cleaned, guess), s in zip(batch, backend.score_many([c for _, c, _ in batch]), strict=False):
                 compound = adjust(cleaned, s.compound) if adjust else s.compound
                 results[i] = SentimentScore("scored", compound, s.pos, s.neu, s.neg, language, guess.source, made_by)
+        for i, seen in repeats:
+            results[i] = results[seen]
         return [r for r in results if r is not None]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import string
 from functools import lru_cache
+from itertools import compress
 
 from vaderSentiment import vaderSentiment as library
 
@@ -29,6 +30,8 @@ _SCALARS = (1.0, 0.95, 0.9)
 # The words before a lexicon word that can change its valence (boosters, negations, "never so", "without doubt",
 # "so"/"this", "least"): a word with none of them (and no "n't") among its three predecessors skips those rules.
 _CONTEXT = frozenset(_BOOSTERS) | _NEGATE | {"so", "this", "never", "without", "doubt", "least"}
+_NO_SENTIMENT = (0.0, 1.0, 0.0, 0.0)  # neg, neu, pos, compound of words none of which is in the lexicon
+_NO_WORDS = (0.0, 0.0, 0.0, 0.0)
 # Adjacent word pairs of the idioms and multi-word boosters: an idiom can only match where one of them occurs.
 _IDIOM_PAIRS = frozenset(tuple(key.split()[j:j + 2]) for key in (*_SPECIAL_CASES, *_BOOSTERS) if " " in key
                          for j in range(len(key.split()) - 1))
@@ -60,13 +63,16 @@ def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float,
     # no emoji is ASCII, and str.isascii is a flag lookup: most texts skip the character-by-character check
     text = text.strip() if text.isascii() or emoji_chars.isdisjoint(text) else _describe_emojis(text, emojis)
     words, lower = _words(text)
+    if lexicon.keys().isdisjoint(lower):  # no word with sentiment: what the rules and the arithmetic give
+        return _NO_SENTIMENT if lower else _NO_WORDS
     is_cap_diff = _cap_differential(words)
-    # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so)
-    sentiments = [_valence(words, lower, i, lexicon, is_cap_diff) if word in lexicon else 0
-                  for i, word in enumerate(lower)]
+    # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so); the
+    # places of lexicon words are picked out at C speed
+    sentiments: list[float] = [0] * len(lower)
+    for i in compress(range(len(lower)), map(lexicon.__contains__, lower)):
+        sentiments[i] = _valence(words, lower, i, lexicon, is_cap_diff)
     if "but" in lower:
-        # the library lower-cases what it is given; lower-casing twice changes no character
-        sentiments = library.SentimentIntensityAnalyzer._but_check(lower, sentiments)
+        _but_check(lower.index("but"), sentiments)
     return _score_valence(sentiments, text)
 
 
@@ -194,6 +200,20 @@ def _least(valence: float, lower: list[str], i: int, lexicon: dict[str, float]) 
     return valence
 
 
+def _but_check(but: int, sentiments: list[float]) -> None:
+    """The library's "but" rule, step for step: each place in turn takes the value there, finds the first place
+    holding an equal value (list.index, as the library does) and halves it before the first "but", makes it 1.5
+    times after. The library pops and inserts at that place (the same list as assigning) and lower-cases words
+    that are lower case here already."""
+    for place in range(len(sentiments)):
+        sentiment = sentiments[place]
+        first = sentiments.index(sentiment)
+        if first < but:
+            sentiments[first] = sentiment * 0.5
+        elif first > but:
+            sentiments[first] = sentiment * 1.5
+
+
 def _punctuation_emphasis(text: str) -> float:
     question_marks = text.count("?")
     question_amplifier = 0.0 if question_marks <= 1 else (
@@ -203,9 +223,9 @@ def _punctuation_emphasis(text: str) -> float:
 
 def _score_valence(sentiments: list[float], text: str) -> tuple[float, float, float, float]:
     if not sentiments:
-        return 0.0, 0.0, 0.0, 0.0
+        return _NO_WORDS
     if not any(sentiments):  # no word carries sentiment: what the arithmetic below gives, without it
-        return 0.0, 1.0, 0.0, 0.0
+        return _NO_SENTIMENT
     sum_s = float(sum(sentiments))
     amplifier = _punctuation_emphasis(text)
     if sum_s > 0:
@@ -225,12 +245,12 @@ def _score_valence(sentiments: list[float], text: str) -> tuple[float, float, fl
 
 def _sift(sentiments: list[float]) -> tuple[float, float, int]:
     # A loop, not sum(): Python 3.12's sum() of floats rounds differently from repeated +=.
-    pos_sum, neg_sum, neu_count = 0.0, 0.0, 0
-    for sentiment in sentiments:
+    # Zeros only count: the loop runs over the others, in order (filter drops zeros at C speed).
+    pos_sum, neg_sum, polar = 0.0, 0.0, 0
+    for sentiment in filter(None, sentiments):
+        polar += 1
         if sentiment > 0:
             pos_sum += float(sentiment) + 1
-        elif sentiment < 0:
-            neg_sum += float(sentiment) - 1
         else:
-            neu_count += 1
-    return pos_sum, neg_sum, neu_count
+            neg_sum += float(sentiment) - 1
+    return pos_sum, neg_sum, len(sentiments) - polar

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
+from scoring.backends.base import BackendScore
 from scoring.backends.care import (
     KIND_GROUPS,
     NO_EVIDENCE,
@@ -21,7 +23,7 @@ from scoring.backends.care import (
     word_list,
     words_of,
 )
-from scoring.backends.care_anchors import anchor_words
+from scoring.backends.care_anchors import anchor_words, without_leading_assertions
 from scoring.backends.lexicon import (
     SURE_NEGATIVE,
     LexiconBackend,
@@ -148,6 +150,24 @@ def test_demo_foreign_complaints_score_negative() -> None:
     for language, tones in FOREIGN.items():
         for text in tones["negative"]:
             assert (scorer.score(text, language).compound or 0) <= -0.05, (language, text)
+
+
+def test_a_pair_repeated_in_a_batch_is_scored_once_and_gets_the_same_score() -> None:
+    scorer = Scorer()
+    english, asked = scorer.backends["en"], list[str]()
+    score_many = english.score_many
+
+    def counted(texts: Sequence[str]) -> list[BackendScore]:
+        asked.extend(texts)
+        return score_many(texts)
+
+    english.score_many = counted  # type: ignore[method-assign]
+    items = [("Third time asking: where is my refund?", "en"), ("Love it!", "en"), ("Third time asking: where is my "
+             "refund?", "en"), ("Love it!", None), ("Love it!", "en"), ("", "en"), ("", "en")]
+    scores = scorer.score_many(items)
+    assert asked == ["Third time asking: where is my refund?", "Love it!", "Love it!"]  # "Love it!" twice: two pairs
+    assert scores == [Scorer().score(text, language) for text, language in items]
+    assert scores[2] is scores[0] and scores[4] is scores[1] and scores[6] is scores[5]
 
 
 def test_backend_names_are_checked_per_language() -> None:
@@ -287,6 +307,18 @@ def test_the_rule_book_tries_every_pattern_that_can_match() -> None:
 ])
 def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str, anchor: set[str] | None) -> None:
     assert anchor_words(re.compile(pattern)) == (frozenset(anchor) if anchor else None)
+
+
+@pytest.mark.parametrize(("pattern", "looser"), [
+    (r"\bno sign of\b", r"no sign of\b"),
+    (r"(?<!not )(?<!n.t )\b(fixed|solved) (my|the)\b", r"(fixed|solved) (my|the)\b"),
+    (r"(?:(?<![a-z] )|(?<=please ))\b(fix|sort out) it\b", None),  # a group of lookarounds is not dropped
+    (r"(?<=(a))b", None),  # a lookaround holding a group would renumber the groups
+    (r"\b(a|b)|c", None), (r"^(oh|wow) great", None), (r"\b", None),
+])
+def test_a_pattern_is_searched_first_without_its_leading_assertions(pattern: str, looser: str | None) -> None:
+    found = without_leading_assertions(re.compile(pattern))
+    assert (found.pattern if found else None) == looser
 
 
 def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:

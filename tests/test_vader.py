@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from vaderSentiment import vaderSentiment as library
 
-from scoring.vader import polarity_scores
+from scoring.vader import _but_check, polarity_scores
 
 CORPORA = Path(__file__).resolve().parents[1] / "bench" / "data" / "sentiment"
 RULE_WORDS = (
@@ -73,3 +73,19 @@ def test_same_scores_as_the_library_on_sentences_built_to_reach_each_rule(
 ])
 def test_same_scores_as_the_library_on_edge_cases(analyzer: library.SentimentIntensityAnalyzer, text: str) -> None:
     assert polarity_scores(text) == analyzer.polarity_scores(text)
+
+
+def test_the_but_rule_equals_the_library_step_for_step() -> None:
+    """Repeated values, zeros of both signs and ints: the library finds each value's first place, so all count."""
+    rng = random.Random(7)
+    for _ in range(3000):
+        size = rng.randint(1, 10)
+        values = [0, 0, 0.0, -0.0, 1.5, -1.5, 2, -2, round(rng.uniform(-4, 4), 3)]
+        sentiments: list[float] = [rng.choice(values) for _ in range(size)]
+        words = ["w"] * size
+        for _ in range(rng.randint(1, 2)):
+            words[rng.randrange(size)] = "but"
+        ours = list(sentiments)
+        _but_check(words.index("but"), ours)
+        theirs = library.SentimentIntensityAnalyzer._but_check(list(words), list(sentiments))
+        assert [repr(value) for value in ours] == [repr(value) for value in theirs], (words, sentiments)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
-from scoring.backends.care_anchors import ranked_anchors
+from scoring.backends.care_anchors import ranked_anchors, without_leading_assertions
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 from scoring.backends.vader_backend import VaderBackend
 
@@ -145,42 +143,50 @@ KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcas
 
 
 class RuleBook:
-    """Rules made quick to apply: each pattern is filed under its anchor words (per group of rule kinds), so a
-    text only tries the patterns whose words it contains (plus those without an anchor) - the same verdicts,
-    far fewer searches."""
+    """Rules made quick to apply: each pattern needs one of its anchor words, one of its rule's keywords and one
+    of a second set of words (each where it has them); per word the book keeps which patterns the word serves
+    in each of the three, as bits, so a text's candidate patterns are a few ORs and one AND over its words, and
+    only those are searched - the same verdicts as trying every pattern, far fewer searches."""
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
-        # rule index, pattern, the rule's keywords, a second set of words one of which the pattern needs (or {})
-        Entry = tuple[int, re.Pattern[str], frozenset[str], frozenset[str]]
-        self.by_word: dict[str, dict[str, list[Entry]]] = {group: {} for group in KIND_GROUPS.values()}
-        self.always: dict[str, list[Entry]] = {group: [] for group in KIND_GROUPS.values()}  # no anchor words
+        # (rule index, pattern, the pattern without its leading assertions: searched first, being quicker to rule a
+        # text out); a pattern's bit is its place here
+        self.patterns: list[tuple[int, re.Pattern[str], re.Pattern[str] | None]] = []
+        # per word: the patterns it is an anchor of, a keyword of (their rule's), a second word of
+        needs: dict[str, list[int]] = {}
+        self.free = [0, 0, 0]  # the patterns without anchor words, without keywords, without a second set
+        self.groups: dict[str, int] = dict.fromkeys(KIND_GROUPS.values(), 0)  # the patterns of each group of kinds
+        self.of_rule: list[int] = [0] * len(self.rules)
         for rule_index, rule in enumerate(self.rules):
-            group = KIND_GROUPS[rule.kind]
             for pattern, anchor, second in zip(rule.patterns, rule.anchors, rule.seconds, strict=True):
-                entry = (rule_index, pattern, rule.keywords, second)
-                for word in anchor or ():
-                    self.by_word[group].setdefault(word, []).append(entry)
-                if anchor is None:
-                    self.always[group].append(entry)
-        # every word a rule looks for (anchor or keyword): the rules read only these of a text's words
-        self.vocabulary = frozenset(chain.from_iterable(self.by_word.values())) | frozenset(
-            chain.from_iterable(rule.keywords for rule in self.rules)) | frozenset(
-            chain.from_iterable(chain.from_iterable(rule.seconds for rule in self.rules)))
+                bit = 1 << len(self.patterns)
+                self.patterns.append((rule_index, pattern, without_leading_assertions(pattern)))
+                self.groups[KIND_GROUPS[rule.kind]] |= bit
+                self.of_rule[rule_index] |= bit
+                for slot, words in enumerate((anchor, rule.keywords or None, second or None)):
+                    if words is None:
+                        self.free[slot] |= bit
+                    for word in words or ():
+                        needs.setdefault(word, [0, 0, 0])[slot] |= bit
+        self.needs = {word: (anchors, keywords, seconds) for word, (anchors, keywords, seconds) in needs.items()}
+        # every word a rule looks for (anchor, keyword or second word): the rules read only these of a text's words
+        self.vocabulary = frozenset(self.needs)
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
         return self.evidence_in(lowercase(text))
 
-    def evidence_in(self, lowered: str, words: AbstractSet[str] | None = None) -> CareEvidence:
-        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of`, when known: all of
-        them or only those in `vocabulary`, the same verdict)."""
-        words = words if words is not None else words_of(lowered)
-        fired = self._fired(lowered, words, "complaint")
+    def evidence_in(self, lowered: str, words: Iterable[str] | None = None) -> CareEvidence:
+        """RuleBook.evidence of a text already passed through `lowercase` (and its `words_of` or `word_list`,
+        when known: all of them or only those in `vocabulary`, the same verdict)."""
+        candidates = self._candidates(words if words is not None else word_list(lowered))
+        groups = self.groups
+        fired = self._found(lowered, candidates & groups["complaint"])
         if fired:
-            fired += self._fired(lowered, words, "sarcasm")
+            fired += self._found(lowered, candidates & groups["sarcasm"])
             return CareEvidence(sum(r.weight for r in fired), tuple(r.name for r in fired), complaint=True)
-        found = self._fired(lowered, words, "other")
+        found = self._found(lowered, candidates & groups["other"])
         if not found:
             return NO_EVIDENCE
         praise = [r for r in found if r.kind == "praise"]
@@ -188,19 +194,38 @@ class RuleBook:
         names = tuple(r.name for r in praise) + ((question.name,) if question else ())
         return CareEvidence(sum(r.weight for r in praise), names, question_damping=question.weight if question else 0.0)
 
-    def _fired(self, lowered: str, words: AbstractSet[str], group: str) -> list[CareRule]:
-        """The rules of a group of kinds with a candidate or unanchored pattern found in the text, in file order."""
-        index = self.by_word[group]
-        fired: set[int] = set()
-        for word in index.keys() & words:
-            for rule_index, pattern, keywords, second in index[word]:
-                if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) \
-                        and (not second or not second.isdisjoint(words)) and pattern.search(lowered):
-                    fired.add(rule_index)
-        for rule_index, pattern, keywords, _ in self.always[group]:
-            if rule_index not in fired and (not keywords or not keywords.isdisjoint(words)) and pattern.search(lowered):
-                fired.add(rule_index)
-        return [self.rules[i] for i in sorted(fired)] if fired else []
+    def _candidates(self, words: Iterable[str]) -> int:
+        """The patterns (as bits) whose anchor, keyword and second-word needs the words meet."""
+        anchors, keywords, seconds = self.free
+        needs = self.needs.get
+        for word in words:
+            need = needs(word)
+            if need is not None:
+                anchors |= need[0]
+                keywords |= need[1]
+                seconds |= need[2]
+        return anchors & keywords & seconds
+
+    def _fired(self, lowered: str, words: Iterable[str], group: str) -> list[CareRule]:
+        """The rules of a group of kinds with a pattern found in the text whose words it has, in file order."""
+        return self._found(lowered, self._candidates(words) & self.groups[group])
+
+    def _found(self, lowered: str, candidates: int) -> list[CareRule]:
+        """The rules with one of the candidate patterns found in the text, in file order."""
+        if not candidates:
+            return []
+        fired: list[int] = []
+        patterns, of_rule = self.patterns, self.of_rule
+        while candidates:
+            lowest = candidates & -candidates
+            rule_index, pattern, looser = patterns[lowest.bit_length() - 1]
+            if (looser is None or looser.search(lowered)) and pattern.search(lowered):
+                fired.append(rule_index)
+                candidates &= ~of_rule[rule_index]  # the rule's other patterns need no search
+            else:
+                candidates ^= lowest
+        rules = self.rules
+        return [rules[i] for i in fired]  # bits run in file order
 
 
 def care_evidence(text: str, rules: Sequence[CareRule]) -> CareEvidence:
@@ -248,7 +273,7 @@ class CareLayer:
         inner = self.inner.score(text)
         lowered = lowercase(text)
         tokens = word_list(lowered)
-        evidence = self.book.evidence_in(lowered, self.book.vocabulary.intersection(tokens))
+        evidence = self.book.evidence_in(lowered, tokens)
         return inner, lowered, tokens, evidence, \
             inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)
 

@@ -44,6 +44,29 @@ def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
     return sorted(candidates, key=lambda words: sum(20 if w in COMMON else 1 for w in words))
 
 
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+
+
+def without_leading_assertions(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The pattern without the word boundaries and lookarounds it starts with, or None when it starts with none.
+
+    It is found wherever the pattern is (what it drops matches no characters), and faster: Python's re scans for
+    the first characters of a pattern that starts with a word or a group of words, but not of one that starts
+    with an assertion. A dropped lookaround holds no group, so group numbers and back-references stay."""
+    elements = _elements(pattern.pattern)
+    if not elements:
+        return None
+    dropped = 0
+    for element in elements:
+        if element.quantifier or not (element.text == "\\b" or element.kind == "group"
+                                      and element.text.startswith(_LOOKAROUND) and "(" not in element.text[1:]):
+            break
+        dropped += 1
+    if not dropped or dropped == len(elements):
+        return None
+    return re.compile("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
+
+
 def _elements(source: str) -> list[_Element] | None:
     """Top-level elements, or None when the top level is an alternation (then nothing is mandatory)."""
     elements, i = [], 0
