@@ -138,6 +138,18 @@ def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instant
             "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
 
 
+def test_none_is_bound_as_null_by_an_adapter_that_answers_at_once() -> None:
+    import sqlite3
+
+    assert sqlite3.adapt(None) is None  # without the adapter sqlite3 raises "can't adapt" here
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (a, b)")
+    connection.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
+    assert connection.execute("SELECT typeof(a), typeof(b) FROM t").fetchall() == [("null", "integer"),
+                                                                                 ("integer", "null")]
+    connection.close()
+
+
 def test_naive_datetime_is_refused_not_guessed(engine: Engine) -> None:
     with pytest.raises(ValueError, match="naive datetime"), engine.begin() as connection:
         upsert_rows(connection, ItemRow, [_item(1, created_at=datetime(2026, 1, 1))], ITEM_KEYS, ITEM_UPDATE)
