@@ -126,6 +126,9 @@ def test_utc_texts_match_the_stored_format_for_zones_and_gaps() -> None:
     assert utc_texts(values) == ["2026-11-18 13:00:05.000120", "2026-11-18 13:00:05.000120", None,
                                  "0999-01-02 03:04:05.000000", None, "2026-03-29 01:30:00.000000",
                                  "2026-11-18 13:00:05.000120"]
+    spread = [datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=n * 8_639_993, microseconds=n * 7919)
+              for n in range(0, 36_000, 7)]  # years 1 .. 9984, every field's width
+    assert utc_texts(spread) == [value.isoformat(" ", "microseconds")[:26] for value in spread]
 
 
 def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instants() -> None:

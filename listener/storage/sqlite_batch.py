@@ -34,6 +34,10 @@ _RECENT_UTC: dict[datetime, str] = {}  # UTC times -> their text: an item's crea
 _RECENT_LIMIT = 8192
 
 
+# isoformat(" ", "microseconds")[:26] of a UTC time, at less than half the cost (isoformat formats the offset too)
+_UTC_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 def _utc_text(value: datetime) -> str:
     if value.tzinfo is not UTC:  # equal times in one other zone may be different instants (a fold): not kept
         return as_utc(value).isoformat(" ", "microseconds")[:26]
@@ -41,7 +45,8 @@ def _utc_text(value: datetime) -> str:
     if text is None:
         if len(_RECENT_UTC) >= _RECENT_LIMIT:
             _RECENT_UTC.clear()
-        text = _RECENT_UTC[value] = value.isoformat(" ", "microseconds")[:26]
+        text = _RECENT_UTC[value] = _UTC_TEXT % (value.year, value.month, value.day, value.hour, value.minute,
+                                                 value.second, value.microsecond)
     return text
 
 
