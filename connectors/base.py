@@ -25,6 +25,9 @@ def check_text(owner: str, **fields: Any) -> None:
             raise TypeError(f"{owner}.{name}: expected text, got {type(value).__name__} {str(value)[:40]!r}")
 
 
+_PLAIN_TEXT = frozenset({str, type(None)})  # the types check_text passes without a look (it is run twice an item)
+
+
 @dataclass(frozen=True)
 class Author:
     """A person or account on a platform, as seen at fetch time."""
@@ -38,7 +41,8 @@ class Author:
     following: int | None = None
 
     def __post_init__(self) -> None:
-        check_text("author", handle=self.handle, display_name=self.display_name, url=self.url)
+        if not {type(self.handle), type(self.display_name), type(self.url)} <= _PLAIN_TEXT:
+            check_text("author", handle=self.handle, display_name=self.display_name, url=self.url)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,8 @@ class Item:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_text("item", text=self.text, url=self.url, language=self.language)
+        if not {type(self.text), type(self.url), type(self.language)} <= _PLAIN_TEXT:
+            check_text("item", text=self.text, url=self.url, language=self.language)
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ class MastodonApi:
         owned = str(account["id"]) == brand_id
         reblog = status.get("reblog")
         parent = status.get("in_reply_to_id")
-        mentions_brand = any(str(m.get("id")) == brand_id for m in status.get("mentions") or [])
+        mentions: Any = status.get("mentions")  # most statuses mention no one: no generator for them
+        mentions_brand = bool(mentions) and any(str(m.get("id")) == brand_id for m in mentions)
         kind: ItemKind = ("share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned
                           else "post")
         return Item(
