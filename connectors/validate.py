@@ -92,16 +92,18 @@ def author_problem(author: Author, prefix: str = "author") -> Problem | None:
 
 
 def item_problem(item: Item, now: datetime) -> Problem | None:
-    """The first problem of an item, or None."""
-    problem = (id_problem(item.external_id, "external_id")
-               or time_problem(item.created_at, "created_at", now)
-               or (author_problem(item.author) if item.author is not None else None))
-    for label, value in zip(_COUNTER_LABELS, _counters_of(item.counters), strict=True):
-        if problem is None and value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
-            problem = counter_problem(value, label)  # only what is not plainly a counter is looked at closely
-    for name in ("parent_external_id", "root_external_id"):
-        value = getattr(item, name)
-        problem = problem or (id_problem(value, name) if value is not None else None)
+    """The first problem of an item, or None (checked in this order, each check only while none is found)."""
+    problem = id_problem(item.external_id, "external_id") or time_problem(item.created_at, "created_at", now)
+    if problem is None and item.author is not None:
+        problem = author_problem(item.author)
+    if problem is None:
+        for label, value in zip(_COUNTER_LABELS, _counters_of(item.counters), strict=True):
+            if problem is None and value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
+                problem = counter_problem(value, label)  # only what is not plainly a counter is looked at closely
+    if problem is None and item.parent_external_id is not None:
+        problem = id_problem(item.parent_external_id, "parent_external_id")
+    if problem is None and item.root_external_id is not None:
+        problem = id_problem(item.root_external_id, "root_external_id")
     return problem
 
 
