@@ -141,6 +141,22 @@ def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instant
             "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
 
 
+def test_json_documents_are_bound_as_the_json_type_binds_them(engine: Engine) -> None:
+    raws: list[Any] = [{"n": 1, "ü": "ß€😀", "nested": {"x": [1.5, None, True]}}, {"nan": float("nan"), "big": 10**30},
+                       {}, [1, {"a": 2}], None, "text", {"quote": '"\\\n'}]
+    rows = [_item(n, raw=raw) for n, raw in enumerate(raws)]
+    statement = upsert_statement("sqlite", table_of(ItemRow), tuple(ITEM_KEYS), tuple(ITEM_UPDATE), frozenset(KEEP))
+    prepared = prepare_batch(statement, engine.dialect, tuple(rows[0]))
+    assert prepared is not None
+    position = [p.name for run in prepared.runs for p in run].index("raw")
+    processor = table_of(ItemRow).c.raw.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    assert [row[position] for row in prepared.parameter_rows(rows)] == [processor(raw) for raw in raws]
+    circular: dict[str, Any] = {}
+    circular["self"] = circular
+    with pytest.raises(ValueError, match="Circular reference"):
+        prepared.parameter_rows([_item(9, raw=circular)])
+
+
 def test_none_is_bound_as_null_by_an_adapter_that_answers_at_once() -> None:
     import sqlite3
 
