@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from connectors.source_settings import SourceSettings
 
@@ -25,6 +25,54 @@ def check_text(owner: str, **fields: Any) -> None:
             raise TypeError(f"{owner}.{name}: expected text, got {type(value).__name__} {str(value)[:40]!r}")
 
 
+_PLAIN_TEXT = frozenset({str, type(None)})  # the types check_text passes without a look (it is run twice an item)
+
+
+_Frozen = TypeVar("_Frozen")
+
+
+class _Factory:
+    """The default of a parameter whose field has a default factory (shown as dataclasses show it)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def fields_set_at_once(cls: type[_Frozen]) -> type[_Frozen]:
+    """A frozen dataclass with an __init__ that stores every field in one dict update, then runs __post_init__.
+
+    dataclasses' own __init__ of a frozen class calls object.__setattr__ once per field: an item, its author
+    and its counters are 27 calls, a tenth of a sync's work. The replacement takes the same parameters in
+    the same order, with the same defaults and default factories (built the way dataclasses builds its own).
+    """
+    namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
+    parameters, lines = [], []
+    declared = fields(cls)  # type: ignore[arg-type]  # a dataclass, which TypeVar bounds cannot say
+    for each in declared:
+        if each.default is not MISSING:
+            namespace[f"_default_{each.name}"] = each.default
+            parameters.append(f"{each.name}=_default_{each.name}")
+        elif each.default_factory is not MISSING:
+            namespace[f"_factory_{each.name}"] = each.default_factory
+            parameters.append(f"{each.name}=_FACTORY")
+            lines.append(f"    if {each.name} is _FACTORY: {each.name} = _factory_{each.name}()")
+        else:
+            parameters.append(each.name)
+    stored = ", ".join(f"{each.name!r}: {each.name}" for each in declared)
+    lines.append(f"    self.__dict__.update({{{stored}}})")
+    if hasattr(cls, "__post_init__"):
+        lines.append("    self.__post_init__()")
+    exec("\n".join([f"def __init__(self, {', '.join(parameters)}) -> None:", *lines]), namespace)
+    init = namespace["__init__"]
+    init.__qualname__, init.__module__ = f"{cls.__qualname__}.__init__", cls.__module__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy refuses assigning to a method
+    return cls
+
+
+@fields_set_at_once
 @dataclass(frozen=True)
 class Author:
     """A person or account on a platform, as seen at fetch time."""
@@ -38,9 +86,11 @@ class Author:
     following: int | None = None
 
     def __post_init__(self) -> None:
-        check_text("author", handle=self.handle, display_name=self.display_name, url=self.url)
+        if not {type(self.handle), type(self.display_name), type(self.url)} <= _PLAIN_TEXT:
+            check_text("author", handle=self.handle, display_name=self.display_name, url=self.url)
 
 
+@fields_set_at_once
 @dataclass(frozen=True)
 class Counters:
     """Engagement counters the platform reports for an item (None = not reported)."""
@@ -52,6 +102,7 @@ class Counters:
     views: int | None = None
 
 
+@fields_set_at_once
 @dataclass(frozen=True)
 class Item:
     """Anything collected: a post, reply, share, quote, review or mention."""
@@ -73,7 +124,8 @@ class Item:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_text("item", text=self.text, url=self.url, language=self.language)
+        if not {type(self.text), type(self.url), type(self.language)} <= _PLAIN_TEXT:
+            check_text("item", text=self.text, url=self.url, language=self.language)
 
 
 @dataclass(frozen=True)

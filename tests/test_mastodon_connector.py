@@ -181,3 +181,22 @@ def test_an_owned_status_that_answers_404_on_refresh_is_counted_as_deleted(engin
     assert f"GET /api/v1/statuses/{S1}" in cassette.requests
     assert result.streams["refresh"].skipped == {"deleted": 1}
     assert f"{HOST}/{S1}" in items_by_id(engine), "what was stored stays"
+
+
+def test_an_account_seen_again_gives_the_same_author_and_unlike_values_never_share_one() -> None:
+    from connectors.mastodon.connector import MastodonApi
+
+    api = MastodonApi(mastodon_settings(BASE), session=None)  # type: ignore[arg-type]  # authors need no HTTP
+    account = {"id": "7", "acct": "fan", "display_name": "", "url": "https://m/@fan", "followers_count": 1,
+               "following_count": 2}
+    first = api.author(account)
+    assert api.author(dict(account)) is first and first.display_name is None
+    assert api.author({**account, "followers_count": 3}).followers == 3
+    # equal as keys, different as values: 1 == 1.0 == True, and "7" and 7 give the same id
+    assert type(api.author({**account, "followers_count": True}).followers) is bool
+    assert type(api.author({**account, "followers_count": 1.0}).followers) is float
+    assert api.author({**account, "id": 7}).external_id == first.external_id == f"{HOST}/7"
+    with pytest.raises(TypeError, match="author.display_name: expected text"):
+        api.author({**account, "display_name": 5})
+    with pytest.raises(KeyError, match="acct"):
+        api.author({"id": "8"})

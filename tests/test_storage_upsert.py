@@ -126,6 +126,9 @@ def test_utc_texts_match_the_stored_format_for_zones_and_gaps() -> None:
     assert utc_texts(values) == ["2026-11-18 13:00:05.000120", "2026-11-18 13:00:05.000120", None,
                                  "0999-01-02 03:04:05.000000", None, "2026-03-29 01:30:00.000000",
                                  "2026-11-18 13:00:05.000120"]
+    spread = [datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=n * 8_639_993, microseconds=n * 7919)
+              for n in range(0, 36_000, 7)]  # years 1 .. 9984, every field's width
+    assert utc_texts(spread) == [value.isoformat(" ", "microseconds")[:26] for value in spread]
 
 
 def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instants() -> None:
@@ -136,6 +139,34 @@ def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instant
     for _ in range(2):  # the second pass reads what the first one kept
         assert utc_texts([*twice, NOW.replace(microsecond=7)]) == [
             "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
+
+
+def test_json_documents_are_bound_as_the_json_type_binds_them(engine: Engine) -> None:
+    raws: list[Any] = [{"n": 1, "ü": "ß€😀", "nested": {"x": [1.5, None, True]}}, {"nan": float("nan"), "big": 10**30},
+                       {}, [1, {"a": 2}], None, "text", {"quote": '"\\\n'}]
+    rows = [_item(n, raw=raw) for n, raw in enumerate(raws)]
+    statement = upsert_statement("sqlite", table_of(ItemRow), tuple(ITEM_KEYS), tuple(ITEM_UPDATE), frozenset(KEEP))
+    prepared = prepare_batch(statement, engine.dialect, tuple(rows[0]))
+    assert prepared is not None
+    position = [p.name for run in prepared.runs for p in run].index("raw")
+    processor = table_of(ItemRow).c.raw.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
+    assert [row[position] for row in prepared.parameter_rows(rows)] == [processor(raw) for raw in raws]
+    circular: dict[str, Any] = {}
+    circular["self"] = circular
+    with pytest.raises(ValueError, match="Circular reference"):
+        prepared.parameter_rows([_item(9, raw=circular)])
+
+
+def test_none_is_bound_as_null_by_an_adapter_that_answers_at_once() -> None:
+    import sqlite3
+
+    assert sqlite3.adapt(None) is None  # without the adapter sqlite3 raises "can't adapt" here
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (a, b)")
+    connection.executemany("INSERT INTO t VALUES (?, ?)", [(None, 1), (2, None)])
+    assert connection.execute("SELECT typeof(a), typeof(b) FROM t").fetchall() == [("null", "integer"),
+                                                                                 ("integer", "null")]
+    connection.close()
 
 
 def test_naive_datetime_is_refused_not_guessed(engine: Engine) -> None:

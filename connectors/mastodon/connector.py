@@ -35,6 +35,8 @@ RATE_LIMIT_HEADERS = RateLimitHeaders(
 MAX_STATUS_PAGE = 40
 NOTIFICATIONS_V1, NOTIFICATIONS_V2 = "/api/v1/notifications", "/api/v2/notifications"
 MAX_ACCOUNT_PAGE = 80
+MAX_REMEMBERED_AUTHORS = 4096  # accounts seen in a run whose Author is kept for the next status by them
+_PLAIN_VALUES = frozenset({str, int, type(None)})  # account values whose equality says they make the same Author
 
 
 def snowflake_for(moment: datetime) -> str:
@@ -55,6 +57,7 @@ class MastodonApi:
         self.session = session
         self.host = urlsplit(settings.base_url).netloc or settings.base_url
         self._brand: dict[str, Any] | None = None
+        self._authors: dict[tuple[Any, ...], Author] = {}  # an account's plain values -> its Author, this run
 
     def qualify(self, local_id: str | None) -> str | None:
         """Instance-local id -> our external id (local ids collide across instances)."""
@@ -70,7 +73,22 @@ class MastodonApi:
         return self._brand
 
     def author(self, account: dict[str, Any]) -> Author:
-        """Our Author from a Mastodon Account entity."""
+        """Our Author from a Mastodon Account entity; an account seen before with the same values gives the same one.
+
+        Only values of plain types are looked up (1, 1.0 and True are equal keys but make different authors).
+        """
+        values = (account["id"], account["acct"], account.get("display_name"), account.get("url"),
+                  account.get("followers_count"), account.get("following_count"))
+        if not _PLAIN_VALUES.issuperset(map(type, values)):
+            return self._new_author(account)
+        author = self._authors.get(values)
+        if author is None:
+            if len(self._authors) >= MAX_REMEMBERED_AUTHORS:
+                self._authors.clear()
+            author = self._authors[values] = self._new_author(account)
+        return author
+
+    def _new_author(self, account: dict[str, Any]) -> Author:
         return Author(
             platform=PLATFORM, external_id=self.qualify(str(account["id"])) or "",
             handle=str(account["acct"]), display_name=account.get("display_name") or None,
@@ -92,7 +110,8 @@ class MastodonApi:
         owned = str(account["id"]) == brand_id
         reblog = status.get("reblog")
         parent = status.get("in_reply_to_id")
-        mentions_brand = any(str(m.get("id")) == brand_id for m in status.get("mentions") or [])
+        mentions: Any = status.get("mentions")  # most statuses mention no one: no generator for them
+        mentions_brand = bool(mentions) and any(str(m.get("id")) == brand_id for m in mentions)
         kind: ItemKind = ("share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned
                           else "post")
         return Item(

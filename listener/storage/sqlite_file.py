@@ -19,6 +19,13 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_PREFIX = "sqlite:///"
 STORED_REVISION = "SELECT version_num FROM alembic_version"  # where Alembic keeps the revision a database is at
 
+# sqlite3 binds None as NULL only after looking for an adapter, and without one registered for None that look-up
+# raises and clears two AttributeErrors per None parameter (~0.5 us each; an item row has seven Nones). An adapter
+# that gives None back (an empty dict's `get`, in C) is found with one dict look-up; the value bound is NULL as
+# before. Process-wide, for every sqlite3 connection: it changes no stored value, only how fast None is bound.
+_NOTHING: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NOTHING.get)
+
 
 def tune_sqlite(dbapi_connection: Any, _record: Any = None) -> None:
     """WAL, a busy timeout, foreign keys and normal syncs on one DB-API connection."""

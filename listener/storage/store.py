@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -89,35 +89,32 @@ _FOLLOWER_UPDATE = ("followers", "observed_at")
 
 
 def _save_authors_seen(connection: Connection, sightings: Sequence[tuple[Sequence[Author], datetime]]) -> None:
-    """save_authors for several pages' authors, each seen at its page's time, in one upsert per table."""
-    rows = [{"platform": a.platform, "external_id": a.external_id, "handle": a.handle,
-             "display_name": a.display_name, "url": a.url, "followers": a.followers,
-             "following": a.following, "updated_at": now} for authors, now in sightings for a in authors]
-    upsert_rows(connection, AuthorRow, _without_repeats(rows, ("platform", "external_id"), _AUTHOR_UPDATE),
-                ["platform", "external_id"], _AUTHOR_UPDATE)
-    counts = [{"platform": a.platform, "author_external_id": a.external_id, "observed_on": now.date(),
-               "observed_at": now, "followers": a.followers}
-              for authors, now in sightings for a in authors if a.followers is not None]
-    upsert_rows(connection, FollowerCountRow,
-                _without_repeats(counts, ("platform", "author_external_id", "observed_on"), _FOLLOWER_UPDATE),
-                ["platform", "author_external_id", "observed_on"], _FOLLOWER_UPDATE)
+    """save_authors for several pages' authors, each seen at its page's time, in one upsert per table.
 
-
-def _without_repeats(rows: Sequence[dict[str, Any]], keys: tuple[str, ...],
-                     update: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The rows minus those whose upsert changes nothing: the same key and update values as the key's row before.
-
-    A page's authors come back on the next page of a backfill; their second upsert would be a no-op.
+    A row whose upsert would change nothing is not sent: the same key and update values as the key's row
+    before it (a page's authors come back on the next page of a backfill). The check is made on the
+    authors, before any row is built.
     """
-    key_of, values_of = itemgetter(*keys), itemgetter(*update)
-    last: dict[Any, Any] = {}
-    kept = []
-    for row in rows:
-        key, values = key_of(row), values_of(row)
-        if last.get(key, _NOT_SEEN) != values:
-            last[key] = values
-            kept.append(row)
-    return kept
+    authors: list[dict[str, Any]] = []
+    counts: list[dict[str, Any]] = []
+    last_author: dict[tuple[str, str], tuple[Any, ...]] = {}
+    last_count: dict[tuple[str, str, date], tuple[Any, ...]] = {}
+    for seen, now in sightings:
+        day = now.date()
+        for a in seen:
+            key, values = (a.platform, a.external_id), (a.handle, a.display_name, a.url, a.followers, a.following)
+            if last_author.get(key, _NOT_SEEN) != values:
+                last_author[key] = values
+                authors.append({"platform": a.platform, "external_id": a.external_id, "handle": a.handle,
+                                "display_name": a.display_name, "url": a.url, "followers": a.followers,
+                                "following": a.following, "updated_at": now})
+            if a.followers is not None and last_count.get((*key, day), _NOT_SEEN) != (a.followers, now):
+                last_count[(*key, day)] = (a.followers, now)
+                counts.append({"platform": a.platform, "author_external_id": a.external_id, "observed_on": day,
+                               "observed_at": now, "followers": a.followers})
+    upsert_rows(connection, AuthorRow, authors, ["platform", "external_id"], _AUTHOR_UPDATE)
+    upsert_rows(connection, FollowerCountRow, counts, ["platform", "author_external_id", "observed_on"],
+                _FOLLOWER_UPDATE)
 
 
 _NOT_SEEN = object()
@@ -168,8 +165,9 @@ def _new_snapshots(rows: Sequence[dict[str, Any]], before: dict[tuple[str, str],
     for row in rows:
         counters = _counters_of(row)
         if counters != _NO_COUNTERS and before.get((row["platform"], row["external_id"])) != counters:
-            snapshots.append({"platform": row["platform"], "external_id": row["external_id"],
-                              "observed_at": now, **dict(zip(COUNTERS, counters, strict=True))})
+            likes, shares, replies, quotes, views = counters
+            snapshots.append({"platform": row["platform"], "external_id": row["external_id"], "observed_at": now,
+                              "likes": likes, "shares": shares, "replies": replies, "quotes": quotes, "views": views})
     return snapshots
 
 

@@ -18,7 +18,7 @@ from connectors.http import HttpSession, RetryPolicy
 from connectors.limits import SyncLimits, sync_deadline
 from connectors.mastodon.connector import id_order
 from connectors.pagination import cursor_within_page
-from connectors.validate import screen_page
+from connectors.validate import id_problem, screen_page
 from listener.collect.sync import sync_source
 from listener.exports.safety import escape_html, escape_markdown, inert_text, neutralise_cell
 from listener.redaction import Redactor
@@ -48,6 +48,19 @@ def test_a_bad_record_is_quarantined_naming_its_field_and_the_page_is_kept(chang
     page = screen_page(Page(items=[GOOD, replace(GOOD, **{"external_id": "host/2"} | change)]), FIXED_NOW)
     assert page.items == [GOOD]
     assert len(page.bad_records) == 1 and f"{field}:" in page.bad_records[0].error
+
+
+def test_ids_are_refused_exactly_as_the_single_regex_refused_them() -> None:
+    import random
+    import re
+
+    single = re.compile(r"[\s{}\[\]'\"]|(?:^|/)(?:None|null|undefined|True|False|nan)$|/$|^$")
+    pieces = ("a", "1", "/", "None", "null", "undefined", "True", "False", "nan", "Nan", " ", "\n", "\xa0", "\u2028",
+              "{", "}", "[", "]", "'", '"', "host", ".", "-", "")
+    rng = random.Random(18)
+    ids = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 6))) for _ in range(20_000)]
+    assert sum(id_problem(i, "id") is None for i in ids) > 2_000, "both outcomes are exercised"
+    assert [id_problem(i, "id") is None for i in ids] == [single.search(i) is None for i in ids]
 
 
 def test_a_page_with_an_oversized_counter_stores_the_rest(engine: Engine) -> None:
