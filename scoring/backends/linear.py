@@ -48,11 +48,16 @@ class WeightTables:
         self.evidence_weights = tuple(weights.get(name, 0.0) for name in evidence)
 
     def margin(self, tokens: list[str], evidence: Sequence[float]) -> float:
-        """Each known word and adjacent pair of `tokens` once, plus the evidence values times their weights."""
-        total = sum(map(self.words.__getitem__, self.words.keys() & tokens))
+        """Each known word and adjacent pair of `tokens` once, plus the evidence values times their weights.
+
+        The sets come out in an order that depends on the process's string hashing, so the terms are added
+        by `math.fsum` (exact, then rounded once): the same text gets the same float in every process.
+        """
+        terms = [*map(self.words.__getitem__, self.words.keys() & tokens)]
         if len(tokens) > 1:
-            total += sum(map(self.pairs.__getitem__, self.pairs.keys() & zip(tokens, tokens[1:], strict=False)))
-        return total + sum([w * v for w, v in zip(self.evidence_weights, evidence, strict=True)])
+            terms += map(self.pairs.__getitem__, self.pairs.keys() & zip(tokens, tokens[1:], strict=False))
+        terms += (w * v for w, v in zip(self.evidence_weights, evidence, strict=True))
+        return math.fsum(terms)
 
 
 @dataclass(frozen=True)
