@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,12 +38,23 @@ def _person_in(table: Any, keys: list[Key]) -> Any:
     return keys_in(table.c.platform, table.c.author_external_id, keys)
 
 
-def _summaries(ctx: IndexContext, keys: list[Key]) -> dict[Key, PersonSummary]:
-    table = table_of(EngagerRow)
-    columns = [table.c["is_returning" if f == "returning" else f] for f in SUMMARY_FIELDS]
-    rows = ctx.connection.execute(select(table.c.platform, table.c.author_external_id, *columns)
-                                  .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))
-    return {(p, a): PersonSummary(*values) for p, a, *values in rows}
+def _summaries_and_states(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, PersonSummary],
+                                                                        dict[Key, PersonState]]:
+    """The ledger lines and states of these people that have both (and a state document), in one query."""
+    people, states = table_of(EngagerRow), table_of(EngagerStateRow)
+    columns = [people.c["is_returning" if f == "returning" else f] for f in SUMMARY_FIELDS]
+    rows = ctx.connection.execute(
+        select(people.c.platform, people.c.author_external_id, states.c.state, *columns)
+        .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
+                           states.c.author_external_id == people.c.author_external_id))
+        .where(people.c.profile_id == ctx.profile_id, _person_in(people, keys)))
+    summaries: dict[Key, PersonSummary] = {}
+    found: dict[Key, PersonState] = {}
+    for platform, author, document, *values in rows:
+        if document:
+            summaries[(platform, author)] = PersonSummary(*values)
+            found[(platform, author)] = state_of(document)
+    return summaries, found
 
 
 def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
@@ -65,25 +77,36 @@ def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[K
     return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
 
 
-def _spans(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Span]]:
+SpanRows = dict[tuple[Any, ...], tuple[Any, ...]]  # (platform, author, kind, start_day) -> (id, end_day)
+
+
+def _spans(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, list[Span]], SpanRows]:
+    """These people's spans, and the same rows with their ids (what writing changed spans compares with)."""
     table = table_of(ReturnSpanRow)
     found: dict[Key, list[Span]] = {key: [] for key in keys}
-    rows = ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day)
-        .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
-        .order_by(table.c.kind, table.c.start_day))
-    for platform, author, kind, start, end in rows:
+    rows: SpanRows = {}
+    for platform, author, kind, start, end, row_id in ctx.connection.execute(
+            select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day,
+                   table.c.id)
+            .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
+            .order_by(table.c.kind, table.c.start_day)):
         found[(platform, author)].append(Span(kind, start, end))
-    return found
+        rows[(platform, author, kind, start)] = (row_id, end)
+    return found, rows
 
 
-def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> dict[Key, StoredPerson]:
+@dataclass(frozen=True)
+class StoredLedgers:
+    """The stored ledgers that can be folded into, and their people's span rows with ids."""
+
+    people: dict[Key, StoredPerson]
+    span_rows: SpanRows
+
+
+def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> StoredLedgers:
     """The stored ledgers of these people that have a line, a last day and a state."""
-    table = table_of(EngagerStateRow)
-    states = {(p, a): state_of(doc) for p, a, doc in ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.state)
-        .where(and_(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))) if doc}
-    summaries = {k: s for k, s in _summaries(ctx, [k for k in keys if k in states]).items()}
+    summaries, states = _summaries_and_states(ctx, keys)
     last_days = _last_days(ctx, summaries)
-    spans = _spans(ctx, list(last_days))
-    return {key: StoredPerson(summaries[key], day, spans[key], states[key]) for key, day in last_days.items()}
+    spans, span_rows = _spans(ctx, list(last_days))
+    return StoredLedgers({key: StoredPerson(summaries[key], day, spans[key], states[key])
+                          for key, day in last_days.items()}, span_rows)

@@ -274,7 +274,8 @@ def _fold(ctx: IndexContext, people: list[Key],
 
     Returns the people that need a rebuild instead, and the loyalty and return-rate days touched.
     """
-    stored = fetch_stored_people(ctx, people)
+    ledgers = fetch_stored_people(ctx, people)
+    stored = ledgers.people
     folding = [k for k in people if k in stored and deltas[k].foldable
                and stored[k].can_fold(deltas[k].touches, deltas[k].replies)]
     rows = _PersonRows()
@@ -285,7 +286,7 @@ def _fold(ctx: IndexContext, people: list[Key],
     _upsert_people(ctx, rows)
     changed = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
     upsert_tuples(ctx.connection, EngagerDayRow, DAY_ROW, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
-    old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, sorted(changed)) if changed else {}
+    old_spans = {k: v for k, v in ledgers.span_rows.items() if k[:2] in changed}  # read with the ledgers
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
     folded = set(folding)
     rebuild = [k for k in people if k not in folded]
