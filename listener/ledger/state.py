@@ -16,6 +16,7 @@ from scoring.ledger import PersonDay, PersonSummary, Span
 from scoring.ledger_fold import OpenReply, PersonState, StoredPerson
 
 SUMMARY_FIELDS = tuple(PersonSummary.__dataclass_fields__)
+SUMMARY_COLUMNS = tuple("is_returning" if f == "returning" else f for f in SUMMARY_FIELDS)  # engagers' columns
 DAY_FIELDS = ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning", "is_first")
 OTHER_DAY = aliased(table_of(EngagerDayRow))  # built once: an alias copies its table's columns
 
@@ -42,7 +43,7 @@ def _summaries_and_states(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key,
                                                                         dict[Key, PersonState]]:
     """The ledger lines and states of these people that have both (and a state document), in one query."""
     people, states = table_of(EngagerRow), table_of(EngagerStateRow)
-    columns = [people.c["is_returning" if f == "returning" else f] for f in SUMMARY_FIELDS]
+    columns = [people.c[c] for c in SUMMARY_COLUMNS]
     rows = ctx.connection.execute(
         select(people.c.platform, people.c.author_external_id, states.c.state, *columns)
         .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
