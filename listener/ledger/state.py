@@ -39,43 +39,40 @@ def _person_in(table: Any, keys: list[Key]) -> Any:
     return keys_in(table.c.platform, table.c.author_external_id, keys)
 
 
-def _summaries_and_states(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, PersonSummary],
-                                                                        dict[Key, PersonState]]:
-    """The ledger lines and states of these people that have both (and a state document), in one query."""
-    people, states = table_of(EngagerRow), table_of(EngagerStateRow)
-    columns = [people.c[c] for c in SUMMARY_COLUMNS]
+def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, PersonSummary],
+                                                                          dict[Key, PersonState], dict[Key, PersonDay]]:
+    """In one query: the ledger lines and states of these people that have both (and a state document), and
+    each one's last active day row: their latest day row, if it is the day of their last touch.
+
+    (A person whose latest row is another day has no last day, so is not folded but rebuilt.) The latest day
+    is looked up per person (the index's last entry), not found by reading every day row of theirs.
+    """
+    people, states, days, other = table_of(EngagerRow), table_of(EngagerStateRow), table_of(EngagerDayRow), OTHER_DAY
+    same_person = (people.c.profile_id, people.c.platform, people.c.author_external_id)
+    latest = (select(func.max(other.c.day))
+              .where(*(c == p for c, p in zip((other.c.profile_id, other.c.platform, other.c.author_external_id),
+                                              same_person, strict=True))).scalar_subquery())
     rows = ctx.connection.execute(
-        select(people.c.platform, people.c.author_external_id, states.c.state, *columns)
+        select(people.c.platform, people.c.author_external_id, states.c.state, *(people.c[c] for c in SUMMARY_COLUMNS),
+               days.c.day, *(days.c[c] for c in DAY_FIELDS))
         .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
                            states.c.author_external_id == people.c.author_external_id))
+        .outerjoin(days, and_(days.c.profile_id == people.c.profile_id, days.c.platform == people.c.platform,
+                              days.c.author_external_id == people.c.author_external_id, days.c.day == latest))
         .where(people.c.profile_id == ctx.profile_id, _person_in(people, keys)))
     summaries: dict[Key, PersonSummary] = {}
     found: dict[Key, PersonState] = {}
+    last_days: dict[Key, PersonDay] = {}
+    width = len(SUMMARY_COLUMNS)
     for platform, author, document, *values in rows:
         if document:
-            summaries[(platform, author)] = PersonSummary(*values)
-            found[(platform, author)] = state_of(document)
-    return summaries, found
-
-
-def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
-    """Each person's last active day row: their latest day row, if it is the day of their last touch.
-
-    (A person whose latest row is another day is not found, so not folded but rebuilt.) The latest day is
-    looked up per person (the index's last entry), not found by reading every day row of theirs.
-    """
-    table, other, people = table_of(EngagerDayRow), OTHER_DAY, table_of(EngagerRow)
-    wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
-    latest = (select(func.max(other.c.day))
-              .where(other.c.profile_id == people.c.profile_id, other.c.platform == people.c.platform,
-                     other.c.author_external_id == people.c.author_external_id).scalar_subquery())
-    rows = ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.day, *(table.c[c] for c in DAY_FIELDS))
-        .select_from(people)
-        .join(table, and_(table.c.profile_id == people.c.profile_id, table.c.platform == people.c.platform,
-                          table.c.author_external_id == people.c.author_external_id, table.c.day == latest))
-        .where(people.c.profile_id == ctx.profile_id, _person_in(people, list(wanted))))
-    return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
+            key = (platform, author)
+            summary = summaries[key] = PersonSummary(*values[:width])
+            found[key] = state_of(document)
+            day = values[width]
+            if day is not None and day == ctx.day_of(summary.last_seen_at):
+                last_days[key] = PersonDay(*values[width:])
+    return summaries, found, last_days
 
 
 SpanRows = dict[tuple[Any, ...], tuple[Any, ...]]  # (platform, author, kind, start_day) -> (id, end_day)
@@ -106,8 +103,7 @@ class StoredLedgers:
 
 def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> StoredLedgers:
     """The stored ledgers of these people that have a line, a last day and a state."""
-    summaries, states = _summaries_and_states(ctx, keys)
-    last_days = _last_days(ctx, summaries)
+    summaries, states, last_days = _lines_states_last_days(ctx, keys)
     spans, span_rows = _spans(ctx, list(last_days))
     return StoredLedgers({key: StoredPerson(summaries[key], day, spans[key], states[key])
                           for key, day in last_days.items()}, span_rows)
