@@ -165,11 +165,6 @@ def units_value(units: int) -> float:
     return units / (1 << EXACT_SHIFT)
 
 
-def compound_units(touches: Iterable[Touch]) -> int:
-    """The exact sum of the items' compounds, in 2**-1074 units."""
-    return sum(exact_units(t.compound) for t in touches if t.via == "item" and t.compound is not None)
-
-
 def first_return(touches: Sequence[Touch], times: Sequence[datetime], reply_at: datetime,
                  thread: str) -> Touch | None:
     """The first interaction after a reply that is not in the same conversation.

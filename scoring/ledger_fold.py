@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from scoring.ledger import (
@@ -21,7 +21,6 @@ from scoring.ledger import (
     PersonSummary,
     Span,
     Touch,
-    compound_units,
     day_totals,
     first_return,
     item_sentiment,
@@ -115,15 +114,22 @@ class StoredPerson:
         return all(t.at > last for t in touches) and all(r.reply_at >= last for r in replies)
 
 
-def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Windows) -> tuple[list[PersonDay], int]:
-    """The changed and new active days, and the exact compound sum of the (new) last one."""
+def _fold_days(stored: StoredPerson, history: History, zone: tzinfo,
+               windows: Windows) -> tuple[list[PersonDay], int, tuple[int, int, int, int]]:
+    """The changed and new active days, the exact compound sum of the (new) last one, and the later
+    touches' positive, negative and neutral items and exact compound sum (summed day by day: integers, so exact)."""
     by_day: dict[date, list[Touch]] = defaultdict(list)
     for touch in history.touches:
         by_day[local_day(touch.at, zone)].append(touch)
     last, units, days = stored.last_day, stored.state.last_day_units, []
     previous = last.day
+    all_positive = all_negative = all_neutral = all_units = 0
     for day in sorted(by_day):
         positive, negative, neutral, day_units = item_sentiment(by_day[day])
+        all_positive += positive
+        all_negative += negative
+        all_neutral += neutral
+        all_units += day_units
         count = len(by_day[day])
         if day == last.day:
             units += day_units
@@ -135,28 +141,30 @@ def _fold_days(stored: StoredPerson, history: History, zone: tzinfo, windows: Wi
             days.append(PersonDay(day, count, positive, negative, neutral, units_value(units),
                                   (day - previous).days <= windows.loyalty, False))
         previous = day
-    return days, units
+    return days, units, (all_positive, all_negative, all_neutral, all_units)
 
 
 def _fold_summary(old: PersonSummary, history: History, replies: Sequence[BrandReply], new_days: int,
-                  seconds: Sequence[float], compound: int, returned_at: datetime | None) -> PersonSummary:
+                  seconds: Sequence[float], compound: int, returned_at: datetime | None,
+                  sentiment: tuple[int, int, int, int]) -> PersonSummary:
+    """The ledger line after later touches, given their sentiment counts (see `_fold_days`)."""
     touches = history.touches
     items, likes, shares, mentions = touch_counts(touches)
-    new_positive, new_negative, new_neutral, _units = item_sentiment(touches)
+    new_positive, new_negative, new_neutral, _units = sentiment
     positive, negative = old.positive + new_positive, old.negative + new_negative
     neutral = old.neutral + new_neutral
     scored = positive + negative + neutral
     active_days = old.active_days + new_days
-    return replace(
-        old, last_seen_at=history.times[-1] if touches else old.last_seen_at, active_days=active_days,
-        interactions=old.interactions + len(touches), items=old.items + items, likes=old.likes + likes,
-        shares=old.shares + shares, mentions=old.mentions + mentions,
+    helped = [r.reply_at for r in replies] + ([old.helped_at] if old.helped_at else [])
+    return PersonSummary(  # every field named (dataclasses.replace costs a field walk per person)
+        first_seen_at=old.first_seen_at, last_seen_at=history.times[-1] if touches else old.last_seen_at,
+        active_days=active_days, interactions=old.interactions + len(touches), items=old.items + items,
+        likes=old.likes + likes, shares=old.shares + shares, mentions=old.mentions + mentions,
         replies_received=old.replies_received + len(replies),
         reply_seconds_median=statistics.median(seconds) if seconds else None,
         positive=positive, negative=negative, neutral=neutral,
         mean_compound=units_value(compound) / scored if scored else None, returning=active_days > 1,
-        helped_at=min([r.reply_at for r in replies] + ([old.helped_at] if old.helped_at else []), default=None),
-        returned_at=returned_at)
+        helped_at=min(helped, default=None), returned_at=returned_at)
 
 
 def fold_ledger(stored: StoredPerson, touches: Iterable[Touch], replies: Sequence[BrandReply], zone: tzinfo,
@@ -164,16 +172,16 @@ def fold_ledger(stored: StoredPerson, touches: Iterable[Touch], replies: Sequenc
     """The ledger after later touches and replies (see `StoredPerson.can_fold`); `days` holds only
     the days that changed or are new."""
     history = History.of(touches)
-    days, last_units = _fold_days(stored, history, zone, windows)
+    days, last_units, sentiment = _fold_days(stored, history, zone, windows)
     pending = [*stored.state.open_replies, *(OpenReply(r.thread, r.reply_at) for r in replies)]
     backs = [(r, first_return(history.touches, history.times, r.reply_at, r.thread)) for r in pending]
     returned = [returned_interval(r.reply_at, back, zone, windows.returns) for r, back in backs]
     old_summary = stored.summary
     returned_at = old_summary.returned_at or min((back.at for _, back in backs if back), default=None)
     seconds = sorted([*stored.state.reply_seconds, *(r.reply_seconds for r in replies)])
-    compound = stored.state.compound_units + compound_units(history.touches)
+    compound = stored.state.compound_units + sentiment[3]
     summary = _fold_summary(old_summary, history, replies, sum(d.day != stored.last_day.day for d in days),
-                            seconds, compound, returned_at)
+                            seconds, compound, returned_at, sentiment)
     last_day = days[-1].day if days else stored.last_day.day
     spans = spans_of(
         [(s.start, s.end) for s in stored.spans if s.kind == "helped"] +

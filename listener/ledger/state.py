@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from scoring.ledger import PersonDay, PersonSummary, Span
 from scoring.ledger_fold import OpenReply, PersonState, StoredPerson
 
 SUMMARY_FIELDS = tuple(PersonSummary.__dataclass_fields__)
+SUMMARY_COLUMNS = tuple("is_returning" if f == "returning" else f for f in SUMMARY_FIELDS)  # engagers' columns
 DAY_FIELDS = ("interactions", "positive", "negative", "neutral", "compound_sum", "is_returning", "is_first")
 OTHER_DAY = aliased(table_of(EngagerDayRow))  # built once: an alias copies its table's columns
 
@@ -37,53 +39,71 @@ def _person_in(table: Any, keys: list[Key]) -> Any:
     return keys_in(table.c.platform, table.c.author_external_id, keys)
 
 
-def _summaries(ctx: IndexContext, keys: list[Key]) -> dict[Key, PersonSummary]:
-    table = table_of(EngagerRow)
-    columns = [table.c["is_returning" if f == "returning" else f] for f in SUMMARY_FIELDS]
-    rows = ctx.connection.execute(select(table.c.platform, table.c.author_external_id, *columns)
-                                  .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))
-    return {(p, a): PersonSummary(*values) for p, a, *values in rows}
+def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, PersonSummary],
+                                                                          dict[Key, PersonState], dict[Key, PersonDay]]:
+    """In one query: the ledger lines and states of these people that have both (and a state document), and
+    each one's last active day row: their latest day row, if it is the day of their last touch.
 
-
-def _last_days(ctx: IndexContext, summaries: dict[Key, PersonSummary]) -> dict[Key, PersonDay]:
-    """Each person's last active day row: their latest day row, if it is the day of their last touch.
-
-    (A person whose latest row is another day is not found, so not folded but rebuilt.) The latest day is
-    looked up per person (the index's last entry), not found by reading every day row of theirs.
+    (A person whose latest row is another day has no last day, so is not folded but rebuilt.) The latest day
+    is looked up per person (the index's last entry), not found by reading every day row of theirs.
     """
-    table, other, people = table_of(EngagerDayRow), OTHER_DAY, table_of(EngagerRow)
-    wanted = {key: ctx.day_of(s.last_seen_at) for key, s in summaries.items()}
+    people, states, days, other = table_of(EngagerRow), table_of(EngagerStateRow), table_of(EngagerDayRow), OTHER_DAY
+    same_person = (people.c.profile_id, people.c.platform, people.c.author_external_id)
     latest = (select(func.max(other.c.day))
-              .where(other.c.profile_id == people.c.profile_id, other.c.platform == people.c.platform,
-                     other.c.author_external_id == people.c.author_external_id).scalar_subquery())
+              .where(*(c == p for c, p in zip((other.c.profile_id, other.c.platform, other.c.author_external_id),
+                                              same_person, strict=True))).scalar_subquery())
     rows = ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.day, *(table.c[c] for c in DAY_FIELDS))
-        .select_from(people)
-        .join(table, and_(table.c.profile_id == people.c.profile_id, table.c.platform == people.c.platform,
-                          table.c.author_external_id == people.c.author_external_id, table.c.day == latest))
-        .where(people.c.profile_id == ctx.profile_id, _person_in(people, list(wanted))))
-    return {(p, a): PersonDay(day, *values) for p, a, day, *values in rows if wanted[(p, a)] == day}
+        select(people.c.platform, people.c.author_external_id, states.c.state, *(people.c[c] for c in SUMMARY_COLUMNS),
+               days.c.day, *(days.c[c] for c in DAY_FIELDS))
+        .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
+                           states.c.author_external_id == people.c.author_external_id))
+        .outerjoin(days, and_(days.c.profile_id == people.c.profile_id, days.c.platform == people.c.platform,
+                              days.c.author_external_id == people.c.author_external_id, days.c.day == latest))
+        .where(people.c.profile_id == ctx.profile_id, _person_in(people, keys)))
+    summaries: dict[Key, PersonSummary] = {}
+    found: dict[Key, PersonState] = {}
+    last_days: dict[Key, PersonDay] = {}
+    width = len(SUMMARY_COLUMNS)
+    for platform, author, document, *values in rows:
+        if document:
+            key = (platform, author)
+            summary = summaries[key] = PersonSummary(*values[:width])
+            found[key] = state_of(document)
+            day = values[width]
+            if day is not None and day == ctx.day_of(summary.last_seen_at):
+                last_days[key] = PersonDay(*values[width:])
+    return summaries, found, last_days
 
 
-def _spans(ctx: IndexContext, keys: list[Key]) -> dict[Key, list[Span]]:
+SpanRows = dict[tuple[Any, ...], tuple[Any, ...]]  # (platform, author, kind, start_day) -> (id, end_day)
+
+
+def _spans(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, list[Span]], SpanRows]:
+    """These people's spans, and the same rows with their ids (what writing changed spans compares with)."""
     table = table_of(ReturnSpanRow)
     found: dict[Key, list[Span]] = {key: [] for key in keys}
-    rows = ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day)
-        .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
-        .order_by(table.c.kind, table.c.start_day))
-    for platform, author, kind, start, end in rows:
+    rows: SpanRows = {}
+    for platform, author, kind, start, end, row_id in ctx.connection.execute(
+            select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day,
+                   table.c.id)
+            .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
+            .order_by(table.c.kind, table.c.start_day)):
         found[(platform, author)].append(Span(kind, start, end))
-    return found
+        rows[(platform, author, kind, start)] = (row_id, end)
+    return found, rows
 
 
-def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> dict[Key, StoredPerson]:
+@dataclass(frozen=True)
+class StoredLedgers:
+    """The stored ledgers that can be folded into, and their people's span rows with ids."""
+
+    people: dict[Key, StoredPerson]
+    span_rows: SpanRows
+
+
+def fetch_stored_people(ctx: IndexContext, keys: list[Key]) -> StoredLedgers:
     """The stored ledgers of these people that have a line, a last day and a state."""
-    table = table_of(EngagerStateRow)
-    states = {(p, a): state_of(doc) for p, a, doc in ctx.connection.execute(
-        select(table.c.platform, table.c.author_external_id, table.c.state)
-        .where(and_(table.c.profile_id == ctx.profile_id, _person_in(table, keys)))) if doc}
-    summaries = {k: s for k, s in _summaries(ctx, [k for k in keys if k in states]).items()}
-    last_days = _last_days(ctx, summaries)
-    spans = _spans(ctx, list(last_days))
-    return {key: StoredPerson(summaries[key], day, spans[key], states[key]) for key, day in last_days.items()}
+    summaries, states, last_days = _lines_states_last_days(ctx, keys)
+    spans, span_rows = _spans(ctx, list(last_days))
+    return StoredLedgers({key: StoredPerson(summaries[key], day, spans[key], states[key])
+                          for key, day in last_days.items()}, span_rows)

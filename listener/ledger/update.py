@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, delete, func, select, union
@@ -21,11 +22,11 @@ from sqlalchemy.orm import aliased
 
 from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
-from listener.ledger.state import fetch_stored_people, state_document
+from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds
 from scoring.ledger import BrandReply, Touch
 from scoring.ledger_fold import PersonLedger, Windows, compute_ledger, fold_ledger
@@ -173,24 +174,31 @@ def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: 
     return gone + list(changed)
 
 
+ENGAGER_ROW = ("profile_id", *WHO, *SUMMARY_COLUMNS)  # the columns of a ledger line's row, in its fields' order
+STATE_ROW = ("profile_id", *WHO, "state")
+SUMMARY_VALUES = attrgetter(*SUMMARY_FIELDS)
+
+
 class _PersonRows:
-    """The rows of one chunk of people, as they will be written."""
+    """The rows of one chunk of people, as they will be written (tuples in ENGAGER_ROW, DAY_ROW, SPAN_ROW and
+    STATE_ROW order)."""
 
     def __init__(self) -> None:
-        self.engagers: list[dict[str, Any]] = []
-        self.days: list[tuple[Any, ...]] = []  # in DAY_ROW order
-        self.spans: list[tuple[Any, ...]] = []  # in SPAN_ROW order
-        self.states: list[dict[str, Any]] = []
+        self.engagers: list[tuple[Any, ...]] = []
+        self.days: list[tuple[Any, ...]] = []
+        self.spans: list[tuple[Any, ...]] = []
+        self.states: list[tuple[Any, ...]] = []
 
     def add(self, ctx: IndexContext, key: Key, ledger: PersonLedger) -> None:
-        who = {"profile_id": ctx.profile_id, "platform": key[0], "author_external_id": key[1]}
-        values = dict(ledger.summary.__dict__)
-        values["is_returning"] = values.pop("returning")
-        self.engagers.append({**who, **values})
         person = (ctx.profile_id, key[0], key[1])
+        self.engagers.append((*person, *SUMMARY_VALUES(ledger.summary)))
         self.days.extend((*person, *day) for day in ledger.days)
         self.spans.extend((*person, span.kind, span.start, span.end) for span in ledger.spans)
-        self.states.append({**who, "state": state_document(ledger.state)})
+        self.states.append((*person, state_document(ledger.state)))
+
+    def people(self) -> set[Key]:
+        """The people with a ledger line here."""
+        return {(row[1], row[2]) for row in self.engagers}
 
 
 def _windows(ctx: IndexContext) -> Windows:
@@ -198,9 +206,8 @@ def _windows(ctx: IndexContext) -> Windows:
 
 
 def _upsert_people(ctx: IndexContext, rows: _PersonRows) -> None:
-    columns = [c for c in rows.engagers[0] if c not in ("profile_id", *WHO)] if rows.engagers else []
-    upsert_rows(ctx.connection, EngagerRow, rows.engagers, ["profile_id", *WHO], columns)
-    upsert_rows(ctx.connection, EngagerStateRow, rows.states, ["profile_id", *WHO], ["state"])
+    upsert_tuples(ctx.connection, EngagerRow, ENGAGER_ROW, rows.engagers, ["profile_id", *WHO], SUMMARY_COLUMNS)
+    upsert_tuples(ctx.connection, EngagerStateRow, STATE_ROW, rows.states, ["profile_id", *WHO], ["state"])
 
 
 def _span_days(old_spans: Stored, spans: list[tuple[Any, ...]], rows: _PersonRows) -> set[date]:
@@ -213,7 +220,7 @@ def _span_days(old_spans: Stored, spans: list[tuple[Any, ...]], rows: _PersonRow
 def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows, fresh: bool) -> tuple[set[date], set[date]]:
     """Write one chunk's rows where they changed; returns the loyalty and return-rate days touched."""
     if not fresh:
-        kept = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
+        kept = rows.people()
         gone = [k for k in people if k not in kept]
         for model in (EngagerRow, EngagerStateRow):
             table = table_of(model)
@@ -274,7 +281,8 @@ def _fold(ctx: IndexContext, people: list[Key],
 
     Returns the people that need a rebuild instead, and the loyalty and return-rate days touched.
     """
-    stored = fetch_stored_people(ctx, people)
+    ledgers = fetch_stored_people(ctx, people)
+    stored = ledgers.people
     folding = [k for k in people if k in stored and deltas[k].foldable
                and stored[k].can_fold(deltas[k].touches, deltas[k].replies)]
     rows = _PersonRows()
@@ -283,9 +291,9 @@ def _fold(ctx: IndexContext, people: list[Key],
             rows.add(ctx, key, fold_ledger(stored[key], deltas[key].touches, deltas[key].replies, ctx.zone,
                                            _windows(ctx)))
     _upsert_people(ctx, rows)
-    changed = {(r["platform"], r["author_external_id"]) for r in rows.engagers}
+    changed = rows.people()
     upsert_tuples(ctx.connection, EngagerDayRow, DAY_ROW, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
-    old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, sorted(changed)) if changed else {}
+    old_spans = {k: v for k, v in ledgers.span_rows.items() if k[:2] in changed}  # read with the ledgers
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
     folded = set(folding)
     rebuild = [k for k in people if k not in folded]
