@@ -95,7 +95,7 @@ class LexiconBackend:
         if self.use_model:
             model = linear_model(self.language)
             blend = 1.0 if isinstance(model, ThreeWayModel) else MODEL_SHARE
-            verdict = model.compound_of_hits(hits)
+            verdict = model.compound_of_hits(hits, text)
             if not (self.quiet_when_silent and hits.positive == hits.negative == 0 and verdict > SURE_NEGATIVE):
                 compound = blend * verdict + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
