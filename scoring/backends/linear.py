@@ -118,9 +118,8 @@ class LinearModel:
         """The weights laid out for `compound_of_hits` (built on first use)."""
         return WeightTables(self.weights, LEXICON_FEATURES)
 
-    def compound_of_hits(self, hits: LexiconHits, text: str = "") -> float:
-        """compound(text_features(hits)), computed without building the feature dict (`text` is not read: a
-        two-way model reads no marks)."""
+    def compound_of_hits(self, hits: LexiconHits) -> float:
+        """compound(text_features(hits)), computed without building the feature dict."""
         return math.tanh(self.tables.margin(model_words(hits), lexicon_values(hits)))
 
     def to_json(self) -> dict[str, object]:
@@ -148,6 +147,9 @@ def top_weights(weights: dict[str, float], keep: int, always: Iterable[str] = LE
 
 
 PLAIN_INPUTS, MARKED_INPUTS = "words", "words+marks"  # a three-way model file's "inputs" (absent: plain words)
+# A model that finds neutral likeliest, but below this probability, lets a clear word-list verdict (|total| at least
+# LEXICON_TIP) stand: a rare polar word the tweets taught it little about. Chosen on the German val parts.
+UNSURE_NEUTRAL, LEXICON_TIP = 0.55, 0.3
 NEUTRAL_BAND = 0.04  # a text the model finds most likely neutral keeps this share of P(pos) - P(neg): |compound| < 0.05
 
 
@@ -186,16 +188,21 @@ class ThreeWayModel:
         total = sum(shares)
         return shares[0] / total, shares[1] / total, shares[2] / total
 
-    def compound_of_hits(self, hits: LexiconHits, text: str = "") -> float:
-        """P(positive) - P(negative); inside the neutral band (+/-NEUTRAL_BAND at most) when neutral is likeliest
-        0 when the model knows none of the text's words and marks and the lexicon found nothing."""
+    def compound_of_hits(self, hits: LexiconHits, text: str = "", lexicon_compound: float | None = None) -> float:
+        """P(positive) - P(negative); inside the neutral band (+/-NEUTRAL_BAND at most) when neutral is likeliest,
+        unless the model is unsure (P(neutral) < UNSURE_NEUTRAL) and the word list clearly is not (|total| >=
+        LEXICON_TIP): then `lexicon_compound`, where given ("..., furchtbar."); 0 when the model knows none of the
+        text's words and marks and the lexicon found nothing."""
         words, marks = model_words(hits), self.marks(text, hits)
         if not hits.total and all(table.words.keys().isdisjoint(words) and table.words.keys().isdisjoint(marks)
                                   for table in self.tables):
             return 0.0
         negative, neutral, positive = self._probabilities(words, lexicon_values(hits), marks)
-        spread = positive - negative
-        return spread * NEUTRAL_BAND if neutral >= max(negative, positive) else spread
+        if neutral < max(negative, positive):
+            return positive - negative
+        if lexicon_compound is not None and neutral < UNSURE_NEUTRAL and abs(hits.total) >= LEXICON_TIP:
+            return lexicon_compound
+        return (positive - negative) * NEUTRAL_BAND
 
     def to_json(self) -> dict[str, object]:
         """The data file's content."""
