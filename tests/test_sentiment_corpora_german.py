@@ -14,13 +14,15 @@ from bench.sentiment_labelled import run_labelled
 from bench.sentiment_train import DATA_OUT
 
 
-@pytest.mark.parametrize(("corpus", "n"), [("sb10k_de", 870), ("sb10kfull_de", 1496), ("potts_de", 1529)])
-def test_the_three_way_model_beats_the_word_list_on_the_test_tweets(corpus: str, n: int) -> None:
+@pytest.mark.parametrize(("corpus", "n", "at_least"), [("sb10k_de", 870, 0.67), ("sb10kfull_de", 1496, 0.65),
+                                                       ("potts_de", 1529, 0.68)])
+def test_the_three_way_model_beats_the_word_list_on_the_test_tweets(corpus: str, n: int, at_least: float) -> None:
     path = find_corpus(external_dir(), corpus)
     assert path is not None
     by_backend = {q.backend: q for q in run_labelled({corpus: ("de", path)})}
     assert by_backend["lexicon-model"].n == by_backend["lexicon"].n == n
-    assert by_backend["lexicon-model"].f1 > by_backend["lexicon"].f1 + 0.08
+    assert by_backend["lexicon-model"].f1 > by_backend["lexicon"].f1 + 0.14
+    assert by_backend["lexicon-model"].f1 >= at_least, "the figure docs/sentiment.md reports, rounded down"
 
 
 def test_training_on_the_tweets_gives_the_shipped_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

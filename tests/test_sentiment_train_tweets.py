@@ -10,7 +10,15 @@ import pytest
 
 from bench import sentiment_train_tweets
 from scoring.backends.lexicon import LexiconBackend, linear_model, rule_lexicon
-from scoring.backends.linear import NEUTRAL_BAND, LinearModel, ThreeWayModel, load_model
+from scoring.backends.linear import (
+    NEUTRAL_BAND,
+    UNSURE_NEUTRAL,
+    LinearModel,
+    ThreeWayModel,
+    load_model,
+    marked_features,
+    text_marks,
+)
 
 GERMAN = rule_lexicon("de")
 MODEL = ThreeWayModel("de", "t", negative={"kaputt": 3.0, "wieder kaputt": 1.0}, positive={"danke": 3.0},
@@ -48,6 +56,54 @@ def test_the_file_round_trips_and_names_its_classes() -> None:
         load_model({**data, "weights": {"negative": {}}})
 
 
+@pytest.mark.parametrize(("text", "marks"), [
+    ("Lieferung da :-) danke", ["emo::)", "emo:happy"]),
+    ("schon wieder :( und :/ =D <3 ^^ (:", ["emo::(", "emo:sad", "emo::/", "emo:sad", "emo:=d", "emo:happy",
+                                         "emo:<3", "emo:happy", "emo:^^", "emo:happy", "emo:(:", "emo:happy"]),
+    ("@_ das ist nicht wirklich gut, aber ok", ["user:", "not_wirklich", "not_gut"]),
+    ("keine Antwort! Schade", ["not_antwort"]),
+    ("Box) um 12:30, Text( und 8) Stück xD", []),
+])
+def test_text_marks_are_emoticons_an_addressee_and_the_words_a_negation_reaches(text: str, marks: list[str]) -> None:
+    assert sorted(text_marks(text, GERMAN.score(text), "de")) == sorted(marks)
+
+
+def test_marked_features_add_the_marks_to_the_word_features() -> None:
+    text = "nicht gut :("
+    features = marked_features(text, GERMAN.score(text), "de")
+    assert {"nicht", "gut", "nicht gut", "not_gut", "emo::(", "emo:sad"} <= features.keys()
+    assert "not_gut" not in marked_features("gut", GERMAN.score("gut"), "de")
+
+
+def test_a_model_that_reads_marks_is_moved_by_an_emoticon_and_one_that_does_not_is_not() -> None:
+    marked = ThreeWayModel("de", "t", {"emo:sad": 3.0}, {"emo:happy": 3.0}, (0.0, 0.0), reads_marks=True)
+    plain = ThreeWayModel("de", "t", {"emo:sad": 3.0}, {"emo:happy": 3.0}, (0.0, 0.0))
+    hits = GERMAN.score("Paket kam heute :(")
+    assert marked.compound_of_hits(hits, "Paket kam heute :(") < -0.5
+    assert plain.compound_of_hits(hits, "Paket kam heute :(") == 0.0, "knows none of the words, reads no marks"
+    assert marked.compound_of_hits(hits, "Paket kam heute") == 0.0
+
+
+def test_an_unsure_neutral_verdict_yields_to_a_clear_word_list_and_a_sure_one_does_not() -> None:
+    hits = GERMAN.score("furchtbar")
+    assert hits.total <= -0.3
+    unsure = ThreeWayModel("de", "t", {"furchtbar": 0.0}, {"furchtbar": -0.5}, (-0.1, -0.1))
+    sure = ThreeWayModel("de", "t", {"furchtbar": -2.0}, {"furchtbar": -2.0}, (0.0, 0.0))
+    assert max(unsure.probabilities(hits)) == unsure.probabilities(hits)[1] < UNSURE_NEUTRAL
+    assert unsure.compound_of_hits(hits, "furchtbar", -0.8) == -0.8
+    assert abs(unsure.compound_of_hits(hits, "furchtbar")) < 0.05, "without the word list's compound"
+    assert sure.probabilities(hits)[1] > UNSURE_NEUTRAL and abs(sure.compound_of_hits(hits, "furchtbar", -0.8)) < 0.05
+
+
+def test_a_marked_model_file_says_so_and_an_unknown_input_kind_is_refused() -> None:
+    marked = ThreeWayModel("de", "t", {"emo:sad": 1.0}, {}, (0.0, 0.0), reads_marks=True)
+    data = json.loads(json.dumps(marked.to_json()))
+    assert data["inputs"] == "words+marks" and load_model(data) == marked
+    assert "inputs" not in MODEL.to_json()
+    with pytest.raises(ValueError, match="'inputs' must be"):
+        load_model({**data, "inputs": "chars"})
+
+
 def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw() -> None:
     model = linear_model("de")
     assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
@@ -57,6 +113,8 @@ def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw
     assert backend.score("Seit zwei Wochen warte ich auf meine Erstattung.").compound < -0.3
     assert backend.score("Ich bin begeistert 😍").compound > 0.5
     assert abs(backend.score("xyzzy").compound) < 0.05
+    assert model.reads_marks
+    assert backend.score("Paket ist heute gekommen :)").compound > backend.score("Paket ist heute gekommen").compound
 
 
 def write_corpus(folder: Path, name: str, lines: list[str]) -> None:

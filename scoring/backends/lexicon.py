@@ -94,8 +94,10 @@ class LexiconBackend:
         compound = math.tanh(LEXICON_SLOPE * hits.total)
         if self.use_model:
             model = linear_model(self.language)
-            blend = 1.0 if isinstance(model, ThreeWayModel) else MODEL_SHARE
-            verdict = model.compound_of_hits(hits)
+            if isinstance(model, ThreeWayModel):  # decides alone: the word list's findings are among its inputs
+                blend, verdict = 1.0, model.compound_of_hits(hits, text, compound)
+            else:
+                blend, verdict = MODEL_SHARE, model.compound_of_hits(hits)
             if not (self.quiet_when_silent and hits.positive == hits.negative == 0 and verdict > SURE_NEGATIVE):
                 compound = blend * verdict + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
