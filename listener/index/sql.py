@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false,
 from listener.config.settings import IndexConfig
 from listener.storage.id_lists import in_id_list
 from scoring.business_time import BusinessHours
-from scoring.signals import day_bounds, local_day
+from scoring.signals import FIRST_DAY, day_bounds, local_day
 
 # Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
 # in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
@@ -102,6 +102,30 @@ def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:
 def bucket_day(bucket: int, zone: ZoneInfo) -> date:
     """The local day a 15-minute bucket belongs to."""
     return local_day(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC), zone)
+
+
+class BucketDays:
+    """`bucket_day` for many buckets: each local day's run of buckets is found once and remembered.
+
+    A day's buckets are consecutive (local days only move forward with time), so once the first
+    and the last bucket of the run that `day_bounds` gives are both seen on the day, every bucket
+    between them is too; a run that does not check out is not remembered. Buckets in order hit it most.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._run = (1, 0, FIRST_DAY)  # first and last bucket of a run, and its day: empty at the start
+
+    def __call__(self, bucket: int) -> date:
+        """The local day of this bucket."""
+        first, last, day = self._run
+        if first <= bucket <= last:
+            return day
+        day = bucket_day(bucket, self._zone)
+        end = -int(-day_bounds(day, self._zone)[1].timestamp() // BUCKET_SECONDS) - 1  # the last bucket before
+        if end >= bucket and bucket_day(end, self._zone) == day:
+            self._run = (bucket, end, day)
+        return day
 
 
 def day_ranges(days: Iterable[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
