@@ -43,11 +43,14 @@ Values = dict[date, dict[str, Any]]
 
 
 def _count(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+    """Rows meeting the condition (0 if none): what sum(CASE WHEN .. THEN 1 ELSE 0) counts, skipping the others."""
+    return func.count().filter(condition)
 
 
 def _total(condition: Any, value: Any) -> Any:
-    return func.sum(case((condition, value), else_=0.0))
+    """The sum of `value` over rows meeting the condition, 0.0 if none (the 0.0 a CASE added for the others changed
+    no sum: the day's sum starts from 0 in Python)."""
+    return func.coalesce(func.sum(value).filter(condition), 0.0)
 
 
 def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
