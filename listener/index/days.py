@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
 
-from listener.index.sql import BucketDays, IndexContext, chunked, day_ranges, epoch_bucket, in_ranges
+from listener.index.sql import IndexContext, LocalDays, chunked, day_ranges, epoch_bucket, in_ranges
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -104,7 +104,7 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
                scores.c.status == UNSUPPORTED, in_ranges(links.c.created_at, ranges))
         .group_by(bucket, scores.c.language))
     found: dict[date, Counter[str]] = defaultdict(Counter)
-    day_of = BucketDays(ctx.zone)
+    day_of = LocalDays(ctx.zone).of_bucket
     for bucket_number, language, count in rows:
         found[day_of(bucket_number)][language or "?"] += count
     return found
@@ -114,7 +114,7 @@ def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
     """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
     by_day: dict[date, list[Sequence[Any]]] = defaultdict(list)
     unsupported_days: set[date] = set()  # the languages are looked up only where the counts found some
-    day_of = BucketDays(ctx.zone)
+    day_of = LocalDays(ctx.zone).of_bucket
     for bucket_number, *sums, unsupported in ctx.connection.execute(_item_query(ctx, days)):
         day = day_of(bucket_number)
         by_day[day].append(sums)

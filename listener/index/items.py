@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in, stream
+from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
@@ -19,7 +19,7 @@ from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
-from scoring.signals import CounterObservation, attribute_growth, count_by_day, local_day, value_at_age
+from scoring.signals import CounterObservation, attribute_growth, count_by_day, value_at_age
 
 COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
 EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
@@ -236,6 +236,7 @@ def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
                   replies: dict[Key, tuple[datetime, str]]) -> Iterator[tuple[Any, ...]]:
     """The responses rows (values in RESPONSE_COLUMNS order) of the inbound items that need an answer."""
     business, sla_hours, zone, profile_id = ctx.business, ctx.index.sla_hours, ctx.zone, ctx.profile_id
+    day_of = LocalDays(zone)
     for platform, external_id, kind, text, created_at, author, compound, parent_owned in items:
         reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
         if reason is None:
@@ -243,7 +244,7 @@ def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
         deadline = sla_deadline(created_at, sla_hours, zone, business)
         reply = replies.get((platform, external_id))
         reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
-        yield (profile_id, platform, external_id, author, reason, created_at, deadline, local_day(deadline, zone),
+        yield (profile_id, platform, external_id, author, reason, created_at, deadline, day_of(deadline),
                reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
 
 
