@@ -19,7 +19,7 @@ from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
-from scoring.signals import CounterObservation, attribute_growth, count_by_day, value_at_age
+from scoring.signals import CounterObservation, attribute_growths, count_by_day, value_at_age
 
 COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
 EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
@@ -105,12 +105,14 @@ def item_engagement_days(created_at: datetime, snapshots: Sequence[tuple[datetim
     the others from the growth of counter snapshots, spread over the time between them.
     """
     days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTER_KINDS, 0.0))
+    grown = [kind for kind in COUNTER_KINDS if not timed.get(kind)]
+    observations = [(at, [counts[kind] for kind in grown]) for at, counts in snapshots]
+    growths = dict(zip(grown, attribute_growths(created_at, observations, len(grown), ctx.zone), strict=True))
     for kind in COUNTER_KINDS:
-        if timed.get(kind):
-            gained: dict[date, float] = {d: float(n) for d, n in count_by_day(timed[kind], ctx.zone).items()}
+        if kind in growths:
+            gained = growths[kind]
         else:
-            observations = [CounterObservation(at, counts[kind]) for at, counts in snapshots]
-            gained = attribute_growth(created_at, observations, ctx.zone)
+            gained = {d: float(n) for d, n in count_by_day(timed[kind], ctx.zone).items()}
         for day, value in gained.items():
             days[day][kind] += value
     return days
