@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false,
 from listener.config.settings import IndexConfig
 from listener.storage.id_lists import in_id_list
 from scoring.business_time import BusinessHours
-from scoring.signals import day_bounds, local_day
+from scoring.signals import FIRST_DAY, day_bounds, local_day
 
 # Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
 # in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
@@ -116,6 +116,7 @@ class LocalDays:
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
         self._span: tuple[datetime, datetime, date] | None = None  # [start, end) in UTC, and its day
+        self._buckets = (1, 0, FIRST_DAY)  # the first and last bucket starting in the span, and its day
 
     def __call__(self, moment: datetime) -> date:
         """The local day of this moment."""
@@ -133,8 +134,15 @@ class LocalDays:
         return day
 
     def of_bucket(self, bucket: int) -> date:
-        """The local day of a 15-minute bucket (`bucket_day`)."""
-        return self(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC))
+        """The local day of a 15-minute bucket (`bucket_day`), by its number alone inside a remembered span."""
+        first, last, day = self._buckets
+        if first <= bucket <= last:
+            return day
+        day = self(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC))
+        if self._span is not None and self._span[2] == day:
+            start, end = (int(moment.timestamp()) for moment in self._span[:2])
+            self._buckets = (-(-start // BUCKET_SECONDS), -(-end // BUCKET_SECONDS) - 1, day)
+        return day
 
 
 def day_ranges(days: Iterable[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
