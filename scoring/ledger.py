@@ -19,6 +19,7 @@ SpanKind = Literal["helped", "returned"]
 # Every finite float is a whole number of 2**-1074, so sums of compounds kept in those units are
 # exact: a stored sum plus later compounds equals the sum of them all, whatever the order.
 EXACT_SHIFT = 1074
+EXACT_UNIT = 1 << EXACT_SHIFT  # built once: a 1075-bit number
 
 
 class Touch(NamedTuple):  # a tuple, not a frozen dataclass: a rebuild makes one per interaction
@@ -162,7 +163,7 @@ def exact_units(value: float) -> int:
 
 def units_value(units: int) -> float:
     """The float nearest an exact sum in 2**-1074 units (correctly rounded, like math.fsum)."""
-    return units / (1 << EXACT_SHIFT)
+    return units / EXACT_UNIT
 
 
 def first_return(touches: Sequence[Touch], times: Sequence[datetime], reply_at: datetime,

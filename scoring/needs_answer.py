@@ -16,8 +16,7 @@ in a thread, shares and reviews never need an answer (review platforms answer el
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD
 from scoring.text import clean_for_sentiment
@@ -39,8 +38,7 @@ REPLY_KINDS = frozenset({"reply", "comment"})
 TOP_LEVEL_KINDS = frozenset({"post", "quote", "mention"})
 
 
-@dataclass(frozen=True)
-class InboundItem:
+class InboundItem(NamedTuple):  # a tuple, not a frozen dataclass: a rebuild makes one per inbound item
     """What the rule looks at: kind, text, sentiment, and whether the parent is the brand's."""
 
     kind: str

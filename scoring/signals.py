@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from operator import itemgetter
 
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 
@@ -106,17 +107,31 @@ def attribute_growth(
     have no history, and most engagement comes on day one). Growth between two later
     snapshots is spread over the interval between them in proportion to time.
     """
-    gained: dict[date, float] = defaultdict(float)
-    ordered = sorted(observations, key=lambda o: o.at)
+    return attribute_growths(created_at, [(o.at, (o.total,)) for o in observations], 1, zone)[0]
+
+
+def attribute_growths(created_at: datetime, observations: Sequence[tuple[datetime, Sequence[int]]], width: int,
+                      zone: tzinfo) -> list[dict[date, float]]:
+    """`attribute_growth` of each of `width` counters observed together (the snapshots' times, the item's day
+    and each interval's spread found once for them all)."""
+    ordered = sorted(observations, key=itemgetter(0))
     if not ordered:
-        return {}
-    gained[local_day(created_at, zone)] += ordered[0].total
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        growth = after.total - before.total
-        if growth:
-            for day, share in _spread(before.at, after.at, zone).items():
-                gained[day] += growth * share
-    return dict(gained)
+        return [{} for _ in range(width)]
+    first_day = local_day(created_at, zone)
+    spreads: dict[int, dict[date, float]] = {}
+    growths = []
+    for counter in range(width):
+        gained: dict[date, float] = defaultdict(float)
+        gained[first_day] += ordered[0][1][counter]
+        for index, (before, after) in enumerate(zip(ordered, ordered[1:], strict=False)):
+            growth = after[1][counter] - before[1][counter]
+            if growth:
+                if index not in spreads:
+                    spreads[index] = _spread(before[0], after[0], zone)
+                for day, share in spreads[index].items():
+                    gained[day] += growth * share
+        growths.append(dict(gained))
+    return growths
 
 
 def _spread(start: datetime, end: datetime, zone: tzinfo) -> dict[date, float]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
 
-from listener.index.sql import IndexContext, bucket_day, chunked, day_ranges, epoch_bucket, in_ranges
+from listener.index.sql import IndexContext, LocalDays, chunked, day_ranges, epoch_bucket, in_ranges
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -43,11 +43,14 @@ Values = dict[date, dict[str, Any]]
 
 
 def _count(condition: Any) -> Any:
-    return func.sum(case((condition, 1), else_=0))
+    """Rows meeting the condition (0 if none): what sum(CASE WHEN .. THEN 1 ELSE 0) counts, skipping the others."""
+    return func.count().filter(condition)
 
 
 def _total(condition: Any, value: Any) -> Any:
-    return func.sum(case((condition, value), else_=0.0))
+    """The sum of `value` over rows meeting the condition, 0.0 if none (the 0.0 a CASE added for the others changed
+    no sum: the day's sum starts from 0 in Python)."""
+    return func.coalesce(func.sum(value).filter(condition), 0.0)
 
 
 def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
@@ -101,8 +104,9 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
                scores.c.status == UNSUPPORTED, in_ranges(links.c.created_at, ranges))
         .group_by(bucket, scores.c.language))
     found: dict[date, Counter[str]] = defaultdict(Counter)
+    day_of = LocalDays(ctx.zone).of_bucket
     for bucket_number, language, count in rows:
-        found[bucket_day(bucket_number, ctx.zone)][language or "?"] += count
+        found[day_of(bucket_number)][language or "?"] += count
     return found
 
 
@@ -110,8 +114,9 @@ def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
     """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
     by_day: dict[date, list[Sequence[Any]]] = defaultdict(list)
     unsupported_days: set[date] = set()  # the languages are looked up only where the counts found some
+    day_of = LocalDays(ctx.zone).of_bucket
     for bucket_number, *sums, unsupported in ctx.connection.execute(_item_query(ctx, days)):
-        day = bucket_day(bucket_number, ctx.zone)
+        day = day_of(bucket_number)
         by_day[day].append(sums)
         if unsupported:
             unsupported_days.add(day)

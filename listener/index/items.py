@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, key_chunks, keys_in, stream
+from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
@@ -19,7 +19,7 @@ from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
 from scoring.needs_answer import InboundItem, needs_answer
 from scoring.sentiment import SCORER_VERSION
-from scoring.signals import CounterObservation, attribute_growth, count_by_day, local_day, value_at_age
+from scoring.signals import CounterObservation, attribute_growths, count_by_day, value_at_age
 
 COUNTER_KINDS = ("likes", "shares", "replies", "quotes")
 EVENT_COUNTER = {"like": "likes", "share": "shares", "quote": "quotes"}
@@ -105,12 +105,14 @@ def item_engagement_days(created_at: datetime, snapshots: Sequence[tuple[datetim
     the others from the growth of counter snapshots, spread over the time between them.
     """
     days: dict[date, dict[str, float]] = defaultdict(lambda: dict.fromkeys(COUNTER_KINDS, 0.0))
+    grown = [kind for kind in COUNTER_KINDS if not timed.get(kind)]
+    observations = [(at, [counts[kind] for kind in grown]) for at, counts in snapshots]
+    growths = dict(zip(grown, attribute_growths(created_at, observations, len(grown), ctx.zone), strict=True))
     for kind in COUNTER_KINDS:
-        if timed.get(kind):
-            gained: dict[date, float] = {d: float(n) for d, n in count_by_day(timed[kind], ctx.zone).items()}
+        if kind in growths:
+            gained = growths[kind]
         else:
-            observations = [CounterObservation(at, counts[kind]) for at, counts in snapshots]
-            gained = attribute_growth(created_at, observations, ctx.zone)
+            gained = {d: float(n) for d, n in count_by_day(timed[kind], ctx.zone).items()}
         for day, value in gained.items():
             days[day][kind] += value
     return days
@@ -236,6 +238,7 @@ def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
                   replies: dict[Key, tuple[datetime, str]]) -> Iterator[tuple[Any, ...]]:
     """The responses rows (values in RESPONSE_COLUMNS order) of the inbound items that need an answer."""
     business, sla_hours, zone, profile_id = ctx.business, ctx.index.sla_hours, ctx.zone, ctx.profile_id
+    day_of = LocalDays(zone)
     for platform, external_id, kind, text, created_at, author, compound, parent_owned in items:
         reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
         if reason is None:
@@ -243,7 +246,7 @@ def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
         deadline = sla_deadline(created_at, sla_hours, zone, business)
         reply = replies.get((platform, external_id))
         reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
-        yield (profile_id, platform, external_id, author, reason, created_at, deadline, local_day(deadline, zone),
+        yield (profile_id, platform, external_id, author, reason, created_at, deadline, day_of(deadline),
                reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
 
 

@@ -16,11 +16,12 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false,
 from listener.config.settings import IndexConfig
 from listener.storage.id_lists import in_id_list
 from scoring.business_time import BusinessHours
-from scoring.signals import day_bounds, local_day
+from scoring.signals import FIRST_DAY, day_bounds, local_day
 
 # Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
 # in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
 BUCKET_SECONDS = 900
+ONE_MICROSECOND = timedelta(microseconds=1)
 KEY_CHUNK = 400  # values bound one parameter each (an expanding IN): well under the drivers' limits
 # Keys for `keys_in`, whose ids are bound as one list value per platform: no parameter limit, so chunks
 # only bound the rows read at once; a poll of 1,000 items reads each of its queries once, not three times.
@@ -102,6 +103,46 @@ def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:
 def bucket_day(bucket: int, zone: ZoneInfo) -> date:
     """The local day a 15-minute bucket belongs to."""
     return local_day(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC), zone)
+
+
+class LocalDays:
+    """`local_day` for many aware moments: each local day's span is found once and remembered.
+
+    Local days only move forward with time, so once the first and the last microsecond of the span
+    `day_bounds` gives are both on the day, every moment between them is too; a span that does not
+    check out is not remembered. Moments in order hit it most.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._span: tuple[datetime, datetime, date] | None = None  # [start, end) in UTC, and its day
+        self._buckets = (1, 0, FIRST_DAY)  # the first and last bucket starting in the span, and its day
+
+    def __call__(self, moment: datetime) -> date:
+        """The local day of this moment."""
+        span = self._span
+        if span is not None and span[0] <= moment < span[1]:
+            return span[2]
+        zone = self._zone
+        day = local_day(moment, zone)
+        try:
+            start, end = (bound.astimezone(UTC) for bound in day_bounds(day, zone))
+        except (OverflowError, ValueError):  # a day at the calendar's ends: not remembered
+            return day
+        if start <= moment < end and local_day(start, zone) == day and local_day(end - ONE_MICROSECOND, zone) == day:
+            self._span = (start, end, day)
+        return day
+
+    def of_bucket(self, bucket: int) -> date:
+        """The local day of a 15-minute bucket (`bucket_day`), by its number alone inside a remembered span."""
+        first, last, day = self._buckets
+        if first <= bucket <= last:
+            return day
+        day = self(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC))
+        if self._span is not None and self._span[2] == day:
+            start, end = (int(moment.timestamp()) for moment in self._span[:2])
+            self._buckets = (-(-start // BUCKET_SECONDS), -(-end // BUCKET_SECONDS) - 1, day)
+        return day
 
 
 def day_ranges(days: Iterable[date], zone: ZoneInfo) -> list[tuple[datetime, datetime]]:

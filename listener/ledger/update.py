@@ -161,10 +161,10 @@ def _write_changes(ctx: IndexContext, model: Any, key: tuple[str, ...], values: 
     """
     names, width = (*WHO, *key), 1 + len(WHO) + len(key)
     columns = ("profile_id", *names, *values)
-    fresh = {r[1:width]: r for r in new}
     if not old:  # nothing stored (a rebuild): every row is new
         upsert_tuples(ctx.connection, model, columns, new, ["profile_id", *names], values)
-        return list(fresh)
+        return [r[1:width] for r in new]
+    fresh = {r[1:width]: r for r in new}
     gone = [k for k in old if k not in fresh]
     changed = {k: r for k, r in fresh.items() if old.get(k, (None,))[1:] != r[width:]}
     table = table_of(model)

@@ -2,8 +2,8 @@
 
 The statement is `upsert_rows`' own (same SQL, same conflict rule). On SQLite the tuples go to the
 driver with only the columns that need it converted, column by column, as the column types convert
-them (dates written as `date.isoformat`, the text SQLAlchemy's SQLite DATE stores; a JSON value that is the
-very object of the row before is not serialised again); elsewhere each
+them (dates written as `date.isoformat`, the text SQLAlchemy's SQLite DATE stores; booleans as 1 and 0; a JSON
+value that is the very object of the row before is not serialised again); elsewhere each
 tuple becomes the dict `upsert_rows` takes.
 """
 
@@ -16,7 +16,7 @@ from functools import lru_cache, partial
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Date
+from sqlalchemy import JSON, Boolean, Connection, Date
 from sqlalchemy.engine import Dialect
 from sqlmodel import SQLModel
 
@@ -35,6 +35,14 @@ def _iso_dates(values: Iterable[Any], general: Converter) -> list[Any]:
     return list(general(values))
 
 
+def _bools(values: Iterable[Any], general: Converter) -> list[Any]:
+    """Booleans as SQLite's BOOLEAN stores them (1 and 0, as the type's processor writes them); others as before."""
+    values = list(values)
+    if all(type(value) is bool for value in values):
+        return list(map(int, values))
+    return list(general(values))
+
+
 def _same_objects_once(values: Iterable[Any], general: Converter) -> list[Any]:
     """Values converted once per run of the very same object (one parameters dict for a whole series)."""
     out: list[Any] = []
@@ -50,6 +58,8 @@ def _same_objects_once(values: Iterable[Any], general: Converter) -> list[Any]:
 def _converter(column_type: type[Any], general: Converter) -> Converter:
     if column_type is Date:
         return partial(_iso_dates, general=general)
+    if column_type is Boolean:
+        return partial(_bools, general=general)
     if issubclass(column_type, JSON):
         return partial(_same_objects_once, general=general)
     return general
