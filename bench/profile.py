@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from bench import corpus
 from bench.peers import sqlite_utils_script as peer
-from bench.pipeline import load_language_models, run_pipeline
+from bench.pipeline import freeze_corpus, load_language_models, run_pipeline
 from listener.storage.engine import open_database
 from scoring.language import resolve_language
 from scoring.sentiment import default_scorer
@@ -124,6 +124,7 @@ def main() -> None:
         corpus.platform_language = lambda serial: "en"  # type: ignore[assignment]
     load_language_models()
     records = list(corpus.statuses(args.items))
+    freeze_corpus()
     with tempfile.TemporaryDirectory() as scratch:
         if args.floor:
             print_floor(Path(scratch), records)

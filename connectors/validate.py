@@ -93,9 +93,22 @@ def author_problem(author: Author, prefix: str = "author") -> Problem | None:
 
 def item_problem(item: Item, now: datetime) -> Problem | None:
     """The first problem of an item, or None (checked in this order, each check only while none is found)."""
-    problem = id_problem(item.external_id, "external_id") or time_problem(item.created_at, "created_at", now)
-    if problem is None and item.author is not None:
-        problem = author_problem(item.author)
+    return _item_problem(item, now, now + FUTURE_SLACK, {})
+
+
+def _item_problem(item: Item, now: datetime, latest: datetime,
+                  authors: dict[int, Problem | None]) -> Problem | None:
+    """item_problem with `now + FUTURE_SLACK` given, and the verdicts on the page's authors so far (by identity:
+    a connector gives one Author object to every item by the same account; the page keeps them all alive)."""
+    problem = id_problem(item.external_id, "external_id")
+    created = item.created_at
+    if problem is None and not (type(created) is datetime and created.tzinfo is not None
+                                and EARLIEST <= created <= latest):  # time_problem's verdict on a plain datetime
+        problem = time_problem(created, "created_at", now)
+    author = item.author
+    if problem is None and author is not None:
+        seen = id(author)
+        problem = authors[seen] if seen in authors else authors.setdefault(seen, author_problem(author))
     if problem is None:
         for label, value in zip(_COUNTER_LABELS, _counters_of(item.counters), strict=True):
             if problem is None and value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
@@ -120,8 +133,9 @@ def _bad(problem: Problem, payload: Any, external_id: str | None) -> BadRecord:
 def screen_page(page: Page, now: datetime) -> Page:
     """The page with every record that fails a check moved to its bad records (in place; also returned)."""
     items, events, authors = [], [], []
+    latest, verdicts = now + FUTURE_SLACK, dict[int, Problem | None]()
     for item in page.items:
-        problem = item_problem(item, now)
+        problem = _item_problem(item, now, latest, verdicts)
         if problem is None:
             items.append(item)
         else:

@@ -263,6 +263,32 @@ def test_counters_are_snapshotted_when_new_or_changed_only(any_engine: Engine) -
     assert [tuple(r) for r in stored] == [("m/1", NOW, 1), ("m/1", NOW + timedelta(hours=2), 2)]
 
 
+def test_counters_are_snapshotted_for_items_a_profile_owns_only(any_engine: Engine) -> None:
+    """Nothing reads an inbound item's counter history; an item owned by any profile keeps its snapshots."""
+    def seen(external_id: str, role: str, likes: int) -> Item:
+        return Item(platform="mastodon", external_id=external_id, kind="post", role=role,  # type: ignore[arg-type]
+                    author=None, text=external_id, created_at=NOW, counters=Counters(likes=likes))
+    with any_engine.begin() as connection:
+        acme, other = ensure_profile(connection, "acme", "UTC"), ensure_profile(connection, "other", "UTC")
+    sightings = [  # (hours after NOW, profile, items)
+        (0, acme, [seen("m/in", "inbound", 1), seen("m/later", "inbound", 5), seen("m/theirs", "inbound", 1)]),
+        (1, other, [seen("m/theirs", "owned", 2)]),
+        (2, acme, [seen("m/in", "inbound", 2), seen("m/theirs", "inbound", 3)]),  # owned by the other profile
+        (3, other, [seen("m/later", "owned", 5)]),  # first owned sighting, counters as stored: its first snapshot
+        (4, other, [seen("m/later", "owned", 5)]),  # unchanged: none
+    ]
+    for hours, profile_id, items in sightings:
+        with any_engine.begin() as connection:
+            save_items(connection, profile_id, "src", items, NOW + timedelta(hours=hours))
+    snapshots = table_of(CounterSnapshotRow)
+    with any_engine.connect() as connection:
+        stored = connection.execute(select(snapshots.c.external_id, snapshots.c.observed_at, snapshots.c.likes)
+                                    .order_by(snapshots.c.id)).all()
+    assert [tuple(r) for r in stored] == [("m/theirs", NOW + timedelta(hours=1), 2),
+                                          ("m/theirs", NOW + timedelta(hours=2), 3),
+                                          ("m/later", NOW + timedelta(hours=3), 5)]
+
+
 def _reply(external_id: str, parent: str) -> Item:
     return Item(platform="mastodon", external_id=external_id, kind="reply", role="inbound", author=None,
                 text=f"re {parent}", created_at=NOW, parent_external_id=parent)

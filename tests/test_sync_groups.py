@@ -159,10 +159,12 @@ def test_the_page_cap_counts_pages_fetched_and_stores_them_all(engine: Engine, c
 
 
 def awkward_pages() -> list[Page]:
-    """A reply before its thread's top post, replies to replies, counters and followers that change and change back."""
+    """A reply before its thread's top post, replies to replies, counters and followers that change and change back
+    (on "x", an owned post: inbound items get no counter snapshots)."""
     def item(external_id: str, likes: int, followers: int, kind: str = "post", parent: str | None = None) -> Item:
         author = Author("test", "a", "person", followers=followers)
-        return Item(platform="test", external_id=external_id, kind=kind, role="inbound",  # type: ignore[arg-type]
+        role = "owned" if external_id == "x" else "inbound"
+        return Item(platform="test", external_id=external_id, kind=kind, role=role,  # type: ignore[arg-type]
                     author=author, text=external_id, created_at=FIXED_NOW, parent_external_id=parent,
                     counters=Counters(likes=likes))
     return [Page(items=[item("r1", 0, 1, "reply", "t1"), item("x", 1, 1)], cursor="c1"),
@@ -187,6 +189,7 @@ def test_awkward_pages_stored_in_a_group_are_the_rows_stored_page_by_page(tmp_pa
     assert roots == {"r1": "t1", "x": None, "t1": None, "r2": "t1", "r3": "t1"}
     x_snapshots = [r["likes"] for r in tables[0]["CounterSnapshotRow"] if r["external_id"] == "x"]
     assert x_snapshots == ([3] if minutes_per_page == 0 else [1, 2, 1, 3])  # unchanged counters add no snapshot
+    assert {r["external_id"] for r in tables[0]["CounterSnapshotRow"]} == {"x"}
 
 
 def test_awkward_pages_grouped_on_postgresql_are_the_rows_sqlite_stores_page_by_page(

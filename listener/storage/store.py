@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, exists, or_, select, update
 
 from connectors.base import Author, Item, Page
 from listener.redaction import redact, redact_json
@@ -28,10 +28,9 @@ from listener.storage.models import (
     QuarantineRow,
     SyncCursorRow,
 )
-from listener.storage.upsert import table_of, upsert_rows
+from listener.storage.upsert import table_of, upsert_columns, upsert_rows
 
 COUNTERS = ("likes", "shares", "replies", "quotes", "views")
-_counters_of = itemgetter(*COUNTERS)
 _NO_COUNTERS = (None,) * len(COUNTERS)
 ITEM_UPDATE = ("kind", "author_external_id", "parent_external_id", "root_external_id", "text",
                "language", "url", "rating", "rating_scale", *COUNTERS, "raw")
@@ -128,47 +127,89 @@ _ITEMS = table_of(ItemRow)
 
 
 @lru_cache(maxsize=4)
-def _stored_counters_query(dialect: str) -> Select[Any]:
-    return (select(_ITEMS.c.platform, _ITEMS.c.external_id, *(_ITEMS.c[c] for c in COUNTERS))
+def _stored_items_query(dialect: str) -> Select[Any]:
+    links, snapshots, profiles = table_of(ItemProfileRow), table_of(CounterSnapshotRow), table_of(ProfileRow)
+    owned = exists().where(links.c.profile_id.in_(select(profiles.c.id)), links.c.platform == _ITEMS.c.platform,
+                           links.c.external_id == _ITEMS.c.external_id, links.c.role == "owned")
+    snapshotted = exists().where(snapshots.c.platform == _ITEMS.c.platform,
+                                 snapshots.c.external_id == _ITEMS.c.external_id)
+    return (select(_ITEMS.c.platform, _ITEMS.c.external_id, *(_ITEMS.c[c] for c in COUNTERS), owned, snapshotted)
             .where(_ITEMS.c.platform == bindparam("platform"), in_ids(_ITEMS.c.external_id, dialect)))
 
 
-def _stored_counters(connection: Connection, items: Sequence[Item]) -> dict[tuple[str, str], tuple[Any, ...]]:
+@dataclass
+class _Stored:
+    """What the store holds of the items a group of pages brings, as the group's pages change it."""
+
+    counters: dict[tuple[str, str], tuple[Any, ...]]  # the items' counters as stored
+    owned: set[tuple[str, str]]  # items some profile links as owned
+    snapshotted: set[tuple[str, str]]  # items with a counter snapshot
+
+
+def _stored_items(connection: Connection, items: Sequence[Item]) -> _Stored:
     by_platform: dict[str, list[str]] = {}
     for item in items:
         by_platform.setdefault(item.platform, []).append(item.external_id)
-    query = _stored_counters_query(connection.dialect.name)
-    found: dict[tuple[str, str], tuple[Any, ...]] = {}
+    query = _stored_items_query(connection.dialect.name)
+    stored = _Stored({}, set(), set())
     for platform, ids in by_platform.items():
-        rows = connection.execute(query, {"platform": platform, "ids": ids})
-        found.update({(r[0], r[1]): tuple(r[2:]) for r in rows})
-    return found
+        for row in connection.execute(query, {"platform": platform, "ids": ids}):
+            key = (row[0], row[1])
+            stored.counters[key] = tuple(row[2:7])
+            if row[7]:
+                stored.owned.add(key)
+            if row[8]:
+                stored.snapshotted.add(key)
+    return stored
+
+
+ITEM_COLUMNS = ("platform", "external_id", "kind", "author_external_id", "parent_external_id", "root_external_id",
+                "text", "language", "url", "rating", "rating_scale", *COUNTERS, "created_at", "fetched_at", "raw")
+_ITEM_FIELDS = ("platform", "external_id", "kind", "parent_external_id", "root_external_id", "text", "language",
+                "url", "rating", "rating_scale", "created_at", "raw")  # the columns that are an Item field
+_item_fields = attrgetter(*_ITEM_FIELDS)
+_item_counters = attrgetter(*(f"counters.{name}" for name in COUNTERS))
+
+
+def _item_columns(items: Sequence[Item], fetched: Sequence[datetime]) -> dict[str, list[Any]]:
+    """The items table's columns for these items (each fetched at its time), ITEM_COLUMNS' order and values."""
+    fields = dict(zip(_ITEM_FIELDS, map(list, zip(*map(_item_fields, items), strict=True)), strict=True))
+    counters = dict(zip(COUNTERS, map(list, zip(*map(_item_counters, items), strict=True)), strict=True))
+    authors = [None if item.author is None else item.author.external_id for item in items]
+    columns = {**fields, **counters, "author_external_id": authors, "fetched_at": list(fetched)}
+    return {name: columns[name] for name in ITEM_COLUMNS}
 
 
 def _item_row(item: Item, now: datetime) -> dict[str, Any]:
-    counters = item.counters
-    return {
-        "platform": item.platform, "external_id": item.external_id, "kind": item.kind,
-        "author_external_id": item.author.external_id if item.author else None,
-        "parent_external_id": item.parent_external_id, "root_external_id": item.root_external_id,
-        "text": item.text, "language": item.language, "url": item.url, "rating": item.rating,
-        "rating_scale": item.rating_scale, "likes": counters.likes, "shares": counters.shares,
-        "replies": counters.replies, "quotes": counters.quotes, "views": counters.views,
-        "created_at": item.created_at, "fetched_at": now, "raw": item.raw,
-    }
+    """One item's row of the items table, as dict (the store writes the same values column by column)."""
+    return {name: column[0] for name, column in _item_columns([item], [now]).items()}
 
 
-def _new_snapshots(rows: Sequence[dict[str, Any]], before: dict[tuple[str, str], tuple[Any, ...]],
-                   now: datetime) -> list[dict[str, Any]]:
-    """Counter snapshot rows for items whose counters are known and not what is stored."""
-    snapshots = []
-    for row in rows:
-        counters = _counters_of(row)
-        if counters != _NO_COUNTERS and before.get((row["platform"], row["external_id"])) != counters:
-            likes, shares, replies, quotes, views = counters
-            snapshots.append({"platform": row["platform"], "external_id": row["external_id"], "observed_at": now,
-                              "likes": likes, "shares": shares, "replies": replies, "quotes": quotes, "views": views})
-    return snapshots
+def _snapshot_columns(sightings: Sequence[tuple[Sequence[Item], datetime]], keys: Sequence[tuple[str, str]],
+                      counters: Sequence[tuple[Any, ...]], stored: _Stored) -> dict[str, list[Any]]:
+    """Counter snapshot rows, column by column, page after page, for the items a profile reads counters of.
+
+    An item gets one where its counters are known and it is owned (on these pages, or linked as owned by
+    any profile): when they are not what is stored (as the pages before left them), or when it has no
+    snapshot yet (an item seen first as inbound, then as owned). The counters of items nobody owns are
+    stored with the item only: nothing reads their history.
+    """
+    owned = stored.owned | {key for key, item in zip(keys, (i for items, _ in sightings for i in items),
+                                                     strict=True) if item.role == "owned"}
+    rows: list[tuple[Any, ...]] = []
+    start = 0
+    for items, now in sightings:
+        end = start + len(items)
+        page = list(zip(keys[start:end], counters[start:end], strict=True))
+        written = [(*key, now, *values) for key, values in page
+                   if values != _NO_COUNTERS and key in owned
+                   and (stored.counters.get(key) != values or key not in stored.snapshotted)]
+        stored.counters.update(page)  # as now stored
+        stored.snapshotted.update((row[0], row[1]) for row in written)
+        rows += written
+        start = end
+    names = ("platform", "external_id", "observed_at", *COUNTERS)
+    return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {}
 
 
 THREADED_KINDS = ("reply", "comment")  # a share's or a quote's parent is what it passes on, not its thread
@@ -180,29 +221,34 @@ def _parents_query(dialect: str) -> Select[Any]:
             .where(_ITEMS.c.platform == bindparam("platform"), in_ids(_ITEMS.c.external_id, dialect)))
 
 
-def fill_roots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Give replies read outside their thread (a timeline, mentions) the root their parent knows.
+def fill_roots(connection: Connection, items: Sequence[Item], roots: list[str | None]) -> None:
+    """Give replies read outside their thread (a timeline, mentions) the root their parent knows, in `roots`.
 
-    The parent's root, or the parent itself when it is top-level; looked up on the page, then in
-    the store. A reply whose parent is unknown keeps no root until its thread is read.
+    `roots` holds each item's root (its own at first). The parent's root, or the parent itself when
+    it is top-level; looked up among the items, then in the store. A reply whose parent is unknown
+    keeps no root until its thread is read.
     """
-    orphans = [r for r in rows if r["kind"] in THREADED_KINDS and r["parent_external_id"] and not r["root_external_id"]]
+    orphans = [n for n, item in enumerate(items)
+               if item.kind in THREADED_KINDS and item.parent_external_id and not roots[n]]
     if not orphans:
         return
-    known = {(r["platform"], r["external_id"]): (r["parent_external_id"], r["root_external_id"]) for r in rows}
-    for platform in {r["platform"] for r in orphans}:
-        wanted = [r["parent_external_id"] for r in orphans if r["platform"] == platform]
+    known: dict[tuple[str, str | None], tuple[str | None, str | None]] = {
+        (item.platform, item.external_id): (item.parent_external_id, root)
+        for item, root in zip(items, roots, strict=True)}
+    for platform in {items[n].platform for n in orphans}:
+        wanted = [items[n].parent_external_id for n in orphans if items[n].platform == platform]
         for found in connection.execute(_parents_query(connection.dialect.name), {"platform": platform, "ids": wanted}):
             known.setdefault((platform, found[0]), (found[1], found[2]))
     changed = True
     while changed:  # a reply to a reply on the same page needs its parent's root first
         changed = False
-        for row in orphans:
-            parent = known.get((row["platform"], row["parent_external_id"]))
-            root = parent[1] or (None if parent[0] else row["parent_external_id"]) if parent else None
-            if root and not row["root_external_id"]:
-                row["root_external_id"], changed = root, True
-                known[(row["platform"], row["external_id"])] = (row["parent_external_id"], root)
+        for n in orphans:
+            item = items[n]
+            parent = known.get((item.platform, item.parent_external_id))
+            root = parent[1] or (None if parent[0] else item.parent_external_id) if parent else None
+            if root and not roots[n]:
+                roots[n], changed = root, True
+                known[(item.platform, item.external_id)] = (item.parent_external_id, root)
 
 
 @lru_cache(maxsize=4)
@@ -212,13 +258,16 @@ def _orphans_query(dialect: str) -> Select[Any]:
                    _ITEMS.c.root_external_id.is_(None), or_(*(_ITEMS.c.kind == kind for kind in THREADED_KINDS))))
 
 
-def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Give stored replies that waited for these rows (their parents) the root, and so on down the thread.
+def adopt_orphans(connection: Connection, items: Sequence[Item], roots: Sequence[str | None]) -> None:
+    """Give stored replies that waited for these items (their parents) the root, and so on down the thread.
 
-    With `fill_roots` this makes a reply's root the same whichever of it and its parent was stored first.
+    `roots`: each item's root as stored. With `fill_roots` this makes a reply's root the same whichever
+    of it and its parent was stored first.
     """
-    frontier = {(r["platform"], r["external_id"]): r["root_external_id"] or r["external_id"]
-                for r in rows if r["root_external_id"] or not r["parent_external_id"]}
+    frontier = {(item.platform, item.external_id): root or item.external_id
+                for item, root in zip(items, roots, strict=True)
+                if (item.kind in THREADED_KINDS or not item.parent_external_id)
+                and (root or not item.parent_external_id)}
     query = _orphans_query(connection.dialect.name)
     while frontier:
         adopted: dict[tuple[str, str], str] = {}
@@ -233,33 +282,33 @@ def adopt_orphans(connection: Connection, rows: Sequence[dict[str, Any]]) -> Non
 
 
 def save_items(connection: Connection, profile_id: int, source: str, items: Sequence[Item], now: datetime) -> None:
-    """Upsert items and their profile links; snapshot counters that are new or changed."""
+    """Upsert items and their profile links; snapshot counters of owned items that are new or changed."""
     _save_items_seen(connection, profile_id, source, [(items, now)])
 
 
 def _save_items_seen(connection: Connection, profile_id: int, source: str,
                      sightings: Sequence[tuple[Sequence[Item], datetime]]) -> None:
     """save_items for several pages' items, each seen at its page's time, one after the other, in one pass:
-    the stored counters are read once and each page's snapshots compared with them as the pages before left them."""
+    what the store holds is read once and each page's snapshots compared with it as the pages before left it.
+    Every table is written column by column, from the items themselves (no row dicts)."""
     everything = [item for items, _ in sightings for item in items]
     if not everything:
         return
-    counters = _stored_counters(connection, everything)
-    rows: list[dict[str, Any]] = []
-    snapshots: list[dict[str, Any]] = []
-    for items, now in sightings:
-        page_rows = [_item_row(i, now) for i in items]
-        snapshots += _new_snapshots(page_rows, counters, now)
-        counters.update({(r["platform"], r["external_id"]): _counters_of(r) for r in page_rows})  # as now stored
-        rows += page_rows
-    fill_roots(connection, rows)
-    upsert_rows(connection, ItemRow, rows, ["platform", "external_id"], ITEM_UPDATE,
-                keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
-    adopt_orphans(connection, [r for r in rows if r["kind"] in THREADED_KINDS or not r["parent_external_id"]])
-    upsert_rows(connection, CounterSnapshotRow, snapshots, ["platform", "external_id", "observed_at"], COUNTERS)
-    links = [{"profile_id": profile_id, "platform": i.platform, "external_id": i.external_id,
-              "role": i.role, "source": source, "created_at": i.created_at} for i in everything]
-    upsert_rows(connection, ItemProfileRow, links, ["profile_id", "platform", "external_id"], ["role"])
+    stored = _stored_items(connection, everything)
+    columns = _item_columns(everything, [now for items, now in sightings for _ in items])
+    keys = list(zip(columns["platform"], columns["external_id"], strict=True))
+    snapshots = _snapshot_columns(sightings, keys, list(zip(*(columns[c] for c in COUNTERS), strict=True)), stored)
+    roots = columns["root_external_id"]
+    fill_roots(connection, everything, roots)
+    upsert_columns(connection, ItemRow, columns, ["platform", "external_id"], ITEM_UPDATE,
+                   keep_known=("author_external_id", "parent_external_id", "root_external_id", "language", "url"))
+    adopt_orphans(connection, everything, roots)
+    upsert_columns(connection, CounterSnapshotRow, snapshots, ["platform", "external_id", "observed_at"], COUNTERS)
+    count = len(everything)
+    links = {"profile_id": [profile_id] * count, "platform": columns["platform"],
+             "external_id": columns["external_id"], "role": [item.role for item in everything],
+             "source": [source] * count, "created_at": columns["created_at"]}
+    upsert_columns(connection, ItemProfileRow, links, ["profile_id", "platform", "external_id"], ["role"])
 
 
 def save_events(connection: Connection, page: Page, now: datetime) -> None:

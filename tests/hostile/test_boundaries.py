@@ -18,7 +18,7 @@ from connectors.http import HttpSession, RetryPolicy
 from connectors.limits import SyncLimits, sync_deadline
 from connectors.mastodon.connector import id_order
 from connectors.pagination import cursor_within_page
-from connectors.validate import id_problem, screen_page
+from connectors.validate import id_problem, item_problem, screen_page
 from listener.collect.sync import sync_source
 from listener.exports.safety import escape_html, escape_markdown, inert_text, neutralise_cell
 from listener.redaction import Redactor
@@ -48,6 +48,27 @@ def test_a_bad_record_is_quarantined_naming_its_field_and_the_page_is_kept(chang
     page = screen_page(Page(items=[GOOD, replace(GOOD, **{"external_id": "host/2"} | change)]), FIXED_NOW)
     assert page.items == [GOOD]
     assert len(page.bad_records) == 1 and f"{field}:" in page.bad_records[0].error
+
+
+def test_screening_a_page_gives_each_item_the_verdict_item_problem_gives_it_alone() -> None:
+    """One Author shared by items (as connectors share them) is judged once a page; every verdict is unchanged."""
+    class LaterDatetime(datetime):
+        """A datetime subclass: the plain-datetime shortcut must leave it to the full check."""
+
+    bad_author = Author("mastodon", "host/8", "acme", following=-2)
+    items = [replace(GOOD, external_id=f"host/{n}", author=author, created_at=created)
+             for n, (author, created) in enumerate([
+                 (bad_author, GOOD.created_at), (GOOD.author, GOOD.created_at), (bad_author, GOOD.created_at),
+                 (GOOD.author, LaterDatetime(2026, 11, 17, tzinfo=UTC)), (None, FIXED_NOW + timedelta(days=1)),
+                 (None, FIXED_NOW + timedelta(days=1, microseconds=1)), (bad_author, datetime(1999, 12, 31))])]
+    expected = [item_problem(item, FIXED_NOW) for item in items]
+    page = screen_page(Page(items=list(items)), FIXED_NOW)
+    assert page.items == [item for item, problem in zip(items, expected, strict=True) if problem is None]
+    assert [b.error for b in page.bad_records] == [f"refused at the connector boundary: {p}" for p in expected if p]
+    assert [str(p) if p else None for p in expected] == [
+        "author.following: -2 is outside 0 .. 2**63 - 1", None, "author.following: -2 is outside 0 .. 2**63 - 1",
+        None, None, f"created_at: {items[5].created_at.isoformat()} is outside 2000-01-01 .. now + 1 day",
+        "created_at: expected a time with a zone"]
 
 
 def test_ids_are_refused_exactly_as_the_single_regex_refused_them() -> None:
