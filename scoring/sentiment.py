@@ -103,6 +103,38 @@ class Scorer:
         return [r for r in results if r is not None]
 
 
+RECENT_PAIRS = 16_384  # pairs a RecentScores keeps per generation (two generations: at most twice this many)
+Pair = tuple[str | None, str | None]  # (text, platform language)
+
+
+class RecentScores:
+    """A scorer's scores of the pairs it met lately in one run of batches, so a pair met again in a later batch (a
+    repost, a stock reply) is not scored again; the same scores as asking the scorer each time, as its scores are
+    a function of the pair. Bounded: two generations of up to `size` pairs, the older one dropped when the newer
+    fills up."""
+
+    def __init__(self, scorer: Scorer, size: int = RECENT_PAIRS) -> None:
+        self.scorer, self.size = scorer, size
+        self.newer: dict[Pair, SentimentScore] = {}
+        self.older: dict[Pair, SentimentScore] = {}
+
+    def score_many(self, items: Sequence[Pair]) -> list[SentimentScore]:
+        """Scorer.score_many of `items`, the pairs met before taken from memory."""
+        newer, older = self.newer, self.older
+        known: list[SentimentScore | None] = [newer.get(item) or older.get(item) for item in items]
+        unknown = [i for i, score in enumerate(known) if score is None]
+        if unknown:
+            for i, score in zip(unknown, self.scorer.score_many([items[i] for i in unknown]), strict=True):
+                known[i] = score
+        scores = [score for score in known if score is not None]  # every place is filled now
+        for item, score in zip(items, scores, strict=True):  # the batch's pairs become the newest
+            newer[item] = score
+            if len(newer) >= self.size:
+                self.older, self.newer = newer, {}
+                newer = self.newer
+        return scores
+
+
 def score_clean_text(text: str) -> dict[str, float]:
     """VADER polarity scores of text that has already been cleaned (no language gate, no care rules)."""
     return polarity_scores(text)

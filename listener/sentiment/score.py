@@ -17,7 +17,7 @@ from listener.sentiment.scorers import profile_scorer
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
-from scoring.sentiment import SCORER_VERSION, Scorer, SentimentScore, default_scorer
+from scoring.sentiment import SCORER_VERSION, RecentScores, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
 POOL_BATCHES_AHEAD = 4  # batches read and handed to the pool before the oldest one is written
@@ -118,13 +118,14 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
                progress: Progress | None, pool: Executor | None, after: int | None) -> int:
     if pool is not None:
         return _score_all_pooled(engine, scorer, profile_id, clock, batch, progress, pool, after)
-    done = 0
+    done, recent = 0, RecentScores(scorer)  # a text met again in a later batch is not scored again
     while True:
         with engine.begin() as connection:
             rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
             if not rows:
                 return done
-            save_scores(connection, score_rows(connection, scorer, rows, clock()))
+            scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
+            save_scores(connection, score_rows(connection, scorer, rows, clock(), scores))
         done += len(rows)
         after = rows[-1].id
         if progress:
