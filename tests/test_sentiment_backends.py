@@ -35,7 +35,13 @@ from scoring.backends.lexicon import (
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
-from scoring.language import detect_language, function_word_guess, normalise_code, resolve_language
+from scoring.language import (
+    _ascii_lower_words,
+    detect_language,
+    function_word_guess,
+    normalise_code,
+    resolve_language,
+)
 from scoring.sentiment import RecentScores, Scorer, ScorerSettings, polarity_of
 
 RULES = shipped_rules()
@@ -350,7 +356,8 @@ def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_mod
 
 
 @pytest.mark.parametrize("text", ["Where is my order_42?!", "my ORDER, still late", "Straße kaputt, ÜBER-teuer",
-                                  "İstanbul'da sipariş", "naïve café_au lait", ""])
+                                  "İstanbul'da sipariş", "naïve café_au lait", "",
+                                  "".join(f"a{chr(code)}" for code in range(128))])  # every ASCII character a gap
 def test_care_words_are_the_runs_backslash_w_finds_in_ascii_and_other_text(text: str) -> None:
     assert word_list(text) == re.findall(r"\w+", text)
 
@@ -361,6 +368,12 @@ def test_care_words_are_the_runs_backslash_w_finds_in_ascii_and_other_text(text:
 ])
 def test_function_words_are_found_whatever_the_case_or_script(text: str, language: str) -> None:
     assert function_word_guess(text) == language
+
+
+@pytest.mark.parametrize("text", ["don't it's' 'tis rock'n'roll o' ''a''", "a1b_c-d.e", "",
+                                  "".join(f"a{chr(code)}'b" for code in range(128)).lower()])
+def test_function_words_are_cut_from_ascii_text_as_the_pattern_finds_them(text: str) -> None:
+    assert _ascii_lower_words(text) == re.findall(r"[a-z]+(?:'[a-z]+)?", text)
 
 
 def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:
