@@ -102,15 +102,16 @@ class Scorer:
         return [r for r in results if r is not None]
 
 
-RECENT_PAIRS = 16_384  # pairs a RecentScores keeps per generation (two generations: at most twice this many)
+RECENT_PAIRS = 8_192  # pairs a RecentScores keeps per generation (two generations: at most twice this many)
+RECENT_TEXT_LENGTH = 1_000  # longer texts are not kept (what comes again, reposts and stock replies, is short)
 Pair = tuple[str | None, str | None]  # (text, platform language)
 
 
 class RecentScores:
     """A scorer's scores of the pairs it met lately in one run of batches, so a pair met again in a later batch (a
     repost, a stock reply) is not scored again; the same scores as asking the scorer each time, as its scores are
-    a function of the pair. Bounded: two generations of up to `size` pairs, the older one dropped when the newer
-    fills up."""
+    a function of the pair. Bounded: two generations of up to `size` pairs of texts up to RECENT_TEXT_LENGTH
+    characters (some MB at most), the older one dropped when the newer fills up."""
 
     def __init__(self, scorer: Scorer, size: int = RECENT_PAIRS) -> None:
         self.scorer, self.size = scorer, size
@@ -127,6 +128,8 @@ class RecentScores:
                 known[i] = score
         scores = [score for score in known if score is not None]  # every place is filled now
         for item, score in zip(items, scores, strict=True):  # the batch's pairs become the newest
+            if item[0] is not None and len(item[0]) > RECENT_TEXT_LENGTH:
+                continue
             newer[item] = score
             if len(newer) >= self.size:
                 self.older, self.newer = newer, {}

@@ -195,6 +195,9 @@ def test_recent_scores_score_a_pair_met_in_an_earlier_batch_once_and_forget_the_
     assert asked == ["Still no refund", "Love it!", "Thanks", "Meh", "Ok", "Love it!"]
     assert scores == [[Scorer().score(text, language) for text, language in batch] for batch in batches]
     assert scores[1][0] is scores[0][1] and scores[2][0] is scores[0][0]
+    long = "Still waiting. " * 70  # longer than RECENT_TEXT_LENGTH: not kept
+    assert recent.score_many([(long, "en")]) == recent.score_many([(long, "en")])
+    assert asked[-2:] == [long.strip()] * 2
 
 
 def test_backend_names_are_checked_per_language() -> None:
