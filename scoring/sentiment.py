@@ -120,14 +120,23 @@ class RecentScores:
 
     def score_many(self, items: Sequence[Pair]) -> list[SentimentScore]:
         """Scorer.score_many of `items`, the pairs met before taken from memory."""
+        known, unknown = self.recall(items)
+        return self.complete(items, known, self.scorer.score_many([items[i] for i in unknown]) if unknown else [])
+
+    def recall(self, items: Sequence[Pair]) -> tuple[list[SentimentScore | None], list[int]]:
+        """The scores of the pairs met lately (None for the others), and the places of the others."""
         newer, older = self.newer, self.older
-        known: list[SentimentScore | None] = [newer.get(item) or older.get(item) for item in items]
-        unknown = [i for i, score in enumerate(known) if score is None]
-        if unknown:
-            for i, score in zip(unknown, self.scorer.score_many([items[i] for i in unknown]), strict=True):
-                known[i] = score
-        scores = [score for score in known if score is not None]  # every place is filled now
-        for item, score in zip(items, scores, strict=True):  # the batch's pairs become the newest
+        known = [newer.get(item) or older.get(item) for item in items]
+        return known, [i for i, score in enumerate(known) if score is None]
+
+    def complete(self, items: Sequence[Pair], known: Sequence[SentimentScore | None],
+                 fresh: Sequence[SentimentScore]) -> list[SentimentScore]:
+        """`known` with its empty places filled by `fresh` (the scores of those places' pairs, in order); the pairs
+        and their scores are kept as the newest."""
+        filling = iter(fresh)
+        scores = [score if score is not None else next(filling) for score in known]
+        newer = self.newer
+        for item, score in zip(items, scores, strict=True):
             if item[0] is not None and len(item[0]) > RECENT_TEXT_LENGTH:
                 continue
             newer[item] = score
