@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from scoring.backends.base import Backend, label
 from scoring.backends.registry import build_backend
@@ -20,9 +19,9 @@ NEGATIVE_THRESHOLD = -0.05
 ScoreStatus = Literal["scored", "unsupported_language", "no_text"]
 
 
-@dataclass(frozen=True)
-class SentimentScore:
-    """One text's compound (and VADER's pos/neu/neg where known), or why there is none."""
+class SentimentScore(NamedTuple):
+    """One text's compound (and VADER's pos/neu/neg where known), or why there is none (a named tuple: one is made
+    per text scored, and a tuple is made quicker than a frozen dataclass)."""
 
     status: ScoreStatus
     compound: float | None
@@ -101,6 +100,50 @@ class Scorer:
         for i, seen in repeats:
             results[i] = results[seen]
         return [r for r in results if r is not None]
+
+
+RECENT_PAIRS = 8_192  # pairs a RecentScores keeps per generation (two generations: at most twice this many)
+RECENT_TEXT_LENGTH = 1_000  # longer texts are not kept (what comes again, reposts and stock replies, is short)
+Pair = tuple[str | None, str | None]  # (text, platform language)
+
+
+class RecentScores:
+    """A scorer's scores of the pairs it met lately in one run of batches, so a pair met again in a later batch (a
+    repost, a stock reply) is not scored again; the same scores as asking the scorer each time, as its scores are
+    a function of the pair. Bounded: two generations of up to `size` pairs of texts up to RECENT_TEXT_LENGTH
+    characters (some MB at most), the older one dropped when the newer fills up."""
+
+    def __init__(self, scorer: Scorer, size: int = RECENT_PAIRS) -> None:
+        self.scorer, self.size = scorer, size
+        self.newer: dict[Pair, SentimentScore] = {}
+        self.older: dict[Pair, SentimentScore] = {}
+
+    def score_many(self, items: Sequence[Pair]) -> list[SentimentScore]:
+        """Scorer.score_many of `items`, the pairs met before taken from memory."""
+        known, unknown = self.recall(items)
+        return self.complete(items, known, self.scorer.score_many([items[i] for i in unknown]) if unknown else [])
+
+    def recall(self, items: Sequence[Pair]) -> tuple[list[SentimentScore | None], list[int]]:
+        """The scores of the pairs met lately (None for the others), and the places of the others."""
+        newer, older = self.newer, self.older
+        known = [newer.get(item) or older.get(item) for item in items]
+        return known, [i for i, score in enumerate(known) if score is None]
+
+    def complete(self, items: Sequence[Pair], known: Sequence[SentimentScore | None],
+                 fresh: Sequence[SentimentScore]) -> list[SentimentScore]:
+        """`known` with its empty places filled by `fresh` (the scores of those places' pairs, in order); the pairs
+        and their scores are kept as the newest."""
+        filling = iter(fresh)
+        scores = [score if score is not None else next(filling) for score in known]
+        newer = self.newer
+        for item, score in zip(items, scores, strict=True):
+            if item[0] is not None and len(item[0]) > RECENT_TEXT_LENGTH:
+                continue
+            newer[item] = score
+            if len(newer) >= self.size:
+                self.older, self.newer = newer, {}
+                newer = self.newer
+        return scores
 
 
 def score_clean_text(text: str) -> dict[str, float]:

@@ -35,6 +35,8 @@ _NO_WORDS = (0.0, 0.0, 0.0, 0.0)
 # Adjacent word pairs of the idioms and multi-word boosters: an idiom can only match where one of them occurs.
 _IDIOM_PAIRS = frozenset(tuple(key.split()[j:j + 2]) for key in (*_SPECIAL_CASES, *_BOOSTERS) if " " in key
                          for j in range(len(key.split()) - 1))
+# One word of each such pair (the longer: the rarer, mostly): a text with none of them holds no idiom at all.
+_IDIOM_WORDS = frozenset(max(pair, key=len) for pair in _IDIOM_PAIRS)
 
 
 @lru_cache(maxsize=1)
@@ -69,8 +71,9 @@ def polarity(text: str, lexicon: dict[str, float] | None = None) -> tuple[float,
     # a word outside the lexicon has valence 0 whatever its neighbours (the library's first checks say so); the
     # places of lexicon words are picked out at C speed
     sentiments: list[float] = [0] * len(lower)
+    idioms = not _IDIOM_WORDS.isdisjoint(lower)  # else the idiom rules leave every valence as it is
     for i in compress(range(len(lower)), map(lexicon.__contains__, lower)):
-        sentiments[i] = _valence(words, lower, i, lexicon, is_cap_diff)
+        sentiments[i] = _valence(words, lower, i, lexicon, is_cap_diff, idioms)
     if "but" in lower:
         _but_check(lower.index("but"), sentiments)
     return _score_valence(sentiments, text)
@@ -113,8 +116,9 @@ def _cap_differential(words: list[str]) -> bool:
 
 
 def _valence(words: list[str], lower: list[str], i: int, lexicon: dict[str, float],
-             is_cap_diff: bool) -> float:
-    """One word's valence after the booster, negation, idiom and "least" rules."""
+             is_cap_diff: bool, idioms: bool) -> float:
+    """One word's valence after the booster, negation, idiom and "least" rules (the idiom rules only where `idioms`:
+    without it the text has none)."""
     item = lower[i]
     if item in _BOOSTERS or (item == "kind" and i < len(words) - 1 and lower[i + 1] == "of"):
         return 0
@@ -131,13 +135,13 @@ def _valence(words: list[str], lower: list[str], i: int, lexicon: dict[str, floa
     before = lower[i - 3:i] if i > 3 else lower[:i]
     if _CONTEXT.isdisjoint(before) and "n't" not in " ".join(before):
         # no booster, negation or "least" can apply: only an idiom may, as the loop below would find it
-        return _special_idioms(valence, lower, i) if i > 2 and lower[i - 3] not in lexicon else valence
+        return _special_idioms(valence, lower, i) if idioms and i > 2 and lower[i - 3] not in lexicon else valence
     for start_i in range(3):
         if i > start_i and lower[i - start_i - 1] not in lexicon:
             valence += _booster_scalar(words[i - start_i - 1], lower[i - start_i - 1], valence,
                                        is_cap_diff) * _SCALARS[start_i]
             valence = _negation(valence, lower, start_i, i)
-            if start_i == 2:
+            if start_i == 2 and idioms:
                 valence = _special_idioms(valence, lower, i)
     return _least(valence, lower, i, lexicon)
 

@@ -35,8 +35,14 @@ from scoring.backends.lexicon import (
 from scoring.backends.registry import BackendError, build_backend
 from scoring.backends.vader_backend import VaderBackend
 from scoring.calibration import Calibration, Correction, evaluate, learn
-from scoring.language import detect_language, function_word_guess, normalise_code, resolve_language
-from scoring.sentiment import Scorer, ScorerSettings, polarity_of
+from scoring.language import (
+    _ascii_lower_words,
+    detect_language,
+    function_word_guess,
+    normalise_code,
+    resolve_language,
+)
+from scoring.sentiment import RecentScores, Scorer, ScorerSettings, polarity_of
 
 RULES = shipped_rules()
 
@@ -152,8 +158,8 @@ def test_demo_foreign_complaints_score_negative() -> None:
             assert (scorer.score(text, language).compound or 0) <= -0.05, (language, text)
 
 
-def test_a_pair_repeated_in_a_batch_is_scored_once_and_gets_the_same_score() -> None:
-    scorer = Scorer()
+def texts_asked_of_english(scorer: Scorer) -> list[str]:
+    """The list every text the scorer's English backend is asked about from now on is added to."""
     english, asked = scorer.backends["en"], list[str]()
     score_many = english.score_many
 
@@ -162,12 +168,36 @@ def test_a_pair_repeated_in_a_batch_is_scored_once_and_gets_the_same_score() -> 
         return score_many(texts)
 
     english.score_many = counted  # type: ignore[method-assign]
+    return asked
+
+
+def test_a_pair_repeated_in_a_batch_is_scored_once_and_gets_the_same_score() -> None:
+    scorer = Scorer()
+    asked = texts_asked_of_english(scorer)
     items = [("Third time asking: where is my refund?", "en"), ("Love it!", "en"), ("Third time asking: where is my "
              "refund?", "en"), ("Love it!", None), ("Love it!", "en"), ("", "en"), ("", "en")]
     scores = scorer.score_many(items)
     assert asked == ["Third time asking: where is my refund?", "Love it!", "Love it!"]  # "Love it!" twice: two pairs
     assert scores == [Scorer().score(text, language) for text, language in items]
     assert scores[2] is scores[0] and scores[4] is scores[1] and scores[6] is scores[5]
+
+
+def test_recent_scores_score_a_pair_met_in_an_earlier_batch_once_and_forget_the_older_generation() -> None:
+    scorer = Scorer()
+    asked = texts_asked_of_english(scorer)
+    recent = RecentScores(scorer, size=3)
+    batches = [[("Still no refund", "en"), ("Love it!", "en")], [("Love it!", "en"), ("Thanks", "en")],
+               [("Still no refund", "en"), ("Still no refund", "en"), ("Meh", "en")], [("Ok", "en")],
+               [("Love it!", "en")]]
+    scores = [recent.score_many(batch) for batch in batches]
+    # "Love it!" and "Still no refund" were met again while remembered (the second from the older generation); the
+    # newer generation (3 pairs) filled up twice after "Love it!" was last met: it is scored again
+    assert asked == ["Still no refund", "Love it!", "Thanks", "Meh", "Ok", "Love it!"]
+    assert scores == [[Scorer().score(text, language) for text, language in batch] for batch in batches]
+    assert scores[1][0] is scores[0][1] and scores[2][0] is scores[0][0]
+    long = "Still waiting. " * 70  # longer than RECENT_TEXT_LENGTH: not kept
+    assert recent.score_many([(long, "en")]) == recent.score_many([(long, "en")])
+    assert asked[-2:] == [long.strip()] * 2
 
 
 def test_backend_names_are_checked_per_language() -> None:
@@ -329,7 +359,8 @@ def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_mod
 
 
 @pytest.mark.parametrize("text", ["Where is my order_42?!", "my ORDER, still late", "Straße kaputt, ÜBER-teuer",
-                                  "İstanbul'da sipariş", "naïve café_au lait", ""])
+                                  "İstanbul'da sipariş", "naïve café_au lait", "",
+                                  "".join(f"a{chr(code)}" for code in range(128))])  # every ASCII character a gap
 def test_care_words_are_the_runs_backslash_w_finds_in_ascii_and_other_text(text: str) -> None:
     assert word_list(text) == re.findall(r"\w+", text)
 
@@ -340,6 +371,12 @@ def test_care_words_are_the_runs_backslash_w_finds_in_ascii_and_other_text(text:
 ])
 def test_function_words_are_found_whatever_the_case_or_script(text: str, language: str) -> None:
     assert function_word_guess(text) == language
+
+
+@pytest.mark.parametrize("text", ["don't it's' 'tis rock'n'roll o' ''a''", "a1b_c-d.e", "",
+                                  "".join(f"a{chr(code)}'b" for code in range(128)).lower()])
+def test_function_words_are_cut_from_ascii_text_as_the_pattern_finds_them(text: str) -> None:
+    assert _ascii_lower_words(text) == re.findall(r"[a-z]+(?:'[a-z]+)?", text)
 
 
 def test_any_character_and_lazy_quantifiers_do_not_count_as_word_ends() -> None:

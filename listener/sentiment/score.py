@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select
 
@@ -17,7 +17,7 @@ from listener.sentiment.scorers import profile_scorer
 from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
-from scoring.sentiment import SCORER_VERSION, Scorer, SentimentScore, default_scorer
+from scoring.sentiment import SCORER_VERSION, Pair, RecentScores, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
 POOL_BATCHES_AHEAD = 4  # batches read and handed to the pool before the oldest one is written
@@ -118,13 +118,14 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
                progress: Progress | None, pool: Executor | None, after: int | None) -> int:
     if pool is not None:
         return _score_all_pooled(engine, scorer, profile_id, clock, batch, progress, pool, after)
-    done = 0
+    done, recent = 0, RecentScores(scorer)  # a text met again in a later batch is not scored again
     while True:
         with engine.begin() as connection:
             rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
             if not rows:
                 return done
-            save_scores(connection, score_rows(connection, scorer, rows, clock()))
+            scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
+            save_scores(connection, score_rows(connection, scorer, rows, clock(), scores))
         done += len(rows)
         after = rows[-1].id
         if progress:
@@ -135,6 +136,16 @@ def _score_all_pooled(engine: Engine, scorer: Scorer, profile_id: int | None, cl
                       progress: Progress | None, pool: Executor, after: int | None) -> int:
     """Like the serial loop, with each batch scored in `pool` while the next ones are read."""
     return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress, after=after).finish()
+
+
+class _SentBatch(NamedTuple):
+    """A batch handed to the pool: its rows and (text, language) pairs, the scores known already (None where the
+    workers score), and the workers' scores to come."""
+
+    rows: Sequence[Any]
+    items: list[Pair]
+    known: list[SentimentScore | None]
+    future: Future[list[SentimentScore]]
 
 
 class PoolFeed:
@@ -153,14 +164,15 @@ class PoolFeed:
         self.clock, self.batch, self.progress = clock, batch, progress
         self.recipe, self.done, self.unread = recipe_of(scorer), 0, 0
         self.after = after  # the items up to this id have scores (see unscored_floor)
-        self.pending: deque[tuple[Sequence[Any], Future[list[SentimentScore]]]] = deque()
+        self.pending: deque[_SentBatch] = deque()
+        self.recent = RecentScores(scorer)  # a text met in a batch written before is not sent again
 
     def feed(self, stored: int) -> None:
         """After `stored` more items were stored: hand each full batch to the pool; write the batches scored."""
         self.unread += stored
         while self.unread >= self.batch and self._submit(full_only=True):
             self.unread -= self.batch
-        while self.pending and self.pending[0][1].done():
+        while self.pending and self.pending[0].future.done():
             self._write_oldest()
 
     def finish(self) -> int:
@@ -178,14 +190,16 @@ class PoolFeed:
             return False
         self.after = rows[-1].id
         items = [(text, language) for _id, _platform, _external_id, text, language in rows]
-        self.pending.append((rows, self.pool.submit(score_in_worker, self.recipe, items)))
+        known, unknown = self.recent.recall(items)
+        future = self.pool.submit(score_in_worker, self.recipe, [items[i] for i in unknown])
+        self.pending.append(_SentBatch(rows, items, known, future))
         if len(self.pending) >= POOL_BATCHES_AHEAD:  # back-pressure: the reader never runs far ahead of the workers
             self._write_oldest()
         return True
 
     def _write_oldest(self) -> None:
-        rows, future = self.pending.popleft()
-        scores = future.result()
+        rows, items, known, future = self.pending.popleft()
+        scores = self.recent.complete(items, known, future.result())
         with self.engine.begin() as connection:
             save_scores(connection, score_rows(connection, self.scorer, rows, self.clock(), scores))
         self.done += len(rows)

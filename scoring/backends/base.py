@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class BackendScore:
-    """A compound in [-1, 1]; pos/neu/neg only where the backend has them (VADER)."""
+class BackendScore(NamedTuple):
+    """A compound in [-1, 1]; pos/neu/neg only where the backend has them (VADER); a named tuple, quick to make."""
 
     compound: float
     pos: float | None = None

@@ -75,7 +75,8 @@ class CareEvidence:
 
 NO_EVIDENCE = CareEvidence()
 _WORD = re.compile(r"\w+")  # as \b sees words: "_" joins, so a word next to it is never a whole one
-_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")  # what \w+ finds in ASCII text, found faster
+# ASCII text with every character but letters, digits and "_" made a space: its split() is what \w+ finds, faster
+_ASCII_NON_WORD_AS_SPACE = "".join(c if c.isalnum() or c == "_" else " " for c in map(chr, range(128)))
 
 
 def lowercase(text: str) -> str:
@@ -90,7 +91,7 @@ def words_of(lowered: str) -> frozenset[str]:
 
 def word_list(text: str) -> list[str]:
     """The words of a text in order: runs of letters, digits and "_" (any script), as `\\b` sees them."""
-    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+    return text.translate(_ASCII_NON_WORD_AS_SPACE).split() if text.isascii() else _WORD.findall(text)
 
 
 def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
