@@ -13,7 +13,7 @@ the cursor. The stored values are the ones the Core path stores (tests compare t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial, reduce
@@ -104,14 +104,6 @@ class PreparedBatch:
         with `operator.add`: every per-row step runs in C, none in a Python loop.
         """
         return list(reduce(partial(map, add), (_segment(run, rows) for run in self.runs)))
-
-    def column_rows(self, columns: Mapping[str, Sequence[Any]], count: int) -> list[tuple[Any, ...]]:
-        """Rows given column by column (`count` values each), as tuples in parameter order, converted alike."""
-        values = []
-        for parameter in (parameter for run in self.runs for parameter in run):
-            column = columns[parameter.name] if parameter.default is _FROM_ROW else repeat(parameter.default, count)
-            values.append(parameter.convert(column) if parameter.convert else column)
-        return list(zip(*values, strict=True))
 
 
 # json.dumps' own settings, and the C encoder it reaches through four Python layers (None without the C module)

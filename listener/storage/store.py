@@ -28,7 +28,8 @@ from listener.storage.models import (
     QuarantineRow,
     SyncCursorRow,
 )
-from listener.storage.upsert import table_of, upsert_columns, upsert_rows
+from listener.storage.tuple_upsert import upsert_columns
+from listener.storage.upsert import table_of, upsert_rows
 
 COUNTERS = ("likes", "shares", "replies", "quotes", "views")
 _NO_COUNTERS = (None,) * len(COUNTERS)

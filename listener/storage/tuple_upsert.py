@@ -1,15 +1,16 @@
-"""Upserts of rows given as tuples in one column order: for rows built by the thousand, no dict per row.
+"""Upserts of rows given as tuples in one column order, or column by column: for rows built by the thousand, no
+dict per row.
 
-The statement is `upsert_rows`' own (same SQL, same conflict rule). On SQLite the tuples go to the
+The statement is `upsert_rows`' own (same SQL, same conflict rule). On SQLite the values go to the
 driver with only the columns that need it converted, column by column, as the column types convert
 them (dates written as `date.isoformat`, the text SQLAlchemy's SQLite DATE stores; booleans as 1 and 0; a JSON
 value that is the very object of the row before is not serialised again); elsewhere each
-tuple becomes the dict `upsert_rows` takes.
+row becomes the dict `upsert_rows` takes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
@@ -78,20 +79,23 @@ class _Plan:
         """The rows as the statement's parameters, converted column by column."""
         if all(c is None for c in self.converters) and self.sources == tuple(range(len(rows[0]))):
             return rows
-        by_column = list(zip(*rows, strict=True))
+        return self.parameters_of_columns(list(zip(*rows, strict=True)), len(rows))
+
+    def parameters_of_columns(self, by_column: Sequence[Iterable[Any]], count: int) -> Iterable[tuple[Any, ...]]:
+        """The statement's parameter rows from `count` rows' values given column by column, converted per column."""
         parameters = []
         for source, default, convert in zip(self.sources, self.defaults, self.converters, strict=True):
-            values: Iterable[Any] = repeat(default, len(rows)) if source is None else by_column[source]
+            values: Iterable[Any] = repeat(default, count) if source is None else by_column[source]
             parameters.append(convert(values) if convert else values)
         return zip(*parameters, strict=True)
 
 
 @lru_cache(maxsize=256)
 def _plan(model: type[SQLModel], dialect: Dialect, keys: tuple[str, ...], update: tuple[str, ...],
-          columns: tuple[str, ...]) -> _Plan | None:
-    """How to run the upsert for tuples of `columns` on SQLite; None where only `upsert_rows` can."""
+          columns: tuple[str, ...], keep_known: frozenset[str] = frozenset()) -> _Plan | None:
+    """How to run the upsert for rows of `columns` on SQLite; None where only `upsert_rows` can."""
     table = table_of(model)
-    prepared = prepare_batch(upsert_statement(dialect.name, table, keys, update, frozenset()), dialect, columns)
+    prepared = prepare_batch(upsert_statement(dialect.name, table, keys, update, keep_known), dialect, columns)
     if prepared is None:
         return None
     parameters = [parameter for run in prepared.runs for parameter in run]
@@ -112,3 +116,20 @@ def upsert_tuples(connection: Connection, model: type[SQLModel], columns: Sequen
         upsert_rows(connection, model, [dict(zip(names, row, strict=True)) for row in rows], key, changed)
         return
     connection.exec_driver_sql(plan.sql, list(plan.parameter_rows(rows)))
+
+
+def upsert_columns(connection: Connection, model: type[SQLModel], columns: Mapping[str, Sequence[Any]],
+                   keys: Sequence[str], update: Iterable[str] = (), keep_known: Iterable[str] = ()) -> None:
+    """`upsert_rows` for rows given column by column (each column one value per row)."""
+    names = tuple(columns)
+    count = len(columns[names[0]]) if names else 0
+    if not count:
+        return
+    key, changed, known = tuple(keys), tuple(update), frozenset(keep_known)
+    plan = (_plan(model, connection.dialect, key, changed, names, known) if connection.dialect.name == "sqlite"
+            else None)
+    if plan is None:
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        upsert_rows(connection, model, rows, key, changed, keep_known=known)
+        return
+    connection.exec_driver_sql(plan.sql, list(plan.parameters_of_columns(list(columns.values()), count)))

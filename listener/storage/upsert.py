@@ -6,7 +6,7 @@ elsewhere through Core.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -78,26 +78,3 @@ def upsert_rows(
             connection.execute(stmt, list(batch))
         else:
             execute_batch(connection, prepared, batch)
-
-
-def upsert_columns(
-    connection: Connection,
-    model: type[SQLModel],
-    columns: Mapping[str, Sequence[Any]],
-    keys: Sequence[str],
-    update: Iterable[str] = (),
-    keep_known: Iterable[str] = (),
-) -> None:
-    """`upsert_rows` for rows given column by column (each column one value per row): on SQLite no dict per row."""
-    names = tuple(columns)
-    count = len(columns[names[0]]) if names else 0
-    if not count:
-        return
-    stmt = upsert_statement(connection.dialect.name, table_of(model), tuple(keys), tuple(update),
-                            frozenset(keep_known))
-    prepared = prepare_batch(stmt, connection.dialect, names)
-    if prepared is None:
-        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-        upsert_rows(connection, model, rows, keys, update, keep_known=keep_known)
-    else:
-        connection.exec_driver_sql(prepared.sql, prepared.column_rows(columns, count))
