@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
@@ -15,7 +16,7 @@ from scoring.backends.care_anchors import ranked_anchors, without_leading_assert
 from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
 from scoring.backends.vader_backend import VaderBackend
 
-CARE_VERSION = "5"
+CARE_VERSION = "6"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -139,6 +140,13 @@ def shipped_request_words(language: str = "en") -> frozenset[str]:
     return frozenset(tomllib.loads(_shipped_text(language)[1]).get("request_words", ()))
 
 
+@lru_cache(maxsize=8)
+def shipped_spellings(language: str = "en") -> Mapping[str, str]:
+    """The `spellings` of care_<language>.toml: British spellings a general lexicon lacks ("favourite"), each with
+    the spelling it lists ("favorite"); the care layer reads them at that word's value."""
+    return MappingProxyType(dict(tomllib.loads(_shipped_text(language)[1]).get("spellings", {})))
+
+
 KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
                                     "question": "other"}  # the kinds tried together (praise and question are)
 
@@ -248,7 +256,7 @@ class CareLayer:
 
     def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None, use_model: bool = True) -> None:
         if isinstance(inner, VaderBackend):  # VADER reads "please" and "help" as praise; here they only ask
-            inner = inner.without_words(shipped_request_words())
+            inner = inner.without_words(shipped_request_words()).with_spellings(shipped_spellings())
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
         self.model = care_model("en") if use_model else None
