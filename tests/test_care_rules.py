@@ -50,6 +50,10 @@ def test_praise_keeps_its_thanks() -> None:
     ("wrong_or_postponed", "you sent me a size 8 instead of a 12"),
     ("wrong_or_postponed", "ordered the veggie one, got chicken"),
     ("wrong_or_postponed", "my install date keeps getting pushed back"),
+    ("trouble_question", "is the booking site down? it just spins"),
+    ("trouble_question", "when will the heating be working again"),
+    ("trouble_question", "what's happening with the 7:40 to Leeds?"),
+    ("trouble_question", "I used to be able to scan tickets in the app"),
 ])
 def test_each_new_complaint_rule_turns_a_complaint_vader_misses_negative(rule: str, text: str) -> None:
     assert VaderBackend().score(text).compound > -0.05, "VADER alone misses it"
