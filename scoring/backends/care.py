@@ -13,7 +13,14 @@ from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import ranked_anchors, without_leading_assertions
-from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
+from scoring.backends.care_model import (
+    CareInputs,
+    care_features,
+    care_model,
+    least_margin,
+    model_may_move,
+    with_care_model,
+)
 from scoring.backends.vader_backend import VaderBackend
 
 CARE_VERSION = "6"
@@ -269,7 +276,7 @@ class CareLayer:
         inner, lowered, tokens, evidence, compound = self._read(text)
         if self.model is not None and model_may_move(compound) and not evidence.reassures:  # only where it may act
             inputs = CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
-            compound = with_care_model(compound, self.model.margin(inputs))
+            compound = with_care_model(compound, self.model.margin(inputs), least_margin(tokens))
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
 
     def inputs(self, text: str) -> CareInputs:
