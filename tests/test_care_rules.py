@@ -145,3 +145,10 @@ def test_waiting_for_an_answer_is_not_anticipation(text: str) -> None:
 ])
 def test_a_visit_or_a_chance_missed_is_no_complaint(text: str) -> None:
     assert care_evidence(text, RULES).complaint is False
+
+
+def test_a_name_that_begins_with_a_praise_word_is_no_praise() -> None:
+    assert VaderBackend().score("Checked in at the museum in London, Greater London").compound >= 0.05
+    assert RULES_ONLY.score("Checked in at the museum in London, Greater London").compound == 0.0
+    assert RULES_ONLY.score("Great Western cancelled my train again").compound <= -0.05
+    assert RULES_ONLY.score("the staff in the great hall were great").compound >= 0.05, "praise beside a name counts"

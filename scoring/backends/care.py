@@ -154,6 +154,29 @@ def shipped_spellings(language: str = "en") -> Mapping[str, str]:
     return MappingProxyType(dict(tomllib.loads(_shipped_text(language)[1]).get("spellings", {})))
 
 
+@lru_cache(maxsize=8)
+def shipped_names(language: str = "en") -> NamePraise:
+    """The `names` of care_<language>.toml: names whose first word a general lexicon reads as praise."""
+    return NamePraise(tuple(tomllib.loads(_shipped_text(language)[1]).get("names", ())))
+
+
+class NamePraise:
+    """Names that begin with a praise word ("Greater London", "Great Western"): the text a lexicon should read has
+    that first word taken out of them, and only there ("a great service" keeps it)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        parts = [name.lower().partition(" ") for name in names]
+        self.first_words = frozenset(first for first, _, _ in parts)
+        alternatives = [rf"\b{re.escape(first)} (?={re.escape(rest)}\b)" for first, _, rest in parts]
+        self.pattern = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+    def without_praise(self, text: str, words: Iterable[str]) -> str:
+        """`text` with the first word of each name in it removed (`words`: the text's lower-cased words)."""
+        if self.pattern is None or self.first_words.isdisjoint(words):
+            return text
+        return self.pattern.sub("", text)
+
+
 KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
                                     "question": "other"}  # the kinds tried together (praise and question are)
 
@@ -266,6 +289,7 @@ class CareLayer:
             inner = inner.without_words(shipped_request_words()).with_spellings(shipped_spellings())
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
+        self.names = shipped_names() if isinstance(inner, VaderBackend) else NamePraise(())
         self.model = care_model("en") if use_model else None
         self.name = f"{inner.name}+care"
         self.version = f"{inner.version}+care-{CARE_VERSION}" + (f"+{self.model.version}" if self.model else "")
@@ -285,10 +309,11 @@ class CareLayer:
         return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
 
     def _read(self, text: str) -> tuple[BackendScore, str, list[str], CareEvidence, float]:
-        """The inner score, the lower-cased text and its words, the rules' evidence and the compound after it."""
-        inner = self.inner.score(text)
+        """The inner score (of the text with praise words taken out of names), the lower-cased text and its words,
+        the rules' evidence and the compound after it."""
         lowered = lowercase(text)
         tokens = word_list(lowered)
+        inner = self.inner.score(self.names.without_praise(text, tokens))
         evidence = self.book.evidence_in(lowered, tokens)
         return inner, lowered, tokens, evidence, \
             inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)

@@ -4,7 +4,7 @@ Its inputs are the text's words and word pairs plus what VADER and the care rule
 ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
 human-labelled review sentences and tweets and the team's own customer-care texts). It only ever moves a text
 towards negative: a text it reads with some certainty as a complaint (margin above MIN_MARGIN; above
-SHORT_MIN_MARGIN for a text of fewer than SHORT_WORDS words), that VADER and the rules left neutral or mildly
+SHORT_MIN_MARGIN on a text of fewer than SHORT_WORDS words), that VADER and the rules left neutral or mildly
 positive (below +0.5), gets a small negative compound (between about -0.09 and -0.3, firmer the surer the model is).
 """
 
