@@ -28,7 +28,7 @@ from scoring.backends.linear import LinearModel, top_weights
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "care-lr-3"
+MODEL_VERSION = "care-lr-4"
 REVIEW_CORPORA = ("uci_yelp_en", "uci_imdb_en", "uci_amazon_en")
 TWEET_CORPORA = ("smile_en",)
 HANDLE = "_"  # what clean_for_sentiment leaves of an @handle: never a feature of the model

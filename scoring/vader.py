@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Mapping
 from functools import lru_cache
 from itertools import compress
 
@@ -46,9 +47,14 @@ def _tables() -> tuple[dict[str, float], dict[str, str], frozenset[str]]:
     return analyzer.lexicon, analyzer.emojis, single_chars
 
 
-def lexicon_without(words: frozenset[str]) -> dict[str, float]:
-    """VADER's word list without `words` (they then count as words without sentiment)."""
-    return {word: valence for word, valence in _tables()[0].items() if word not in words}
+def lexicon_without(words: frozenset[str], spellings: Mapping[str, str] | None = None) -> dict[str, float]:
+    """VADER's word list without `words` (they then count as words without sentiment), plus each of `spellings`
+    (another spelling -> the listed word, "favourite" -> "favorite") the list lacks, at its listed word's valence."""
+    shipped = _tables()[0]
+    lexicon = {word: valence for word, valence in shipped.items() if word not in words}
+    lexicon.update((other, shipped[listed]) for other, listed in (spellings or {}).items()
+                   if listed in shipped and other not in shipped and other not in words)
+    return lexicon
 
 
 def polarity_scores(text: str) -> dict[str, float]:

@@ -10,7 +10,15 @@ import pytest
 from bench import sentiment_train_care
 from bench.sentiment_quality import CORPORA, DEFAULT_DATA_DIR, load_corpus
 from scoring.backends.care import CareLayer
-from scoring.backends.care_model import MIN_MARGIN, CareModel, care_features, care_model, with_care_model
+from scoring.backends.care_model import (
+    MIN_MARGIN,
+    SHORT_MIN_MARGIN,
+    CareModel,
+    care_features,
+    care_model,
+    least_margin,
+    with_care_model,
+)
 from scoring.backends.linear import LinearModel
 from scoring.backends.vader_backend import VaderBackend
 from scoring.text import clean_for_sentiment
@@ -110,3 +118,11 @@ def test_training_writes_a_model_that_learned_from_the_review_corpora(tmp_path: 
 def test_training_without_its_corpora_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert sentiment_train_care.main(["--corpora", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"error: no uci_yelp_en.tsv or uci_yelp_en/data.tsv in {tmp_path}\n"
+
+
+def test_a_short_text_needs_a_surer_model() -> None:
+    assert least_margin(["the", "food", "was", "cold"]) == SHORT_MIN_MARGIN > MIN_MARGIN
+    assert least_margin(["_", "_", "my", "battery", "dies", "after", "an", "hour"]) == MIN_MARGIN
+    assert with_care_model(0.0, (MIN_MARGIN + SHORT_MIN_MARGIN) / 2, SHORT_MIN_MARGIN) == 0.0
+    assert with_care_model(0.0, (MIN_MARGIN + SHORT_MIN_MARGIN) / 2) < -0.05
+    assert WITH_MODEL.score("the food was cold").compound <= -0.05, "a sure verdict still counts on a short text"

@@ -50,6 +50,10 @@ def test_praise_keeps_its_thanks() -> None:
     ("wrong_or_postponed", "you sent me a size 8 instead of a 12"),
     ("wrong_or_postponed", "ordered the veggie one, got chicken"),
     ("wrong_or_postponed", "my install date keeps getting pushed back"),
+    ("trouble_question", "is the booking site down? it just spins"),
+    ("trouble_question", "when will the heating be working again"),
+    ("trouble_question", "what's happening with the 7:40 to Leeds?"),
+    ("trouble_question", "I used to be able to scan tickets in the app"),
 ])
 def test_each_new_complaint_rule_turns_a_complaint_vader_misses_negative(rule: str, text: str) -> None:
     assert VaderBackend().score(text).compound > -0.05, "VADER alone misses it"
@@ -101,3 +105,50 @@ def test_a_plain_question_without_a_complaint_is_neutral_even_without_its_questi
 ])
 def test_complaints_and_exclamations_are_not_plain_questions(text: str) -> None:
     assert "plain_question" not in care_evidence(text, RULES).names
+
+
+def test_british_spellings_read_as_the_american_ones_in_the_care_layer_only() -> None:
+    assert VaderBackend().score("my favourite shop").compound == 0.0, "VADER alone lacks the British spelling"
+    assert RULES_ONLY.inner.score("my favourite shop").compound == VaderBackend().score("my favorite shop").compound
+    assert RULES_ONLY.score("one of my favourites").compound >= 0.05
+
+
+def test_a_ruined_favourite_is_still_a_complaint() -> None:
+    assert RULES_ONLY.score("the new detergent ruined my favourite dress").compound <= -0.05
+
+
+@pytest.mark.parametrize("text", [
+    "Looking forward to the new menu next week",
+    "can't wait to try the new flavour",
+    "so looking forward to our stay at the lodge",
+])
+def test_anticipation_vader_misses_is_praise(text: str) -> None:
+    assert VaderBackend().score(text).compound < 0.05, "VADER alone misses it"
+    assert "looking_forward" in care_evidence(text, RULES).names
+    assert RULES_ONLY.score(text).compound >= 0.05
+
+
+@pytest.mark.parametrize("text", [
+    "looking forward to your reply",
+    "Order 4471 still not here. Looking forward to hearing from you.",
+    "can't wait until Friday for an engineer",
+])
+def test_waiting_for_an_answer_is_not_anticipation(text: str) -> None:
+    assert RULES_ONLY.score(text).compound < 0.05
+
+
+@pytest.mark.parametrize("text", [
+    "No matter how many times I shop here it never gets old",
+    "Saw it for the second time last night",
+    "didn't get a chance to try the dessert",
+    "I've never bothered to look it up, thanks",
+])
+def test_a_visit_or_a_chance_missed_is_no_complaint(text: str) -> None:
+    assert care_evidence(text, RULES).complaint is False
+
+
+def test_a_name_that_begins_with_a_praise_word_is_no_praise() -> None:
+    assert VaderBackend().score("Checked in at the museum in London, Greater London").compound >= 0.05
+    assert RULES_ONLY.score("Checked in at the museum in London, Greater London").compound == 0.0
+    assert RULES_ONLY.score("Great Western cancelled my train again").compound <= -0.05
+    assert RULES_ONLY.score("the staff in the great hall were great").compound >= 0.05, "praise beside a name counts"

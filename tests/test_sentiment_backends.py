@@ -243,7 +243,7 @@ def test_gate_sends_other_scripts_and_languages_to_lingua() -> None:
 def test_scorer_records_backend_and_counts_other_languages_apart() -> None:
     scorer = Scorer()
     english = scorer.score("Third time asking: where is my refund?", "en")
-    assert english.backend == "vader+care-3.3.2+care-5+care-lr-3" and english.polarity == -1
+    assert english.backend == "vader+care-3.3.2+care-6+care-lr-4" and english.polarity == -1
     italian = scorer.score("Questo prodotto è fantastico, lo consiglio a tutti", None)
     assert italian.status == "unsupported_language" and italian.language == "it" and italian.compound is None
 

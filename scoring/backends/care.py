@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import ranked_anchors, without_leading_assertions
-from scoring.backends.care_model import CareInputs, care_features, care_model, model_may_move, with_care_model
+from scoring.backends.care_model import (
+    CareInputs,
+    care_features,
+    care_model,
+    least_margin,
+    model_may_move,
+    with_care_model,
+)
 from scoring.backends.vader_backend import VaderBackend
 
-CARE_VERSION = "5"
+CARE_VERSION = "6"
 POSITIVE_DISCOUNT = 0.3  # share of a positive lexicon score kept next to a complaint
 RuleKind = Literal["complaint", "sarcasm", "praise", "question"]
 RULE_KINDS: tuple[RuleKind, ...] = ("complaint", "sarcasm", "praise", "question")
@@ -139,6 +147,36 @@ def shipped_request_words(language: str = "en") -> frozenset[str]:
     return frozenset(tomllib.loads(_shipped_text(language)[1]).get("request_words", ()))
 
 
+@lru_cache(maxsize=8)
+def shipped_spellings(language: str = "en") -> Mapping[str, str]:
+    """The `spellings` of care_<language>.toml: British spellings a general lexicon lacks ("favourite"), each with
+    the spelling it lists ("favorite"); the care layer reads them at that word's value."""
+    return MappingProxyType(dict(tomllib.loads(_shipped_text(language)[1]).get("spellings", {})))
+
+
+@lru_cache(maxsize=8)
+def shipped_names(language: str = "en") -> NamePraise:
+    """The `names` of care_<language>.toml: names whose first word a general lexicon reads as praise."""
+    return NamePraise(tuple(tomllib.loads(_shipped_text(language)[1]).get("names", ())))
+
+
+class NamePraise:
+    """Names that begin with a praise word ("Greater London", "Great Western"): the text a lexicon should read has
+    that first word taken out of them, and only there ("a great service" keeps it)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        parts = [name.lower().partition(" ") for name in names]
+        self.first_words = frozenset(first for first, _, _ in parts)
+        alternatives = [rf"\b{re.escape(first)} (?={re.escape(rest)}\b)" for first, _, rest in parts]
+        self.pattern = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+    def without_praise(self, text: str, words: Iterable[str]) -> str:
+        """`text` with the first word of each name in it removed (`words`: the text's lower-cased words)."""
+        if self.pattern is None or self.first_words.isdisjoint(words):
+            return text
+        return self.pattern.sub("", text)
+
+
 KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcasm", "praise": "other",
                                     "question": "other"}  # the kinds tried together (praise and question are)
 
@@ -248,9 +286,10 @@ class CareLayer:
 
     def __init__(self, inner: Backend, rules: Sequence[CareRule] | None = None, use_model: bool = True) -> None:
         if isinstance(inner, VaderBackend):  # VADER reads "please" and "help" as praise; here they only ask
-            inner = inner.without_words(shipped_request_words())
+            inner = inner.without_words(shipped_request_words()).with_spellings(shipped_spellings())
         self.inner, self.rules = inner, tuple(rules if rules is not None else shipped_rules())
         self.book = RuleBook(self.rules)
+        self.names = shipped_names() if isinstance(inner, VaderBackend) else NamePraise(())
         self.model = care_model("en") if use_model else None
         self.name = f"{inner.name}+care"
         self.version = f"{inner.version}+care-{CARE_VERSION}" + (f"+{self.model.version}" if self.model else "")
@@ -261,7 +300,7 @@ class CareLayer:
         inner, lowered, tokens, evidence, compound = self._read(text)
         if self.model is not None and model_may_move(compound) and not evidence.reassures:  # only where it may act
             inputs = CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
-            compound = with_care_model(compound, self.model.margin(inputs))
+            compound = with_care_model(compound, self.model.margin(inputs), least_margin(tokens))
         return inner if compound == inner.compound else BackendScore(compound, inner.pos, inner.neu, inner.neg)
 
     def inputs(self, text: str) -> CareInputs:
@@ -270,10 +309,11 @@ class CareLayer:
         return CareInputs(lowered, tokens, inner, compound, evidence.complaint, evidence.shift)
 
     def _read(self, text: str) -> tuple[BackendScore, str, list[str], CareEvidence, float]:
-        """The inner score, the lower-cased text and its words, the rules' evidence and the compound after it."""
-        inner = self.inner.score(text)
+        """The inner score (of the text with praise words taken out of names), the lower-cased text and its words,
+        the rules' evidence and the compound after it."""
         lowered = lowercase(text)
         tokens = word_list(lowered)
+        inner = self.inner.score(self.names.without_praise(text, tokens))
         evidence = self.book.evidence_in(lowered, tokens)
         return inner, lowered, tokens, evidence, \
             inner.compound if evidence is NO_EVIDENCE else combine(inner.compound, evidence)

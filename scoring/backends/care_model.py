@@ -3,9 +3,9 @@
 Its inputs are the text's words and word pairs plus what VADER and the care rules found; its weights
 ship as data/care_model_en.json (bench/sentiment_train_care.py computes them from open-licence,
 human-labelled review sentences and tweets and the team's own customer-care texts). It only ever moves a text
-towards negative: a text it reads with some certainty as a complaint (margin above MIN_MARGIN), that VADER and
-the rules left neutral or mildly positive (below +0.5), gets a small negative compound (between about -0.09 and
--0.3, firmer the surer the model is).
+towards negative: a text it reads with some certainty as a complaint (margin above MIN_MARGIN; above
+SHORT_MIN_MARGIN on a text of fewer than SHORT_WORDS words), that VADER and the rules left neutral or mildly
+positive (below +0.5), gets a small negative compound (between about -0.09 and -0.3, firmer the surer the model is).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ NEGATIVE_EDGE = -0.05  # where a compound starts to count as negative
 CLEARLY_POSITIVE = 0.5  # from here on a text is left as VADER and the rules read it (and the model is not run)
 FIRMNESS = 0.5  # a sure complaint (probability near 1) lands at -0.05 - 0.5 * 0.5 = -0.3
 MIN_MARGIN = 0.3  # how sure the model must be (its margin) before it calls a text a complaint
+SHORT_WORDS = 6  # a text of fewer words (@handles not counted) gives the model little to read: one word decides
+SHORT_MIN_MARGIN = 0.8  # so on such a text the model must be surer before it calls it a complaint
+HANDLE_WORD = "_"  # what a cleaned @handle leaves among a text's words
 
 
 @dataclass(slots=True)
@@ -79,11 +82,17 @@ def model_may_move(compound: float) -> bool:
     return NEGATIVE_EDGE < compound < CLEARLY_POSITIVE
 
 
-def with_care_model(compound: float, margin: float) -> float:
-    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin above
-    MIN_MARGIN) in a text that is neither negative nor clearly positive; then -0.05 minus FIRMNESS times its
-    certainty (about -0.09 to -0.3)."""
-    if margin <= MIN_MARGIN or not model_may_move(compound):
+def least_margin(tokens: list[str]) -> float:
+    """The margin above which the model calls a text a complaint: MIN_MARGIN, or SHORT_MIN_MARGIN for a text of
+    fewer than SHORT_WORDS words besides @handles."""
+    return MIN_MARGIN if len(tokens) - tokens.count(HANDLE_WORD) >= SHORT_WORDS else SHORT_MIN_MARGIN
+
+
+def with_care_model(compound: float, margin: float, least: float = MIN_MARGIN) -> float:
+    """The compound after the model's verdict: unchanged unless the model reads a complaint (margin above `least`,
+    see least_margin) in a text that is neither negative nor clearly positive; then -0.05 minus FIRMNESS times
+    its certainty (about -0.09 to -0.3)."""
+    if margin <= least or not model_may_move(compound):
         return compound
     certainty = 1.0 / (1.0 + math.exp(-margin)) - 0.5
     return round(NEGATIVE_EDGE - FIRMNESS * certainty, 4)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from scoring.backends.base import BackendScore
 from scoring.vader import VADER_VERSION, lexicon_without, polarity
@@ -15,13 +15,18 @@ class VaderBackend:
     version = VADER_VERSION
     languages = frozenset({"en"})
 
-    def __init__(self, neutral_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, neutral_words: frozenset[str] = frozenset(), spellings: Mapping[str, str] | None = None) -> None:
         self.neutral_words = neutral_words
-        self._lexicon = lexicon_without(neutral_words) if neutral_words else None
+        self.spellings = dict(spellings or {})
+        self._lexicon = lexicon_without(neutral_words, self.spellings) if neutral_words or spellings else None
 
     def without_words(self, words: frozenset[str]) -> VaderBackend:
         """The same backend reading `words` (and the words it already ignores) as words without sentiment."""
-        return VaderBackend(self.neutral_words | words)
+        return VaderBackend(self.neutral_words | words, self.spellings)
+
+    def with_spellings(self, spellings: Mapping[str, str]) -> VaderBackend:
+        """The same backend also reading other spellings of its words ("favourite" as "favorite")."""
+        return VaderBackend(self.neutral_words, {**self.spellings, **spellings})
 
     def score(self, text: str) -> BackendScore:
         """VADER's four numbers for one text."""
