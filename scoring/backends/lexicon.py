@@ -101,7 +101,7 @@ class LexiconBackend:
             if not (self.quiet_when_silent and hits.positive == hits.negative == 0 and verdict > SURE_NEGATIVE):
                 compound = blend * verdict + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
-        if evidence is not None and evidence.complaint:
+        if evidence is not None and (evidence.complaint or evidence.shift):  # a complaint, or praise for a fix
             return BackendScore(combine(compound, evidence))
         return BackendScore(round(damp_question(text, compound), 4))
 
