@@ -2,9 +2,9 @@
 
 `python -m bench.sentiment_train_tweets` reads, from `--corpora` (by default the folder named by
 ROR_SENTIMENT_CORPORA; the corpora are kept outside the repository), the `train` and `val` parts of the full SB-10k
-German tweets (`sb10kfull_de`, CGSA's split) and of the PotTS German tweets (`potts_de`), the labels of each corpus
-balanced; every tweet whose text is also in the `test` part of `sb10k_de` (UMSAB's balanced subset of the same
-SB-10k tweets, with another split) is left out, so the quality bench's SB-10k figures stay unseen. Ids `train-N` /
+German tweets (`sb10kfull_de`, CGSA's split) and of the PotTS German tweets (`potts_de`), their labels balanced;
+every tweet whose text is also in the `test` part of `sb10k_de` (UMSAB's balanced subset of the same SB-10k
+tweets, with another split) is left out, so the quality bench's SB-10k figures stay unseen. Ids `train-N` /
 `val-N` / `test-N` keep the publishers' splits. It adds the training part (4 in 5 texts, by a hash of the id) of
 XED's German subtitles (`xed_de`, two classes, its labels balanced, weighted EXTRA_WEIGHT) so the model also knows
 plain speech. The settings below were chosen on the `val` parts of sb10k_de, sb10kfull_de and potts_de with a model
@@ -42,12 +42,12 @@ from scoring.backends.linear import ThreeWayModel, marked_features, top_weights
 from scoring.text import clean_for_sentiment
 
 MODEL_VERSION = "tweets-lr-4"
-CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (`train` parts)
-HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its val/test texts are never trained on
+CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (train + val)
+HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its test (and, choosing settings, val) tweets unseen
 CLASSES = ("negative", "neutral", "positive")  # neutral (index 1) is the reference class of the shipped model
 KEEP_WEIGHTS = 15000  # per class
 L2, STEPS, RATE, MOMENTUM = 3.0, 1000, 1.0, 0.9  # gradient descent with heavy-ball momentum, run to convergence
-NEUTRAL_SHIFT = 0.3  # subtracted from both polar intercepts: balanced labels would make neutral too rare
+NEUTRAL_SHIFT = 0.1  # subtracted from both polar intercepts: balanced labels would make neutral too rare
 TRAIN_PARTS, TUNING_PARTS = ("train", "val"), ("train",)  # what the shipped model / a model for choosing settings sees
 EXTRA = {"de": "xed_de"}  # two-class subtitles (training part by id hash), so the model also knows plain speech
 EXTRA_WEIGHT = 0.6  # per extra text on average, its labels balanced (XED is mostly negative)
@@ -87,18 +87,16 @@ def fit_multinomial(rows: list[dict[str, float]], labels: list[int],
     return [dict(zip(names, map(float, w[:, c]), strict=True)) for c in range(k)], [float(v) for v in b]
 
 
-def train(language: str, corpora: Sequence[Sequence[LabelledText]],
-          extra: Sequence[LabelledText] = ()) -> ThreeWayModel:
-    """The three-way model of `language` (labels balanced within each of `corpora` and within `extra`, whose texts
-    count EXTRA_WEIGHT each on average), with neutral's weights subtracted so its logit is 0 and NEUTRAL_SHIFT taken
+def train(language: str, texts: list[LabelledText], extra: Sequence[LabelledText] = ()) -> ThreeWayModel:
+    """The three-way model of `language` (labels balanced within `texts` and within `extra`, whose texts count
+    EXTRA_WEIGHT each on average), with neutral's weights subtracted so its logit is 0 and NEUTRAL_SHIFT taken
     off the polar intercepts."""
     rules = rule_lexicon(language)
-    every = [*(item for texts in corpora for item in texts), *extra]
+    every = [*texts, *extra]
     cleaned = [clean_for_sentiment(item.text) for item in every]
     rows = [marked_features(text, rules.score(text), language) for text in cleaned]
     weights, intercepts = fit_multinomial(rows, [CLASSES.index(item.label) for item in every],
-                                          [weight for texts in corpora for weight in balanced(texts, 1.0)]
-                                          + balanced(extra, EXTRA_WEIGHT))
+                                          balanced(texts, 1.0) + balanced(extra, EXTRA_WEIGHT))
     neutral = weights[1]
     relative = [{name: value - neutral[name] for name, value in weights[k].items()} for k in (0, 2)]
     return ThreeWayModel(language, MODEL_VERSION, top_weights(relative[0], KEEP_WEIGHTS),
@@ -128,19 +126,19 @@ def corpus_path(corpora: Path, name: str) -> Path:
 
 
 def training_texts(corpora: Path, names: Sequence[str], held_back: str, extra: str,
-                   parts: Sequence[str] = TRAIN_PARTS) -> tuple[list[list[LabelledText]], list[LabelledText]]:
-    """Per corpus of `names`, its `parts` (their ids name the publisher's split) without the texts of `held_back`'s
+                   parts: Sequence[str] = TRAIN_PARTS) -> tuple[list[LabelledText], list[LabelledText]]:
+    """The `parts` of the `names` corpora (their ids name the publisher's split) without the texts of `held_back`'s
     other parts (val and test, or test alone when val is trained on), and the training part of `extra`."""
     unseen = {tweet_key(item.text) for item in load_labelled(corpus_path(corpora, held_back))
               if published_split(item.id) not in (*parts, None)}
-    texts: list[list[LabelledText]] = []
+    texts: list[LabelledText] = []
     for name in names:
         path = corpus_path(corpora, name)
         part = [item for item in load_labelled(path) if published_split(item.id) in parts]
         if not any(published_split(item.id) == "train" for item in part) or any(
                 item.label not in CLASSES for item in part):
             raise ValueError(f"{path}: needs `train-N` ids labelled pos, neu or neg")
-        texts.append([item for item in part if tweet_key(item.text) not in unseen])
+        texts += [item for item in part if tweet_key(item.text) not in unseen]
     return texts, [item for item in load_labelled(corpus_path(corpora, extra)) if split_of(item.id) == "train"]
 
 
@@ -162,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         model = train(language, texts, extra)
         (DATA_OUT / f"model_{language}.json").write_text(
             json.dumps(model.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-        print(f"{language}: {' + '.join(str(len(part)) for part in texts)} + {len(extra)} training texts, "
+        print(f"{language}: {len(texts)} + {len(extra)} training texts, "
               f"{len(model.negative)} + {len(model.positive)} model weights")
     return 0
 
