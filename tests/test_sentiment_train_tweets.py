@@ -108,7 +108,7 @@ def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw
     model = linear_model("de")
     assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
     backend = LexiconBackend("de")
-    assert backend.version.endswith(f"+{sentiment_train_tweets.MODEL_VERSION}")
+    assert sentiment_train_tweets.MODEL_VERSION in backend.version.split("+")
     assert backend.score("Danke, super Service!").compound > 0.5
     assert backend.score("Seit zwei Wochen warte ich auf meine Erstattung.").compound < -0.3
     assert backend.score("Ich bin begeistert 😍").compound > 0.5
