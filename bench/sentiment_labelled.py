@@ -43,6 +43,7 @@ CORPORA: dict[str, tuple[str, Path]] = {
     "uci_amazon_en": ("en", DATA / "sentiment_multi" / "uci_amazon_en.tsv"),
     "care_nl": ("nl", DATA / "sentiment_care" / "care_nl.tsv"),
     "care_de": ("de", DATA / "sentiment_care" / "care_de.tsv"),
+    "care_de_fresh": ("de", DATA / "sentiment_care" / "care_de_fresh.tsv"),
 }
 EXTERNAL = ("xed_nl", "xed_de", "xed_fr", "xed_es", "mozetic_de", "mozetic_es", "smile_en",  # kept outside
             "complaints_en", "uci_yelp_en", "uci_imdb_en", "sb10k_de", "mptweets_nl", "sb10kfull_de", "potts_de",

@@ -1,18 +1,19 @@
 """Train the German three-way (negative / neutral / positive) model on human-labelled tweets (run by a maintainer).
 
 `python -m bench.sentiment_train_tweets` reads, from `--corpora` (by default the folder named by
-ROR_SENTIMENT_CORPORA; the corpora are kept outside the repository), the `train` parts of the full SB-10k German
-tweets (`sb10kfull_de`, CGSA's split) and of the PotTS German tweets (`potts_de`), their labels balanced; every
-tweet whose text is also in the `val` or `test` part of `sb10k_de` (UMSAB's balanced subset of the same SB-10k
+ROR_SENTIMENT_CORPORA; the corpora are kept outside the repository), the `train` and `val` parts of the full SB-10k
+German tweets (`sb10kfull_de`, CGSA's split) and of the PotTS German tweets (`potts_de`), their labels balanced;
+every tweet whose text is also in the `test` part of `sb10k_de` (UMSAB's balanced subset of the same SB-10k
 tweets, with another split) is left out, so the quality bench's SB-10k figures stay unseen. Ids `train-N` /
 `val-N` / `test-N` keep the publishers' splits. It adds the training part (4 in 5 texts, by a hash of the id) of
 XED's German subtitles (`xed_de`, two classes, its labels balanced, weighted EXTRA_WEIGHT) so the model also knows
-plain speech. The settings below were chosen on the `val` parts of sb10k_de, sb10kfull_de and potts_de; `test` is
-what the quality bench reports. It fits a multinomial logistic model over the lexicon backend's features of each
-cleaned text (words, adjacent word pairs, the lexicon's findings) and its marks (emoticons, an addressee, words in
-a negation's scope), then moves both polar intercepts down by NEUTRAL_SHIFT: the labels were balanced, but most
-tweets are neutral. It writes scoring/backends/data/model_de.json. Deterministic: the same inputs give the same
-file.
+plain speech. The settings below were chosen on the `val` parts of sb10k_de, sb10kfull_de and potts_de with a model
+fitted without them (`--without-val`, which also leaves sb10k_de's val tweets out); the shipped model is then fitted
+on train + val with the same settings, and `test` is what the quality bench reports. It fits a multinomial
+logistic model over the lexicon backend's features of each cleaned text (words, adjacent word pairs, the lexicon's
+findings) and its marks (emoticons, an addressee, words in a negation's scope), then moves both polar intercepts
+down by NEUTRAL_SHIFT: the labels were balanced, but most tweets are neutral. It writes
+scoring/backends/data/model_de.json. Deterministic: the same inputs give the same file.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ from scoring.backends.lexicon import rule_lexicon
 from scoring.backends.linear import ThreeWayModel, marked_features, top_weights
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "tweets-lr-3"
-CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (`train` parts)
-HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its val/test texts are never trained on
+MODEL_VERSION = "tweets-lr-4"
+CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (train + val)
+HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its test (and, choosing settings, val) tweets unseen
 CLASSES = ("negative", "neutral", "positive")  # neutral (index 1) is the reference class of the shipped model
 KEEP_WEIGHTS = 15000  # per class
 L2, STEPS, RATE, MOMENTUM = 3.0, 1000, 1.0, 0.9  # gradient descent with heavy-ball momentum, run to convergence
 NEUTRAL_SHIFT = 0.1  # subtracted from both polar intercepts: balanced labels would make neutral too rare
+TRAIN_PARTS, TUNING_PARTS = ("train", "val"), ("train",)  # what the shipped model / a model for choosing settings sees
 EXTRA = {"de": "xed_de"}  # two-class subtitles (training part by id hash), so the model also knows plain speech
 EXTRA_WEIGHT = 0.6  # per extra text on average, its labels balanced (XED is mostly negative)
 SparseRows = tuple[np.ndarray, np.ndarray, np.ndarray]  # (text, feature, value) of each non-zero cell
@@ -123,17 +125,18 @@ def corpus_path(corpora: Path, name: str) -> Path:
     return path
 
 
-def training_texts(corpora: Path, names: Sequence[str], held_back: str,
-                   extra: str) -> tuple[list[LabelledText], list[LabelledText]]:
-    """The `train` parts of the `names` corpora (their ids name the publisher's split) without the texts of
-    `held_back`'s val and test parts, and the training part of `extra`."""
+def training_texts(corpora: Path, names: Sequence[str], held_back: str, extra: str,
+                   parts: Sequence[str] = TRAIN_PARTS) -> tuple[list[LabelledText], list[LabelledText]]:
+    """The `parts` of the `names` corpora (their ids name the publisher's split) without the texts of `held_back`'s
+    other parts (val and test, or test alone when val is trained on), and the training part of `extra`."""
     unseen = {tweet_key(item.text) for item in load_labelled(corpus_path(corpora, held_back))
-              if published_split(item.id) in ("val", "test")}
+              if published_split(item.id) not in (*parts, None)}
     texts: list[LabelledText] = []
     for name in names:
         path = corpus_path(corpora, name)
-        part = [item for item in load_labelled(path) if published_split(item.id) == "train"]
-        if not part or any(item.label not in CLASSES for item in part):
+        part = [item for item in load_labelled(path) if published_split(item.id) in parts]
+        if not any(published_split(item.id) == "train" for item in part) or any(
+                item.label not in CLASSES for item in part):
             raise ValueError(f"{path}: needs `train-N` ids labelled pos, neu or neg")
         texts += [item for item in part if tweet_key(item.text) not in unseen]
     return texts, [item for item in load_labelled(corpus_path(corpora, extra)) if split_of(item.id) == "train"]
@@ -144,11 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sentiment_train_tweets", description=__doc__.splitlines()[0])
     parser.add_argument("--corpora", type=Path, default=None,
                         help=f"folder with the tweet corpora (default: ${CORPORA_ENV} or its default folder)")
+    parser.add_argument("--without-val", action="store_true",
+                        help="fit on the train parts only, leaving every val part unseen (to choose settings on val)")
     args = parser.parse_args(argv)
     for language, names in CORPORA.items():
         try:
             texts, extra = training_texts(args.corpora or external_dir(), names, HELD_BACK[language],
-                                          EXTRA[language])
+                                          EXTRA[language], TUNING_PARTS if args.without_val else TRAIN_PARTS)
         except (OSError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

@@ -109,7 +109,7 @@ def test_a_correction_replaces_the_score_everywhere_and_survives_recompute_and_a
         assert invoke("score", "--config", config)[0] == 0
         assert score_of(demo, reference) == (-1.0, "correction")
         backends = {b for (b,) in query(demo, f"select distinct backend {OF_ACME}")}
-        assert "vader-3.3.2" in backends and f"lexicon-de-{LEXICON_VERSION}" in backends
+        assert "vader-3.3.2" in backends and f"lexicon-de-{LEXICON_VERSION}+care-2" in backends
         assert not any(b.startswith("vader+care") for b in backends if b)
         assert explain(demo, day)["inputs"]["negative"] >= 1
     finally:

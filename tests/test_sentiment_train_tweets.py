@@ -108,7 +108,7 @@ def test_the_shipped_german_model_is_three_way_and_neutral_on_words_it_never_saw
     model = linear_model("de")
     assert isinstance(model, ThreeWayModel) and model.version == sentiment_train_tweets.MODEL_VERSION
     backend = LexiconBackend("de")
-    assert backend.version.endswith(f"+{sentiment_train_tweets.MODEL_VERSION}")
+    assert sentiment_train_tweets.MODEL_VERSION in backend.version.split("+")
     assert backend.score("Danke, super Service!").compound > 0.5
     assert backend.score("Seit zwei Wochen warte ich auf meine Erstattung.").compound < -0.3
     assert backend.score("Ich bin begeistert 😍").compound > 0.5
@@ -123,6 +123,7 @@ def write_corpus(folder: Path, name: str, lines: list[str]) -> None:
 
 
 HELD_BACK_TWEET = "Montag ist Bahnstreik, na toll @DB_Bahn"  # in sb10k_de's test part: never trained on
+VAL_TWEET = "Schon wieder Stau auf der A3"  # in both val parts: trained on, except when choosing settings on val
 
 
 def write_corpora(folder: Path) -> Path:
@@ -130,9 +131,9 @@ def write_corpora(folder: Path) -> Path:
               ("pos", "danke, super Service")] * 10
     write_corpus(folder, "sb10kfull_de", [f"{split}-{i}\t{label}\t{text}" for split in ("train", "test")
                                           for i, (label, text) in enumerate(tweets)] + [
-        f"train-99\tpos\t{HELD_BACK_TWEET.upper()}"])
+        f"train-99\tpos\t{HELD_BACK_TWEET.upper()}", f"val-1\tneg\t{VAL_TWEET}"])
     write_corpus(folder, "potts_de", [f"train-{i}\t{label}\t{text}" for i, (label, text) in enumerate(tweets)])
-    write_corpus(folder, "sb10k_de", ["val-1\tneu\tTermin am Montag", f"test-1\tneg\t{HELD_BACK_TWEET}"])
+    write_corpus(folder, "sb10k_de", [f"val-1\tneg\t{VAL_TWEET}", f"test-1\tneg\t{HELD_BACK_TWEET}"])
     subtitles = [f"de{i}\t{'pos' if i % 4 == 0 else 'neg'}\t{'wunderbar' if i % 4 == 0 else 'furchtbar'}"
                  for i in range(40)]
     (folder / "xed_de.tsv").write_text("\n".join(subtitles) + "\n", encoding="utf-8")
@@ -141,10 +142,15 @@ def write_corpora(folder: Path) -> Path:
 
 def test_training_reads_the_train_parts_and_leaves_out_the_held_back_tweets(tmp_path: Path) -> None:
     corpora = write_corpora(tmp_path / "corpora")
-    texts, extra = sentiment_train_tweets.training_texts(corpora, ("sb10kfull_de", "potts_de"), "sb10k_de", "xed_de")
-    assert len(texts) == 60, "both corpora's train parts; the test part and the held-back tweet are left out"
+    names = ("sb10kfull_de", "potts_de")
+    texts, extra = sentiment_train_tweets.training_texts(corpora, names, "sb10k_de", "xed_de")
+    assert len(texts) == 61, "both corpora's train and val parts; the test part and the held-back tweet left out"
     assert all("bahnstreik" not in item.text.lower() for item in texts)
+    assert VAL_TWEET in {item.text for item in texts}
     assert 0 < len(extra) < 40, "the training part of the subtitles only"
+    tuning, _ = sentiment_train_tweets.training_texts(corpora, names, "sb10k_de", "xed_de",
+                                                      sentiment_train_tweets.TUNING_PARTS)
+    assert len(tuning) == 60 and VAL_TWEET not in {item.text for item in tuning}, "choosing settings on val"
 
 
 def test_tweet_key_ignores_case_user_names_links_and_spacing() -> None:
@@ -167,6 +173,8 @@ def test_training_learns_each_class_from_the_train_part_and_writes_the_same_byte
         probabilities = model.probabilities(GERMAN.score(text))
         assert max(range(3), key=probabilities.__getitem__) == winner, text
     assert model.negative["furchtbar"] > 0 > model.positive["furchtbar"], "the subtitles count too"
+    assert sentiment_train_tweets.main(["--corpora", str(corpora), "--without-val"]) == 0
+    assert (tmp_path / "model_de.json").read_bytes() != first, "the val tweet is left out"
 
 
 def test_balanced_weights_give_each_label_the_same_total() -> None:

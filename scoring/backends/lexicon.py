@@ -25,6 +25,8 @@ QUESTION_DAMPING = 0.3  # a one-sentence question's compound moves this far towa
 QUIET_WHEN_SILENT = frozenset({"nl"})
 SURE_NEGATIVE = -0.9  # the model's compound at or below which it is heard on such a text
 QUIET_VERSION = "quiet-1"  # part of the backend version, so profiles of these languages re-score once
+# Care rule files changed since the lexicon version: part of both lexicon backends' versions in that language.
+CARE_VERSIONS = {"de": "care-2"}
 
 
 def _data(name: str) -> dict[str, object]:
@@ -84,6 +86,8 @@ class LexiconBackend:
         self.quiet_when_silent = use_model and language in QUIET_WHEN_SILENT
         if self.quiet_when_silent:
             self.version += f"+{QUIET_VERSION}"
+        if language in CARE_VERSIONS:
+            self.version += f"+{CARE_VERSIONS[language]}"
         self.languages = frozenset({language})
         self.care = RuleBook(shipped_rules(language)) if language in CARE_RULE_LANGUAGES else None
 
@@ -101,7 +105,7 @@ class LexiconBackend:
             if not (self.quiet_when_silent and hits.positive == hits.negative == 0 and verdict > SURE_NEGATIVE):
                 compound = blend * verdict + (1 - blend) * compound
         evidence = self.care.evidence(text) if self.care else None
-        if evidence is not None and evidence.complaint:
+        if evidence is not None and (evidence.complaint or evidence.shift):  # a complaint, or praise for a fix
             return BackendScore(combine(compound, evidence))
         return BackendScore(round(damp_question(text, compound), 4))
 
