@@ -91,13 +91,16 @@ def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> Colu
     return or_(*(and_(platform == p, in_id_list(external_id, ids)) for p, ids in sorted(by_platform.items())))
 
 
+def epoch_seconds(column: Any, dialect: str) -> ColumnElement[int]:
+    """Whole seconds since 1970 (UTC) of a time column, in SQL."""
+    if dialect == "sqlite":
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
+
+
 def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:
     """The 15-minute UTC bucket number of a time column, in SQL."""
-    if dialect == "sqlite":
-        seconds = cast(func.strftime("%s", column), BigInteger)
-    else:
-        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
-    return seconds // BUCKET_SECONDS
+    return epoch_seconds(column, dialect) // BUCKET_SECONDS
 
 
 def bucket_day(bucket: int, zone: ZoneInfo) -> date:
