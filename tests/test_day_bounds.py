@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from listener.config.settings import IndexConfig, ProfileConfig
-from listener.index.aggregate import recompute_profile
 from listener.index.day_bounds import EARLIEST, LATEST, day_start
 from listener.storage.index_models import LocalDayBoundsRow
 from listener.storage.upsert import table_of
 from scoring.signals import FIRST_DAY, LAST_DAY, local_day
-from tests.test_index_incremental import Story, snapshot
-from tests.test_index_pipeline import NOW, Store, inbound
+from tests.test_index_incremental import Story, daily_updates_then_recompute
+from tests.test_index_pipeline import Store, inbound
 from tests.test_local_days import ZONES
 
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -84,16 +83,6 @@ def _count_items_on_local_midnights(engine: Engine, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["Pacific/Chatham", "America/Sao_Paulo"])
 def test_updates_in_an_offset_zone_equal_a_full_recompute(engine: Engine, name: str) -> None:
-    store = Store(engine, _profile(name))
-    story = Story(store, seed=11)
-    moment = NOW - timedelta(days=5)
-    for step in range(5):
-        story.batch(moment - timedelta(hours=14), 14, now=moment)
-        if step == 2:
-            story.batch(NOW - timedelta(days=8), 12, now=moment)  # late data for older days
-        store.aggregate(now=moment)
-        moment += timedelta(days=1)
-    incremental = snapshot(engine)
-    recompute_profile(engine, store.profile, clock=lambda: moment - timedelta(days=1))
-    assert snapshot(engine) == incremental
-    assert sum(len(rows) for rows in incremental.values()) > 50
+    incremental, recomputed = daily_updates_then_recompute(engine, Story(Store(engine, _profile(name)), seed=11), 14)
+    assert recomputed == incremental
+    assert len(incremental["index_days"]) > 8
