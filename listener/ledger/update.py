@@ -85,18 +85,19 @@ def _event_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
                keys_in(events.c.platform, events.c.actor_external_id, keys)))
 
 
-def _touch(row: Sequence[Any]) -> tuple[str, str, Touch]:
-    """(platform, person, touch) of a touch row: an item (its time, sentiment) or an event (its estimated time)."""
-    platform, person, source, at, kind, thread, compound, occurred_at, first_seen_at, fetched_at = row
+def _touch(row: Sequence[Any]) -> Touch:
+    """The touch of a touch row: an item (its time, sentiment) or an event (its estimated time)."""
+    _platform, _person, source, at, kind, thread, compound, occurred_at, first_seen_at, fetched_at = row
     if source == ITEM_TOUCH:
-        return platform, person, Touch(at, "item", kind, thread, compound)
-    return platform, person, Touch(event_time(occurred_at, first_seen_at, at, fetched_at), "event", kind, thread)
+        return Touch(at, "item", kind, thread, compound)
+    return Touch(event_time(occurred_at, first_seen_at, at, fetched_at), "event", kind, thread)
 
 
 def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
     """(platform, person, touch) of these people's items, likes and shares."""
     for query in (_item_touch_query(ctx, keys), _event_touch_query(ctx, keys)):
-        yield from map(_touch, stream(ctx, query))
+        for row in stream(ctx, query):
+            yield row[0], row[1], _touch(row)
 
 
 def _everyone_by_person(ctx: IndexContext) -> Iterator[tuple[Key, list[Touch]]]:
@@ -106,9 +107,9 @@ def _everyone_by_person(ctx: IndexContext) -> Iterator[tuple[Key, list[Touch]]]:
     """
     touches = union_all(_item_touch_query(ctx, None), _event_touch_query(ctx, None))
     columns = touches.selected_columns
-    rows = map(_touch, stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at)))
+    rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
     for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
-        yield key, [row[2] for row in group]
+        yield key, list(map(_touch, group))
 
 
 def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
