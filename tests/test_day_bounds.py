@@ -13,11 +13,14 @@ from sqlalchemy import Engine, select
 
 from listener.config.settings import IndexConfig, ProfileConfig
 from listener.index.day_bounds import EARLIEST, LATEST, day_start
+from listener.index.days import _item_query
+from listener.index.sql import IndexContext
 from listener.storage.index_models import LocalDayBoundsRow
+from listener.storage.models import ProfileRow
 from listener.storage.upsert import table_of
 from scoring.signals import FIRST_DAY, LAST_DAY, local_day
 from tests.test_index_incremental import Story, daily_updates_then_recompute
-from tests.test_index_pipeline import Store, inbound
+from tests.test_index_pipeline import NOW, Store, inbound
 from tests.test_local_days import ZONES
 
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -64,6 +67,23 @@ def test_items_on_either_side_of_a_local_midnight_count_on_their_own_day(engine:
 
 def test_postgresql_counts_items_on_local_midnights_as_sqlite_does(pg_engine: Engine) -> None:
     _count_items_on_local_midnights(pg_engine, "Pacific/Chatham")
+    assert "(created_at >= local_day_bounds.starts_at)" in _item_query_plan(pg_engine, "Pacific/Chatham", "EXPLAIN ")
+
+
+def test_sqlite_finds_each_days_links_in_the_created_at_index(engine: Engine) -> None:
+    _count_items_on_local_midnights(engine, "Asia/Kathmandu")
+    assert "ix_item_profiles_created (profile_id=? AND created_at>? AND created_at<?)" in _item_query_plan(
+        engine, "Asia/Kathmandu", "EXPLAIN QUERY PLAN ")
+
+
+def _item_query_plan(engine: Engine, zone: str, explain: str) -> str:
+    """The plan of the item facts' query over every day: each day's links must come from the created_at index (a
+    planner without statistics on PostgreSQL compared every link with every span)."""
+    with engine.begin() as connection:
+        profile_id = connection.execute(select(table_of(ProfileRow).c.id)).scalar_one()
+        ctx = IndexContext(connection, profile_id, ZoneInfo(zone), IndexConfig(), NOW)
+        sql = str(_item_query(ctx, None).compile(connection, compile_kwargs={"literal_binds": True}))
+        return "\n".join(str(row[-1]) for row in connection.exec_driver_sql(explain + sql))
 
 
 def _count_items_on_local_midnights(engine: Engine, name: str) -> None:

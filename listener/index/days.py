@@ -62,26 +62,38 @@ def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...
     upsert_tuples(ctx.connection, IndexDayRow, ("profile_id", "day", *columns), rows, ["profile_id", "day"], columns)
 
 
-def _linked_items(ctx: IndexContext, days: Days) -> tuple[Any, tuple[Any, ...]]:
-    """The profile's item links on these local days (None: all) joined to their items, and the query's conditions.
+def _linked_items(ctx: IndexContext, days: Days) -> tuple[Any, Any, tuple[Any, ...]]:
+    """The profile's item links on these local days (None: all) joined to their items: the join, its links and
+    the query's conditions.
 
-    The local_day_bounds spans come first: SQL walks each day's links in the created_at index.
+    The local_day_bounds spans come first and each day's links are found in the created_at index: SQLite's planner
+    does so by itself; PostgreSQL is told to (a LATERAL join), as without statistics on new rows it would compare
+    every link with every span.
     """
     ensure_day_bounds(ctx, days)
     bounds, links, items = table_of(LocalDayBoundsRow), table_of(ItemProfileRow), table_of(ItemRow)
-    joined = (bounds.join(links, and_(links.c.profile_id == bounds.c.profile_id, on_local_day(links.c.created_at)))
-              .join(items, and_(items.c.platform == links.c.platform, items.c.external_id == links.c.external_id)))
-    return joined, (bounds.c.profile_id == ctx.profile_id, _day_filter(bounds.c.day, days))
+    on_day = and_(links.c.profile_id == bounds.c.profile_id, on_local_day(links.c.created_at))
+    linked: Any
+    if ctx.connection.dialect.name == "sqlite":
+        linked, joined = links, bounds.join(links, on_day)
+    else:
+        # OFFSET 0 keeps PostgreSQL from flattening the subquery back into the join it would reorder
+        linked = (select(links.c.platform, links.c.external_id, links.c.role).where(on_day).offset(0)
+                  .lateral("day_links"))
+        joined = bounds.join(linked, true())
+    joined = joined.join(items, and_(items.c.platform == linked.c.platform,
+                                     items.c.external_id == linked.c.external_id))
+    return joined, linked, (bounds.c.profile_id == ctx.profile_id, _day_filter(bounds.c.day, days))
 
 
 def _item_query(ctx: IndexContext, days: Days) -> Any:
-    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    items, scores = table_of(ItemRow), table_of(SentimentRow)
     day = table_of(LocalDayBoundsRow).c.day
+    joined, links, wanted = _linked_items(ctx, days)
     inbound = links.c.role == "inbound"
     scored = and_(inbound, items.c.kind != "share", scores.c.status == "scored")
     review = and_(inbound, items.c.rating.is_not(None))
     stars = items.c.rating * 5.0 / func.coalesce(items.c.rating_scale, 5.0)
-    joined, wanted = _linked_items(ctx, days)
     return (
         select(day, _count(inbound), _count(links.c.role == "owned"),
                _count(and_(scored, scores.c.compound >= POSITIVE_THRESHOLD)),
@@ -101,9 +113,9 @@ def _item_query(ctx: IndexContext, days: Days) -> Any:
 
 
 def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
-    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+    items, scores = table_of(ItemRow), table_of(SentimentRow)
     day = table_of(LocalDayBoundsRow).c.day
-    joined, wanted = _linked_items(ctx, days)
+    joined, links, wanted = _linked_items(ctx, days)
     rows = ctx.connection.execute(
         select(day, scores.c.language, func.count())
         .select_from(joined.join(scores, and_(scores.c.platform == links.c.platform,
