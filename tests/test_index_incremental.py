@@ -105,19 +105,24 @@ class Story:
         self.store.add(*growing, now=now)  # counters grow (created_at is refreshed by the upsert, not used)
 
 
-def test_incremental_updates_equal_a_full_recompute(engine: Engine) -> None:
-    store = Store(engine, profile_with())
-    story = Story(store, seed=3)
+def daily_updates_then_recompute(engine: Engine, story: Story, hours: int = 6) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Six daily syncs of `hours` of items (late data for older days in the fourth), each followed by an update;
+    returns every derived table after the updates and after a full recompute."""
     moment = NOW - timedelta(days=6)
     for step in range(6):
-        story.batch(moment - timedelta(hours=6), 6, now=moment)
+        story.batch(moment - timedelta(hours=hours), hours, now=moment)
         if step == 3:
             story.batch(NOW - timedelta(days=9), 12, now=moment)  # late data for older days
-        store.aggregate(now=moment)
+        story.store.aggregate(now=moment)
         moment += timedelta(days=1)
     incremental = snapshot(engine)
-    recompute_profile(engine, store.profile, clock=lambda: moment - timedelta(days=1))
-    assert snapshot(engine) == incremental
+    recompute_profile(engine, story.store.profile, clock=lambda: moment - timedelta(days=1))
+    return incremental, snapshot(engine)
+
+
+def test_incremental_updates_equal_a_full_recompute(engine: Engine) -> None:
+    incremental, recomputed = daily_updates_then_recompute(engine, Story(Store(engine, profile_with()), seed=3))
+    assert recomputed == incremental
     assert len(incremental["index_points"]) == 9 and len(incremental["engager_days"]) > 10
 
 

@@ -1,5 +1,4 @@
-"""LocalDays gives every moment and 15-minute bucket the local day local_day / bucket_day give it, across DST
-changes and in any order."""
+"""LocalDays gives every moment the local day local_day gives it, across DST changes and in any order."""
 
 from __future__ import annotations
 
@@ -9,13 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from listener.index.sql import BUCKET_SECONDS, LocalDays, bucket_day
+from listener.index.sql import LocalDays
 from scoring.signals import local_day
 
 # Midnight DST changes (Sao Paulo 2018, Havana), half-hour ones (Lord Howe), 45-minute offsets (Chatham,
 # Kathmandu), a skipped day (Apia 2011) and the usual European ones.
 ZONES = ("America/Sao_Paulo", "America/Havana", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Kathmandu",
          "Pacific/Apia", "Europe/Amsterdam", "UTC")
+
+
+BUCKET_SECONDS = 900  # moments 15 minutes apart, and either side of each day change
+
+
+def _at(bucket: int) -> datetime:
+    return datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC)
 
 
 def _bucket(year: int, month: int, day: int) -> int:
@@ -30,10 +36,10 @@ def test_every_bucket_gets_its_day(name: str) -> None:
     buckets = [b for first, end in spans for b in range(first, end)]
     shuffled = random.Random(7).sample(buckets, len(buckets))
     for order in (buckets, shuffled):
-        day_of = LocalDays(zone).of_bucket
-        assert [day_of(b) for b in order] == [bucket_day(b, zone) for b in order]
-    edges = buckets[::5] + [b for b in buckets if bucket_day(b, zone) != bucket_day(b - 1, zone)]
-    moments = sorted(datetime.fromtimestamp(b * BUCKET_SECONDS, UTC) + timedelta(microseconds=shift)
+        day_of = LocalDays(zone)
+        assert [day_of(_at(b)) for b in order] == [local_day(_at(b), zone) for b in order]
+    edges = buckets[::5] + [b for b in buckets if local_day(_at(b), zone) != local_day(_at(b - 1), zone)]
+    moments = sorted(_at(b) + timedelta(microseconds=shift)
                      for b in edges for shift in (-1, 0, 1))
     day_of_moment = LocalDays(zone)
     assert [day_of_moment(m) for m in moments] == [local_day(m, zone) for m in moments]
@@ -47,6 +53,6 @@ def test_runs_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
         return local_day(moment, zone)
 
     monkeypatch.setattr("listener.index.sql.local_day", counted)
-    day_of = LocalDays(ZoneInfo("Europe/Amsterdam")).of_bucket
-    days = {day_of(b) for b in range(_bucket(2024, 3, 1), _bucket(2024, 3, 11))}
+    day_of = LocalDays(ZoneInfo("Europe/Amsterdam"))
+    days = {day_of(_at(b)) for b in range(_bucket(2024, 3, 1), _bucket(2024, 3, 11))}
     assert len(days) == 11 and len(calls) <= 3 * 11

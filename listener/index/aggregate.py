@@ -31,6 +31,7 @@ from listener.storage.index_models import (
     EngagerStateRow,
     IndexDayRow,
     IndexStateRow,
+    LocalDayBoundsRow,
     OwnedPostRow,
     ResponseRow,
     ReturnSpanRow,
@@ -41,11 +42,11 @@ from scoring.index import parameters_digest
 from scoring.sentiment import SCORER_VERSION
 from scoring.series import DayFacts
 
-FACTS_VERSION = "facts-2"  # 2: exact compound sums, engager_states
+FACTS_VERSION = "facts-3"  # 2: exact compound sums, engager_states; 3: item sums per local day in SQL
 ANALYZED = "analyzed_at_links"
 ANALYZE_FROM = 1000
 DERIVED_TABLES = (IndexDayRow, EngagementDayRow, OwnedPostRow, ResponseRow, EngagerRow, EngagerDayRow, ReturnSpanRow,
-                  EngagerStateRow)
+                  EngagerStateRow, LocalDayBoundsRow)
 
 
 def facts_digest(profile: ProfileConfig) -> str:

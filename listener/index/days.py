@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from functools import reduce
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, case, delete, func, select, true
 
-from listener.index.sql import IndexContext, LocalDays, chunked, day_ranges, epoch_bucket, in_ranges
+from listener.index.day_bounds import ensure_day_bounds, on_local_day
+from listener.index.sql import IndexContext, chunked
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
     IndexDayRow,
+    LocalDayBoundsRow,
     OwnedPostRow,
     ResponseRow,
     ReturnSpanRow,
@@ -61,16 +62,40 @@ def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...
     upsert_tuples(ctx.connection, IndexDayRow, ("profile_id", "day", *columns), rows, ["profile_id", "day"], columns)
 
 
+def _linked_items(ctx: IndexContext, days: Days) -> tuple[Any, Any, tuple[Any, ...]]:
+    """The profile's item links on these local days (None: all) joined to their items: the join, its links and
+    the query's conditions.
+
+    The local_day_bounds spans come first and each day's links are found in the created_at index: SQLite's planner
+    does so by itself; PostgreSQL is told to (a LATERAL join), as without statistics on new rows it would compare
+    every link with every span.
+    """
+    ensure_day_bounds(ctx, days)
+    bounds, links, items = table_of(LocalDayBoundsRow), table_of(ItemProfileRow), table_of(ItemRow)
+    on_day = and_(links.c.profile_id == bounds.c.profile_id, on_local_day(links.c.created_at))
+    linked: Any
+    if ctx.connection.dialect.name == "sqlite":
+        linked, joined = links, bounds.join(links, on_day)
+    else:
+        # OFFSET 0 keeps PostgreSQL from flattening the subquery back into the join it would reorder
+        linked = (select(links.c.platform, links.c.external_id, links.c.role).where(on_day).offset(0)
+                  .lateral("day_links"))
+        joined = bounds.join(linked, true())
+    joined = joined.join(items, and_(items.c.platform == linked.c.platform,
+                                     items.c.external_id == linked.c.external_id))
+    return joined, linked, (bounds.c.profile_id == ctx.profile_id, _day_filter(bounds.c.day, days))
+
+
 def _item_query(ctx: IndexContext, days: Days) -> Any:
-    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    bucket = epoch_bucket(links.c.created_at, ctx.connection.dialect.name)
+    items, scores = table_of(ItemRow), table_of(SentimentRow)
+    day = table_of(LocalDayBoundsRow).c.day
+    joined, links, wanted = _linked_items(ctx, days)
     inbound = links.c.role == "inbound"
     scored = and_(inbound, items.c.kind != "share", scores.c.status == "scored")
     review = and_(inbound, items.c.rating.is_not(None))
     stars = items.c.rating * 5.0 / func.coalesce(items.c.rating_scale, 5.0)
-    ranges = None if days is None else day_ranges(days, ctx.zone)
     return (
-        select(bucket, _count(inbound), _count(links.c.role == "owned"),
+        select(day, _count(inbound), _count(links.c.role == "owned"),
                _count(and_(scored, scores.c.compound >= POSITIVE_THRESHOLD)),
                _count(and_(scored, scores.c.compound <= NEGATIVE_THRESHOLD)), _count(scored),
                _total(scored, scores.c.compound),
@@ -79,57 +104,46 @@ def _item_query(ctx: IndexContext, days: Days) -> Any:
                _count(and_(review, stars >= PASSIVE_STARS, stars < PROMOTER_STARS)),
                _count(and_(review, stars < PASSIVE_STARS)), _total(review, stars),
                _count(and_(inbound, items.c.kind != "share", scores.c.status == UNSUPPORTED)))
-        .select_from(links.join(items, and_(items.c.platform == links.c.platform,
-                                            items.c.external_id == links.c.external_id))
-                     .outerjoin(scores, and_(scores.c.platform == links.c.platform,
-                                             scores.c.external_id == links.c.external_id,
-                                             scores.c.scorer_version == SCORER_VERSION)))
-        .where(links.c.profile_id == ctx.profile_id, in_ranges(links.c.created_at, ranges))
-        .group_by(bucket)
+        .select_from(joined.outerjoin(scores, and_(scores.c.platform == links.c.platform,
+                                                   scores.c.external_id == links.c.external_id,
+                                                   scores.c.scorer_version == SCORER_VERSION)))
+        .where(*wanted)
+        .group_by(day)
     )
 
 
 def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
-    links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    bucket = epoch_bucket(links.c.created_at, ctx.connection.dialect.name)
-    ranges = None if days is None else day_ranges(days, ctx.zone)
+    items, scores = table_of(ItemRow), table_of(SentimentRow)
+    day = table_of(LocalDayBoundsRow).c.day
+    joined, links, wanted = _linked_items(ctx, days)
     rows = ctx.connection.execute(
-        select(bucket, scores.c.language, func.count())
-        .select_from(links.join(items, and_(items.c.platform == links.c.platform,
-                                            items.c.external_id == links.c.external_id))
-                     .join(scores, and_(scores.c.platform == links.c.platform,
-                                        scores.c.external_id == links.c.external_id,
-                                        scores.c.scorer_version == SCORER_VERSION)))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound", items.c.kind != "share",
-               scores.c.status == UNSUPPORTED, in_ranges(links.c.created_at, ranges))
-        .group_by(bucket, scores.c.language))
+        select(day, scores.c.language, func.count())
+        .select_from(joined.join(scores, and_(scores.c.platform == links.c.platform,
+                                              scores.c.external_id == links.c.external_id,
+                                              scores.c.scorer_version == SCORER_VERSION)))
+        .where(*wanted, links.c.role == "inbound", items.c.kind != "share", scores.c.status == UNSUPPORTED)
+        .group_by(day, scores.c.language))
     found: dict[date, Counter[str]] = defaultdict(Counter)
-    day_of = LocalDays(ctx.zone).of_bucket
-    for bucket_number, language, count in rows:
-        found[day_of(bucket_number)][language or "?"] += count
+    for day_found, language, count in rows:
+        found[day_found][language or "?"] += count
     return found
 
 
 def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
-    """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these days."""
-    by_day: dict[date, list[Sequence[Any]]] = defaultdict(list)
+    """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these local days.
+
+    Each day's counts and sums come from SQL, over the day's links in created_at order.
+    """
+    values: Values = {}
     unsupported_days: set[date] = set()  # the languages are looked up only where the counts found some
-    day_of = LocalDays(ctx.zone).of_bucket
-    for bucket_number, *sums, unsupported in ctx.connection.execute(_item_query(ctx, days)):
-        day = day_of(bucket_number)
-        by_day[day].append(sums)
+    for day, *sums, unsupported in ctx.connection.execute(_item_query(ctx, days)):
+        counts = values[day] = dict(zip(SUMMED_ITEM_COLUMNS, sums, strict=True))
+        counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
+        counts["unsupported"] = None
         if unsupported:
             unsupported_days.add(day)
-    values: Values = defaultdict(lambda: dict.fromkeys(ITEM_COLUMNS, 0))
-    for day, buckets in by_day.items():  # each column summed over the day's buckets in order, as SQL sent them
-        values[day].update((column, reduce(add, column_sums, 0))
-                           for column, column_sums in zip(SUMMED_ITEM_COLUMNS, zip(*buckets, strict=True), strict=True))
-    for counts in values.values():
-        counts["neutral"] = counts["scored"] - counts["positive"] - counts["negative"]
     for day, languages in (_unsupported(ctx, unsupported_days) if unsupported_days else {}).items():
         values[day]["unsupported"] = dict(sorted(languages.items()))
-    for counts in values.values():
-        counts.setdefault("unsupported", None)
     _save(ctx, days, values, (*ITEM_COLUMNS, "unsupported"), {**dict.fromkeys(ITEM_COLUMNS, 0), "unsupported": None})
 
 

@@ -1,4 +1,4 @@
-"""SQL helpers for the index: local-day ranges, 15-minute buckets, key filters, the update context."""
+"""SQL helpers for the index: local-day ranges, epoch seconds, key filters, the update context."""
 
 from __future__ import annotations
 
@@ -16,11 +16,8 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, false,
 from listener.config.settings import IndexConfig
 from listener.storage.id_lists import in_id_list
 from scoring.business_time import BusinessHours
-from scoring.signals import FIRST_DAY, day_bounds, local_day
+from scoring.signals import day_bounds, local_day
 
-# Every UTC offset in use today is a multiple of 15 minutes, so grouping by 15-minute buckets
-# in SQL and mapping buckets to local days in Python is exact, and cheap on a million rows.
-BUCKET_SECONDS = 900
 ONE_MICROSECOND = timedelta(microseconds=1)
 KEY_CHUNK = 400  # values bound one parameter each (an expanding IN): well under the drivers' limits
 # Keys for `keys_in`, whose ids are bound as one list value per platform: no parameter limit, so chunks
@@ -91,18 +88,11 @@ def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> Colu
     return or_(*(and_(platform == p, in_id_list(external_id, ids)) for p, ids in sorted(by_platform.items())))
 
 
-def epoch_bucket(column: Any, dialect: str) -> ColumnElement[int]:
-    """The 15-minute UTC bucket number of a time column, in SQL."""
+def epoch_seconds(column: Any, dialect: str) -> ColumnElement[int]:
+    """Whole seconds since 1970 (UTC) of a time column, in SQL."""
     if dialect == "sqlite":
-        seconds = cast(func.strftime("%s", column), BigInteger)
-    else:
-        seconds = cast(func.floor(func.extract("epoch", column)), BigInteger)
-    return seconds // BUCKET_SECONDS
-
-
-def bucket_day(bucket: int, zone: ZoneInfo) -> date:
-    """The local day a 15-minute bucket belongs to."""
-    return local_day(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC), zone)
+        return cast(func.strftime("%s", column), BigInteger)
+    return cast(func.floor(func.extract("epoch", column)), BigInteger)
 
 
 class LocalDays:
@@ -116,7 +106,6 @@ class LocalDays:
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
         self._span: tuple[datetime, datetime, date] | None = None  # [start, end) in UTC, and its day
-        self._buckets = (1, 0, FIRST_DAY)  # the first and last bucket starting in the span, and its day
 
     def __call__(self, moment: datetime) -> date:
         """The local day of this moment."""
@@ -131,17 +120,6 @@ class LocalDays:
             return day
         if start <= moment < end and local_day(start, zone) == day and local_day(end - ONE_MICROSECOND, zone) == day:
             self._span = (start, end, day)
-        return day
-
-    def of_bucket(self, bucket: int) -> date:
-        """The local day of a 15-minute bucket (`bucket_day`), by its number alone inside a remembered span."""
-        first, last, day = self._buckets
-        if first <= bucket <= last:
-            return day
-        day = self(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC))
-        if self._span is not None and self._span[2] == day:
-            start, end = (int(moment.timestamp()) for moment in self._span[:2])
-            self._buckets = (-(-start // BUCKET_SECONDS), -(-end // BUCKET_SECONDS) - 1, day)
         return day
 
 

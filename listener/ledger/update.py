@@ -11,13 +11,14 @@ their last touch (late data, a rescored item, an earlier first reply) is rebuilt
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, select, union
+from sqlalchemy import Float, Integer, and_, cast, delete, func, literal_column, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
@@ -26,6 +27,7 @@ from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.types import UTCDateTime
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds
 from scoring.ledger import BrandReply, Touch
@@ -51,53 +53,63 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
     return {(p, e) for p, e in rows}
 
 
-def _people_query(ctx: IndexContext) -> Any:
-    """Everyone who wrote an inbound item or liked/shared an owned item, in the database's order."""
-    links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    authors = (select(items.c.platform.label("platform"), items.c.author_external_id.label("person"))
-               .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-               .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-                      items.c.author_external_id.is_not(None)))
-    actors = (select(events.c.platform.label("platform"), events.c.actor_external_id.label("person"))
-              .join(links, and_(links.c.platform == events.c.platform,
-                                links.c.external_id == events.c.item_external_id))
-              .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned"))
-    people = union(authors, actors)
-    return people.order_by(people.selected_columns.platform, people.selected_columns.person)
+ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
+NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
 
-def _item_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
-    """(platform, author, touch) of these people's inbound items (None: everyone's, ordered by person)."""
+def _item_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """These people's inbound items (None: everyone's), as touch rows (see `_touch`)."""
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    query = (
-        select(items.c.platform, items.c.author_external_id, items.c.created_at, items.c.kind,
-               func.coalesce(items.c.root_external_id, items.c.external_id), scores.c.compound)
+    return (
+        select(items.c.platform.label("platform"), items.c.author_external_id.label("person"),
+               literal_column(str(ITEM_TOUCH), Integer).label("source"), items.c.created_at.label("at"), items.c.kind,
+               func.coalesce(items.c.root_external_id, items.c.external_id).label("thread"), scores.c.compound,
+               NO_TIME.label("occurred_at"), NO_TIME.label("first_seen_at"), NO_TIME.label("fetched_at"))
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
                items.c.author_external_id.is_not(None), keys_in(items.c.platform, items.c.author_external_id, keys)))
-    if keys is None:
-        query = query.order_by(items.c.platform, items.c.author_external_id)
-    return ((platform, author, Touch(at, "item", kind, thread, compound))
-            for platform, author, at, kind, thread, compound in stream(ctx, query))
 
 
-def _event_touch_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
-    """(platform, actor, touch) of these people's likes and shares (None: everyone's, ordered by person)."""
+def _event_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`)."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    query = (
-        select(events.c.platform, events.c.actor_external_id, events.c.kind, events.c.occurred_at,
-               events.c.first_seen_at, items.c.created_at, items.c.fetched_at,
-               func.coalesce(items.c.root_external_id, items.c.external_id))
+    return (
+        select(events.c.platform, events.c.actor_external_id, literal_column(str(EVENT_TOUCH), Integer),
+               items.c.created_at, events.c.kind, func.coalesce(items.c.root_external_id, items.c.external_id),
+               cast(null(), Float), events.c.occurred_at, events.c.first_seen_at, items.c.fetched_at)
         .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
                keys_in(events.c.platform, events.c.actor_external_id, keys)))
-    if keys is None:
-        query = query.order_by(events.c.platform, events.c.actor_external_id)
-    return ((platform, actor, Touch(event_time(occurred, seen, created, fetched), "event", kind, thread))
-            for platform, actor, kind, occurred, seen, created, fetched, thread in stream(ctx, query))
+
+
+def _touch(row: Sequence[Any]) -> Touch:
+    """The touch of a touch row: an item (its time, sentiment) or an event (its estimated time)."""
+    _platform, _person, source, at, kind, thread, compound, occurred_at, first_seen_at, fetched_at = row
+    if source == ITEM_TOUCH:
+        return Touch(at, "item", kind, thread, compound)
+    return Touch(event_time(occurred_at, first_seen_at, at, fetched_at), "event", kind, thread)
+
+
+def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
+    """(platform, person, touch) of these people's items, likes and shares."""
+    for query in (_item_touch_query(ctx, keys), _event_touch_query(ctx, keys)):
+        for row in stream(ctx, query):
+            yield row[0], row[1], _touch(row)
+
+
+def _everyone_by_person(ctx: IndexContext) -> Iterator[tuple[Key, list[Touch]]]:
+    """Everyone's touches, person by person in the database's order of people: one query, no list of people.
+
+    Everyone who wrote an inbound item or liked/shared an owned item is a person here.
+    """
+    touches = union_all(_item_touch_query(ctx, None), _event_touch_query(ctx, None))
+    columns = touches.selected_columns
+    rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
+    for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
+        yield key, list(map(_touch, group))
 
 
 def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
@@ -238,9 +250,7 @@ def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[dat
     loyalty: set[date] = set()
     returns: set[date] = set()
     for chunk in chunked(people, PERSON_CHUNK):
-        touches = _by_person(_item_touch_rows(ctx, chunk))
-        for key, events in _by_person(_event_touch_rows(ctx, chunk)).items():
-            touches[key].extend(events)
+        touches = _by_person(_touch_rows(ctx, chunk))
         replies = _by_person(_brand_reply_rows(ctx, chunk))
         rows = _PersonRows()
         for key in chunk:
@@ -257,19 +267,16 @@ def _rebuild_everyone(ctx: IndexContext, own: set[Key]) -> tuple[set[date], set[
 
     Reading chunks of people by key lists made SQLite scan all the profile's links per chunk.
     """
-    people = ((platform, person) for platform, person in stream(ctx, _people_query(ctx)))
-    touches, events = KeyedRows(_item_touch_rows(ctx, None)), KeyedRows(_event_touch_rows(ctx, None))
-    replies = KeyedRows(_brand_reply_rows(ctx, None))
+    replies = KeyedRows(_brand_reply_rows(ctx, None))  # people replied to have an item: in the same order
     loyalty: set[date] = set()
     returns: set[date] = set()
-    for chunk in chunked(people, PERSON_CHUNK):
+    for chunk in chunked(_everyone_by_person(ctx), PERSON_CHUNK):
         rows = _PersonRows()
-        for key in chunk:
-            history = [row[2] for row in touches.take(key) + events.take(key)]
+        for key, history in chunk:
             answered = [row[2] for row in replies.take(key)]
-            if history and key not in own:
+            if key not in own:
                 rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
-        changed_loyalty, changed_returns = _write(ctx, [k for k in chunk if k not in own], rows, fresh=True)
+        changed_loyalty, changed_returns = _write(ctx, [k for k, _ in chunk if k not in own], rows, fresh=True)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns

@@ -36,6 +36,18 @@ class IndexStateRow(SQLModel, table=True):
     last_run_at: datetime = utc_column()
 
 
+class LocalDayBoundsRow(SQLModel, table=True):
+    """One local day of a profile's time zone as the UTC span [starts_at, ends_at): how SQL finds a moment's day."""
+
+    __tablename__ = "local_day_bounds"
+    __table_args__ = (UniqueConstraint("profile_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profiles.id")
+    day: date
+    starts_at: datetime = utc_column()
+    ends_at: datetime = utc_column()
+
+
 class IndexDayRow(SQLModel, table=True):
     """One profile's facts on one local day: the counts every component is computed from."""
 
