@@ -10,6 +10,7 @@ import pytest
 from listener.demo.dataset import ENGLISH, FOREIGN, INCIDENT_COMPLAINTS
 from scoring.backends.base import BackendScore
 from scoring.backends.care import (
+    CARE_RULE_LANGUAGES,
     KIND_GROUPS,
     NO_EVIDENCE,
     CareEvidence,
@@ -349,6 +350,24 @@ def test_anchor_words_come_only_from_shapes_that_make_a_whole_word(pattern: str,
 def test_a_pattern_is_searched_first_without_its_leading_assertions(pattern: str, looser: str | None) -> None:
     found = without_leading_assertions(re.compile(pattern))
     assert (found.pattern if found else None) == looser
+
+
+def test_a_looser_form_is_compiled_on_its_first_search_and_finds_what_the_compiled_form_finds() -> None:
+    looser = without_leading_assertions(re.compile(r"(?<!not )\b(fixed|solved) (my|the)\b", re.IGNORECASE))
+    assert looser is not None and looser.search.__name__ == "_first_search"
+    assert looser.search("Not FIXED my bike") is not None  # the first search compiles it, flags kept
+    assert looser.search.__self__.pattern == r"(fixed|solved) (my|the)\b"  # type: ignore[attr-defined]
+    for text in ("solved the case", "unsolved the case", "fixed it", ""):
+        assert bool(looser.search(text)) == bool(re.compile(looser.pattern, re.IGNORECASE).search(text))
+
+
+@pytest.mark.parametrize("language", sorted(CARE_RULE_LANGUAGES))
+def test_every_shipped_patterns_looser_form_compiles(language: str) -> None:
+    for rule in shipped_rules(language):
+        for pattern in rule.patterns:
+            looser = without_leading_assertions(pattern)
+            if looser is not None:
+                assert re.compile(looser.pattern, looser.flags).groups == pattern.groups
 
 
 def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from listener.storage.engine import open_database
 from listener.storage.index_models import EngagerDayRow, IndexDayRow, ResponseRow
 from listener.storage.store import ensure_profile
-from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.tuple_upsert import _same_objects_once, upsert_tuples
 from listener.storage.upsert import upsert_rows
 
 BERLIN = timezone(timedelta(hours=1))
@@ -82,7 +82,7 @@ def test_tuples_are_stored_as_dicts_are_by_upsert_rows(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "tuples.db") as connection:
         shared = connection.execute("SELECT DISTINCT unsupported FROM index_days WHERE day BETWEEN ? AND ?",
                                     ("2026-02-04", "2026-02-07")).fetchall()
-    assert shared == [('{"nl": 2, "xx": [1, "\\u00fc"]}',)]
+    assert shared == [('{"nl":2,"xx":[1,"ü"]}',)]  # as storage.json_text writes it
 
 
 def test_a_datetime_in_a_date_column_is_stored_as_before(tmp_path: Path) -> None:
@@ -101,3 +101,20 @@ def test_a_datetime_in_a_date_column_is_stored_as_before(tmp_path: Path) -> None
         stored.append(_stored(engine, path)["index_days"])
     assert stored[0] == stored[1]
     assert [r[2] for r in stored[1]] == ["2026-05-01", "2026-05-02"]
+
+
+def test_json_values_are_serialised_once_per_run_of_the_very_same_object() -> None:
+    calls: list[int] = []
+
+    def general(values: Any) -> list[str]:
+        values = list(values)
+        calls.append(len(values))
+        return [repr(value) for value in values]
+
+    shared, other = {"a": 1}, {"a": 1}
+    assert _same_objects_once([shared, shared, other, shared], general) == ["{'a': 1}"] * 4
+    assert calls == [1, 1, 1]  # three runs: the equal but other dict is a run of its own
+    calls.clear()
+    distinct = [{"n": n} for n in range(5)]
+    assert _same_objects_once(iter(distinct), general) == [repr(d) for d in distinct]
+    assert calls == [5]  # no run longer than one: converted in one call

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from listener.storage.json_text import json_text
 from listener.storage.sqlite_file import (  # noqa: F401  (MIGRATIONS_DIR, head_revision: re-exported)
     MIGRATIONS_DIR,
     SQLITE_BUSY_TIMEOUT_MS,
@@ -45,7 +46,7 @@ def make_engine(url: str) -> Engine:
             except OSError as error:
                 raise ArgumentError(f"{database}: cannot create its directory ({error.strerror}); "
                                     "choose a path you may write to") from None
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_serializer=json_text)
         event.listen(engine, "connect", tune_sqlite)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":

@@ -25,6 +25,7 @@ from sqlalchemy import JSON, Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from listener.storage.json_text import json_text
 from listener.storage.models import UTCDateTime, as_utc
 
 Converter = Callable[[Iterable[Any]], Iterable[Any]]
@@ -106,6 +107,23 @@ class PreparedBatch:
         return list(reduce(partial(map, add), (_segment(run, rows) for run in self.runs)))
 
 
+def _json_texts(processor: Callable[[Any], Any], dumps: Callable[[Any], str]) -> Converter:
+    """A JSON column's bound values: documents (dicts) by `dumps`, anything else (None, null markers) by the type."""
+    def convert(values: Iterable[Any]) -> list[Any]:
+        return [dumps(value) if type(value) is dict else processor(value) for value in values]
+    return convert
+
+
+def _document_dumps(type_: Any, dialect: Dialect) -> Callable[[Any], str] | None:
+    """What the type's bind processor stores a dict as, if that is a plain function of the dict (SQLAlchemy's JSON)."""
+    if not isinstance(type_, JSON) or type_._str_impl.bind_processor(dialect) is not None:
+        return None
+    serializer = dialect._json_serializer  # open_database's engines: json_text; others json.dumps
+    if serializer is json_text:
+        return json_text
+    return _dumps if serializer is None and _C_ENCODER is not None else None
+
+
 # json.dumps' own settings, and the C encoder it reaches through four Python layers (None without the C module)
 _DUMPS = json.JSONEncoder()
 _C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
@@ -118,26 +136,14 @@ def _dumps(value: dict[str, Any]) -> str:
     return "".join(encode(value, 0))
 
 
-def _json_texts(processor: Callable[[Any], Any]) -> Converter:
-    """A JSON column's bound values: documents (dicts) dumped in C, anything else (None, null markers) by the type."""
-    def convert(values: Iterable[Any]) -> list[Any]:
-        return [_dumps(value) if type(value) is dict else processor(value) for value in values]
-    return convert
-
-
-def _is_plain_json(type_: Any, dialect: Dialect) -> bool:
-    """Whether the type's bind processor stores a dict as json.dumps(dict), as SQLAlchemy's JSON does on SQLite."""
-    return (isinstance(type_, JSON) and dialect._json_serializer is None
-            and type_._str_impl.bind_processor(dialect) is None and _C_ENCODER is not None)
-
-
 def _converter(type_: Any, dialect: Dialect) -> Converter | None:
     if type(type_) is UTCDateTime:  # exactly: a subclass may convert differently
         return utc_texts
     impl = type_.dialect_impl(dialect)
     processor = impl.bind_processor(dialect)
-    if processor and _is_plain_json(impl, dialect):
-        return _json_texts(processor)
+    dumps = _document_dumps(impl, dialect) if processor else None
+    if processor and dumps:
+        return _json_texts(processor, dumps)
     return partial(map, processor) if processor else None
 
 

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
-from itertools import repeat
+from itertools import islice, repeat
+from operator import is_
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date
@@ -46,6 +47,9 @@ def _bools(values: Iterable[Any], general: Converter) -> list[Any]:
 
 def _same_objects_once(values: Iterable[Any], general: Converter) -> list[Any]:
     """Values converted once per run of the very same object (one parameters dict for a whole series)."""
+    values = list(values)
+    if not any(map(is_, values, islice(values, 1, None))):  # every run one long (a page's raw payloads): at once
+        return list(general(values))
     out: list[Any] = []
     last: Any = _NOTHING
     converted: Any = None

@@ -12,6 +12,7 @@ same either way, an anchor only saves time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})[?+]?")  # with a lazy or possessive mark
@@ -47,7 +48,23 @@ def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
 _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 
 
-def without_leading_assertions(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+class LooserPattern:
+    """A pattern's looser form, compiled on its first search: a third of the scorer's start-up went to compiling
+    these, and a text set reaches only some. It cannot fail then: it is the rest of a pattern that compiled when
+    the rules were read, without assertions that hold no group (so group numbers and back-references stay)."""
+
+    __slots__ = ("flags", "pattern", "search")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern, self.flags = pattern, flags
+        self.search: Callable[[str], re.Match[str] | None] = self._first_search
+
+    def _first_search(self, text: str) -> re.Match[str] | None:
+        self.search = re.compile(self.pattern, self.flags).search  # later searches go straight to the compiled one
+        return self.search(text)
+
+
+def without_leading_assertions(pattern: re.Pattern[str]) -> LooserPattern | None:
     """The pattern without the word boundaries and lookarounds it starts with, or None when it starts with none.
 
     It is found wherever the pattern is (what it drops matches no characters), and faster: Python's re scans for
@@ -64,7 +81,7 @@ def without_leading_assertions(pattern: re.Pattern[str]) -> re.Pattern[str] | No
         dropped += 1
     if not dropped or dropped == len(elements):
         return None
-    return re.compile("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
+    return LooserPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
 
 
 def _elements(source: str) -> list[_Element] | None:
