@@ -1,0 +1,44 @@
+"""The migrations build the schema the models describe, and each one can be undone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import listener.storage.alert_models  # each of these modules registers its tables on SQLModel.metadata
+import listener.storage.daemon_models
+import listener.storage.dashboard_models
+import listener.storage.index_models
+import listener.storage.models
+import listener.storage.relationship_models
+import listener.storage.worker_models  # noqa: F401
+from listener.storage.engine import MIGRATIONS_DIR, make_engine, open_database
+
+
+def test_a_database_migrated_to_head_has_exactly_the_models_tables_columns_and_indexes(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'head.db'}")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    engine.dispose()
+    assert len(SQLModel.metadata.tables) > 40  # every model module above was read
+    assert differences == []
+
+
+def test_the_newest_migration_goes_down_and_up_again(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        tables_at_head = set(inspect(connection).get_table_names())
+        command.downgrade(config, "-1")
+        command.upgrade(config, "head")
+        assert set(inspect(connection).get_table_names()) == tables_at_head
+    engine.dispose()
