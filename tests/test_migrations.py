@@ -8,7 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import listener.storage.alert_models  # each of these modules registers its tables on SQLModel.metadata
@@ -42,3 +42,10 @@ def test_the_newest_migration_goes_down_and_up_again(tmp_path: Path) -> None:
         command.upgrade(config, "head")
         assert set(inspect(connection).get_table_names()) == tables_at_head
     engine.dispose()
+
+
+def test_a_postgresql_database_migrated_to_head_has_exactly_the_models_schema(pg_engine: Engine) -> None:
+    with pg_engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    ours = [d for d in differences if "procrastinate" not in repr(d)]  # the job queue's own tables, its own schema
+    assert ours == []
