@@ -11,9 +11,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Literal, cast
 
-from scoring.backends import care_anchors
 from scoring.backends.base import Backend, BackendScore
-from scoring.backends.care_anchors import ranked_anchors, without_leading_assertions
+from scoring.backends.care_anchors import LooserPattern, ranked_anchors, without_leading_assertions
 from scoring.backends.care_model import (
     CareInputs,
     care_features,
@@ -192,7 +191,7 @@ class RuleBook:
         self.rules = tuple(rules)
         # (rule index, pattern, the pattern without its leading assertions: searched first, being quicker to rule a
         # text out); a pattern's bit is its place here
-        self.patterns: list[tuple[int, re.Pattern[str], care_anchors.LooserPattern | None]] = []
+        self.patterns: list[tuple[int, re.Pattern[str], LooserPattern | None]] = []
         # per word: the patterns it is an anchor of, a keyword of (their rule's), a second word of
         needs: dict[str, list[int]] = {}
         self.free = [0, 0, 0]  # the patterns without anchor words, without keywords, without a second set
