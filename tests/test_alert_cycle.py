@@ -10,7 +10,6 @@ from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlmodel import SQLModel
@@ -18,7 +17,7 @@ from sqlmodel import SQLModel
 from listener.alerts import list_alerts, run_alert_cycle
 from listener.config.settings import Config
 from listener.storage.alert_models import AlertStateRow
-from listener.storage.engine import MIGRATIONS_DIR, make_engine, open_database
+from listener.storage.engine import make_engine, open_database
 from listener.storage.models import (
     AuthorRow,
     IndexPointRow,
@@ -31,6 +30,7 @@ from listener.storage.store import ensure_profile
 from listener.storage.upsert import table_of, upsert_rows
 from scoring.sentiment import SCORER_VERSION
 from tests.conftest import FakeClock
+from tests.migration_config import migration_config
 from tests.test_alert_noise import Drop, local, simulate
 
 SOURCE = {"name": "acme-mastodon", "platform": "mastodon", "base_url": "https://mastodon.example", "account": "acme"}
@@ -217,15 +217,9 @@ def test_the_same_cycle_twice_and_a_restart_store_one_alert(tmp_path: Path) -> N
 ALERT_TABLES = {"alerts", "alert_deliveries", "alert_states"}
 
 
-def _alembic() -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
 def test_migration_0002_upgrades_and_downgrades_and_matches_the_models(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    config = _alembic()
+    config = migration_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0002")

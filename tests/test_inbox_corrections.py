@@ -26,18 +26,15 @@ def test_an_inbox_correction_feeds_the_sentiment_corrections(tmp_path: Path) -> 
 
 def test_the_migration_keeps_corrections_made_in_the_inbox_before_it_shared_the_table(tmp_path: Path) -> None:
     from alembic import command
-    from alembic.config import Config as AlembicConfig
     from sqlalchemy import inspect, text
 
-    from listener.storage.engine import MIGRATIONS_DIR, make_engine, migrate
+    from listener.storage.engine import make_engine, migrate
     from listener.storage.models import SentimentCorrectionRow
+    from tests.migration_config import migration_config
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0013")
+        command.upgrade(migration_config(connection), "0013")
         connection.execute(text(
             "INSERT INTO inbox_sentiment_corrections (platform, external_id, label, corrected_by, corrected_at) "
             "VALUES ('mastodon', 'only-inbox', 'negative', 'ed', '2026-10-20 09:00:00'), "

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
@@ -18,7 +17,8 @@ import listener.storage.index_models
 import listener.storage.models
 import listener.storage.relationship_models
 import listener.storage.worker_models  # noqa: F401
-from listener.storage.engine import MIGRATIONS_DIR, make_engine, open_database
+from listener.storage.engine import make_engine, open_database
+from tests.migration_config import migration_config
 
 
 def test_a_database_migrated_to_head_has_exactly_the_models_tables_columns_and_indexes(tmp_path: Path) -> None:
@@ -32,10 +32,8 @@ def test_a_database_migrated_to_head_has_exactly_the_models_tables_columns_and_i
 
 def test_the_newest_migration_goes_down_and_up_again(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
+        config = migration_config(connection)
         command.upgrade(config, "head")
         tables_at_head = set(inspect(connection).get_table_names())
         command.downgrade(config, "-1")

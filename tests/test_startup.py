@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, text
 
@@ -22,9 +21,10 @@ from connectors.registry import PLATFORMS
 from listener.cli.main import EXAMPLE_CONFIG
 from listener.config.settings import load_config
 from listener.index.formula import formula_version
-from listener.storage.engine import MIGRATIONS_DIR, head_revision, make_engine, open_database, stored_revision
+from listener.storage.engine import head_revision, make_engine, open_database, stored_revision
 from listener.storage.models import IndexPointRow, ProfileRow
 from listener.storage.upsert import table_of
+from tests.migration_config import migration_config
 
 HEAVY = ("sqlalchemy", "alembic", "sqlmodel", "pydantic", "connectors.registry", "listener.config.settings",
          "listener.index.aggregate", "httpx")
@@ -56,9 +56,7 @@ def test_help_loads_no_database_config_or_connector_code() -> None:
 
 
 def test_head_revision_read_from_the_files_is_alembics_head() -> None:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+    assert head_revision() == ScriptDirectory.from_config(migration_config()).get_current_head()
 
 
 def test_database_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
@@ -73,11 +71,8 @@ def test_database_behind_head_is_still_migrated(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'ror.db'}"
     engine = make_engine(url)
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:  # a database left at revision 0004 by an older release
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
+        command.upgrade(migration_config(connection), "0004")
     assert stored_revision(engine) == "0004"
     open_database(url)
     with engine.connect() as connection:

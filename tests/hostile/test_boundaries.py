@@ -204,16 +204,13 @@ def test_any_stored_date_maps_to_a_day_without_overflow() -> None:
 
 def test_the_migration_moves_items_with_impossible_times_to_quarantine(tmp_path: Path) -> None:
     from alembic import command
-    from alembic.config import Config as AlembicConfig
 
-    from listener.storage.engine import MIGRATIONS_DIR, make_engine, migrate
+    from listener.storage.engine import make_engine, migrate
+    from tests.migration_config import migration_config
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0006")
+        command.upgrade(migration_config(connection), "0006")
         profile_id = ensure_profile(connection, "acme", "UTC")
         far = replace(GOOD, external_id="host/far", created_at=datetime(9999, 12, 31, tzinfo=UTC))
         save_page(connection, profile_id, "src", "statuses", Page(items=[GOOD, far]), FIXED_NOW)
