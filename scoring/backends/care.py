@@ -7,9 +7,8 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from scoring.backends.base import Backend, BackendScore
 from scoring.backends.care_anchors import LooserPattern, ranked_anchors, without_leading_assertions
@@ -21,6 +20,7 @@ from scoring.backends.care_model import (
     model_may_move,
     with_care_model,
 )
+from scoring.backends.data_files import data_toml
 from scoring.backends.vader_backend import VaderBackend
 
 CARE_VERSION = "6"
@@ -104,8 +104,12 @@ def word_list(text: str) -> list[str]:
 
 def parse_rules(text: str, where: str = "rules") -> tuple[CareRule, ...]:
     """Rules from TOML text; a one-line error names the rule and what is wrong."""
+    return _rules_of(tomllib.loads(text), where)
+
+
+def _rules_of(document: Mapping[str, Any], where: str) -> tuple[CareRule, ...]:
     rules = []
-    for number, entry in enumerate(tomllib.loads(text).get("rule", []), start=1):
+    for number, entry in enumerate(document.get("rule", []), start=1):
         name = entry.get("name", f"#{number}")
         try:
             rules.append(_rule(name, entry))
@@ -127,37 +131,34 @@ def _rule(name: str, entry: dict[str, object]) -> CareRule:
 CARE_RULE_LANGUAGES = frozenset({"en", "nl", "de"})
 
 
-def _shipped_text(language: str) -> tuple[str, str]:
-    """The name and text of scoring/backends/data/care_<language>.toml."""
-    name = f"care_{language}.toml"
-    return name, resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8")
+def _care_file(language: str) -> str:
+    return f"care_{language}.toml"
 
 
 @lru_cache(maxsize=8)
 def shipped_rules(language: str = "en") -> tuple[CareRule, ...]:
     """The rules in scoring/backends/data/care_<language>.toml (en, nl, de), read once per process."""
-    name, text = _shipped_text(language)
-    return parse_rules(text, name)
+    return _rules_of(data_toml(_care_file(language)), _care_file(language))
 
 
 @lru_cache(maxsize=8)
 def shipped_request_words(language: str = "en") -> frozenset[str]:
     """The `request_words` of care_<language>.toml: words a general lexicon reads as positive that, in a message
     to a brand, only ask ("please", "help"); the care layer reads them without sentiment."""
-    return frozenset(tomllib.loads(_shipped_text(language)[1]).get("request_words", ()))
+    return frozenset(data_toml(_care_file(language)).get("request_words", ()))
 
 
 @lru_cache(maxsize=8)
 def shipped_spellings(language: str = "en") -> Mapping[str, str]:
     """The `spellings` of care_<language>.toml: British spellings a general lexicon lacks ("favourite"), each with
     the spelling it lists ("favorite"); the care layer reads them at that word's value."""
-    return MappingProxyType(dict(tomllib.loads(_shipped_text(language)[1]).get("spellings", {})))
+    return MappingProxyType(dict(data_toml(_care_file(language)).get("spellings", {})))
 
 
 @lru_cache(maxsize=8)
 def shipped_names(language: str = "en") -> NamePraise:
     """The `names` of care_<language>.toml: names whose first word a general lexicon reads as praise."""
-    return NamePraise(tuple(tomllib.loads(_shipped_text(language)[1]).get("names", ())))
+    return NamePraise(tuple(data_toml(_care_file(language)).get("names", ())))
 
 
 class NamePraise:

@@ -10,13 +10,12 @@ positive (below +0.5), gets a small negative compound (between about -0.09 and -
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from scoring.backends.base import BackendScore
+from scoring.backends.data_files import data_json
 from scoring.backends.linear import LinearModel, WeightTables
 
 CARE_FEATURES = ("__base", "__vader_negative", "__vader_positive", "__complaint", "__care_shift", "__exclamation",
@@ -73,8 +72,7 @@ class CareModel:
 @cache
 def care_model(language: str = "en") -> CareModel:
     """The shipped model of `language`, loaded once per process."""
-    text = resources.files("scoring.backends").joinpath("data", f"care_model_{language}.json").read_text("utf-8")
-    return CareModel(LinearModel.from_json(json.loads(text)))
+    return CareModel(LinearModel.from_json(data_json(f"care_model_{language}.json")))
 
 
 def model_may_move(compound: float) -> bool:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 
 from scoring.backends.base import BackendScore
 from scoring.backends.care import CARE_RULE_LANGUAGES, RuleBook, combine, shipped_rules
+from scoring.backends.data_files import data_json, data_toml
 from scoring.backends.lexicon_rules import RuleLexicon
 from scoring.backends.linear import LinearModel, ThreeWayModel, load_model
 from scoring.backends.names import LEXICON_LANGUAGES
@@ -29,21 +27,16 @@ QUIET_VERSION = "quiet-1"  # part of the backend version, so profiles of these l
 CARE_VERSIONS = {"de": "care-2"}
 
 
-def _data(name: str) -> dict[str, object]:
-    return json.loads(resources.files("scoring.backends").joinpath("data", name).read_text(encoding="utf-8"))
-
-
 @cache
 def neutral_words(language: str) -> frozenset[str]:
     """Words taken out of the language's lexicon (data/lexicon_neutral.toml says why)."""
-    text = resources.files("scoring.backends").joinpath("data", "lexicon_neutral.toml").read_text(encoding="utf-8")
-    return frozenset(tomllib.loads(text).get(language, ()))
+    return frozenset(data_toml("lexicon_neutral.toml").get(language, ()))
 
 
 @cache
 def rule_lexicon(language: str) -> RuleLexicon:
     """The shipped lexicon of `language` without its neutral words, loaded once per process."""
-    words = _data(f"lexicon_{language}.json")
+    words = data_json(f"lexicon_{language}.json")
     neutral = neutral_words(language)
     # JSON values are typed `object`; float() rejects a non-number at load time
     return RuleLexicon.build(language, {str(k): float(v) for k, v in words.items()  # type: ignore[arg-type]
@@ -53,7 +46,7 @@ def rule_lexicon(language: str) -> RuleLexicon:
 @cache
 def linear_model(language: str) -> LinearModel | ThreeWayModel:
     """The shipped model of `language`, loaded once per process."""
-    return load_model(_data(f"model_{language}.json"))
+    return load_model(data_json(f"model_{language}.json"))
 
 
 def is_plain_question(text: str) -> bool:
