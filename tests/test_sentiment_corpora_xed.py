@@ -1,4 +1,4 @@
-"""The shipped NL/FR/ES models against XED's subtitles kept outside the repository (collected only when they are
+"""The shipped FR/ES models against XED's subtitles kept outside the repository (collected only when they are
 there, see conftest.py): training on the corpora bench/sentiment_prepare_xed.py writes gives the shipped files byte
 for byte."""
 
@@ -12,7 +12,7 @@ from bench.sentiment_corpora import external_dir, find_corpus
 from bench.sentiment_train import DATA_OUT, model_file_text, train_language
 
 
-@pytest.mark.parametrize("language", ["nl", "fr", "es"])
+@pytest.mark.parametrize("language", ["fr", "es"])
 def test_training_on_xed_gives_the_shipped_file(language: str) -> None:
     corpus = find_corpus(external_dir(), f"xed_{language}")
     assert corpus is not None
