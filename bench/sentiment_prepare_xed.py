@@ -3,10 +3,11 @@
 `python -m bench.sentiment_prepare_xed --xed DIR --out DIR` reads `<lang>-projections.tsv` for every language in
 LANGUAGES from DIR (the `Projections` folder of XED, Öhman, Pàmies, Kajava, Tiedemann 2020, CC-BY-4.0; nothing is
 downloaded) and writes `xed_<lang>.tsv` into the corpora folder `--out`, in the format of bench/sentiment_corpora.py.
-The rule, which decides what the NL/DE/FR/ES models learn from and which fifth the quality bench holds out:
+The rule, which decides what the XED-trained models learn from and which fifth the quality bench holds out:
 - a line of the file (lines end at `\\n`, numbered from 1) is `text<TAB>labels`, labels being XED's emotion
   numbers separated by commas (1 anger, 2 anticipation, 3 disgust, 4 fear, 5 joy, 6 sadness, 7 surprise, 8 trust);
-  a line of another shape (the files hold a few stray alignment and quoting lines) or with an empty text is skipped;
+  a line of another shape (stray alignment and quoting lines: a few hundred in the German and French files) or
+  with an empty text is skipped;
 - `pos` when every label is joy or trust, `neg` when every label is anger, disgust, fear or sadness, else left out;
 - every polar line is kept, in file order, its text stripped of surrounding spaces, its id `xed-<lang><line number>`.
 Deterministic: the same files give the same corpora.
