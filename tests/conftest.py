@@ -23,10 +23,10 @@ REPLAY_TIER = ["test_real_*.py", "test_schema_drift.py"]
 # collected only when ROR_BLUESKY_REFERENCE=1 says they are there (.ci/run sets it), never skipped.
 REFERENCE_TIER = ["test_bluesky_reference.py"]
 # The sentiment-corpora tier reads labelled corpora kept outside the repository ($ROR_SENTIMENT_CORPORA or the
-# shared folder, bench/sentiment_corpora.py): collected only when the German tweets the German model is trained
-# and measured on are all there, never skipped.
+# shared folder, bench/sentiment_corpora.py): collected only when the German tweets and the XED subtitles the
+# NL/DE/FR/ES models are trained and measured on are all there, never skipped.
 CORPORA_TIER = ["test_sentiment_corpora_*.py"]
-CORPORA_TIER_NEEDS = ("sb10k_de", "sb10kfull_de", "potts_de", "xed_de")
+CORPORA_TIER_NEEDS = ("sb10k_de", "sb10kfull_de", "potts_de", "xed_nl", "xed_de", "xed_fr", "xed_es")
 collect_ignore_glob = ([] if have_real_recordings() else REPLAY_TIER) + (
     [] if os.environ.get("ROR_BLUESKY_REFERENCE") == "1" else REFERENCE_TIER) + (
     [] if all(find_corpus(external_dir(), name) for name in CORPORA_TIER_NEEDS) else CORPORA_TIER)

@@ -93,7 +93,7 @@ def test_a_dutch_or_german_profile_gets_sentiment_index_and_a_drop_alert(
                                          table_of(SentimentRow).c.backend)).all()
     assert scored == len(rows) > 500
     assert {(s, lang) for s, lang, _ in rows} == {("scored", language)}
-    model = {"nl": "xed-lr-2+quiet-1", "de": "tweets-lr-4+care-2"}[language]  # German: three-way, trained on tweets
+    model = {"nl": "xed-lr-2+quiet-1", "de": "tweets-lr-5+care-2"}[language]  # German: three-way, trained on tweets
     assert {b for _, _, b in rows} == {f"lexicon-model-{language}-{LEXICON_VERSION}+{model}"}
 
     cycles(engine, config, local(10) + timedelta(minutes=15), local(20), timedelta(hours=6))

@@ -66,7 +66,7 @@ def test_training_without_its_corpus_is_a_one_line_error(
     monkeypatch.setattr(sentiment_train, "DATA_OUT", tmp_path)
     monkeypatch.setenv("ROR_SENTIMENT_CORPORA", str(tmp_path / "absent"))
     assert main(["--sources", str(write_sources(tmp_path / "sources"))]) == 2
-    assert capsys.readouterr().err == f"error: no xed_nl.tsv or xed_nl/data.tsv in {tmp_path / 'absent'}\n"
+    assert capsys.readouterr().err == f"error: no xed_fr.tsv or xed_fr/data.tsv in {tmp_path / 'absent'}\n"
 
 
 def test_models_train_on_corpora_found_outside_the_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -80,7 +80,8 @@ def test_models_train_on_corpora_found_outside_the_repository(tmp_path: Path, mo
         folder.mkdir(parents=True)
         (folder / "data.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert main(["--sources", str(write_sources(tmp_path / "sources")), "--corpora", str(corpora)]) == 0
-    model = json.loads((tmp_path / "model_nl.json").read_text(encoding="utf-8"))
-    assert model["version"] == sentiment_train.MODEL_VERSION and model["language"] == "nl"
+    model = json.loads((tmp_path / "model_fr.json").read_text(encoding="utf-8"))
+    assert model["version"] == sentiment_train.MODEL_VERSION and model["language"] == "fr"
     assert model["weights"], "a model learns weights from its corpus"
     assert not (tmp_path / "model_de.json").exists(), "German's model is trained on tweets by another script"
+    assert not {"model_nl.json", "model_es.json"} & {p.name for p in tmp_path.iterdir()}, "kept, not retrained"
