@@ -56,3 +56,18 @@ def test_runs_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
     day_of = LocalDays(ZoneInfo("Europe/Amsterdam"))
     days = {day_of(_at(b)) for b in range(_bucket(2024, 3, 1), _bucket(2024, 3, 11))}
     assert len(days) == 11 and len(calls) <= 3 * 11
+
+
+def test_spans_are_remembered_in_any_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[datetime] = []
+
+    def counted(moment: datetime, zone: ZoneInfo) -> object:
+        calls.append(moment)
+        return local_day(moment, zone)
+
+    monkeypatch.setattr("listener.index.sql.local_day", counted)
+    zone = ZoneInfo("Europe/Amsterdam")
+    day_of = LocalDays(zone)
+    buckets = random.Random(3).sample(range(_bucket(2024, 3, 1), _bucket(2024, 3, 11)), 960)
+    assert [day_of(_at(b)) for b in buckets] == [local_day(_at(b), zone) for b in buckets]
+    assert len(calls) - len(buckets) <= 3 * 11  # the comparison's own calls aside: each day's span found once

@@ -18,12 +18,12 @@ from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
 from listener.index.days import FACT_GROUPS, prune_empty_days
 from listener.index.formula import formula_parameters, formula_version
-from listener.index.items import refresh_owned, refresh_responses
+from listener.index.items import ResponseWriter, refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
 from listener.index.series import load_facts, write_series
 from listener.index.sql import IndexContext, days_from
 from listener.ledger.delta import Watermarks
-from listener.ledger.update import refresh_people
+from listener.ledger.update import rebuild_people, refresh_people
 from listener.storage.index_models import (
     EngagementDayRow,
     EngagerDayRow,
@@ -91,8 +91,9 @@ def rebuild_facts(ctx: IndexContext) -> None:
         table = table_of(model)
         ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id))
     refresh_owned(ctx, None)
-    refresh_responses(ctx, None)
-    refresh_people(ctx, None)
+    responses = ResponseWriter(ctx)  # fed by the ledger's read of the inbound items: they are read once
+    rebuild_people(ctx, responses.add)
+    responses.flush()
     for refresh in FACT_GROUPS.values():
         refresh(ctx, None)
 

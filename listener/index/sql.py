@@ -100,26 +100,29 @@ class LocalDays:
 
     Local days only move forward with time, so once the first and the last microsecond of the span
     `day_bounds` gives are both on the day, every moment between them is too; a span that does not
-    check out is not remembered. Moments in order hit it most.
+    check out is not remembered. Spans are filed under the UTC dates they cover, so moments in any
+    order (a rebuild reads inbound items person by person) find theirs by their own date.
     """
 
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
-        self._span: tuple[datetime, datetime, date] | None = None  # [start, end) in UTC, and its day
+        self._spans: dict[date, list[tuple[datetime, datetime, date]]] = {}  # UTC date -> [start, end) and day
 
     def __call__(self, moment: datetime) -> date:
         """The local day of this moment."""
-        span = self._span
-        if span is not None and span[0] <= moment < span[1]:
-            return span[2]
+        for start, end, day in self._spans.get(moment.date(), ()):  # a UTC moment's own date: its spans
+            if start <= moment < end:
+                return day
         zone = self._zone
         day = local_day(moment, zone)
         try:
             start, end = (bound.astimezone(UTC) for bound in day_bounds(day, zone))
         except (OverflowError, ValueError):  # a day at the calendar's ends: not remembered
             return day
-        if start <= moment < end and local_day(start, zone) == day and local_day(end - ONE_MICROSECOND, zone) == day:
-            self._span = (start, end, day)
+        last = end - ONE_MICROSECOND
+        if start <= moment < end and local_day(start, zone) == day and local_day(last, zone) == day:
+            for covered in range(start.toordinal(), last.toordinal() + 1):
+                self._spans.setdefault(date.fromordinal(covered), []).append((start, end, day))
         return day
 
 
