@@ -9,6 +9,9 @@ rebuilds everything.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -85,8 +88,29 @@ def _save_state(ctx: IndexContext, digest: str, marks: dict[str, int]) -> None:
                 ["profile_id"], ["facts_digest", "watermarks", "last_run_at"])
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while (the objects freed by reference counting still are at once).
+
+    A rebuild makes a tuple or two per item and row, none of them in a cycle: at 20,000 items the collector
+    ran some 200 times over them (a tenth of the rebuild's CPU) and found nothing to free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def rebuild_facts(ctx: IndexContext) -> None:
     """Drop the profile's derived rows and rebuild them all from the raw tables."""
+    with _collector_paused():
+        _rebuild_facts(ctx)
+
+
+def _rebuild_facts(ctx: IndexContext) -> None:
     for model in DERIVED_TABLES:
         table = table_of(model)
         ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id))

@@ -68,6 +68,9 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
 
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
+# An item's touch row with its answer columns, as `on_item` takes it: (platform, external id, kind, text,
+# created at, author, compound, parent is owned)
+ANSWER_VALUES = itemgetter(0, 10, 4, 11, 3, 1, 6, 12)
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
 
@@ -149,9 +152,8 @@ def _everyone_by_person(ctx: IndexContext,
         history = []
         for row in group:
             if row[2] == ITEM_TOUCH:
-                platform, author, _source, at, kind, _thread, compound, *_times, external_id, text, parent = row
-                on_item((platform, external_id, kind, text, at, author, compound, parent))
-                if author is None:  # an item without an author is no one's touch
+                on_item(ANSWER_VALUES(row))
+                if row[1] is None:  # an item without an author is no one's touch
                     continue
             history.append(_touch(row))
         if history:
