@@ -160,31 +160,44 @@ def _everyone_by_person(ctx: IndexContext,
             yield key, history
 
 
+def _first_reply_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, item, thread, item's time, first owned reply's time) of these people's inbound items
+    (None: everyone's, ordered by person) that have an owned reply."""
+    items, links = table_of(ItemRow), table_of(ItemProfileRow)
+    parent, parent_link = PARENT, PARENT_LINK
+    person = (parent.c.platform, parent.c.author_external_id, parent.c.external_id,
+              func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at)
+    owned_replies = and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id,
+                         links.c.profile_id == ctx.profile_id, links.c.role == "owned")
+    their_items = and_(parent_link.c.platform == parent.c.platform, parent_link.c.external_id == parent.c.external_id,
+                       parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+                       parent.c.author_external_id.is_not(None))
+    if keys is None:  # from the owned replies: fewer than the inbound items
+        return (select(*person, func.min(items.c.created_at))
+                .join(links, owned_replies)
+                .join(parent, and_(parent.c.platform == items.c.platform,
+                                   parent.c.external_id == items.c.parent_external_id))
+                .join(parent_link, their_items)
+                .group_by(*person[:3], parent.c.root_external_id, parent.c.created_at)
+                .order_by(parent.c.platform, parent.c.author_external_id))
+    # From the people's items, each one's replies looked up by parent: joined the other way round, SQLite
+    # scanned every link of the profile (it cannot tell how few people a key list holds).
+    first = (select(func.min(items.c.created_at)).join(links, owned_replies)
+             .where(items.c.platform == parent.c.platform, items.c.parent_external_id == parent.c.external_id)
+             .scalar_subquery())
+    replied = (select(*person, first.label("first_reply")).join(parent_link, their_items)
+               .where(keys_in(parent.c.platform, parent.c.author_external_id, keys)).subquery())
+    return select(replied).where(replied.c.first_reply.is_not(None))
+
+
 def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
     ordered by person)."""
-    items, links = table_of(ItemRow), table_of(ItemProfileRow)
-    parent, parent_link = PARENT, PARENT_LINK
-    query = (
-        select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
-               func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,
-               func.min(items.c.created_at))
-        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-        .join(parent, and_(parent.c.platform == items.c.platform, parent.c.external_id == items.c.parent_external_id))
-        .join(parent_link, and_(parent_link.c.platform == parent.c.platform,
-                                parent_link.c.external_id == parent.c.external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-               parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
-               parent.c.author_external_id.is_not(None),
-               keys_in(parent.c.platform, parent.c.author_external_id, keys))
-        .group_by(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
-                  parent.c.root_external_id, parent.c.created_at))
-    if keys is None:
-        query = query.order_by(parent.c.platform, parent.c.author_external_id)
     business = ctx.business
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
-            for platform, author, _item, thread, item_at, reply_at in stream(ctx, query) if reply_at >= item_at)
+            for platform, author, _item, thread, item_at, reply_at in stream(ctx, _first_reply_query(ctx, keys))
+            if reply_at >= item_at)
 
 
 def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
