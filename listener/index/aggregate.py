@@ -19,7 +19,7 @@ from sqlalchemy import Engine, delete, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
-from listener.index.days import FACT_GROUPS, prune_empty_days
+from listener.index.days import FACT_GROUPS, GatheredFacts, prune_empty_days
 from listener.index.formula import formula_parameters, formula_version
 from listener.index.items import ResponseWriter, refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
@@ -118,8 +118,10 @@ def _rebuild_facts(ctx: IndexContext) -> None:
     responses = ResponseWriter(ctx)  # fed by the ledger's read of the inbound items: they are read once
     rebuild_people(ctx, responses.add)
     responses.flush()
+    facts = GatheredFacts()
     for refresh in FACT_GROUPS.values():
-        refresh(ctx, None)
+        refresh(ctx, None, facts)
+    facts.save(ctx)
 
 
 def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date],
@@ -143,7 +145,7 @@ def apply_scope(ctx: IndexContext, scope: Scope, recent: set[date],
     before = load_facts(ctx, touched)
     for group, refresh in FACT_GROUPS.items():
         if days[group]:
-            refresh(ctx, days[group])
+            refresh(ctx, days[group], None)
     prune_empty_days(ctx, touched)
     return touched, before
 
