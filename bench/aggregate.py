@@ -32,7 +32,8 @@ from listener.index import aggregate
 from listener.sentiment.score import score_pending
 from listener.storage.engine import open_database
 
-STEPS = ("refresh_owned", "refresh_responses", "refresh_people", "write_series", "changes_since_marks")
+STEPS = ("refresh_owned", "rebuild_people", "refresh_responses", "refresh_people", "write_series",
+         "changes_since_marks")  # a rebuild's responses are written within rebuild_people
 LATER = NOW + timedelta(minutes=30)
 
 

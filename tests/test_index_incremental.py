@@ -130,8 +130,8 @@ def test_updates_fold_heavy_authors_forward_and_equal_a_full_recompute(engine: E
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     rebuilt: list[tuple[str, str]] = []
     rebuild = listener.ledger.update._rebuild
-    monkeypatch.setattr(listener.ledger.update, "_rebuild", lambda ctx, people, fresh: (
-        rebuilt.extend(people), rebuild(ctx, people, fresh))[1])
+    monkeypatch.setattr(listener.ledger.update, "_rebuild", lambda ctx, people: (
+        rebuilt.extend(people), rebuild(ctx, people))[1])
     store = Store(engine, profile_with())
     story = Story(store, seed=11, people=CROWD, weights=ZIPF)
     moment = NOW - timedelta(days=20)

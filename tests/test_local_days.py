@@ -45,14 +45,29 @@ def test_every_bucket_gets_its_day(name: str) -> None:
     assert [day_of_moment(m) for m in moments] == [local_day(m, zone) for m in moments]
 
 
-def test_runs_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
+@pytest.fixture
+def local_day_calls(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The moments LocalDays asks `local_day` about."""
+    calls: list[datetime] = []
 
     def counted(moment: datetime, zone: ZoneInfo) -> object:
         calls.append(moment)
         return local_day(moment, zone)
 
     monkeypatch.setattr("listener.index.sql.local_day", counted)
+    return calls
+
+
+def test_runs_are_remembered(local_day_calls: list[datetime]) -> None:
     day_of = LocalDays(ZoneInfo("Europe/Amsterdam"))
     days = {day_of(_at(b)) for b in range(_bucket(2024, 3, 1), _bucket(2024, 3, 11))}
-    assert len(days) == 11 and len(calls) <= 3 * 11
+    assert len(days) == 11 and len(local_day_calls) <= 3 * 11
+
+
+def test_spans_are_remembered_in_any_order(local_day_calls: list[datetime]) -> None:
+    zone = ZoneInfo("Europe/Amsterdam")
+    day_of = LocalDays(zone)
+    buckets = random.Random(3).sample(range(_bucket(2024, 3, 1), _bucket(2024, 3, 11)), 960)
+    days = [day_of(_at(b)) for b in buckets]
+    assert len(local_day_calls) <= 3 * 11  # each day's span found once
+    assert days == [local_day(_at(b), zone) for b in buckets]

@@ -46,6 +46,7 @@ def test_needs_an_answer_rule(kind: str, text: str, compound: float | None, pare
 @pytest.mark.parametrize(("text", "question"), [
     ("how fine for a moka pot", True), ("Can you ship to Canada", True), ("Can't believe how good this is", False),
     ("Is there a manual", True), ("is it me or", True), ("What a day!", False), ("", False), ("¿Envían a México", True),
+    ("Why not. Great grinder!", True), ("Why not! Great grinder.", False),  # only the first sentence's end counts
 ])
 def test_question_detection(text: str, question: bool) -> None:
     assert is_question(text) is question

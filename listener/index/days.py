@@ -54,8 +54,51 @@ def _total(condition: Any, value: Any) -> Any:
     return func.coalesce(func.sum(value).filter(condition), 0.0)
 
 
-def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
-    """Upsert one column group; days asked for but without data are reset to `empty`."""
+class GatheredFacts:
+    """A rebuild's day facts, gathered from every column group and written in one pass over index_days.
+
+    Rows are inserted in the order a group by group write inserted them (the groups' order, then by day),
+    so they get the same ids. The first group (item facts) has a JSON column, which stores a None it is
+    given as JSON null but leaves a row it is not given as SQL NULL: a day without item facts is written
+    without that group's columns, as before. For the other groups, a day without values gets their empty
+    values, which are their columns' defaults.
+    """
+
+    def __init__(self) -> None:
+        self._groups: list[tuple[tuple[str, ...], Values, dict[str, Any]]] = []
+        self._days: dict[date, None] = {}  # every day, in insertion order
+
+    def add(self, values: Values, columns: tuple[str, ...], empty: dict[str, Any]) -> None:
+        """One column group's values, day by day."""
+        self._groups.append((columns, values, empty))
+        self._days.update(dict.fromkeys(sorted(values)))
+
+    def save(self, ctx: IndexContext) -> None:
+        """Write every day's row (into an index_days without the profile's rows)."""
+        first_values = self._groups[0][1]
+        self._write(ctx, self._groups, [day for day in self._days if day in first_values])
+        self._write(ctx, self._groups[1:], [day for day in self._days if day not in first_values])
+
+    @staticmethod
+    def _write(ctx: IndexContext, groups: list[tuple[tuple[str, ...], Values, dict[str, Any]]],
+               days: list[date]) -> None:
+        columns = tuple(c for group_columns, _values, _empty in groups for c in group_columns)
+        pickers = [(itemgetter(*group_columns), values, itemgetter(*group_columns)(empty))
+                   for group_columns, values, empty in groups]
+        rows = [(ctx.profile_id, day, *(value for pick, values, nothing in pickers
+                                        for value in (pick(values[day]) if day in values else nothing)))
+                for day in days]
+        upsert_tuples(ctx.connection, IndexDayRow, ("profile_id", "day", *columns), rows, ["profile_id", "day"],
+                      columns)
+
+
+def _save(ctx: IndexContext, days: Days, values: Values, columns: tuple[str, ...], empty: dict[str, Any],
+          gathered: GatheredFacts | None) -> None:
+    """Upsert one column group; days asked for but without data are reset to `empty`. With `gathered` (a
+    rebuild: `days` None), the values are handed to it to write with the other groups'."""
+    if gathered is not None:
+        gathered.add(values, columns, empty)
+        return
     wanted = sorted(values) if days is None else sorted(days)
     pick = itemgetter(*columns)  # every group has two columns or more: a tuple
     rows = [(ctx.profile_id, d, *pick(values.get(d, empty))) for d in wanted]
@@ -129,7 +172,7 @@ def _unsupported(ctx: IndexContext, days: Days) -> dict[date, Counter[str]]:
     return found
 
 
-def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
+def refresh_item_facts(ctx: IndexContext, days: Days, gathered: GatheredFacts | None = None) -> None:
     """Inbound/owned counts, sentiment, positive mentions and reviews of items made on these local days.
 
     Each day's counts and sums come from SQL, over the day's links in created_at order.
@@ -144,21 +187,22 @@ def refresh_item_facts(ctx: IndexContext, days: Days) -> None:
             unsupported_days.add(day)
     for day, languages in (_unsupported(ctx, unsupported_days) if unsupported_days else {}).items():
         values[day]["unsupported"] = dict(sorted(languages.items()))
-    _save(ctx, days, values, (*ITEM_COLUMNS, "unsupported"), {**dict.fromkeys(ITEM_COLUMNS, 0), "unsupported": None})
+    _save(ctx, days, values, (*ITEM_COLUMNS, "unsupported"), {**dict.fromkeys(ITEM_COLUMNS, 0), "unsupported": None},
+          gathered)
 
 
 def _day_filter(column: Any, days: Days) -> Any:
     return true() if days is None else column.in_(sorted(days))
 
 
-def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
+def refresh_engagement_facts(ctx: IndexContext, days: Days, gathered: GatheredFacts | None = None) -> None:
     """Engagement gained by owned items, and owned posts with their 48-hour engagement."""
     table = table_of(EngagementDayRow)
     rows = ctx.connection.execute(
         select(table.c.day, *(func.sum(table.c[c]) for c in ENGAGEMENT_COLUMNS))
         .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
     values: Values = {day: dict(zip(ENGAGEMENT_COLUMNS, sums, strict=True)) for day, *sums in rows}
-    _save(ctx, days, values, ENGAGEMENT_COLUMNS, dict.fromkeys(ENGAGEMENT_COLUMNS, 0.0))
+    _save(ctx, days, values, ENGAGEMENT_COLUMNS, dict.fromkeys(ENGAGEMENT_COLUMNS, 0.0), gathered)
     posts = table_of(OwnedPostRow)
     by_day: dict[date, list[float | None]] = defaultdict(list)
     for day, at_48h in ctx.connection.execute(select(posts.c.day, posts.c.engagement_48h).where(
@@ -169,7 +213,7 @@ def refresh_engagement_facts(ctx: IndexContext, days: Days) -> None:
         known = [v for v in values_48h if v is not None]
         post_values[day] = {"posts": len(values_48h), "posts_48h": len(known),
                             "post_engagement_48h": statistics.median(known) if known else None}
-    _save(ctx, days, post_values, POST_COLUMNS, {"posts": 0, "posts_48h": 0, "post_engagement_48h": None})
+    _save(ctx, days, post_values, POST_COLUMNS, {"posts": 0, "posts_48h": 0, "post_engagement_48h": None}, gathered)
 
 
 def _outcome_in_sql(table: Any, now: Any) -> Any:
@@ -179,7 +223,7 @@ def _outcome_in_sql(table: Any, now: Any) -> Any:
                 (table.c.deadline_at > now, None), (replied, "late"), else_="unanswered")
 
 
-def refresh_response_facts(ctx: IndexContext, days: Days) -> None:
+def refresh_response_facts(ctx: IndexContext, days: Days, gathered: GatheredFacts | None = None) -> None:
     """Items whose SLA closes on these days: answered in time, late, or not at all; median reply time.
 
     Outcomes are counted in SQL; only the decided items' reply times are read, for the medians.
@@ -200,7 +244,8 @@ def refresh_response_facts(ctx: IndexContext, days: Days) -> None:
     values: Values = {day: {"answered_in_time": c["in_time"], "answered_late": c["late"], "unanswered": c["unanswered"],
                             "reply_seconds_median": statistics.median(seconds[day]) if seconds[day] else None}
                       for day, c in outcomes.items()}
-    _save(ctx, days, values, RESPONSE_COLUMNS, {**dict.fromkeys(RESPONSE_COLUMNS, 0), "reply_seconds_median": None})
+    _save(ctx, days, values, RESPONSE_COLUMNS, {**dict.fromkeys(RESPONSE_COLUMNS, 0), "reply_seconds_median": None},
+          gathered)
 
 
 def response_outcome(deadline: Any, reply_at: Any, ctx: IndexContext) -> str | None:
@@ -220,14 +265,14 @@ def count_pending(ctx: IndexContext) -> int:
                                    table.c.first_reply_at.is_(None))).scalar_one()
 
 
-def refresh_loyalty_facts(ctx: IndexContext, days: Days) -> None:
+def refresh_loyalty_facts(ctx: IndexContext, days: Days, gathered: GatheredFacts | None = None) -> None:
     """Distinct engagers per day, how many were returning, how many were new."""
     table = table_of(EngagerDayRow)
     rows = ctx.connection.execute(
         select(table.c.day, func.count(), _count(table.c.is_returning), _count(table.c.is_first))
         .where(table.c.profile_id == ctx.profile_id, _day_filter(table.c.day, days)).group_by(table.c.day))
     values: Values = {day: dict(zip(LOYALTY_COLUMNS, counts, strict=True)) for day, *counts in rows}
-    _save(ctx, days, values, LOYALTY_COLUMNS, dict.fromkeys(LOYALTY_COLUMNS, 0))
+    _save(ctx, days, values, LOYALTY_COLUMNS, dict.fromkeys(LOYALTY_COLUMNS, 0), gathered)
 
 
 def _span_counts(ctx: IndexContext, column: str, days: Iterable[date] | None) -> dict[tuple[str, date], int]:
@@ -240,7 +285,7 @@ def _span_counts(ctx: IndexContext, column: str, days: Iterable[date] | None) ->
     return {(kind, day): count for kind, day, count in rows}
 
 
-def refresh_return_facts(ctx: IndexContext, days: Days) -> None:
+def refresh_return_facts(ctx: IndexContext, days: Days, gathered: GatheredFacts | None = None) -> None:
     """Return-rate deltas: people entering (span starts) minus leaving (span ended the day before)."""
     starts = _span_counts(ctx, "start_day", days)
     ends = _span_counts(ctx, "end_day", None if days is None else {d - timedelta(days=1) for d in days})
@@ -249,7 +294,7 @@ def refresh_return_facts(ctx: IndexContext, days: Days) -> None:
     for day in touched:
         values[day] = {f"{kind}_delta": starts.get((kind, day), 0) - ends.get((kind, day - timedelta(days=1)), 0)
                        for kind in SPAN_KINDS}
-    _save(ctx, days, values, RETURN_COLUMNS, dict.fromkeys(RETURN_COLUMNS, 0))
+    _save(ctx, days, values, RETURN_COLUMNS, dict.fromkeys(RETURN_COLUMNS, 0), gathered)
 
 
 def prune_empty_days(ctx: IndexContext, days: set[date]) -> None:
@@ -264,7 +309,7 @@ def prune_empty_days(ctx: IndexContext, days: set[date]) -> None:
             *(table.c[c] == 0 for c in zero_columns)))
 
 
-FACT_GROUPS: dict[str, Callable[[IndexContext, Days], None]] = {
+FACT_GROUPS: dict[str, Callable[[IndexContext, Days, GatheredFacts | None], None]] = {
     "items": refresh_item_facts, "engagement": refresh_engagement_facts, "responses": refresh_response_facts,
     "loyalty": refresh_loyalty_facts, "returns": refresh_return_facts,
 }

@@ -234,26 +234,62 @@ RESPONSE_COLUMNS = ("profile_id", "platform", "external_id", "author_external_id
 DEADLINE_DAY = RESPONSE_COLUMNS.index("deadline_day")
 
 
+class ResponseRule:
+    """The responses row of one inbound item, if it needs an answer (values in RESPONSE_COLUMNS order)."""
+
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
+        self._business, self._sla_hours, self._zone = ctx.business, ctx.index.sla_hours, ctx.zone
+        self._profile_id, self._replies, self._day_of = ctx.profile_id, replies, LocalDays(ctx.zone)
+
+    def row(self, platform: str, external_id: str, kind: str, text: str | None, created_at: datetime,
+            author: str | None, compound: float | None, parent_owned: Any) -> tuple[Any, ...] | None:
+        """The row, or None when the item needs no answer."""
+        reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
+        if reason is None:
+            return None
+        business, zone = self._business, self._zone
+        deadline = sla_deadline(created_at, self._sla_hours, zone, business)
+        reply = self._replies.get((platform, external_id))
+        reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
+        return (self._profile_id, platform, external_id, author, reason, created_at, deadline, self._day_of(deadline),
+                reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
+
+
 def response_rows(ctx: IndexContext, items: Iterable[Sequence[Any]],
                   replies: dict[Key, tuple[datetime, str]]) -> Iterator[tuple[Any, ...]]:
     """The responses rows (values in RESPONSE_COLUMNS order) of the inbound items that need an answer."""
-    business, sla_hours, zone, profile_id = ctx.business, ctx.index.sla_hours, ctx.zone, ctx.profile_id
-    day_of = LocalDays(zone)
-    for platform, external_id, kind, text, created_at, author, compound, parent_owned in items:
-        reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
-        if reason is None:
-            continue
-        deadline = sla_deadline(created_at, sla_hours, zone, business)
-        reply = replies.get((platform, external_id))
-        reply_at, reply_id = reply if reply and reply[0] >= created_at else (None, None)
-        yield (profile_id, platform, external_id, author, reason, created_at, deadline, day_of(deadline),
-               reply_at, reply_id, elapsed_seconds(created_at, reply_at, zone, business) if reply_at else None)
+    rule = ResponseRule(ctx, replies)
+    for item in items:
+        row = rule.row(*item)
+        if row is not None:
+            yield row
 
 
 def _save_responses(ctx: IndexContext, rows: list[tuple[Any, ...]]) -> None:
     upsert_tuples(ctx.connection, ResponseRow, RESPONSE_COLUMNS, rows, ["profile_id", "platform", "external_id"],
                   ["reason", "deadline_at", "deadline_day", "first_reply_at", "first_reply_external_id",
                    "reply_seconds"])
+
+
+class ResponseWriter:
+    """Responses rows of inbound items met one by one (a rebuild's walk over them), written in batches."""
+
+    def __init__(self, ctx: IndexContext) -> None:
+        self._ctx, self._rule = ctx, ResponseRule(ctx, first_owned_replies(ctx, None))
+        self._rows: list[tuple[Any, ...]] = []
+
+    def add(self, item: Sequence[Any]) -> None:
+        """One inbound item's values, in `ResponseRule.row`'s order."""
+        row = self._rule.row(*item)
+        if row is not None:
+            self._rows.append(row)
+            if len(self._rows) >= FLUSH_ROWS:
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the rows held."""
+        _save_responses(self._ctx, self._rows)
+        self._rows = []
 
 
 def refresh_responses(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:

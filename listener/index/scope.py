@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 
-from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, days_from, keys_in
+from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, days_from, is_owned_item, keys_in
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION
@@ -119,10 +119,10 @@ def changes_since_marks(ctx: IndexContext, old: dict[str, Any], new: dict[str, i
     scope.owned |= {(p, e) for p, e in ctx.connection.execute(
         select(snaps.c.platform, snaps.c.external_id).join(link, on)
         .where(link.c.profile_id == ctx.profile_id, _between(snaps.c.id, old, new, "counter_snapshots")))}
-    link, on = _owned_join(events, "item_external_id")
     for platform, item, actor in ctx.connection.execute(
-            select(events.c.platform, events.c.item_external_id, events.c.actor_external_id).join(link, on)
-            .where(link.c.profile_id == ctx.profile_id, _between(events.c.id, old, new, "engagement_events"))):
+            select(events.c.platform, events.c.item_external_id, events.c.actor_external_id)
+            .where(_between(events.c.id, old, new, "engagement_events"),
+                   is_owned_item(ctx, events.c.platform, events.c.item_external_id))):
         scope.owned.add((platform, item))
         scope.people.add((platform, actor))
     return scope

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, keys_in
+from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, is_owned_item, keys_in
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds
@@ -82,16 +82,22 @@ def _new_item_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, Pe
 
 
 def _new_event_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
+    events_of_items = (
+        select(EVENTS.c.id, EVENTS.c.platform, EVENTS.c.actor_external_id, EVENTS.c.kind, EVENTS.c.occurred_at,
+               EVENTS.c.first_seen_at, ITEMS.c.created_at, ITEMS.c.fetched_at,
+               func.coalesce(ITEMS.c.root_external_id, ITEMS.c.external_id))
+        .select_from(EVENTS)
+        .join(ITEMS, and_(ITEMS.c.platform == EVENTS.c.platform, ITEMS.c.external_id == EVENTS.c.item_external_id)))
+    new_events = events_of_items.where(marks.between(EVENTS.c.id, "engagement_events"),
+                                       is_owned_item(ctx, EVENTS.c.platform, EVENTS.c.item_external_id))
+    of_new_links = (events_of_items
+                    .join(LINKS, and_(LINKS.c.platform == EVENTS.c.platform,
+                                      LINKS.c.external_id == EVENTS.c.item_external_id))
+                    .where(marks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == ctx.profile_id,
+                           LINKS.c.role == "owned"))
     seen: set[int] = set()
-    for condition in (marks.between(EVENTS.c.id, "engagement_events"), marks.between(LINKS.c.id, "item_profiles")):
-        rows = ctx.connection.execute(
-            select(EVENTS.c.id, EVENTS.c.platform, EVENTS.c.actor_external_id, EVENTS.c.kind, EVENTS.c.occurred_at,
-                   EVENTS.c.first_seen_at, ITEMS.c.created_at, ITEMS.c.fetched_at,
-                   func.coalesce(ITEMS.c.root_external_id, ITEMS.c.external_id))
-            .select_from(EVENTS)
-            .join(LINKS, and_(LINKS.c.platform == EVENTS.c.platform, LINKS.c.external_id == EVENTS.c.item_external_id))
-            .join(ITEMS, and_(ITEMS.c.platform == EVENTS.c.platform, ITEMS.c.external_id == EVENTS.c.item_external_id))
-            .where(condition, LINKS.c.profile_id == ctx.profile_id, LINKS.c.role == "owned"))
+    for query in (new_events, of_new_links):
+        rows = ctx.connection.execute(query)
         for event_id, platform, actor, kind, occurred, seen_at, created, fetched, thread in rows:
             if event_id not in seen:
                 seen.add(event_id)

@@ -13,12 +13,26 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Float, Integer, and_, cast, delete, func, literal_column, null, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
@@ -54,13 +68,20 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
 
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
+# An item's touch row with its answer columns, as `on_item` takes it: (platform, external id, kind, text,
+# created at, author, compound, parent is owned)
+ANSWER_VALUES = itemgetter(0, 10, 4, 11, 3, 1, 6, 12)
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
 
-def _item_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
-    """These people's inbound items (None: everyone's), as touch rows (see `_touch`)."""
+def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
+    """These people's inbound items (None: everyone's), as touch rows (see `_touch`).
+
+    With `answers`, also the items without an author, and each row followed by what the responses rule
+    reads besides: the item's external id, its text, and whether its parent is owned.
+    """
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
-    return (
+    query = (
         select(items.c.platform.label("platform"), items.c.author_external_id.label("person"),
                literal_column(str(ITEM_TOUCH), Integer).label("source"), items.c.created_at.label("at"), items.c.kind,
                func.coalesce(items.c.root_external_id, items.c.external_id).label("thread"), scores.c.compound,
@@ -69,16 +90,25 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-               items.c.author_external_id.is_not(None), keys_in(items.c.platform, items.c.author_external_id, keys)))
+               keys_in(items.c.platform, items.c.author_external_id, keys)))
+    if not answers:
+        return query.where(items.c.author_external_id.is_not(None))
+    parent_link = PARENT_LINK
+    return (query.add_columns(items.c.external_id, items.c.text, parent_link.c.id.is_not(None))
+            .outerjoin(parent_link, and_(parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "owned",
+                                         parent_link.c.platform == items.c.platform,
+                                         parent_link.c.external_id == items.c.parent_external_id)))
 
 
-def _event_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
-    """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`)."""
+def _event_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
+    """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`); with
+    `answers`, followed by empty columns in place of an item's answer columns."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
+    nothing = (cast(null(), String), cast(null(), Text), cast(null(), Boolean)) if answers else ()
     return (
         select(events.c.platform, events.c.actor_external_id, literal_column(str(EVENT_TOUCH), Integer),
                items.c.created_at, events.c.kind, func.coalesce(items.c.root_external_id, items.c.external_id),
-               cast(null(), Float), events.c.occurred_at, events.c.first_seen_at, items.c.fetched_at)
+               cast(null(), Float), events.c.occurred_at, events.c.first_seen_at, items.c.fetched_at, *nothing)
         .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
         .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
@@ -86,11 +116,14 @@ def _event_touch_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
 
 
 def _touch(row: Sequence[Any]) -> Touch:
-    """The touch of a touch row: an item (its time, sentiment) or an event (its estimated time)."""
-    _platform, _person, source, at, kind, thread, compound, occurred_at, first_seen_at, fetched_at = row
-    if source == ITEM_TOUCH:
-        return Touch(at, "item", kind, thread, compound)
-    return Touch(event_time(occurred_at, first_seen_at, at, fetched_at), "event", kind, thread)
+    """The touch of a touch row: an item (its time, sentiment) or an event (its estimated time).
+
+    A row is (platform, person, source, at, kind, thread, compound, occurred at, first seen at, fetched at),
+    maybe followed by more columns.
+    """
+    if row[2] == ITEM_TOUCH:
+        return Touch(row[3], "item", row[4], row[5], row[6])
+    return Touch(event_time(row[7], row[8], row[3], row[9]), "event", row[4], row[5])
 
 
 def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
@@ -100,43 +133,71 @@ def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, 
             yield row[0], row[1], _touch(row)
 
 
-def _everyone_by_person(ctx: IndexContext) -> Iterator[tuple[Key, list[Touch]]]:
+def _everyone_by_person(ctx: IndexContext,
+                        on_item: Callable[[Sequence[Any]], None] | None = None) -> Iterator[tuple[Key, list[Touch]]]:
     """Everyone's touches, person by person in the database's order of people: one query, no list of people.
 
-    Everyone who wrote an inbound item or liked/shared an owned item is a person here.
+    Everyone who wrote an inbound item or liked/shared an owned item is a person here. `on_item`, if given,
+    is handed every inbound item (its author's or not) as (platform, external id, kind, text, created at,
+    author, compound, parent is owned), in the same read.
     """
-    touches = union_all(_item_touch_query(ctx, None), _event_touch_query(ctx, None))
+    answers = on_item is not None
+    touches = union_all(_item_touch_query(ctx, None, answers), _event_touch_query(ctx, None, answers))
     columns = touches.selected_columns
     rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
     for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
-        yield key, list(map(_touch, group))
+        if on_item is None:
+            yield key, list(map(_touch, group))
+            continue
+        history = []
+        for row in group:
+            if row[2] == ITEM_TOUCH:
+                on_item(ANSWER_VALUES(row))
+                if row[1] is None:  # an item without an author is no one's touch
+                    continue
+            history.append(_touch(row))
+        if history:
+            yield key, history
+
+
+def _first_reply_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    """(platform, author, item, thread, item's time, first owned reply's time) of these people's inbound items
+    (None: everyone's, ordered by person) that have an owned reply."""
+    items, links = table_of(ItemRow), table_of(ItemProfileRow)
+    parent, parent_link = PARENT, PARENT_LINK
+    person = (parent.c.platform, parent.c.author_external_id, parent.c.external_id,
+              func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at)
+    owned_replies = and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id,
+                         links.c.profile_id == ctx.profile_id, links.c.role == "owned")
+    their_items = and_(parent_link.c.platform == parent.c.platform, parent_link.c.external_id == parent.c.external_id,
+                       parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+                       parent.c.author_external_id.is_not(None))
+    if keys is None:  # from the owned replies: fewer than the inbound items
+        return (select(*person, func.min(items.c.created_at))
+                .join(links, owned_replies)
+                .join(parent, and_(parent.c.platform == items.c.platform,
+                                   parent.c.external_id == items.c.parent_external_id))
+                .join(parent_link, their_items)
+                .group_by(*person[:3], parent.c.root_external_id, parent.c.created_at)
+                .order_by(parent.c.platform, parent.c.author_external_id))
+    # From the people's items, each one's replies looked up by parent: joined the other way round, SQLite
+    # scanned every link of the profile (it cannot tell how few people a key list holds).
+    first = (select(func.min(items.c.created_at)).join(links, owned_replies)
+             .where(items.c.platform == parent.c.platform, items.c.parent_external_id == parent.c.external_id)
+             .scalar_subquery())
+    replied = (select(*person, first.label("first_reply")).join(parent_link, their_items)
+               .where(keys_in(parent.c.platform, parent.c.author_external_id, keys)).subquery())
+    return select(replied).where(replied.c.first_reply.is_not(None))
 
 
 def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
     """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
     ordered by person)."""
-    items, links = table_of(ItemRow), table_of(ItemProfileRow)
-    parent, parent_link = PARENT, PARENT_LINK
-    query = (
-        select(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
-               func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at,
-               func.min(items.c.created_at))
-        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-        .join(parent, and_(parent.c.platform == items.c.platform, parent.c.external_id == items.c.parent_external_id))
-        .join(parent_link, and_(parent_link.c.platform == parent.c.platform,
-                                parent_link.c.external_id == parent.c.external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-               parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
-               parent.c.author_external_id.is_not(None),
-               keys_in(parent.c.platform, parent.c.author_external_id, keys))
-        .group_by(parent.c.platform, parent.c.author_external_id, parent.c.external_id,
-                  parent.c.root_external_id, parent.c.created_at))
-    if keys is None:
-        query = query.order_by(parent.c.platform, parent.c.author_external_id)
     business = ctx.business
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
-            for platform, author, _item, thread, item_at, reply_at in stream(ctx, query) if reply_at >= item_at)
+            for platform, author, _item, thread, item_at, reply_at in stream(ctx, _first_reply_query(ctx, keys))
+            if reply_at >= item_at)
 
 
 def _by_person(rows: Iterable[tuple[str, str, T]]) -> dict[Key, list[T]]:
@@ -229,23 +290,29 @@ def _span_days(old_spans: Stored, spans: list[tuple[Any, ...]], rows: _PersonRow
     return {k[3] for k in spans} | {e + timedelta(days=1) for e in ends}
 
 
-def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows, fresh: bool) -> tuple[set[date], set[date]]:
+def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows) -> tuple[set[date], set[date]]:
     """Write one chunk's rows where they changed; returns the loyalty and return-rate days touched."""
-    if not fresh:
-        kept = rows.people()
-        gone = [k for k in people if k not in kept]
-        for model in (EngagerRow, EngagerStateRow):
-            table = table_of(model)
-            ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id, _person_in(table, gone)))
+    kept = rows.people()
+    gone = [k for k in people if k not in kept]
+    for model in (EngagerRow, EngagerStateRow):
+        table = table_of(model)
+        ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id, _person_in(table, gone)))
     _upsert_people(ctx, rows)
-    old_days = {} if fresh else _stored(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, people)
-    old_spans = {} if fresh else _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, people)
+    old_days = _stored(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, people)
+    old_spans = _stored(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, people)
     days = _write_changes(ctx, EngagerDayRow, DAY_KEY, DAY_VALUES, old_days, rows.days)
     spans = _write_changes(ctx, ReturnSpanRow, SPAN_KEY, SPAN_VALUES, old_spans, rows.spans)
     return {k[2] for k in days}, _span_days(old_spans, spans, rows)
 
 
-def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[date], set[date]]:
+def _insert(ctx: IndexContext, rows: _PersonRows) -> None:
+    """Write one chunk's rows into empty tables (a rebuild: every row is new)."""
+    _upsert_people(ctx, rows)
+    upsert_tuples(ctx.connection, EngagerDayRow, DAY_ROW, rows.days, ["profile_id", *WHO, *DAY_KEY], DAY_VALUES)
+    upsert_tuples(ctx.connection, ReturnSpanRow, SPAN_ROW, rows.spans, ["profile_id", *WHO, *SPAN_KEY], SPAN_VALUES)
+
+
+def _rebuild(ctx: IndexContext, people: list[Key]) -> tuple[set[date], set[date]]:
     """Rebuild these people's rows from their whole history."""
     loyalty: set[date] = set()
     returns: set[date] = set()
@@ -256,30 +323,27 @@ def _rebuild(ctx: IndexContext, people: list[Key], fresh: bool) -> tuple[set[dat
         for key in chunk:
             if touches.get(key):
                 rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
-        changed_loyalty, changed_returns = _write(ctx, chunk, rows, fresh)
+        changed_loyalty, changed_returns = _write(ctx, chunk, rows)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns
 
 
-def _rebuild_everyone(ctx: IndexContext, own: set[Key]) -> tuple[set[date], set[date]]:
+def rebuild_people(ctx: IndexContext, on_item: Callable[[Sequence[Any]], None] | None = None) -> None:
     """Build everyone's rows into empty tables: each source read once, in the database's order of people.
 
-    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk.
+    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk. `on_item`, if
+    given, is handed every inbound item in the same read (see `_everyone_by_person`).
     """
+    own = own_accounts(ctx)
     replies = KeyedRows(_brand_reply_rows(ctx, None))  # people replied to have an item: in the same order
-    loyalty: set[date] = set()
-    returns: set[date] = set()
-    for chunk in chunked(_everyone_by_person(ctx), PERSON_CHUNK):
+    for chunk in chunked(_everyone_by_person(ctx, on_item), PERSON_CHUNK):
         rows = _PersonRows()
         for key, history in chunk:
             answered = [row[2] for row in replies.take(key)]
             if key not in own:
                 rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
-        changed_loyalty, changed_returns = _write(ctx, [k for k, _ in chunk if k not in own], rows, fresh=True)
-        loyalty |= changed_loyalty
-        returns |= changed_returns
-    return loyalty, returns
+        _insert(ctx, rows)
 
 
 def _fold(ctx: IndexContext, people: list[Key],
@@ -307,17 +371,15 @@ def _fold(ctx: IndexContext, people: list[Key],
     return rebuild, {d[DAY_ROW.index("day")] for d in rows.days}, _span_days(old_spans, spans, rows)
 
 
-def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,
+def refresh_people(ctx: IndexContext, keys: Iterable[Key],
                    marks: Watermarks | None = None) -> tuple[set[date], set[date]]:
-    """Bring the ledger rows of these people (None: everyone, rebuilt) up to date.
+    """Bring the ledger rows of these people up to date (`rebuild_people` builds everyone's).
 
     With `marks`, what the rows past them add is folded into each person's stored rows where
     that is exact, and the others are rebuilt from their whole history. Returns the days whose
     loyalty counts and whose return-rate counts changed.
     """
     own = own_accounts(ctx)
-    if keys is None:
-        return _rebuild_everyone(ctx, own)
     people = sorted(k for k in keys if k not in own)
     loyalty: set[date] = set()
     returns: set[date] = set()
@@ -330,5 +392,5 @@ def refresh_people(ctx: IndexContext, keys: Iterable[Key] | None,
             loyalty |= loyalty_days
             returns |= return_days
         people = rebuild
-    rebuilt_loyalty, rebuilt_returns = _rebuild(ctx, people, fresh=False)
+    rebuilt_loyalty, rebuilt_returns = _rebuild(ctx, people)
     return loyalty | rebuilt_loyalty, returns | rebuilt_returns
