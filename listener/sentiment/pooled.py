@@ -15,7 +15,7 @@ from scoring.sentiment import RecentScores, Scorer, ScorerSettings
 
 ScorerRecipe = tuple[ScorerSettings, Calibration]  # what a worker needs to build the same scorer as the caller
 _BUILT: dict[str, Scorer] = {}  # per worker process: recipe -> its scorer (backends and models load once)
-_ENGINES: dict[str, Engine] = {}  # per worker process: database URL -> its engine (a connection of its own)
+_ENGINES: dict[str, Engine] = {}  # per worker process: the database URL it reads -> its engine (its own connection)
 _RECENT: dict[str, RecentScores] = {}  # per worker process: the scores of the run it last served, by run
 
 
@@ -41,16 +41,24 @@ def recipe_of(scorer: Scorer) -> ScorerRecipe:
 
 def score_batch_in_worker(task: BatchTask) -> list[ScoreRecord]:
     """Read the task's batch, score it and return its score records in id order (corrections are the caller's)."""
-    engine = _ENGINES.get(task.url)
-    if engine is None:
-        engine = _ENGINES[task.url] = make_engine(task.url)
-    with engine.connect() as connection:
+    with _engine(task.url).connect() as connection:
         rows = connection.execute(unscored_query(task.version, task.after_id, None, task.profile_id,
                                                  upto_id=task.upto_id)).all()
     recent = _recent_scores(task.run, task.recipe)
     scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
     keys = [(platform, external_id) for _id, platform, external_id, _text, _language in rows]
     return score_records(keys, scores, task.now, task.identity)
+
+
+def _engine(url: str) -> Engine:
+    """The worker's engine for the database; the one it had for another database is closed (one at a time)."""
+    engine = _ENGINES.get(url)
+    if engine is None:
+        for old in _ENGINES.values():
+            old.dispose()
+        _ENGINES.clear()
+        engine = _ENGINES[url] = make_engine(url)
+    return engine
 
 
 def _recent_scores(run: str, recipe: ScorerRecipe) -> RecentScores:
