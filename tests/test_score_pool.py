@@ -100,3 +100,18 @@ def test_ror_score_with_workers_stores_what_ror_score_stores(tmp_path: Path) -> 
         runs.append(stored(engine, "sentiment_scores", leave_out=("scored_at",)))
         engine.dispose()
     assert runs[0] == runs[1] and len(runs[0]) == 300
+
+
+def test_pooled_scores_on_postgresql_equal_serial_scores(pg_engine: Engine, pool: Executor) -> None:
+    """The workers open the server themselves (the URL's password included) and read their batches there."""
+    build_database(pg_engine, 400, seed=6)
+    config = Config.model_validate({"profiles": [{"name": PROFILE.name, "timezone": PROFILE.timezone}]})
+    runs = []
+    for chosen in (None, pool):
+        with pg_engine.begin() as connection:  # the same score ids both times
+            connection.execute(text("TRUNCATE sentiment_scores RESTART IDENTITY"))
+        assert score_pending(pg_engine, clock=lambda: SCORED_AT, batch=37, profiles=config.profiles,
+                             pool=chosen) == 400
+        with pg_engine.connect() as connection:
+            runs.append([tuple(row) for row in connection.execute(text("SELECT * FROM sentiment_scores ORDER BY id"))])
+    assert runs[0] == runs[1] and len(runs[0]) == 400

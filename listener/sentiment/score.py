@@ -2,55 +2,37 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, delete, exists, func, select
+from sqlalchemy import Connection, Engine, delete, exists, func, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
 from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compound, corrections_for
-from listener.sentiment.pooled import recipe_of, score_in_worker
+from listener.sentiment.pooled import BatchTask, recipe_of, score_batch_in_worker
+from listener.sentiment.records import SCORE_COLUMNS, SCORE_KEY, ScoreRecord, score_records
 from listener.sentiment.scorers import profile_scorer
-from listener.storage.models import ItemProfileRow, ItemRow, ProfileRow, SentimentRow
+from listener.sentiment.unscored import ITEMS, LINKS, SCORES, batch_end, unscored_query
+from listener.storage.models import ProfileRow, SentimentRow
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
-from scoring.sentiment import SCORER_VERSION, Pair, RecentScores, Scorer, SentimentScore, default_scorer
+from scoring.sentiment import SCORER_VERSION, RecentScores, Scorer, SentimentScore, default_scorer
 
 DEFAULT_BATCH = 1000
 POOL_BATCHES_AHEAD = 4  # batches read and handed to the pool before the oldest one is written
 Progress = Callable[[int], None]
-ITEMS, SCORES, LINKS, PROFILES = (table_of(m) for m in (ItemRow, SentimentRow, ItemProfileRow, ProfileRow))
+PROFILES = table_of(ProfileRow)
 
 
 def count_unscored(engine: Engine, version: str = SCORER_VERSION) -> int:
     """How many items still lack a score under `version` (counted in the database: no texts are read)."""
     with engine.connect() as connection:
-        pending = _unscored_query(version, None, None, None).order_by(None).subquery()
+        pending = unscored_query(version, None, None, None).order_by(None).subquery()
         return int(connection.execute(select(func.count()).select_from(pending)).scalar_one())
-
-
-def _linked(profile_id: Any) -> Any:
-    return exists().where(LINKS.c.platform == ITEMS.c.platform, LINKS.c.external_id == ITEMS.c.external_id,
-                          LINKS.c.profile_id == profile_id)
-
-
-def _unscored_query(version: str, after_id: int | None, limit: int | None, profile_id: int | None) -> Select[Any]:
-    query = (
-        select(ITEMS.c.id, ITEMS.c.platform, ITEMS.c.external_id, ITEMS.c.text, ITEMS.c.language)
-        .outerjoin(SCORES, and_(SCORES.c.platform == ITEMS.c.platform,
-                                SCORES.c.external_id == ITEMS.c.external_id,
-                                SCORES.c.scorer_version == version))
-        .where(SCORES.c.id.is_(None))
-        .order_by(ITEMS.c.id)
-    )
-    if profile_id is not None:
-        query = query.where(_linked(profile_id))
-    if after_id is not None:
-        query = query.where(ITEMS.c.id > after_id)
-    return query.limit(limit) if limit else query
 
 
 def unscored_floor(connection: Connection, version: str = SCORER_VERSION) -> int | None:
@@ -69,7 +51,7 @@ def unscored_floor(connection: Connection, version: str = SCORER_VERSION) -> int
     items = connection.execute(select(func.count()).select_from(ITEMS)).scalar_one()
     scores = connection.execute(select(func.count()).select_from(SCORES)
                                 .where(SCORES.c.scorer_version == version)).scalar_one()
-    past = _unscored_query(version, floor, None, None).order_by(None).subquery()
+    past = unscored_query(version, floor, None, None).order_by(None).subquery()
     beyond = connection.execute(select(func.count()).select_from(past)).scalar_one()
     return int(floor) if items - scores == beyond else None
 
@@ -93,9 +75,12 @@ def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAUL
 
     Items of the profiles given are scored with that profile's scorer (the first profile wins when an item
     belongs to several); a profile whose scorer changed has its scores redone; other items get the default.
-    With a `pool` (processes the caller keeps, so models load once per worker) batches are read by id range
-    here, scored in the workers, and written here in id order: the stored rows are the same as without.
+    With a `pool` (processes the caller keeps, so models load once per worker) each batch's id range is found
+    here, read and scored in a worker, and its records written here in id order: the stored rows are the same
+    as without. An in-memory SQLite database, which no worker can open, is scored here.
     """
+    if pool is not None and not workers_can_open(engine):
+        pool = None
     done = 0
     with engine.connect() as connection:
         floor = unscored_floor(connection)
@@ -114,6 +99,12 @@ def score_pending(engine: Engine, *, clock: Clock = utc_now, batch: int = DEFAUL
     return done + _score_all(engine, default_scorer(), None, clock, batch, progress, pool, floor)
 
 
+def workers_can_open(engine: Engine) -> bool:
+    """Whether other processes can open the engine's database (a server or a SQLite file, not memory)."""
+    url = engine.url
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
 def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
                progress: Progress | None, pool: Executor | None, after: int | None) -> int:
     if pool is not None:
@@ -121,7 +112,7 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
     done, recent = 0, RecentScores(scorer)  # a text met again in a later batch is not scored again
     while True:
         with engine.begin() as connection:
-            rows = connection.execute(_unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
+            rows = connection.execute(unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
             if not rows:
                 return done
             scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
@@ -134,23 +125,14 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
 
 def _score_all_pooled(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Clock, batch: int,
                       progress: Progress | None, pool: Executor, after: int | None) -> int:
-    """Like the serial loop, with each batch scored in `pool` while the next ones are read."""
+    """Like the serial loop, with each batch read and scored in `pool` while the next ones are handed out."""
     return PoolFeed(engine, pool, scorer, profile_id, clock=clock, batch=batch, progress=progress, after=after).finish()
-
-
-class _SentBatch(NamedTuple):
-    """A batch handed to the pool: its rows and (text, language) pairs, the scores known already (None where the
-    workers score), and the workers' scores to come."""
-
-    rows: Sequence[Any]
-    items: list[Pair]
-    known: list[SentimentScore | None]
-    future: Future[list[SentimentScore]]
 
 
 class PoolFeed:
     """Scoring in a process pool, fed by id ranges: batches of unscored items go to the workers as they are
-    stored, and their scores are written here in id order (so the rows equal the serial scorer's).
+    stored, each worker reads its batch and returns its score records, and they are written here in id order
+    (so the rows equal the serial scorer's). Here only each batch's last id is read: no texts.
 
     `feed(n)` after each stored page scores a sync's items on the other cores while the sync goes on (the
     database is read once `n` adds up to a batch);
@@ -162,17 +144,19 @@ class PoolFeed:
                  after: int | None = None) -> None:
         self.engine, self.pool, self.scorer, self.profile_id = engine, pool, scorer, profile_id
         self.clock, self.batch, self.progress = clock, batch, progress
-        self.recipe, self.done, self.unread = recipe_of(scorer), 0, 0
+        self.done, self.unread = 0, 0
         self.after = after  # the items up to this id have scores (see unscored_floor)
-        self.pending: deque[_SentBatch] = deque()
-        self.recent = RecentScores(scorer)  # a text met in a batch written before is not sent again
+        self.pending: deque[Future[list[ScoreRecord]]] = deque()
+        # what every batch's task shares; the run names this feed to the workers (their memory of texts met)
+        self.url = engine.url.render_as_string(hide_password=False)
+        self.recipe, self.identity, self.run = recipe_of(scorer), scorer.identity, uuid.uuid4().hex
 
     def feed(self, stored: int) -> None:
         """After `stored` more items were stored: hand each full batch to the pool; write the batches scored."""
         self.unread += stored
         while self.unread >= self.batch and self._submit(full_only=True):
             self.unread -= self.batch
-        while self.pending and self.pending[0].future.done():
+        while self.pending and self.pending[0].done():
             self._write_oldest()
 
     def finish(self) -> int:
@@ -184,53 +168,50 @@ class PoolFeed:
         return self.done
 
     def _submit(self, full_only: bool) -> bool:
+        """Hand the next full batch to the pool (or, unless `full_only`, what is left); whether one more may follow."""
         with self.engine.connect() as connection:
-            rows = connection.execute(_unscored_query(SCORER_VERSION, self.after, self.batch, self.profile_id)).all()
-        if not rows or (full_only and len(rows) < self.batch):
+            upto = batch_end(connection, SCORER_VERSION, self.after, self.batch, self.profile_id)
+        if upto is None and full_only:
             return False
-        self.after = rows[-1].id
-        items = [(text, language) for _id, _platform, _external_id, text, language in rows]
-        known, unknown = self.recent.recall(items)
-        future = self.pool.submit(score_in_worker, self.recipe, [items[i] for i in unknown])
-        self.pending.append(_SentBatch(rows, items, known, future))
+        task = BatchTask(self.url, SCORER_VERSION, self.profile_id, self.after, upto, self.recipe, self.identity,
+                         self.clock(), self.run)
+        self.pending.append(self.pool.submit(score_batch_in_worker, task))
+        self.after = upto
         if len(self.pending) >= POOL_BATCHES_AHEAD:  # back-pressure: the reader never runs far ahead of the workers
             self._write_oldest()
-        return True
+        return upto is not None
 
     def _write_oldest(self) -> None:
-        rows, items, known, future = self.pending.popleft()
-        scores = self.recent.complete(items, known, future.result())
+        records = self.pending.popleft().result()
+        if not records:
+            return
         with self.engine.begin() as connection:
-            save_scores(connection, score_rows(connection, self.scorer, rows, self.clock(), scores))
-        self.done += len(rows)
+            save_scores(connection, with_corrections(connection, records, [(r[0], r[1]) for r in records]))
+        self.done += len(records)
         if self.progress:
-            self.progress(len(rows))
-
-
-SCORE_COLUMNS = ("platform", "external_id", "scorer_version", "status", "compound", "pos", "neu", "neg", "language",
-                 "language_source", "scored_at", "backend", "scorer")
-SCORE_KEY = ("platform", "external_id", "scorer_version")
-ScoreRecord = tuple[Any, ...]  # a sentiment_scores row's values in SCORE_COLUMNS order
+            self.progress(len(records))
 
 
 def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any,
                scores: Sequence[SentimentScore] | None = None) -> list[ScoreRecord]:
     """Score rows for storage (or take their `scores` made elsewhere); an item with a correction stores that.
 
-    `rows` are (id, platform, external_id, text, language), as `_unscored_query` selects them; the
+    `rows` are (id, platform, external_id, text, language), as `unscored_query` selects them; the
     records are tuples in SCORE_COLUMNS order (a dict per row cost more than writing it).
     """
     keys = [(platform, external_id) for _id, platform, external_id, _text, _language in rows]
-    corrected = corrections_for(connection, keys)
     if scores is None:
         scores = scorer.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
-    identity = scorer.identity  # built from the backends each time it is read
-    out = [(platform, external_id, s.scorer_version, s.status, s.compound, s.pos, s.neu, s.neg, s.language,
-            s.language_source, now, s.backend, identity)
-           for (platform, external_id), s in zip(keys, scores, strict=False)]
+    return with_corrections(connection, score_records(keys, scores, now, scorer.identity), keys)
+
+
+def with_corrections(connection: Connection, records: list[ScoreRecord],
+                     keys: Sequence[tuple[str, str]]) -> list[ScoreRecord]:
+    """The records (of the items `keys`, in order) with a correction's verdict where an item has one."""
+    corrected = corrections_for(connection, keys)
     if corrected:
-        out = [_corrected(record, corrected.get((record[0], record[1]))) for record in out]
-    return out
+        return [_corrected(record, corrected.get((record[0], record[1]))) for record in records]
+    return records
 
 
 def _corrected(record: ScoreRecord, label: str | None) -> ScoreRecord:
