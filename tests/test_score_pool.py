@@ -17,6 +17,7 @@ from bench.pipeline import run_pipeline
 from listener.cli.main import app
 from listener.config.settings import Config
 from listener.sentiment.corrections import set_correction
+from listener.sentiment.pooled import BatchTask
 from listener.sentiment.score import count_unscored, score_pending
 from listener.storage.engine import open_database
 from listener.storage.models import SentimentCalibrationRow
@@ -115,3 +116,9 @@ def test_pooled_scores_on_postgresql_equal_serial_scores(pg_engine: Engine, pool
         with pg_engine.connect() as connection:
             runs.append([tuple(row) for row in connection.execute(text("SELECT * FROM sentiment_scores ORDER BY id"))])
     assert runs[0] == runs[1] and len(runs[0]) == 400
+
+
+def test_a_batch_task_never_shows_the_database_password() -> None:
+    task = BatchTask("postgresql://ror:s3cret-pw@db.example/ror", "v", 1, 0, 10, None, "id", None, "run")  # type: ignore[arg-type]
+    assert "s3cret-pw" not in repr(task) and "s3cret-pw" not in str(task)
+    assert task.url.endswith("@db.example/ror")  # the worker still gets the whole URL

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from listener.sentiment.records import ScoreRecord, score_records
 from listener.sentiment.unscored import unscored_query
-from listener.storage.engine import make_engine
+from listener.storage.engine import make_engine, shown_url
 from scoring.calibration import Calibration
 from scoring.sentiment import RecentScores, Scorer, ScorerSettings
 
@@ -32,6 +32,10 @@ class BatchTask(NamedTuple):
     identity: str
     now: Any
     run: str
+
+    def __repr__(self) -> str:  # the URL may carry a password: never shown in a message or a log
+        return (f"BatchTask(url={shown_url(self.url)!r}, profile_id={self.profile_id}, after_id={self.after_id}, "
+                f"upto_id={self.upto_id}, run={self.run!r})")
 
 
 def recipe_of(scorer: Scorer) -> ScorerRecipe:
