@@ -205,11 +205,16 @@ XLSX = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
         "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
 
 
+def text_of(element: ET.Element) -> str:
+    """The text of a shared or inline string: its `<t>` runs joined."""
+    return "".join(t.text or "" for t in element.iter(f"{{{XLSX['m']}}}t"))
+
+
 def xlsx_sheets(data: bytes) -> dict[str, list[dict[str, str | None]]]:
     """Every sheet of a workbook: rows of {column letter: cell text} (read directly, so no spreadsheet library)."""
     book = zipfile.ZipFile(io.BytesIO(data))
-    shared = ["".join(t.text or "" for t in si.iter(f"{{{XLSX['m']}}}t"))
-              for si in ET.fromstring(book.read("xl/sharedStrings.xml")).findall("m:si", XLSX)]
+    shared = [text_of(si) for si in ET.fromstring(book.read("xl/sharedStrings.xml")).findall("m:si", XLSX)
+              ] if "xl/sharedStrings.xml" in book.namelist() else []
     relations = {r.get("Id"): r.get("Target", "") for r in ET.fromstring(book.read("xl/_rels/workbook.xml.rels"))}
     sheets: dict[str, list[dict[str, str | None]]] = {}
     for sheet in ET.fromstring(book.read("xl/workbook.xml")).findall("m:sheets/m:sheet", XLSX):
@@ -222,6 +227,8 @@ def xlsx_sheets(data: bytes) -> dict[str, list[dict[str, str | None]]]:
                 column = re.sub(r"\d+", "", cell.get("r", ""))
                 value = cell.find("m:v", XLSX)
                 raw = value.text if value is not None else None
+                if cell.get("t") == "inlineStr":
+                    raw = text_of(cell)
                 cells[column] = shared[int(raw)] if cell.get("t") == "s" and raw is not None else raw
             rows.append(cells)
         sheets[sheet.get("name", "")] = rows
