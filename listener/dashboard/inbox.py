@@ -93,7 +93,8 @@ def _status_clause(status: str, now: datetime) -> Any:
 
 def list_inbox(engine: Engine, profile_id: int, chosen: InboxFilter, now: datetime,
                limit: int = PAGE_SIZE) -> list[dict[str, Any]]:
-    """One page of inbox items, newest first, with their state and sentiment (corrected where corrected)."""
+    """One page of inbox items, newest first (items of the same moment by platform and id, not by row order), with
+    their state and sentiment (corrected where corrected)."""
     responses = table_of(ResponseRow)
     query, label, _ = _inbox_query(profile_id)
     query = query.where(_status_clause(chosen.status, now))
@@ -104,7 +105,8 @@ def list_inbox(engine: Engine, profile_id: int, chosen: InboxFilter, now: dateti
     if chosen.before:
         query = query.where(responses.c.created_at < chosen.before)
     with engine.connect() as connection:
-        rows = connection.execute(query.order_by(responses.c.created_at.desc(), responses.c.id.desc())
+        rows = connection.execute(query.order_by(responses.c.created_at.desc(), responses.c.platform.desc(),
+                                                 responses.c.external_id.desc())
                                   .limit(limit)).mappings().all()
     return [_entry(dict(r), now) for r in rows]
 
