@@ -322,6 +322,24 @@ def test_the_rule_book_tries_every_pattern_that_can_match() -> None:
     assert sum(bool(second) for rule in RULES for second in rule.seconds) >= 40  # many patterns need two words
 
 
+
+def test_the_rule_book_searches_exactly_the_patterns_whose_words_a_text_has() -> None:
+    """A pattern is a candidate when the text has one of its anchor words, one of its rule's keywords and one of its
+    second words (each where it has them), and only then: the book's packed bits say what the rules' words say."""
+    texts = [t for rule in ALL_RULES for t in rule.fires + rule.quiet] + ["", "thanks", "where is my refund"]
+    for language in ("en", "nl", "de"):
+        rules = shipped_rules(language)
+        book = RuleBook(rules)
+        needs = [need for rule in rules for anchor, second in zip(rule.anchors, rule.seconds, strict=True)
+                 for need in [(anchor, rule.keywords or None, second or None)]]
+        for text in texts:
+            words = words_of(lowercase(text))
+            expected = sum(1 << place for place, wanted in enumerate(needs)
+                           if all(some is None or not some.isdisjoint(words) for some in wanted))
+            assert book._candidates(words) == expected, (language, text)
+    english = RuleBook(RULES)
+    assert bin(english._candidates(words_of("where is my refund"))).count("1") < len(english.patterns) // 10
+
 @pytest.mark.parametrize(("pattern", "anchor"), [
     (r"\bno sign of\b", {"sign"}),
     (r"\b(still|yet) no (reply|answer)\b", {"still", "yet"}),  # rarer than "no"; the first of equals

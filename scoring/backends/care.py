@@ -185,8 +185,11 @@ KIND_GROUPS: dict[RuleKind, str] = {"complaint": "complaint", "sarcasm": "sarcas
 class RuleBook:
     """Rules made quick to apply: each pattern needs one of its anchor words, one of its rule's keywords and one
     of a second set of words (each where it has them); per word the book keeps which patterns the word serves
-    in each of the three, as bits, so a text's candidate patterns are a few ORs and one AND over its words, and
-    only those are searched - the same verdicts as trying every pattern, far fewer searches."""
+    in each of the three, as bits, so a text's candidate patterns are an OR per word and two ANDs, and only those
+    are searched - the same verdicts as trying every pattern, far fewer searches.
+
+    The three sets of bits of a word are packed into one integer (anchors in the lowest `width` bits, keywords
+    in the next, second words above them): one look-up and one OR per word instead of three."""
 
     def __init__(self, rules: Sequence[CareRule]) -> None:
         self.rules = tuple(rules)
@@ -195,7 +198,7 @@ class RuleBook:
         self.patterns: list[tuple[int, re.Pattern[str], LooserPattern | None]] = []
         # per word: the patterns it is an anchor of, a keyword of (their rule's), a second word of
         needs: dict[str, list[int]] = {}
-        self.free = [0, 0, 0]  # the patterns without anchor words, without keywords, without a second set
+        free = [0, 0, 0]  # the patterns without anchor words, without keywords, without a second set
         self.groups: dict[str, int] = dict.fromkeys(KIND_GROUPS.values(), 0)  # the patterns of each group of kinds
         self.of_rule: list[int] = [0] * len(self.rules)
         for rule_index, rule in enumerate(self.rules):
@@ -206,12 +209,20 @@ class RuleBook:
                 self.of_rule[rule_index] |= bit
                 for slot, words in enumerate((anchor, rule.keywords or None, second or None)):
                     if words is None:
-                        self.free[slot] |= bit
+                        free[slot] |= bit
                     for word in words or ():
                         needs.setdefault(word, [0, 0, 0])[slot] |= bit
-        self.needs = {word: (anchors, keywords, seconds) for word, (anchors, keywords, seconds) in needs.items()}
+        self.width = len(self.patterns)
+        self.needs = {word: self._packed(slots) for word, slots in needs.items()}
+        self.free = self._packed(free)
+        self.one_set = (1 << self.width) - 1  # the bits of one of the three
         # every word a rule looks for (anchor, keyword or second word): the rules read only these of a text's words
         self.vocabulary = frozenset(self.needs)
+
+    def _packed(self, slots: Sequence[int]) -> int:
+        """The bits of the three needs (anchors, keywords, second words) side by side in one integer."""
+        anchors, keywords, seconds = slots
+        return anchors | keywords << self.width | seconds << 2 * self.width
 
     def evidence(self, text: str) -> CareEvidence:
         """What the rules find in `text`: complaints, then sarcasm next to one, else praise or a plain question."""
@@ -236,15 +247,14 @@ class RuleBook:
 
     def _candidates(self, words: Iterable[str]) -> int:
         """The patterns (as bits) whose anchor, keyword and second-word needs the words meet."""
-        anchors, keywords, seconds = self.free
+        met = self.free
         needs = self.needs.get
         for word in words:
             need = needs(word)
             if need is not None:
-                anchors |= need[0]
-                keywords |= need[1]
-                seconds |= need[2]
-        return anchors & keywords & seconds
+                met |= need
+        width = self.width
+        return met & met >> width & met >> 2 * width & self.one_set
 
     def _fired(self, lowered: str, words: Iterable[str], group: str) -> list[CareRule]:
         """The rules of a group of kinds with a pattern found in the text whose words it has, in file order."""
