@@ -25,6 +25,8 @@ from scoring.backends.care import (
     words_of,
 )
 from scoring.backends.care_anchors import anchor_words, without_leading_assertions
+from scoring.backends.data_files import data_text
+from scoring.backends.lazy_pattern import LazyPattern
 from scoring.backends.lexicon import (
     SURE_NEGATIVE,
     LexiconBackend,
@@ -380,12 +382,27 @@ def test_a_looser_form_is_compiled_on_its_first_search_and_finds_what_the_compil
 
 
 @pytest.mark.parametrize("language", sorted(CARE_RULE_LANGUAGES))
-def test_every_shipped_patterns_looser_form_compiles(language: str) -> None:
+def test_every_shipped_pattern_and_its_looser_form_compiles(language: str) -> None:
+    """The shipped patterns are compiled on their first search, not when the rules are read: a broken one would
+    fail that search, so each is compiled here."""
     for rule in shipped_rules(language):
         for pattern in rule.patterns:
+            groups = re.compile(pattern.pattern, pattern.flags).groups
             looser = without_leading_assertions(pattern)
             if looser is not None:
-                assert re.compile(looser.pattern, looser.flags).groups == pattern.groups
+                assert re.compile(looser.pattern, looser.flags).groups == groups
+
+
+def test_shipped_patterns_are_compiled_on_their_first_search_with_the_same_verdicts() -> None:
+    rule = next(r for r in parse_rules(data_text("care_en.toml"), "care_en.toml") if r.name == "missing")
+    lazy = next(r for r in shipped_rules("en") if r.name == "missing")
+    assert lazy.patterns == tuple(LazyPattern(p.pattern) for p in rule.patterns)  # the same texts, not compiled
+    unsearched = LazyPattern(rule.patterns[0].pattern)
+    assert unsearched.search.__name__ == "_first_search"
+    for text in ("where is my order?", "where's my refund", "the order is here", ""):
+        assert bool(unsearched.search(text)) == bool(rule.patterns[0].search(text))
+        assert lazy.matches(lowercase(text)) == rule.matches(lowercase(text))
+    assert unsearched.search.__self__ == rule.patterns[0]  # type: ignore[attr-defined]  # compiled by the first
 
 
 def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:

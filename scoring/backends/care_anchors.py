@@ -12,8 +12,9 @@ same either way, an anchor only saves time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+
+from scoring.backends.lazy_pattern import LazyPattern, SearchPattern
 
 _QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})[?+]?")  # with a lazy or possessive mark
 # Words so common that a pattern anchored on them is tried on most texts: any other anchor is preferred.
@@ -30,13 +31,13 @@ class _Element:
     quantifier: str = ""
 
 
-def anchor_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def anchor_words(pattern: SearchPattern) -> frozenset[str] | None:
     """Words (letters and digits) one of which any match contains as a whole word; None if none is known."""
     ranked = ranked_anchors(pattern)
     return ranked[0] if ranked else None
 
 
-def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+def ranked_anchors(pattern: SearchPattern) -> list[frozenset[str]]:
     """Every set of words one of which any match contains as a whole word, least common first."""
     elements = _elements(pattern.pattern)
     if elements is None:
@@ -48,23 +49,7 @@ def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
 _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 
 
-class LooserPattern:
-    """A pattern's looser form, compiled on its first search: a third of the scorer's start-up went to compiling
-    these, and a text set reaches only some. It cannot fail then: it is the rest of a pattern that compiled when
-    the rules were read, without assertions that hold no group (so group numbers and back-references stay)."""
-
-    __slots__ = ("flags", "pattern", "search")
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern, self.flags = pattern, flags
-        self.search: Callable[[str], re.Match[str] | None] = self._first_search
-
-    def _first_search(self, text: str) -> re.Match[str] | None:
-        self.search = re.compile(self.pattern, self.flags).search  # later searches go straight to the compiled one
-        return self.search(text)
-
-
-def without_leading_assertions(pattern: re.Pattern[str]) -> LooserPattern | None:
+def without_leading_assertions(pattern: SearchPattern) -> LazyPattern | None:
     """The pattern without the word boundaries and lookarounds it starts with, or None when it starts with none.
 
     It is found wherever the pattern is (what it drops matches no characters), and faster: Python's re scans for
@@ -81,7 +66,7 @@ def without_leading_assertions(pattern: re.Pattern[str]) -> LooserPattern | None
         dropped += 1
     if not dropped or dropped == len(elements):
         return None
-    return LooserPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
+    return LazyPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
 
 
 def _elements(source: str) -> list[_Element] | None:
