@@ -12,7 +12,9 @@ same either way, an anchor only saves time.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scoring.backends.lazy_pattern import LazyPattern, SearchPattern
 
@@ -69,8 +71,10 @@ def without_leading_assertions(pattern: SearchPattern) -> LazyPattern | None:
     return LazyPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
 
 
-def _elements(source: str) -> list[_Element] | None:
-    """Top-level elements, or None when the top level is an alternation (then nothing is mandatory)."""
+@lru_cache(maxsize=1024)
+def _elements(source: str) -> tuple[_Element, ...] | None:
+    """Top-level elements, or None when the top level is an alternation (then nothing is mandatory); read once per
+    pattern (its anchors and its looser form both start here)."""
     elements, i = [], 0
     while i < len(source):
         char = source[i]
@@ -87,7 +91,7 @@ def _elements(source: str) -> list[_Element] | None:
         quantifier = _QUANTIFIER.match(source, end)
         elements.append(_Element(kind, source[i:end], quantifier.group() if quantifier else ""))
         i = quantifier.end() if quantifier else end
-    return elements
+    return tuple(elements)
 
 
 def _class_end(source: str, start: int) -> int:
@@ -125,7 +129,7 @@ def _bounds_word(element: _Element | None) -> bool:
     return element.text in ("^", "$")
 
 
-def _bounded_before(elements: list[_Element], i: int) -> bool:
+def _bounded_before(elements: Sequence[_Element], i: int) -> bool:
     """Whether what comes before element i ends a word; an optional group whose every alternative ends in a
     space ("(just |even )?") is looked through."""
     j = i - 1
@@ -137,7 +141,7 @@ def _bounded_before(elements: list[_Element], i: int) -> bool:
     return _bounds_word(elements[j] if j >= 0 else None)
 
 
-def _literal_anchors(elements: list[_Element]) -> list[frozenset[str]]:
+def _literal_anchors(elements: Sequence[_Element]) -> list[frozenset[str]]:
     """Each word of a run of plain characters with a word boundary on both sides."""
     anchors, i = [], 0
     while i < len(elements):
@@ -161,7 +165,7 @@ def _plain(element: _Element) -> bool:
     return element.text.isalnum() or element.text == " "
 
 
-def _group_anchors(elements: list[_Element]) -> list[frozenset[str]]:
+def _group_anchors(elements: Sequence[_Element]) -> list[frozenset[str]]:
     """The first words of a group's alternatives, each a whole word: followed by a space, or ending the group
     where the group itself is followed by a word boundary."""
     anchors = []
@@ -183,7 +187,7 @@ def _group_anchors(elements: list[_Element]) -> list[frozenset[str]]:
     return anchors
 
 
-def _optional_suffix(elements: list[_Element], i: int) -> str | None:
+def _optional_suffix(elements: Sequence[_Element], i: int) -> str | None:
     """The letter of an optional one-letter suffix at element i ("s?") followed by a word boundary, else None."""
     element = elements[i] if i < len(elements) else None
     if element is None or element.kind != "char" or element.quantifier != "?" or not element.text.isalnum():
