@@ -102,7 +102,18 @@ def _class_end(source: str, start: int) -> int:
     return i + 1
 
 
+_NESTING = ("\\", "[", "(")  # what can hide a `)` or a `|` from the group it is in: an escape, a class, a group
+
+
+def _nests_nothing(text: str) -> bool:
+    """Whether `text` holds no escape, class or group, so its every `)` and `|` is the enclosing group's own."""
+    return not any(mark in text for mark in _NESTING)
+
+
 def _group_end(source: str, start: int) -> int:
+    close = source.find(")", start)
+    if close > start and _nests_nothing(source[start + 1:close]):  # most groups nest nothing: the first `)` ends them
+        return close + 1
     depth, i = 0, start
     while True:
         char = source[i]
@@ -216,6 +227,8 @@ def _alternative_word(alternative: str, group_bounded_after: bool) -> str | None
 
 def _split_alternatives(inner: str) -> list[str] | None:
     """The group's alternatives (split at its own `|`, not at those of nested groups); None if unreadable."""
+    if _nests_nothing(inner):
+        return inner.split("|")
     alternatives, start, i = [], 0, 0
     try:
         while i < len(inner):
