@@ -25,6 +25,8 @@ from scoring.backends.care import (
     words_of,
 )
 from scoring.backends.care_anchors import anchor_words, without_leading_assertions
+from scoring.backends.data_files import data_text
+from scoring.backends.lazy_pattern import LazyPattern
 from scoring.backends.lexicon import (
     SURE_NEGATIVE,
     LexiconBackend,
@@ -322,6 +324,24 @@ def test_the_rule_book_tries_every_pattern_that_can_match() -> None:
     assert sum(bool(second) for rule in RULES for second in rule.seconds) >= 40  # many patterns need two words
 
 
+
+def test_the_rule_book_searches_exactly_the_patterns_whose_words_a_text_has() -> None:
+    """A pattern is a candidate when the text has one of its anchor words, one of its rule's keywords and one of its
+    second words (each where it has them), and only then: the book's packed bits say what the rules' words say."""
+    texts = [t for rule in ALL_RULES for t in rule.fires + rule.quiet] + ["", "thanks", "where is my refund"]
+    for language in ("en", "nl", "de"):
+        rules = shipped_rules(language)
+        book = RuleBook(rules)
+        needs = [need for rule in rules for anchor, second in zip(rule.anchors, rule.seconds, strict=True)
+                 for need in [(anchor, rule.keywords or None, second or None)]]
+        for text in texts:
+            words = words_of(lowercase(text))
+            expected = sum(1 << place for place, wanted in enumerate(needs)
+                           if all(some is None or not some.isdisjoint(words) for some in wanted))
+            assert book._candidates(words) == expected, (language, text)
+    english = RuleBook(RULES)
+    assert bin(english._candidates(words_of("where is my refund"))).count("1") < len(english.patterns) // 10
+
 @pytest.mark.parametrize(("pattern", "anchor"), [
     (r"\bno sign of\b", {"sign"}),
     (r"\b(still|yet) no (reply|answer)\b", {"still", "yet"}),  # rarer than "no"; the first of equals
@@ -362,12 +382,27 @@ def test_a_looser_form_is_compiled_on_its_first_search_and_finds_what_the_compil
 
 
 @pytest.mark.parametrize("language", sorted(CARE_RULE_LANGUAGES))
-def test_every_shipped_patterns_looser_form_compiles(language: str) -> None:
+def test_every_shipped_pattern_and_its_looser_form_compiles(language: str) -> None:
+    """The shipped patterns are compiled on their first search, not when the rules are read: a broken one would
+    fail that search, so each is compiled here."""
     for rule in shipped_rules(language):
         for pattern in rule.patterns:
+            groups = re.compile(pattern.pattern, pattern.flags).groups
             looser = without_leading_assertions(pattern)
             if looser is not None:
-                assert re.compile(looser.pattern, looser.flags).groups == pattern.groups
+                assert re.compile(looser.pattern, looser.flags).groups == groups
+
+
+def test_shipped_patterns_are_compiled_on_their_first_search_with_the_same_verdicts() -> None:
+    rule = next(r for r in parse_rules(data_text("care_en.toml"), "care_en.toml") if r.name == "missing")
+    lazy = next(r for r in shipped_rules("en") if r.name == "missing")
+    assert lazy.patterns == tuple(LazyPattern(p.pattern) for p in rule.patterns)  # the same texts, not compiled
+    unsearched = LazyPattern(rule.patterns[0].pattern)
+    assert unsearched.search.__name__ == "_first_search"
+    for text in ("where is my order?", "where's my refund", "the order is here", ""):
+        assert bool(unsearched.search(text)) == bool(rule.patterns[0].search(text))
+        assert lazy.matches(lowercase(text)) == rule.matches(lowercase(text))
+    assert unsearched.search.__self__ == rule.patterns[0]  # type: ignore[attr-defined]  # compiled by the first
 
 
 def test_one_english_only_function_word_settles_a_plain_ascii_text_without_a_model() -> None:

@@ -12,8 +12,11 @@ same either way, an anchor only saves time.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from scoring.backends.lazy_pattern import LazyPattern, SearchPattern
 
 _QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})[?+]?")  # with a lazy or possessive mark
 # Words so common that a pattern anchored on them is tried on most texts: any other anchor is preferred.
@@ -30,13 +33,13 @@ class _Element:
     quantifier: str = ""
 
 
-def anchor_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+def anchor_words(pattern: SearchPattern) -> frozenset[str] | None:
     """Words (letters and digits) one of which any match contains as a whole word; None if none is known."""
     ranked = ranked_anchors(pattern)
     return ranked[0] if ranked else None
 
 
-def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+def ranked_anchors(pattern: SearchPattern) -> list[frozenset[str]]:
     """Every set of words one of which any match contains as a whole word, least common first."""
     elements = _elements(pattern.pattern)
     if elements is None:
@@ -48,23 +51,7 @@ def ranked_anchors(pattern: re.Pattern[str]) -> list[frozenset[str]]:
 _LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 
 
-class LooserPattern:
-    """A pattern's looser form, compiled on its first search: a third of the scorer's start-up went to compiling
-    these, and a text set reaches only some. It cannot fail then: it is the rest of a pattern that compiled when
-    the rules were read, without assertions that hold no group (so group numbers and back-references stay)."""
-
-    __slots__ = ("flags", "pattern", "search")
-
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern, self.flags = pattern, flags
-        self.search: Callable[[str], re.Match[str] | None] = self._first_search
-
-    def _first_search(self, text: str) -> re.Match[str] | None:
-        self.search = re.compile(self.pattern, self.flags).search  # later searches go straight to the compiled one
-        return self.search(text)
-
-
-def without_leading_assertions(pattern: re.Pattern[str]) -> LooserPattern | None:
+def without_leading_assertions(pattern: SearchPattern) -> LazyPattern | None:
     """The pattern without the word boundaries and lookarounds it starts with, or None when it starts with none.
 
     It is found wherever the pattern is (what it drops matches no characters), and faster: Python's re scans for
@@ -81,11 +68,13 @@ def without_leading_assertions(pattern: re.Pattern[str]) -> LooserPattern | None
         dropped += 1
     if not dropped or dropped == len(elements):
         return None
-    return LooserPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
+    return LazyPattern("".join(e.text + e.quantifier for e in elements[dropped:]), pattern.flags)
 
 
-def _elements(source: str) -> list[_Element] | None:
-    """Top-level elements, or None when the top level is an alternation (then nothing is mandatory)."""
+@lru_cache(maxsize=1024)
+def _elements(source: str) -> tuple[_Element, ...] | None:
+    """Top-level elements, or None when the top level is an alternation (then nothing is mandatory); read once per
+    pattern (its anchors and its looser form both start here)."""
     elements, i = [], 0
     while i < len(source):
         char = source[i]
@@ -102,7 +91,7 @@ def _elements(source: str) -> list[_Element] | None:
         quantifier = _QUANTIFIER.match(source, end)
         elements.append(_Element(kind, source[i:end], quantifier.group() if quantifier else ""))
         i = quantifier.end() if quantifier else end
-    return elements
+    return tuple(elements)
 
 
 def _class_end(source: str, start: int) -> int:
@@ -113,7 +102,18 @@ def _class_end(source: str, start: int) -> int:
     return i + 1
 
 
+_NESTING = ("\\", "[", "(")  # what can hide a `)` or a `|` from the group it is in: an escape, a class, a group
+
+
+def _nests_nothing(text: str) -> bool:
+    """Whether `text` holds no escape, class or group, so its every `)` and `|` is the enclosing group's own."""
+    return not any(mark in text for mark in _NESTING)
+
+
 def _group_end(source: str, start: int) -> int:
+    close = source.find(")", start)
+    if close > start and _nests_nothing(source[start + 1:close]):  # most groups nest nothing: the first `)` ends them
+        return close + 1
     depth, i = 0, start
     while True:
         char = source[i]
@@ -140,7 +140,7 @@ def _bounds_word(element: _Element | None) -> bool:
     return element.text in ("^", "$")
 
 
-def _bounded_before(elements: list[_Element], i: int) -> bool:
+def _bounded_before(elements: Sequence[_Element], i: int) -> bool:
     """Whether what comes before element i ends a word; an optional group whose every alternative ends in a
     space ("(just |even )?") is looked through."""
     j = i - 1
@@ -152,7 +152,7 @@ def _bounded_before(elements: list[_Element], i: int) -> bool:
     return _bounds_word(elements[j] if j >= 0 else None)
 
 
-def _literal_anchors(elements: list[_Element]) -> list[frozenset[str]]:
+def _literal_anchors(elements: Sequence[_Element]) -> list[frozenset[str]]:
     """Each word of a run of plain characters with a word boundary on both sides."""
     anchors, i = [], 0
     while i < len(elements):
@@ -176,7 +176,7 @@ def _plain(element: _Element) -> bool:
     return element.text.isalnum() or element.text == " "
 
 
-def _group_anchors(elements: list[_Element]) -> list[frozenset[str]]:
+def _group_anchors(elements: Sequence[_Element]) -> list[frozenset[str]]:
     """The first words of a group's alternatives, each a whole word: followed by a space, or ending the group
     where the group itself is followed by a word boundary."""
     anchors = []
@@ -198,7 +198,7 @@ def _group_anchors(elements: list[_Element]) -> list[frozenset[str]]:
     return anchors
 
 
-def _optional_suffix(elements: list[_Element], i: int) -> str | None:
+def _optional_suffix(elements: Sequence[_Element], i: int) -> str | None:
     """The letter of an optional one-letter suffix at element i ("s?") followed by a word boundary, else None."""
     element = elements[i] if i < len(elements) else None
     if element is None or element.kind != "char" or element.quantifier != "?" or not element.text.isalnum():
@@ -227,6 +227,8 @@ def _alternative_word(alternative: str, group_bounded_after: bool) -> str | None
 
 def _split_alternatives(inner: str) -> list[str] | None:
     """The group's alternatives (split at its own `|`, not at those of nested groups); None if unreadable."""
+    if _nests_nothing(inner):
+        return inner.split("|")
     alternatives, start, i = [], 0, 0
     try:
         while i < len(inner):
