@@ -49,10 +49,10 @@ def unscored_floor(connection: Connection, version: str = SCORER_VERSION) -> int
         return None
     past = unscored_query(version, floor, None, None).order_by(None).subquery()
     beyond = connection.execute(select(func.count()).select_from(past)).scalar_one()
-    return int(floor) if connection.execute(unscored_count(version)).scalar_one() == beyond else None
+    return int(floor) if connection.execute(unscored_count_query(version)).scalar_one() == beyond else None
 
 
-def unscored_count(version: str) -> Select[tuple[int]]:
+def unscored_count_query(version: str) -> Select[tuple[int]]:
     """How many items lack a score under `version`: items minus that version's scores.
 
     Each score row belongs to a stored item (items are deleted with their scores). The version's scores
