@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 from sqlmodel import SQLModel
 
 import listener.storage.alert_models  # each of these modules registers its tables on SQLModel.metadata
@@ -30,15 +30,34 @@ def test_a_database_migrated_to_head_has_exactly_the_models_tables_columns_and_i
     assert differences == []
 
 
+def tables_and_indexes(connection: Connection) -> dict[str, list[str]]:
+    """Each table's name with its indexes' names."""
+    inspector = inspect(connection)
+    return {table: sorted(str(index["name"]) for index in inspector.get_indexes(table))
+            for table in inspector.get_table_names()}
+
+
+def newest_migration_down_and_up(connection: Connection) -> None:
+    """Upgrade to head, undo the newest migration and redo it: the same tables and indexes as at head."""
+    config = migration_config(connection)
+    command.upgrade(config, "head")
+    at_head = tables_and_indexes(connection)
+    command.downgrade(config, "-1")
+    command.upgrade(config, "head")
+    assert tables_and_indexes(connection) == at_head
+
+
 def test_the_newest_migration_goes_down_and_up_again(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     with engine.begin() as connection:
-        config = migration_config(connection)
-        command.upgrade(config, "head")
-        tables_at_head = set(inspect(connection).get_table_names())
-        command.downgrade(config, "-1")
-        command.upgrade(config, "head")
-        assert set(inspect(connection).get_table_names()) == tables_at_head
+        newest_migration_down_and_up(connection)
+    engine.dispose()
+
+
+def test_the_newest_migration_goes_down_and_up_again_on_postgresql(empty_pg_url: str) -> None:
+    engine = make_engine(empty_pg_url)
+    with engine.begin() as connection:
+        newest_migration_down_and_up(connection)
     engine.dispose()
 
 

@@ -84,3 +84,22 @@ def test_the_floor_on_postgresql(pg_engine: Engine) -> None:
         assert unscored_floor(connection) == newest_scored_id(pg_engine)
     assert score_pending(pg_engine, clock=lambda: SCORED_AT, profiles=CONFIG.profiles) == 10
     assert count_unscored(pg_engine) == 0
+
+
+@pytest.mark.parametrize("other_version", ["scorer-0", "scorer-9"])  # either side of the current one
+@pytest.mark.parametrize("forget_old", [False, True])
+def test_a_score_of_another_version_never_stands_in_for_a_missing_one(tmp_path: Path, forget_old: bool,
+                                                                        other_version: str) -> None:
+    engine = scored_database(tmp_path / "versions.db", forget_old)
+    with engine.begin() as connection:  # another version's score of the old item (with forget_old, the unscored one)
+        connection.execute(text(
+            "INSERT INTO sentiment_scores (platform, external_id, scorer_version, status, language_source, "
+            "scored_at) SELECT platform, external_id, :version, 'scored', 'detected', :at FROM items "
+            "ORDER BY id LIMIT 1 OFFSET 5"),
+            {"version": other_version, "at": SCORED_AT})
+    with engine.connect() as connection:
+        floor = unscored_floor(connection)
+    assert floor == (None if forget_old else newest_scored_id(engine))
+    assert count_unscored(engine) == 40 + forget_old
+    assert score_pending(engine, clock=lambda: SCORED_AT, profiles=CONFIG.profiles) == 40 + forget_old
+    assert count_unscored(engine) == 0

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exists, func, select
+from sqlalchemy import Connection, Engine, Select, delete, exists, func, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
@@ -40,20 +40,33 @@ def unscored_floor(connection: Connection, version: str = SCORER_VERSION) -> int
 
     A daily cycle's new items sit past the newest scored item; scanning every item for the few without a
     score cost more than scoring them. This finds the newest scored item walking back from the last one,
-    counts the unscored items past it, and trusts it only when that count is every unscored item: items
-    minus scores (each score row belongs to a stored item: items are deleted with their scores).
+    counts the unscored items past it, and trusts it only when that count is every unscored item.
     """
     scored = exists().where(SCORES.c.platform == ITEMS.c.platform, SCORES.c.external_id == ITEMS.c.external_id,
                             SCORES.c.scorer_version == version)
     floor = connection.execute(select(ITEMS.c.id).where(scored).order_by(ITEMS.c.id.desc()).limit(1)).scalar()
     if floor is None:
         return None
-    items = connection.execute(select(func.count()).select_from(ITEMS)).scalar_one()
-    scores = connection.execute(select(func.count()).select_from(SCORES)
-                                .where(SCORES.c.scorer_version == version)).scalar_one()
     past = unscored_query(version, floor, None, None).order_by(None).subquery()
     beyond = connection.execute(select(func.count()).select_from(past)).scalar_one()
-    return int(floor) if items - scores == beyond else None
+    return int(floor) if connection.execute(unscored_count_query(version)).scalar_one() == beyond else None
+
+
+def unscored_count_query(version: str) -> Select[tuple[int]]:
+    """How many items lack a score under `version`: items minus that version's scores.
+
+    Each score row belongs to a stored item (items are deleted with their scores). The version's scores
+    are all scores less the other versions' ones, found on either side of it in the version's index: the
+    database counts a whole table without reading its rows, but a version's own rows one by one.
+    """
+    items = select(func.count()).select_from(ITEMS).scalar_subquery()
+    others = _scores_where(SCORES.c.scorer_version < version) + _scores_where(SCORES.c.scorer_version > version)
+    return select(items - _scores_where() + others)
+
+
+def _scores_where(*conditions: Any) -> Any:
+    """A scalar subquery: how many score rows meet the conditions."""
+    return select(func.count()).select_from(SCORES).where(*conditions).scalar_subquery()
 
 
 _CURRENT: dict[tuple[str, int], str] = {}  # (database, profile id) -> the scorer its scores were last made current for

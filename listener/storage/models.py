@@ -162,7 +162,7 @@ class SentimentRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str
     external_id: str
-    scorer_version: str
+    scorer_version: str = Field(index=True)  # the scorer's floor counts one version's scores (score.py)
     status: str
     compound: float | None = None
     pos: float | None = None
