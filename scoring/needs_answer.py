@@ -19,7 +19,7 @@ import re
 from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD
-from scoring.text import clean_for_sentiment
+from scoring.text import clean_for_sentiment, has_markup
 
 Reason = Literal["question", "negative_reply", "mention"]
 QUESTION_MARKS = ("?", "？", "¿")
@@ -30,6 +30,7 @@ QUESTION_OPENERS = frozenset({
     ("did", "you"), ("is", "there"), ("is", "it"), ("is", "this"), ("are", "you"), ("are", "there"),
     ("anyone", "know"), ("any", "idea"), ("any", "news"), ("any", "update"), ("should", "i"),
 })
+OPENING_WORDS = WH_WORDS | {first for first, _second in QUESTION_OPENERS}
 _WORD = "[a-z']+"
 _OPENING = re.compile(rf"[^a-z']*({_WORD})(?:[^a-z']+({_WORD}))?")  # the first word and the second, if any
 NEVER_ANSWERED = frozenset({"share", "review"})
@@ -54,9 +55,13 @@ def _first_sentence(text: str) -> str:
 
 def is_question(text: str) -> bool:
     """A question mark anywhere, or an English question opener whose sentence does not end in "!"."""
-    cleaned = clean_for_sentiment(text)
+    # A text without markup is read as it is: cleaning would only collapse its spaces, which no test below sees.
+    cleaned = clean_for_sentiment(text) if has_markup(text) else text
     if "?" in cleaned or "？" in cleaned or "¿" in cleaned:  # QUESTION_MARKS, spelt out: this runs per inbound item
         return True
+    opening = _OPENING.match(cleaned.lower())  # the first word: the first sentence's, unless that has none
+    if opening is None or opening[1] not in OPENING_WORDS:
+        return False  # most texts: no first sentence needed
     first = _first_sentence(cleaned)
     if first.endswith("!"):
         return False  # "What a day!" opens like a question but exclaims

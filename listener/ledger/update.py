@@ -19,7 +19,6 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Boolean,
     Float,
     Integer,
     String,
@@ -69,7 +68,7 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
 # An item's touch row with its answer columns, as `on_item` takes it: (platform, external id, kind, text,
-# created at, author, compound, parent is owned)
+# created at, author, compound, parent's external id)
 ANSWER_VALUES = itemgetter(0, 10, 4, 11, 3, 1, 6, 12)
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
@@ -78,7 +77,7 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool =
     """These people's inbound items (None: everyone's), as touch rows (see `_touch`).
 
     With `answers`, also the items without an author, and each row followed by what the responses rule
-    reads besides: the item's external id, its text, and whether its parent is owned.
+    reads besides: the item's external id, its text, and its parent's external id.
     """
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
     query = (
@@ -93,18 +92,14 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool =
                keys_in(items.c.platform, items.c.author_external_id, keys)))
     if not answers:
         return query.where(items.c.author_external_id.is_not(None))
-    parent_link = PARENT_LINK
-    return (query.add_columns(items.c.external_id, items.c.text, parent_link.c.id.is_not(None))
-            .outerjoin(parent_link, and_(parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "owned",
-                                         parent_link.c.platform == items.c.platform,
-                                         parent_link.c.external_id == items.c.parent_external_id)))
+    return query.add_columns(items.c.external_id, items.c.text, items.c.parent_external_id)
 
 
 def _event_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
     """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`); with
     `answers`, followed by empty columns in place of an item's answer columns."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    nothing = (cast(null(), String), cast(null(), Text), cast(null(), Boolean)) if answers else ()
+    nothing = (cast(null(), String), cast(null(), Text), cast(null(), String)) if answers else ()
     return (
         select(events.c.platform, events.c.actor_external_id, literal_column(str(EVENT_TOUCH), Integer),
                items.c.created_at, events.c.kind, func.coalesce(items.c.root_external_id, items.c.external_id),
@@ -139,7 +134,7 @@ def _everyone_by_person(ctx: IndexContext,
 
     Everyone who wrote an inbound item or liked/shared an owned item is a person here. `on_item`, if given,
     is handed every inbound item (its author's or not) as (platform, external id, kind, text, created at,
-    author, compound, parent is owned), in the same read.
+    author, compound, parent's external id), in the same read.
     """
     answers = on_item is not None
     touches = union_all(_item_touch_query(ctx, None, answers), _event_touch_query(ctx, None, answers))
