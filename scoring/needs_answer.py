@@ -69,19 +69,22 @@ def is_question(text: str) -> bool:
     return opening is not None and (opening[1] in WH_WORDS or (opening[1], opening[2]) in QUESTION_OPENERS)
 
 
-def addressed_to_brand(item: InboundItem) -> bool:
+def addressed_to_brand(kind: str, parent_is_owned: bool) -> bool:
     """A direct mention, a reply to the brand, or a new post about it (hashtag / search hit)."""
-    if item.kind in REPLY_KINDS:
-        return item.parent_is_owned
-    return item.kind in TOP_LEVEL_KINDS
+    return parent_is_owned if kind in REPLY_KINDS else kind in TOP_LEVEL_KINDS
 
 
 def needs_answer(item: InboundItem) -> Reason | None:
     """Why the brand should answer this item (question first), or None."""
-    if item.kind in NEVER_ANSWERED or not addressed_to_brand(item):
+    return answer_reason(*item)
+
+
+def answer_reason(kind: str, text: str, compound: float | None, parent_is_owned: bool) -> Reason | None:
+    """`needs_answer` of an item given field by field (a rebuild asks per inbound item: no tuple made)."""
+    if kind in NEVER_ANSWERED or not addressed_to_brand(kind, parent_is_owned):
         return None
-    if is_question(item.text):
+    if is_question(text):
         return "question"
-    if item.kind in REPLY_KINDS and item.compound is not None and item.compound <= NEGATIVE_THRESHOLD:
+    if kind in REPLY_KINDS and compound is not None and compound <= NEGATIVE_THRESHOLD:
         return "negative_reply"
-    return "mention" if item.kind == "mention" else None
+    return "mention" if kind == "mention" else None

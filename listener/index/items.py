@@ -17,7 +17,7 @@ from listener.storage.models import CounterSnapshotRow, EngagementEventRow, Item
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
-from scoring.needs_answer import InboundItem, needs_answer
+from scoring.needs_answer import answer_reason
 from scoring.sentiment import SCORER_VERSION
 from scoring.signals import CounterObservation, attribute_growths, count_by_day, value_at_age
 
@@ -244,7 +244,7 @@ class ResponseRule:
     def row(self, platform: str, external_id: str, kind: str, text: str | None, created_at: datetime,
             author: str | None, compound: float | None, parent_owned: Any) -> tuple[Any, ...] | None:
         """The row, or None when the item needs no answer."""
-        reason = needs_answer(InboundItem(kind, text or "", compound, bool(parent_owned)))
+        reason = answer_reason(kind, text or "", compound, bool(parent_owned))
         if reason is None:
             return None
         business, zone = self._business, self._zone
