@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
+from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, chunked, keys_in, stream
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
@@ -311,13 +311,15 @@ def _rebuild(ctx: IndexContext, people: list[Key]) -> tuple[set[date], set[date]
     """Rebuild these people's rows from their whole history."""
     loyalty: set[date] = set()
     returns: set[date] = set()
+    day_of = LocalDays(ctx.zone)
     for chunk in chunked(people, PERSON_CHUNK):
         touches = _by_person(_touch_rows(ctx, chunk))
         replies = _by_person(_brand_reply_rows(ctx, chunk))
         rows = _PersonRows()
         for key in chunk:
             if touches.get(key):
-                rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
+                rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx),
+                                                  day_of))
         changed_loyalty, changed_returns = _write(ctx, chunk, rows)
         loyalty |= changed_loyalty
         returns |= changed_returns
@@ -332,12 +334,13 @@ def rebuild_people(ctx: IndexContext, on_item: Callable[[Sequence[Any]], None] |
     """
     own = own_accounts(ctx)
     replies = KeyedRows(_brand_reply_rows(ctx, None))  # people replied to have an item: in the same order
+    day_of = LocalDays(ctx.zone)
     for chunk in chunked(_everyone_by_person(ctx, on_item), PERSON_CHUNK):
         rows = _PersonRows()
         for key, history in chunk:
             answered = [row[2] for row in replies.take(key)]
             if key not in own:
-                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
+                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx), day_of))
         _insert(ctx, rows)
 
 
