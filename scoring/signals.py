@@ -118,6 +118,8 @@ def attribute_growths(created_at: datetime, observations: Sequence[tuple[datetim
     if not ordered:
         return [{} for _ in range(width)]
     first_day = local_day(created_at, zone)
+    if len(ordered) == 1:  # one snapshot (a backfilled item): the loop below would put it all on the first day
+        return [{first_day: 0.0 + ordered[0][1][counter]} for counter in range(width)]
     spreads: dict[int, dict[date, float]] = {}
     growths = []
     for counter in range(width):
