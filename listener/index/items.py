@@ -282,8 +282,9 @@ def owned_keys(ctx: IndexContext) -> set[Key]:
 class ResponseWriter:
     """Responses rows of inbound items met one by one (a rebuild's walk over them), written in batches."""
 
-    def __init__(self, ctx: IndexContext) -> None:
-        self._ctx, self._rule = ctx, ResponseRule(ctx, first_owned_replies(ctx, None))
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
+        """`replies`: the first owned reply to each item (`first_owned_replies`)."""
+        self._ctx, self._rule = ctx, ResponseRule(ctx, replies)
         self._owned = owned_keys(ctx)  # "is the parent owned" looked up here: joined, it cost the read a fifth
         self._rows: list[tuple[Any, ...]] = []
 
