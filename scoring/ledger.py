@@ -5,9 +5,10 @@ from __future__ import annotations
 import bisect
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
@@ -107,11 +108,16 @@ class DayTotals:
     units: list[int]
 
 
-def day_totals(touches: Iterable[Touch], zone: tzinfo, window_days: int) -> DayTotals:
-    """Active days with their exact sums; each touch's local day is found once."""
+DayOf = Callable[[datetime], date]  # a moment's local day in the profile's zone
+
+
+def day_totals(touches: Iterable[Touch], zone: tzinfo, window_days: int, day_of: DayOf | None = None) -> DayTotals:
+    """Active days with their exact sums; each touch's local day is found once (by `day_of` if given: one
+    that remembers days serves a rebuild's people all at once)."""
     by_day: dict[date, list[Touch]] = defaultdict(list)
+    day_of = day_of or partial(local_day, zone=zone)
     for touch in touches:
-        by_day[local_day(touch.at, zone)].append(touch)
+        by_day[day_of(touch.at)].append(touch)
     totals, previous = DayTotals([], []), None
     for day in sorted(by_day):
         group = by_day[day]

@@ -16,6 +16,7 @@ from datetime import date, datetime, tzinfo
 
 from scoring.ledger import (
     BrandReply,
+    DayOf,
     History,
     PersonDay,
     PersonSummary,
@@ -84,11 +85,11 @@ def still_open(replies: Iterable[OpenReply], returned_at: datetime | None, last_
 
 
 def compute_ledger(touches: Iterable[Touch], replies: Sequence[BrandReply], zone: tzinfo,
-                   windows: Windows) -> PersonLedger:
-    """The ledger of a person from their whole history (at least one touch)."""
+                   windows: Windows, day_of: DayOf | None = None) -> PersonLedger:
+    """The ledger of a person from their whole history (at least one touch); `day_of`: see `day_totals`."""
     history = History.of(touches)
     backs = history.returns(replies)
-    totals = day_totals(history.touches, zone, windows.loyalty)
+    totals = day_totals(history.touches, zone, windows.loyalty, day_of)
     summary = summarise_history(history.touches, replies, backs, totals)
     last_day = totals.days[-1].day
     open_replies = [OpenReply(r.thread, r.reply_at) for r, back in zip(replies, backs, strict=True) if back is None]

@@ -19,7 +19,7 @@ import re
 from typing import Literal, NamedTuple
 
 from scoring.sentiment import NEGATIVE_THRESHOLD
-from scoring.text import clean_for_sentiment
+from scoring.text import clean_for_sentiment, has_markup
 
 Reason = Literal["question", "negative_reply", "mention"]
 QUESTION_MARKS = ("?", "？", "¿")
@@ -30,6 +30,7 @@ QUESTION_OPENERS = frozenset({
     ("did", "you"), ("is", "there"), ("is", "it"), ("is", "this"), ("are", "you"), ("are", "there"),
     ("anyone", "know"), ("any", "idea"), ("any", "news"), ("any", "update"), ("should", "i"),
 })
+OPENING_WORDS = WH_WORDS | {first for first, _second in QUESTION_OPENERS}
 _WORD = "[a-z']+"
 _OPENING = re.compile(rf"[^a-z']*({_WORD})(?:[^a-z']+({_WORD}))?")  # the first word and the second, if any
 NEVER_ANSWERED = frozenset({"share", "review"})
@@ -54,9 +55,13 @@ def _first_sentence(text: str) -> str:
 
 def is_question(text: str) -> bool:
     """A question mark anywhere, or an English question opener whose sentence does not end in "!"."""
-    cleaned = clean_for_sentiment(text)
+    # A text without markup is read as it is: cleaning would only collapse its spaces, which no test below sees.
+    cleaned = clean_for_sentiment(text) if has_markup(text) else text
     if "?" in cleaned or "？" in cleaned or "¿" in cleaned:  # QUESTION_MARKS, spelt out: this runs per inbound item
         return True
+    opening = _OPENING.match(cleaned.lower())  # the first word: the first sentence's, unless that has none
+    if opening is None or opening[1] not in OPENING_WORDS:
+        return False  # most texts: no first sentence needed
     first = _first_sentence(cleaned)
     if first.endswith("!"):
         return False  # "What a day!" opens like a question but exclaims
@@ -64,19 +69,22 @@ def is_question(text: str) -> bool:
     return opening is not None and (opening[1] in WH_WORDS or (opening[1], opening[2]) in QUESTION_OPENERS)
 
 
-def addressed_to_brand(item: InboundItem) -> bool:
+def addressed_to_brand(kind: str, parent_is_owned: bool) -> bool:
     """A direct mention, a reply to the brand, or a new post about it (hashtag / search hit)."""
-    if item.kind in REPLY_KINDS:
-        return item.parent_is_owned
-    return item.kind in TOP_LEVEL_KINDS
+    return parent_is_owned if kind in REPLY_KINDS else kind in TOP_LEVEL_KINDS
 
 
 def needs_answer(item: InboundItem) -> Reason | None:
     """Why the brand should answer this item (question first), or None."""
-    if item.kind in NEVER_ANSWERED or not addressed_to_brand(item):
+    return answer_reason(*item)
+
+
+def answer_reason(kind: str, text: str, compound: float | None, parent_is_owned: bool) -> Reason | None:
+    """`needs_answer` of an item given field by field (a rebuild asks per inbound item: no tuple made)."""
+    if kind in NEVER_ANSWERED or not addressed_to_brand(kind, parent_is_owned):
         return None
-    if is_question(item.text):
+    if is_question(text):
         return "question"
-    if item.kind in REPLY_KINDS and item.compound is not None and item.compound <= NEGATIVE_THRESHOLD:
+    if kind in REPLY_KINDS and compound is not None and compound <= NEGATIVE_THRESHOLD:
         return "negative_reply"
-    return "mention" if item.kind == "mention" else None
+    return "mention" if kind == "mention" else None

@@ -16,7 +16,7 @@ from scoring.index import (
     sentiment_component,
     share_component,
 )
-from scoring.signals import NpsCounts, baseline, followers_by_day, shrink_nps, shrink_share
+from scoring.signals import NpsCounts, TrailingBaselines, followers_by_day, shrink_nps, shrink_share
 
 # Where each shrunk signal's running value starts: neutral, so early days are pulled to the middle.
 INITIAL_PRIORS = {"sentiment": 0.0, "loyalty": 0.5, "responsiveness": 0.5, "nps": 0.0, "return_rate": 0.5}
@@ -167,6 +167,9 @@ class _Formula:
         self.rates = {d: f.engagement / followers for d, f in self.facts.items()
                       if f.engagement > 0 and (followers := self.followers[d])}
         self.advocacy_values = {d: f.advocacy for d, f in self.facts.items()}
+        window, enough = params.baseline_days, params.baseline_min_days
+        self.rate_baselines = TrailingBaselines(self.rates, window, enough)
+        self.advocacy_baselines = TrailingBaselines(self.advocacy_values, window, enough)
         self.cumulative = self._cumulative_return_counts()
         self.reviews = self._cumulative_reviews()
 
@@ -214,8 +217,7 @@ class _Formula:
 
     def engagement(self, f: DayFacts) -> dict[str, Any]:
         day, followers = f.day, self.followers[f.day]
-        rate, base = self.rates.get(day), baseline(self.rates, day, self.params.baseline_days,
-                                                   self.params.baseline_min_days)
+        rate, base = self.rates.get(day), self.rate_baselines.at(day)
         shrunk = score = None
         if rate is not None and base is not None and followers:
             count = shrink_count(f.engagement, base * followers, self.params.engagement_pseudo_count)
@@ -228,7 +230,7 @@ class _Formula:
                 "quotes": round(f.quotes, 3), "posts": f.posts, "post_rate_48h": post_rate}
 
     def advocacy(self, f: DayFacts) -> dict[str, Any]:
-        base = baseline(self.advocacy_values, f.day, self.params.baseline_days, self.params.baseline_min_days)
+        base = self.advocacy_baselines.at(f.day)
         value = f.advocacy
         shrunk = shrink_count(value, base, self.params.advocacy_pseudo_count) if base is not None else None
         score = relative_component(shrunk, base) if shrunk is not None and base is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -118,6 +119,8 @@ def attribute_growths(created_at: datetime, observations: Sequence[tuple[datetim
     if not ordered:
         return [{} for _ in range(width)]
     first_day = local_day(created_at, zone)
+    if len(ordered) == 1:  # one snapshot (a backfilled item): the loop below would put it all on the first day
+        return [{first_day: 0.0 + ordered[0][1][counter]} for counter in range(width)]
     spreads: dict[int, dict[date, float]] = {}
     growths = []
     for counter in range(width):
@@ -202,11 +205,33 @@ def baseline(values: Mapping[date, float], day: date, window_days: int, min_days
     None until `min_days` days are in the window. A median of zero (most days quiet) falls
     back to the window's mean, so a rare busy day is compared with something above zero.
     """
-    window = [values[d] for d in _days_before(day, window_days) if d in values]
+    return _level([values[d] for d in _days_before(day, window_days) if d in values], min_days)
+
+
+def _level(window: list[float], min_days: int) -> float | None:
+    """`baseline` of the values in one window, in any order (the median sorts them, the mean sums them exactly)."""
     if len(window) < min_days:
         return None
     middle = statistics.median(window)
     return middle if middle > 0 else statistics.fmean(window)
+
+
+class TrailingBaselines:
+    """`baseline` of many days over the same values: their days sorted once, each window a slice of them."""
+
+    def __init__(self, values: Mapping[date, float], window_days: int, min_days: int) -> None:
+        self._values, self._window_days, self._min_days = values, window_days, min_days
+        days = sorted(values)
+        self._ordinals = [d.toordinal() for d in days]
+        self._levels = [values[d] for d in days]
+
+    def at(self, day: date) -> float | None:
+        """`baseline(values, day, window_days, min_days)`."""
+        ordinal = day.toordinal()
+        if ordinal - self._window_days < 1:  # a window before year 1: as `baseline` does it (it raises)
+            return baseline(self._values, day, self._window_days, self._min_days)
+        first = bisect.bisect_left(self._ordinals, ordinal - self._window_days)
+        return _level(self._levels[first:bisect.bisect_left(self._ordinals, ordinal, first)], self._min_days)
 
 
 def count_by_day(moments: Iterable[datetime], zone: tzinfo) -> dict[date, int]:

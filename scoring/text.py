@@ -33,3 +33,9 @@ def clean_for_sentiment(text: str) -> str:
         text = _HASHTAG.sub(_hashtag_word, text)
     text = " ".join(text.split())  # the same as collapsing r"\s+" and stripping, for every code point
     return "" if text.strip(HANDLE_MARK + " ") == "" else text
+
+
+def has_markup(text: str) -> bool:
+    """Whether `clean_for_sentiment` has anything to drop or mark: without, it only collapses the spaces
+    (and gives "" for a text of nothing but spaces and underscores)."""
+    return "&" in text or "@" in text or "#" in text or "://" in text or "www." in text.lower()

@@ -24,7 +24,7 @@ from scoring.signals import (
     shrink_net_sentiment,
     trailing_median,
 )
-from scoring.text import clean_for_sentiment
+from scoring.text import clean_for_sentiment, has_markup
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -58,6 +58,16 @@ def test_clean_up_collapses_every_kind_of_unicode_space_like_a_regex() -> None:
     for space in spaces:
         text = f"{space}late{space}{space}again{space}"
         assert clean_for_sentiment(text) == re.sub(r"\s+", " ", text).strip() == "late again"
+
+
+def test_text_without_markup_is_only_collapsed_by_the_clean_up() -> None:
+    pieces = ["late", "How", "@", "@acme", "#", "#love", "&", "&amp;", "://", "www.", "WWW.", "_", "__", " ", "\u3000",
+              "\n", "?", "!", ".", "x.example", "http", "w"]
+    generator = random.Random(7)
+    for _ in range(5000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 6)))
+        if not has_markup(text):
+            assert clean_for_sentiment(text) in (" ".join(text.split()), "")
 
 
 def test_platform_language_wins_over_detection() -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from scoring.business_time import BusinessHours, elapsed_seconds, sla_deadline
-from scoring.needs_answer import InboundItem, is_question, needs_answer
+from scoring.needs_answer import QUESTION_MARKS, QUESTION_OPENERS, WH_WORDS, InboundItem, is_question, needs_answer
+from scoring.text import clean_for_sentiment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OFFICE = BusinessHours.parse("09:00-17:00", [1, 2, 3, 4, 5])
@@ -47,9 +50,36 @@ def test_needs_an_answer_rule(kind: str, text: str, compound: float | None, pare
     ("how fine for a moka pot", True), ("Can you ship to Canada", True), ("Can't believe how good this is", False),
     ("Is there a manual", True), ("is it me or", True), ("What a day!", False), ("", False), ("¿Envían a México", True),
     ("Why not. Great grinder!", True), ("Why not! Great grinder.", False),  # only the first sentence's end counts
+    ("Can. You ship it", False), ("Can you. Ship it", True),  # an opener's two words are the first sentence's
+    ("... how fine", False), ("!How fine", False),  # the first sentence has no word
+    ("\u3000Does\u2003anyone\n\tsell it", True), ("  what  a day  ! ", False),  # spaces of any kind, any number
+    ("@acme how fine", True), ("#how fine", True), ("https://a.example/x how fine", True),  # read after clean-up
+    ("&#63; at last", True), ("&#x21; how fine", False),  # entities decoded: "?", then a "!" first
+    ("Is there a way to descale it", True), ("İs there", False), ("ΣWhy not", True),
 ])
 def test_question_detection(text: str, question: bool) -> None:
     assert is_question(text) is question
+
+
+def _question_as_documented(text: str) -> bool:
+    """The rule read off the module's docstring, every step on the cleaned text."""
+    cleaned = clean_for_sentiment(text)
+    if any(mark in cleaned for mark in QUESTION_MARKS):
+        return True
+    ends = [i for i in (cleaned.find("."), cleaned.find("!")) if i >= 0]
+    first = cleaned[:min(ends) + 1] if ends else cleaned
+    words = re.findall("[a-z']+", first.lower())[:2]
+    return not first.endswith("!") and bool(words) and (
+        words[0] in WH_WORDS or tuple(words) in QUESTION_OPENERS)
+
+
+def test_question_detection_follows_the_rule_on_any_text() -> None:
+    pieces = ["how", "can", "you", "is", "it", "What", "a", "day", " ", "  ", "\n", ".", "!", "?", "¿", "@acme", "@",
+              "#how", "#ab", "&amp;", "&#63;", "https://a.example/?q", "www.", "_", "'", "İ", "Σ"]
+    generator = random.Random(11)
+    for _ in range(20000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 7)))
+        assert is_question(text) is _question_as_documented(text), text
 
 
 def utc(*args: int) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from scoring.series import shrink_count
 from scoring.signals import (
     CounterObservation,
     NpsCounts,
+    TrailingBaselines,
     baseline,
     rating_class,
     shrink_nps,
@@ -83,6 +85,26 @@ DAY = date(2026, 11, 20)
 def test_baseline_is_the_trailing_median_of_days_with_data(values: dict[date, float], window: int, min_days: int,
                                                           expected: float | None) -> None:
     assert baseline(values, DAY, window, min_days) == (pytest.approx(expected) if expected is not None else None)
+    assert TrailingBaselines(values, window, min_days).at(DAY) == baseline(values, DAY, window, min_days)
+
+
+def test_trailing_baselines_give_every_day_what_baseline_gives_it() -> None:
+    chance = random.Random(5)
+    values = {DAY - timedelta(days=chance.randrange(0, 400)): chance.choice([0.0, 0.0, chance.random() * 9])
+              for _ in range(250)}
+    for window, min_days in ((28, 7), (1, 1), (60, 1), (7, 3)):
+        baselines = TrailingBaselines(values, window, min_days)
+        for offset in range(-10, 420):
+            day = DAY - timedelta(days=offset)
+            assert baselines.at(day) == baseline(values, day, window, min_days), (day, window)
+
+
+def test_trailing_baselines_near_the_first_day_raise_as_baseline_does() -> None:
+    values = {date(1, 1, 3): 1.0}
+    with pytest.raises(OverflowError):
+        baseline(values, date(1, 1, 5), 28, 1)
+    with pytest.raises(OverflowError):
+        TrailingBaselines(values, 28, 1).at(date(1, 1, 5))
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
 from listener.index.days import FACT_GROUPS, GatheredFacts, prune_empty_days
 from listener.index.formula import formula_parameters, formula_version
-from listener.index.items import ResponseWriter, refresh_owned, refresh_responses
+from listener.index.items import ResponseWriter, first_owned_replies, refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
 from listener.index.series import load_facts, write_series
 from listener.index.sql import IndexContext, days_from
@@ -115,8 +115,9 @@ def _rebuild_facts(ctx: IndexContext) -> None:
         table = table_of(model)
         ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id))
     refresh_owned(ctx, None)
-    responses = ResponseWriter(ctx)  # fed by the ledger's read of the inbound items: they are read once
-    rebuild_people(ctx, responses.add)
+    replies = first_owned_replies(ctx, None)  # the brand's answers, for the responses and the ledger alike
+    responses = ResponseWriter(ctx, replies)  # fed by the ledger's read of the inbound items: they are read once
+    rebuild_people(ctx, replies, responses.add)
     responses.flush()
     facts = GatheredFacts()
     for refresh in FACT_GROUPS.values():

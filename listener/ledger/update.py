@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    Boolean,
     Float,
     Integer,
     String,
@@ -35,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, chunked, keys_in, stream
+from listener.index.sql import IndexContext, Key, LocalDays, chunked, keys_in, stream
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
@@ -69,7 +68,7 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
 # An item's touch row with its answer columns, as `on_item` takes it: (platform, external id, kind, text,
-# created at, author, compound, parent is owned)
+# created at, author, compound, parent's external id)
 ANSWER_VALUES = itemgetter(0, 10, 4, 11, 3, 1, 6, 12)
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
@@ -78,7 +77,7 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool =
     """These people's inbound items (None: everyone's), as touch rows (see `_touch`).
 
     With `answers`, also the items without an author, and each row followed by what the responses rule
-    reads besides: the item's external id, its text, and whether its parent is owned.
+    reads besides: the item's external id, its text, and its parent's external id.
     """
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
     query = (
@@ -93,18 +92,14 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool =
                keys_in(items.c.platform, items.c.author_external_id, keys)))
     if not answers:
         return query.where(items.c.author_external_id.is_not(None))
-    parent_link = PARENT_LINK
-    return (query.add_columns(items.c.external_id, items.c.text, parent_link.c.id.is_not(None))
-            .outerjoin(parent_link, and_(parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "owned",
-                                         parent_link.c.platform == items.c.platform,
-                                         parent_link.c.external_id == items.c.parent_external_id)))
+    return query.add_columns(items.c.external_id, items.c.text, items.c.parent_external_id)
 
 
 def _event_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
     """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`); with
     `answers`, followed by empty columns in place of an item's answer columns."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
-    nothing = (cast(null(), String), cast(null(), Text), cast(null(), Boolean)) if answers else ()
+    nothing = (cast(null(), String), cast(null(), Text), cast(null(), String)) if answers else ()
     return (
         select(events.c.platform, events.c.actor_external_id, literal_column(str(EVENT_TOUCH), Integer),
                items.c.created_at, events.c.kind, func.coalesce(items.c.root_external_id, items.c.external_id),
@@ -133,36 +128,44 @@ def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, 
             yield row[0], row[1], _touch(row)
 
 
-def _everyone_by_person(ctx: IndexContext,
-                        on_item: Callable[[Sequence[Any]], None] | None = None) -> Iterator[tuple[Key, list[Touch]]]:
-    """Everyone's touches, person by person in the database's order of people: one query, no list of people.
+OwnedReplies = Mapping[Key, tuple[datetime, str]]  # an item -> its first owned reply's time and external id
 
-    Everyone who wrote an inbound item or liked/shared an owned item is a person here. `on_item`, if given,
-    is handed every inbound item (its author's or not) as (platform, external id, kind, text, created at,
-    author, compound, parent is owned), in the same read.
+
+def _everyone_by_person(ctx: IndexContext, owned_replies: OwnedReplies,
+                        on_item: Callable[[Sequence[Any]], None] | None = None,
+                        ) -> Iterator[tuple[Key, list[Touch], list[BrandReply]]]:
+    """Everyone's touches and brand replies, person by person in the database's order of people: one query, no
+    list of people.
+
+    Everyone who wrote an inbound item or liked/shared an owned item is a person here; a brand reply is the
+    first of `owned_replies` to one of their items, if not before it. `on_item`, if given, is handed every
+    inbound item (its author's or not) as (platform, external id, kind, text, created at, author, compound,
+    parent's external id), in the same read.
     """
-    answers = on_item is not None
-    touches = union_all(_item_touch_query(ctx, None, answers), _event_touch_query(ctx, None, answers))
+    touches = union_all(_item_touch_query(ctx, None, answers=True), _event_touch_query(ctx, None, answers=True))
     columns = touches.selected_columns
     rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
+    business = ctx.business
     for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
-        if on_item is None:
-            yield key, list(map(_touch, group))
-            continue
-        history = []
+        history, answered = [], []
         for row in group:
             if row[2] == ITEM_TOUCH:
-                on_item(ANSWER_VALUES(row))
+                if on_item is not None:
+                    on_item(ANSWER_VALUES(row))
                 if row[1] is None:  # an item without an author is no one's touch
                     continue
+                reply = owned_replies.get((row[0], row[10]))
+                if reply is not None and reply[0] >= row[3]:
+                    answered.append(BrandReply(row[5], row[3], reply[0],
+                                               elapsed_seconds(row[3], reply[0], ctx.zone, business)))
             history.append(_touch(row))
         if history:
-            yield key, history
+            yield key, history, answered
 
 
-def _first_reply_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+def _first_reply_query(ctx: IndexContext, keys: list[Key]) -> Any:
     """(platform, author, item, thread, item's time, first owned reply's time) of these people's inbound items
-    (None: everyone's, ordered by person) that have an owned reply."""
+    that have an owned reply."""
     items, links = table_of(ItemRow), table_of(ItemProfileRow)
     parent, parent_link = PARENT, PARENT_LINK
     person = (parent.c.platform, parent.c.author_external_id, parent.c.external_id,
@@ -172,14 +175,6 @@ def _first_reply_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
     their_items = and_(parent_link.c.platform == parent.c.platform, parent_link.c.external_id == parent.c.external_id,
                        parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
                        parent.c.author_external_id.is_not(None))
-    if keys is None:  # from the owned replies: fewer than the inbound items
-        return (select(*person, func.min(items.c.created_at))
-                .join(links, owned_replies)
-                .join(parent, and_(parent.c.platform == items.c.platform,
-                                   parent.c.external_id == items.c.parent_external_id))
-                .join(parent_link, their_items)
-                .group_by(*person[:3], parent.c.root_external_id, parent.c.created_at)
-                .order_by(parent.c.platform, parent.c.author_external_id))
     # From the people's items, each one's replies looked up by parent: joined the other way round, SQLite
     # scanned every link of the profile (it cannot tell how few people a key list holds).
     first = (select(func.min(items.c.created_at)).join(links, owned_replies)
@@ -190,9 +185,8 @@ def _first_reply_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
     return select(replied).where(replied.c.first_reply.is_not(None))
 
 
-def _brand_reply_rows(ctx: IndexContext, keys: list[Key] | None) -> Any:
-    """(platform, author, reply): the brand's first reply to each inbound item of these people (None: everyone's,
-    ordered by person)."""
+def _brand_reply_rows(ctx: IndexContext, keys: list[Key]) -> Any:
+    """(platform, author, reply): the brand's first reply to each inbound item of these people."""
     business = ctx.business
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
@@ -316,33 +310,36 @@ def _rebuild(ctx: IndexContext, people: list[Key]) -> tuple[set[date], set[date]
     """Rebuild these people's rows from their whole history."""
     loyalty: set[date] = set()
     returns: set[date] = set()
+    day_of = LocalDays(ctx.zone)
     for chunk in chunked(people, PERSON_CHUNK):
         touches = _by_person(_touch_rows(ctx, chunk))
         replies = _by_person(_brand_reply_rows(ctx, chunk))
         rows = _PersonRows()
         for key in chunk:
             if touches.get(key):
-                rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx)))
+                rows.add(ctx, key, compute_ledger(touches[key], replies.get(key, []), ctx.zone, _windows(ctx),
+                                                  day_of))
         changed_loyalty, changed_returns = _write(ctx, chunk, rows)
         loyalty |= changed_loyalty
         returns |= changed_returns
     return loyalty, returns
 
 
-def rebuild_people(ctx: IndexContext, on_item: Callable[[Sequence[Any]], None] | None = None) -> None:
+def rebuild_people(ctx: IndexContext, owned_replies: OwnedReplies,
+                   on_item: Callable[[Sequence[Any]], None] | None = None) -> None:
     """Build everyone's rows into empty tables: each source read once, in the database's order of people.
 
-    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk. `on_item`, if
-    given, is handed every inbound item in the same read (see `_everyone_by_person`).
+    Reading chunks of people by key lists made SQLite scan all the profile's links per chunk. `owned_replies`
+    are the first owned reply to each item (`first_owned_replies`). `on_item`, if given, is handed every
+    inbound item in the same read (see `_everyone_by_person`).
     """
     own = own_accounts(ctx)
-    replies = KeyedRows(_brand_reply_rows(ctx, None))  # people replied to have an item: in the same order
-    for chunk in chunked(_everyone_by_person(ctx, on_item), PERSON_CHUNK):
+    day_of = LocalDays(ctx.zone)
+    for chunk in chunked(_everyone_by_person(ctx, owned_replies, on_item), PERSON_CHUNK):
         rows = _PersonRows()
-        for key, history in chunk:
-            answered = [row[2] for row in replies.take(key)]
+        for key, history, answered in chunk:
             if key not in own:
-                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx)))
+                rows.add(ctx, key, compute_ledger(history, answered, ctx.zone, _windows(ctx), day_of))
         _insert(ctx, rows)
 
 
