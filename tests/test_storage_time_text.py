@@ -63,3 +63,15 @@ def test_stored_time_is_the_same_text_on_sqlite_and_aware_utc_elsewhere() -> Non
     early = datetime(999, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2)))
     assert stored_time(early, "sqlite") == core_text(early) == "0999-01-02 01:04:05.000000"
     assert stored_time(early, "postgresql") == datetime(999, 1, 2, 1, 4, 5, tzinfo=UTC)
+
+
+def test_a_column_converted_again_keeps_its_texts_and_a_changed_one_gets_new_texts() -> None:
+    column: list[datetime | None] = [NOW, None, datetime(2000, 2, 29, tzinfo=UTC)]
+    texts = utc_texts(column)
+    assert texts == ["2026-11-18 13:00:05.000120", None, "2000-02-29 00:00:00.000000"]
+    texts[0] = "changed by the caller"
+    assert utc_texts(column) == ["2026-11-18 13:00:05.000120", None, "2000-02-29 00:00:00.000000"]
+    column[1] = NOW.replace(microsecond=0)
+    assert utc_texts(column) == ["2026-11-18 13:00:05.000120", "2026-11-18 13:00:05.000000",
+                                 "2000-02-29 00:00:00.000000"]
+    assert utc_texts(column[:2]) == ["2026-11-18 13:00:05.000120", "2026-11-18 13:00:05.000000"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from operator import is_
 from typing import Any
 
 from listener.storage.reader import as_utc
@@ -18,8 +19,28 @@ _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 _THREE_DIGITS = tuple(f"{n:03d}" for n in range(1000))
 
 
+# The last few columns converted, as (values, texts): an item's creation times are stored with it and with its link
+_RecentColumn = tuple[tuple[datetime | None, ...], tuple[str | None, ...]]
+_recent_columns: tuple[_RecentColumn, ...] = ()
+_RECENT_LIMIT = 4
+_RECENT_LENGTH = 2048  # longer columns (a rebuild's thousands of rows) are not kept: memory stays about 1 MB
+
+
 def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
     """UTCDateTime's SQLite text for each value (None stays None); a naive datetime is refused."""
+    global _recent_columns
+    column = tuple(values)
+    recent = _recent_columns  # one read: another thread may replace it
+    for before, texts in recent:
+        if len(before) == len(column) and all(map(is_, before, column)):  # the very same objects
+            return list(texts)
+    texts = _texts(column)
+    if len(column) <= _RECENT_LENGTH:
+        _recent_columns = (*recent[1 - _RECENT_LIMIT:], (column, texts))
+    return list(texts)
+
+
+def _texts(values: tuple[datetime | None, ...]) -> tuple[str | None, ...]:
     two, three = _TWO_DIGITS, _THREE_DIGITS
     texts: list[str | None] = []
     last: datetime | None = None
@@ -36,7 +57,7 @@ def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
                         f"{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}."
                         f"{three[microsecond // 1000]}{three[microsecond % 1000]}")
         texts.append(text)
-    return texts
+    return tuple(texts)
 
 
 def stored_time(value: datetime, dialect: str) -> Any:
