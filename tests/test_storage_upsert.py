@@ -24,7 +24,7 @@ from listener.storage.models import (
     QuarantineRow,
     SentimentRow,
 )
-from listener.storage.sqlite_batch import prepare_batch, utc_texts
+from listener.storage.sqlite_batch import prepare_batch
 from listener.storage.store import ensure_profile, save_items, save_page
 from listener.storage.upsert import table_of, upsert_rows, upsert_statement
 
@@ -118,27 +118,6 @@ def test_executemany_path_stores_the_same_values_as_core(two_databases: tuple[En
         stored = _stored(f, model)
         assert stored == _stored(c, model)
     assert len(stored) == len({tuple(r[k] for k in keys) for r in first + second})
-
-
-def test_utc_texts_match_the_stored_format_for_zones_and_gaps() -> None:
-    values = [NOW, NOW, None, datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), None,
-              datetime(2026, 3, 29, 2, 30, tzinfo=BERLIN), NOW]
-    assert utc_texts(values) == ["2026-11-18 13:00:05.000120", "2026-11-18 13:00:05.000120", None,
-                                 "0999-01-02 03:04:05.000000", None, "2026-03-29 01:30:00.000000",
-                                 "2026-11-18 13:00:05.000120"]
-    spread = [datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=n * 8_639_993, microseconds=n * 7919)
-              for n in range(0, 36_000, 7)]  # years 1 .. 9984, every field's width
-    assert utc_texts(spread) == [value.isoformat(" ", "microseconds")[:26] for value in spread]
-
-
-def test_times_converted_before_are_converted_alike_and_a_fold_stays_two_instants() -> None:
-    from zoneinfo import ZoneInfo
-
-    berlin = ZoneInfo("Europe/Berlin")
-    twice = [datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=0), datetime(2026, 10, 25, 2, 30, tzinfo=berlin, fold=1)]
-    for _ in range(2):  # the second pass reads what the first one kept
-        assert utc_texts([*twice, NOW.replace(microsecond=7)]) == [
-            "2026-10-25 00:30:00.000000", "2026-10-25 01:30:00.000000", "2026-11-18 13:00:05.000007"]
 
 
 def test_json_documents_are_bound_as_the_json_type_binds_them(engine: Engine) -> None:

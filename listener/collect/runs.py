@@ -13,7 +13,8 @@ import socket
 from datetime import datetime
 from typing import Any
 
-from listener.storage.reader import reader_of, stored_time
+from listener.storage.reader import reader_of
+from listener.storage.time_text import stored_time
 
 KILLED = "interrupted: the process running this sync ended without closing it; the next sync resumes from the cursor"
 FINAL_STATES = ("ok", "partial", "failed", "deferred", "interrupted")

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 Params = dict[str, Any]
-SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite
 # text()'s own rules: `:name` is a parameter unless it follows a colon, a word character or a backslash
 # (so `::text` casts stay casts) or runs into another colon; `\:name` is a literal `:name`.
 _NAMED_PARAMETER = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])")
@@ -172,12 +171,6 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: store times as timezone-aware UTC")
     return value if value.tzinfo is UTC else value.astimezone(UTC)
-
-
-def stored_time(value: datetime, dialect: str) -> Any:
-    """A time as UTCDateTime binds it: naive UTC text on SQLite (SQLAlchemy's layout), aware UTC elsewhere."""
-    moment = as_utc(value)
-    return moment.strftime(SQLITE_TIME_FORMAT) if dialect == "sqlite" else moment
 
 
 def utc_time(value: Any) -> datetime | None:

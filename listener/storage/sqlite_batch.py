@@ -5,9 +5,10 @@ execution context, and per row a walk over every bind parameter (`construct_para
 each type's processor). For the store's pages that was most of the write time. Here a
 statement is compiled once per (statement, dialect, row keys); each column that needs
 converting is converted in one pass (`map` of the type's own bind processor, or
-`utc_texts` for UTCDateTime); and the tuples go to `exec_driver_sql`, which still begins
-the transaction, fires engine events and wraps DBAPI errors, but passes tuples straight to
-the cursor. The stored values are the ones the Core path stores (tests compare the bytes).
+listener/storage/time_text.py's `utc_texts` for UTCDateTime); and the tuples go to
+`exec_driver_sql`, which still begins the transaction, fires engine events and wraps DBAPI
+errors, but passes tuples straight to the cursor. The stored values are the ones the Core
+path stores (tests compare the bytes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache, partial, reduce
 from itertools import groupby, repeat
 from operator import add, itemgetter
@@ -26,43 +26,11 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from listener.storage.json_text import json_text
-from listener.storage.models import UTCDateTime, as_utc
+from listener.storage.models import UTCDateTime
+from listener.storage.time_text import utc_texts
 
 Converter = Callable[[Iterable[Any]], Iterable[Any]]
 _FROM_ROW = object()
-
-
-_RECENT_UTC: dict[datetime, str] = {}  # UTC times -> their text: an item's creation time is stored with it and its link
-_RECENT_LIMIT = 8192
-
-
-# isoformat(" ", "microseconds")[:26] of a UTC time, at less than half the cost (isoformat formats the offset too)
-_UTC_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
-
-
-def _utc_text(value: datetime) -> str:
-    if value.tzinfo is not UTC:  # equal times in one other zone may be different instants (a fold): not kept
-        return as_utc(value).isoformat(" ", "microseconds")[:26]
-    text = _RECENT_UTC.get(value)
-    if text is None:
-        if len(_RECENT_UTC) >= _RECENT_LIMIT:
-            _RECENT_UTC.clear()
-        text = _RECENT_UTC[value] = _UTC_TEXT % (value.year, value.month, value.day, value.hour, value.minute,
-                                                 value.second, value.microsecond)
-    return text
-
-
-def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
-    """UTCDateTime's SQLite text for each value: naive UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'."""
-    texts: list[str | None] = []
-    last: datetime | None = None
-    text: str | None = None  # the text of `last`
-    for value in values:
-        if value is not last:  # a page's rows share one `now` object: it is converted once
-            last = value
-            text = None if value is None else _utc_text(value)
-        texts.append(text)
-    return texts
 
 
 @dataclass(frozen=True)
