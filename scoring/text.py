@@ -23,6 +23,8 @@ def _hashtag_word(match: re.Match[str]) -> str:
 
 def clean_for_sentiment(text: str) -> str:
     """Drop URLs, mark @handles, keep hashtag words (not short codes), decode entities, collapse spaces."""
+    # Each step runs only when its trigger is in the text; `has_markup` names the same triggers (a new step adds
+    # its trigger there too, or the question rule would read such a text uncleaned).
     if "&" in text:
         text = html.unescape(text)
     if "://" in text or "www." in text.lower():
