@@ -167,10 +167,10 @@ def _everyone_by_person(ctx: IndexContext, owned_replies: OwnedReplies,
     inbound item (its author's or not) as (platform, external id, kind, text, created at, author, compound,
     parent's external id), in the same read.
     """
-    touches = union_all(_item_touch_query(None, answers=True), _event_touch_query(None, answers=True))
+    touches = union_all(_item_touch_query(None, answers=True),
+                        _event_touch_query(None, answers=True)).params(profile_parameter(ctx))  # once a rebuild
     columns = touches.selected_columns
-    rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at),
-                  profile_parameter(ctx))
+    rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
     business = ctx.business
     for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
         history, answered = [], []
