@@ -138,6 +138,11 @@ def keys_parameters(keys: Sequence[Key] | None, name: str = "keys") -> dict[str,
     return {f"{name}_{i}": ids for i, (_, ids) in enumerate(_ids_by_platform(keys))}
 
 
+def profile_keys_parameters(ctx: IndexContext, keys: Sequence[Key] | None) -> dict[str, Any]:
+    """PROFILE_ID's value and the keys' (`keys_parameters`)."""
+    return {**profile_parameter(ctx), **keys_parameters(keys)}
+
+
 def is_owned_item(ctx: IndexContext | None, platform: Any, external_id: Any) -> ColumnElement[bool]:
     """The item these columns name is one of the profile's own.
 

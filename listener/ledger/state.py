@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import PROFILE_ID, IndexContext, Key, key_platforms, keys_in_parameters, keys_parameters
+from listener.index.sql import (
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    key_platforms,
+    keys_in_parameters,
+    profile_keys_parameters,
+)
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.upsert import table_of
 from scoring.ledger import PersonDay, PersonSummary, Span
@@ -40,10 +47,6 @@ def _person_in(table: Any, platforms: tuple[str, ...]) -> Any:
     return keys_in_parameters(table.c.platform, table.c.author_external_id, platforms)
 
 
-def _parameters(ctx: IndexContext, keys: list[Key]) -> dict[str, Any]:
-    return {"profile_id": ctx.profile_id, **keys_parameters(keys)}
-
-
 @cache
 def _lines_states_last_days_query(platforms: tuple[str, ...]) -> Select[Any]:
     people, states, days, other = table_of(EngagerRow), table_of(EngagerStateRow), table_of(EngagerDayRow), OTHER_DAY
@@ -69,7 +72,8 @@ def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Ke
     (A person whose latest row is another day has no last day, so is not folded but rebuilt.) The latest day
     is looked up per person (the index's last entry), not found by reading every day row of theirs.
     """
-    rows = ctx.connection.execute(_lines_states_last_days_query(key_platforms(keys)), _parameters(ctx, keys))
+    rows = ctx.connection.execute(_lines_states_last_days_query(key_platforms(keys)),
+                                  profile_keys_parameters(ctx, keys))
     summaries: dict[Key, PersonSummary] = {}
     found: dict[Key, PersonState] = {}
     last_days: dict[Key, PersonDay] = {}
@@ -102,7 +106,7 @@ def _spans(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, list[Span]], S
     found: dict[Key, list[Span]] = {key: [] for key in keys}
     rows: SpanRows = {}
     for platform, author, kind, start, end, row_id in ctx.connection.execute(
-            _spans_query(key_platforms(keys)), _parameters(ctx, keys)):
+            _spans_query(key_platforms(keys)), profile_keys_parameters(ctx, keys)):
         found[(platform, author)].append(Span(kind, start, end))
         rows[(platform, author, kind, start)] = (row_id, end)
     return found, rows

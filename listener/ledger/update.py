@@ -45,7 +45,7 @@ from listener.index.sql import (
     key_platforms,
     keys_in,
     keys_in_parameters,
-    keys_parameters,
+    profile_keys_parameters,
     profile_parameter,
     stream,
 )
@@ -70,10 +70,6 @@ T = TypeVar("T")
 
 def _person_in(table: Any, keys: list[Key] | None) -> Any:
     return keys_in(table.c.platform, table.c.author_external_id, keys)
-
-
-def _parameters(ctx: IndexContext, keys: list[Key] | None) -> dict[str, Any]:
-    return {**profile_parameter(ctx), **keys_parameters(keys)}
 
 
 @cache
@@ -147,7 +143,7 @@ def _touch(row: Sequence[Any]) -> Touch:
 
 def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
     """(platform, person, touch) of these people's items, likes and shares."""
-    platforms, parameters = key_platforms(keys), _parameters(ctx, keys)
+    platforms, parameters = key_platforms(keys), profile_keys_parameters(ctx, keys)
     for query in (_item_touch_query(platforms), _event_touch_query(platforms)):
         for row in stream(ctx, query, parameters):
             yield row[0], row[1], _touch(row)
@@ -218,7 +214,7 @@ def _brand_reply_rows(ctx: IndexContext, keys: list[Key]) -> Any:
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
             for platform, author, _item, thread, item_at, reply_at in
-            stream(ctx, _first_reply_query(key_platforms(keys)), _parameters(ctx, keys))
+            stream(ctx, _first_reply_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
             if reply_at >= item_at)
 
 
@@ -248,7 +244,8 @@ def _stored_query(model: Any, key: tuple[str, ...], values: tuple[str, ...], pla
 
 def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...], people: list[Key]) -> Stored:
     """Stored rows of these people: (who + key) -> (id, *values)."""
-    rows = ctx.connection.execute(_stored_query(model, key, values, key_platforms(people)), _parameters(ctx, people))
+    rows = ctx.connection.execute(_stored_query(model, key, values, key_platforms(people)),
+                                  profile_keys_parameters(ctx, people))
     width = len(WHO) + len(key)
     return {tuple(r[:width]): tuple(r[width:]) for r in rows}
 
