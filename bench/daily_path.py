@@ -14,12 +14,9 @@ SQLAlchemy compiling the update's statements): it is timed and printed, but not 
 CPU over the full run's, so one cycle the machine slowed does not decide it. The backfill's records
 are let go before the cycles (a daemon never holds them).
 
-Two more figures say how far to trust one run. The collector's passes during the counted cycles:
-a daemon pays them too, so they stay in the figure, and a full pass among them shows here. And the
-CPU time of a fixed piece of work (bench/reference_cpu.py) beside the backfill and beside each
-cycle: the same code's cycles take a third more CPU in some runs than in others, and the fixed work
-slows with them (the host's other guests), so a ratio whose reference moved between the backfill and
-the cycles is the machine's, not the code's.
+The collector's passes during the counted cycles are printed too: a daemon pays them as well, so
+they stay in the figure, and a full collection among them would show there (the freeze after the
+first poll leaves none to the counted cycles; its own full collection falls in the first poll).
 """
 
 from __future__ import annotations
@@ -40,7 +37,6 @@ from typing import Any
 from bench.corpus import NOW, PROFILE, statuses
 from bench.incremental_index import timed
 from bench.pipeline import SETTINGS, CorpusConnector, load_language_models, run_pipeline
-from bench.reference_cpu import reference_cpu
 from listener.alerts import run_alert_cycle
 from listener.collect.sync import POLL_PAGES_PER_TRANSACTION, sync_source
 from listener.config.settings import Config
@@ -85,18 +81,15 @@ def run(size: int, new: int, database: Path, seed: int = 7, cycles: int = 7) -> 
     backfill = list(itertools.islice(generated, size))
     batches = [list(itertools.islice(generated, new)) for _ in range(1 + cycles)]
     engine = open_database(f"sqlite:///{database}")
-    reference_full = [reference_cpu()]
     full_wall, full_cpu, _ = timed(partial(run_pipeline, engine, backfill))
-    reference_full.append(reference_cpu())
     del backfill  # a daemon never holds a backfill's records; the collector would walk them in every cycle
     gc.collect()
     engine.dispose()  # the backfill's process ends (its last connection folds the write-ahead log back in)
     engine = open_database(f"sqlite:///{database}")  # and the daemon starts
     config = Config(profiles=[PROFILE])
-    walls, cpus, reference_cycles = [], [], []
+    walls, cpus = [], []
     passes: Counter[int] = Counter()
     for cycle, batch in enumerate(batches, start=1):
-        reference_cycles.append(reference_cpu())
         with collector_passes() as cycle_passes:
             wall, cpu, scored = timed(partial(daily_cycle, engine, batch, config, cycle))
         assert scored == new
@@ -109,9 +102,7 @@ def run(size: int, new: int, database: Path, seed: int = 7, cycles: int = 7) -> 
     return {"items": size, "new_items": new, "full_seconds": full_wall, "daily_seconds": daily_wall,
             "ratio": daily_wall / full_wall, "full_cpu": full_cpu, "daily_cpu": daily_cpu,
             "cpu_ratio": daily_cpu / full_cpu, "first_cycle_cpu": cpus[0], "cycle_cpus": cpus[1:],
-            "collector_passes": [passes[generation] for generation in range(3)],
-            "reference_full_cpu": statistics.mean(reference_full),
-            "reference_cycle_cpu": statistics.median(reference_cycles[1:])}
+            "collector_passes": [passes[generation] for generation in range(3)]}
 
 
 def describe(f: dict[str, Any]) -> str:
@@ -123,9 +114,7 @@ def describe(f: dict[str, Any]) -> str:
             f"full run {f['full_seconds']:.1f}s (CPU {f['full_cpu']:.1f}s); "
             f"ratio {f['ratio']:.4f} (CPU {f['cpu_ratio']:.4f}); "
             f"collector passes in the counted cycles (young, middle, full): "
-            f"{', '.join(str(n) for n in f['collector_passes'])}; "
-            f"fixed reference work {f['reference_full_cpu'] * 1000:.0f} ms CPU beside the full run, "
-            f"{f['reference_cycle_cpu'] * 1000:.0f} ms beside the cycles (median)")
+            f"{', '.join(str(n) for n in f['collector_passes'])}")
 
 
 def main() -> None:
