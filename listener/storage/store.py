@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
@@ -99,10 +99,9 @@ class AuthorRowsWritten:
     """
 
     def __init__(self) -> None:
-        self.authors: dict[tuple[str, str], tuple[Any, ...]] = {}
-        self.counts: dict[tuple[str, str, date], tuple[Any, ...]] = {}
-        self.staged: tuple[dict[tuple[str, str], tuple[Any, ...]], dict[tuple[str, str, date], tuple[Any, ...]]] = (
-            {}, {})
+        self.authors: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (platform, external_id) -> the update values
+        self.counts: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (platform, external_id, day) -> followers, time
+        self.staged: tuple[dict[tuple[Any, ...], tuple[Any, ...]], dict[tuple[Any, ...], tuple[Any, ...]]] = ({}, {})
 
     def commit(self) -> None:
         """The staged rows are stored: remember them."""
@@ -128,8 +127,8 @@ def _save_authors_seen(connection: Connection, sightings: Sequence[tuple[Sequenc
     """
     authors: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
-    last_author: dict[tuple[str, str], tuple[Any, ...]] = {}
-    last_count: dict[tuple[str, str, date], tuple[Any, ...]] = {}
+    last_author: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    last_count: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     written.staged = (last_author, last_count)  # only this transaction's rows: what an earlier one staged is void
     stored_author, stored_count = written.authors, written.counts
     for seen, now in sightings:
