@@ -183,10 +183,18 @@ class _Stored:
     snapshotted: set[tuple[str, str]]  # items with a counter snapshot
 
 
-def _stored_items(connection: Connection, items: Sequence[Item]) -> _Stored:
+def _ids_by_platform(platforms: Sequence[str], ids: Sequence[str]) -> dict[str, Sequence[str]]:
+    """The ids of each platform, in their order (a connector's items are all of one platform: the ids as given)."""
+    if len(set(platforms)) == 1:
+        return {platforms[0]: ids}
     by_platform: dict[str, list[str]] = {}
-    for item in items:
-        by_platform.setdefault(item.platform, []).append(item.external_id)
+    for platform, external_id in zip(platforms, ids, strict=True):
+        by_platform.setdefault(platform, []).append(external_id)
+    return dict(by_platform)
+
+
+def _stored_items(connection: Connection, platforms: Sequence[str], ids: Sequence[str]) -> _Stored:
+    by_platform = _ids_by_platform(platforms, ids)
     query = _stored_items_query(connection.dialect.name)
     stored = _Stored({}, set(), set())
     for platform, ids in by_platform.items():
@@ -269,9 +277,10 @@ def fill_roots(connection: Connection, items: Sequence[Item], roots: list[str | 
                if item.kind in THREADED_KINDS and item.parent_external_id and not roots[n]]
     if not orphans:
         return
+    parents = {items[n].parent_external_id for n in orphans}
     known: dict[tuple[str, str | None], tuple[str | None, str | None]] = {
         (item.platform, item.external_id): (item.parent_external_id, root)
-        for item, root in zip(items, roots, strict=True)}
+        for item, root in zip(items, roots, strict=True) if item.external_id in parents}
     for platform in {items[n].platform for n in orphans}:
         wanted = [items[n].parent_external_id for n in orphans if items[n].platform == platform]
         for found in connection.execute(_parents_query(connection.dialect.name), {"platform": platform, "ids": wanted}):
@@ -331,8 +340,8 @@ def _save_items_seen(connection: Connection, profile_id: int, source: str,
     everything = [item for items, _ in sightings for item in items]
     if not everything:
         return
-    stored = _stored_items(connection, everything)
     columns = _item_columns(everything, [now for items, now in sightings for _ in items])
+    stored = _stored_items(connection, columns["platform"], columns["external_id"])
     keys = list(zip(columns["platform"], columns["external_id"], strict=True))
     snapshots = _snapshot_columns(sightings, keys, list(zip(*(columns[c] for c in COUNTERS), strict=True)), stored)
     roots = columns["root_external_id"]
