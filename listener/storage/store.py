@@ -245,10 +245,10 @@ def _snapshot_columns(sightings: Sequence[tuple[Sequence[Item], datetime]], keys
     start = 0
     for items, now in sightings:
         end = start + len(items)
-        page = list(zip(keys[start:end], counters[start:end], strict=True))
+        page = [(key, values) for key, values in zip(keys[start:end], counters[start:end], strict=True)
+                if key in owned]  # only an owned item's stored counters are ever compared
         written = [(*key, now, *values) for key, values in page
-                   if values != _NO_COUNTERS and key in owned
-                   and (stored.counters.get(key) != values or key not in stored.snapshotted)]
+                   if values != _NO_COUNTERS and (stored.counters.get(key) != values or key not in stored.snapshotted)]
         stored.counters.update(page)  # as now stored
         stored.snapshotted.update((row[0], row[1]) for row in written)
         rows += written
