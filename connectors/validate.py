@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from connectors.base import Author, BadRecord, EngagementEvent, Item, Page
+from connectors.base import Author, BadRecord, Counters, EngagementEvent, Item, Page
 from connectors.errors import MalformedItemError
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -97,9 +97,10 @@ def item_problem(item: Item, now: datetime) -> Problem | None:
 
 
 def _item_problem(item: Item, now: datetime, latest: datetime,
-                  authors: dict[int, Problem | None]) -> Problem | None:
-    """item_problem with `now + FUTURE_SLACK` given, and the verdicts on the page's authors so far (by identity:
-    a connector gives one Author object to every item by the same account; the page keeps them all alive)."""
+                  verdicts: dict[int, Problem | None]) -> Problem | None:
+    """item_problem with `now + FUTURE_SLACK` given, and the verdicts on the page's authors and counters so far (by
+    identity: a connector may give one Author or Counters object to every item with the same values; the page
+    keeps them all alive)."""
     problem = id_problem(item.external_id, "external_id")
     created = item.created_at
     if problem is None and not (type(created) is datetime and created.tzinfo is not None
@@ -108,16 +109,26 @@ def _item_problem(item: Item, now: datetime, latest: datetime,
     author = item.author
     if problem is None and author is not None:
         seen = id(author)
-        problem = authors[seen] if seen in authors else authors.setdefault(seen, author_problem(author))
+        problem = verdicts[seen] if seen in verdicts else verdicts.setdefault(seen, author_problem(author))
     if problem is None:
-        for label, value in zip(_COUNTER_LABELS, _counters_of(item.counters), strict=True):
-            if problem is None and value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
-                problem = counter_problem(value, label)  # only what is not plainly a counter is looked at closely
+        counters = item.counters
+        seen = id(counters)
+        problem = verdicts[seen] if seen in verdicts else verdicts.setdefault(seen, _counters_problem(counters))
     if problem is None and item.parent_external_id is not None:
         problem = id_problem(item.parent_external_id, "parent_external_id")
     if problem is None and item.root_external_id is not None:
         problem = id_problem(item.root_external_id, "root_external_id")
     return problem
+
+
+def _counters_problem(counters: Counters) -> Problem | None:
+    """The first problem of an item's counters, or None."""
+    for label, value in zip(_COUNTER_LABELS, _counters_of(counters), strict=True):
+        if value is not None and not (type(value) is int and 0 <= value <= MAX_COUNTER):
+            problem = counter_problem(value, label)  # only what is not plainly a counter is looked at closely
+            if problem is not None:  # an int subclass in range passes
+                return problem
+    return None
 
 
 def event_problem(event: EngagementEvent, now: datetime) -> Problem | None:

@@ -25,10 +25,10 @@ def _as_dataclasses_builds_it(cls: type[Any]) -> type[Any]:
 
 @pytest.mark.parametrize("cls", RECORDS)
 def test_the_parameters_are_those_dataclasses_gives(cls: type[Any]) -> None:
-    ours = inspect.signature(cls).parameters
     theirs = inspect.signature(_as_dataclasses_builds_it(cls)).parameters
-    assert [(p.name, p.kind) for p in ours.values()] == [(p.name, p.kind) for p in theirs.values()]
-    assert [repr(p.default) for p in ours.values()] == [repr(p.default) for p in theirs.values()]
+    for ours in (inspect.signature(cls).parameters, inspect.signature(cls.new).parameters):
+        assert [(p.name, p.kind) for p in ours.values()] == [(p.name, p.kind) for p in theirs.values()]
+        assert [repr(p.default) for p in ours.values()] == [repr(p.default) for p in theirs.values()]
 
 
 def test_values_defaults_and_factories_are_stored_as_dataclasses_stores_them() -> None:
@@ -44,6 +44,9 @@ def test_values_defaults_and_factories_are_stored_as_dataclasses_stores_them() -
     for cls, args, kwargs in cases:
         ours, theirs = cls(*args, **kwargs), _as_dataclasses_builds_it(cls)(*args, **kwargs)
         assert vars(ours) == vars(theirs) and repr(ours) == repr(theirs).replace(f"types.{cls.__name__}", "")
+        built = cls.new(*args, **kwargs)
+        assert type(built) is cls and vars(built) == vars(ours) and built == ours
+        assert cls is Item or hash(built) == hash(ours)  # an item holds its raw dict: no hash
     first, second = Item("p", "1", "post", "owned", None, "", NOW), Item("p", "1", "post", "owned", None, "", NOW)
     assert first == second and hash(author) == hash(Author("mastodon", "m/1", "acme", followers=3))
     assert first.raw is not second.raw and first.counters == Counters()  # each gets its own factory value
@@ -57,6 +60,10 @@ def test_records_stay_frozen_checked_and_replaceable() -> None:
         Item("mastodon", "m/1", "post", "owned", None, "hi", NOW, url={"x": 1})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"author\.handle: expected text, got int"):
         Author("mastodon", "m/1", 7)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"item\.language: expected text, got int"):
+        Item.new("mastodon", "m/1", "post", "owned", None, "hi", NOW, language=3)  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Item.new("mastodon", "m/1", "post", "owned", None, "hi", NOW).text = "changed"  # type: ignore[misc]
     assert dataclasses.replace(item, text="new") == Item("mastodon", "m/1", "post", "owned", None, "new", NOW)
     with pytest.raises(TypeError):
         Item("mastodon", "m/1", "post")  # type: ignore[call-arg]
@@ -70,3 +77,4 @@ def test_a_class_without_post_init_is_built_without_one() -> None:
         right: list[int] = dataclasses.field(default_factory=list)
 
     assert vars(Pair(1)) == {"left": 1, "right": []} and Pair(1, [2]).right == [2]
+    assert vars(Pair.new(1)) == {"left": 1, "right": []} and Pair.new(1).right is not Pair.new(1).right  # type: ignore[attr-defined]

@@ -200,3 +200,20 @@ def test_an_account_seen_again_gives_the_same_author_and_unlike_values_never_sha
         api.author({**account, "display_name": 5})
     with pytest.raises(KeyError, match="acct"):
         api.author({"id": "8"})
+
+
+def test_statuses_with_the_same_counts_share_counters_and_unlike_counts_never_do() -> None:
+    from connectors.base import Counters
+    from connectors.mastodon.connector import MastodonApi
+
+    api = MastodonApi(mastodon_settings(BASE), session=None)  # type: ignore[arg-type]  # counters need no HTTP
+    status = {"favourites_count": 1, "reblogs_count": "2", "replies_count": 0}
+    first = api.counters(status)
+    assert first == Counters(likes=1, shares=2, replies=0) and api.counters(dict(status)) is first
+    assert api.counters({**status, "quotes_count": 1}).quotes == 1
+    # equal as keys, different as values: a quotes_count of True or 1.0 is kept as it came (and refused later)
+    assert type(api.counters({**status, "quotes_count": True}).quotes) is bool
+    assert type(api.counters({**status, "quotes_count": 1.0}).quotes) is float
+    assert type(api.counters({**status, "quotes_count": 1}).quotes) is int
+    with pytest.raises(ValueError):
+        api.counters({**status, "favourites_count": "many"})

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 import listener.storage.store as store
 from bench.corpus import NOW, PROFILE, statuses
@@ -97,6 +97,9 @@ def test_a_failing_page_in_a_group_keeps_the_pages_before_it_and_their_cursor(
     assert item_ids(engine) == {"p1-0", "p1-1", "p2-0", "p2-1"}
     assert cursors(engine) == {"s": "c2"}
     assert (result.pages, result.items, seen) == (2, 4, ["c1", "c2"])
+    # the failed group's author rows were rolled back, so the pages stored again write them again
+    assert [r["external_id"] for r in stored(engine, AuthorRow)] == ["a1", "a2"]
+    assert [r["author_external_id"] for r in stored(engine, FollowerCountRow)] == ["a1", "a2"]
 
 
 @pytest.mark.parametrize("group", [1, 10])
@@ -190,6 +193,45 @@ def test_awkward_pages_stored_in_a_group_are_the_rows_stored_page_by_page(tmp_pa
     x_snapshots = [r["likes"] for r in tables[0]["CounterSnapshotRow"] if r["external_id"] == "x"]
     assert x_snapshots == ([3] if minutes_per_page == 0 else [1, 2, 1, 3])  # unchanged counters add no snapshot
     assert {r["external_id"] for r in tables[0]["CounterSnapshotRow"]} == {"x"}
+
+
+@pytest.mark.parametrize("minutes_per_page", [0, 1])
+def test_a_sync_stores_what_each_page_stored_on_its_own_stores(tmp_path: Path, minutes_per_page: int) -> None:
+    """The sync leaves out author rows its stream stored before unchanged; `save_page` alone never does."""
+    engine = open_database(f"sqlite:///{tmp_path / 'alone.db'}")
+    times = [FIXED_NOW + timedelta(minutes=minutes_per_page * n) for n in range(5)]
+    with engine.begin() as connection:
+        profile_id = store.ensure_profile(connection, "brand", "UTC")
+    for each, now in zip(awkward_pages(), times, strict=True):
+        with engine.begin() as connection:
+            store.save_page(connection, profile_id, "src", "s", each, now)
+    alone = {model.__name__: stored(engine, model) for model in STORED}
+    engine.dispose()
+    for group in (1, 2):
+        engine = open_database(f"sqlite:///{tmp_path / f'sync{group}.db'}")
+        # the run's start, the stream's context, then each page's time and its deadline check
+        clock = iter([FIXED_NOW, FIXED_NOW, *(t for t in times for _ in range(2)), *[times[-1]] * 10])
+        run(engine, clock.__next__, ScriptedStream("s", awkward_pages()), group=group,
+            limits=SyncLimits(deadline_seconds=float(10**9)))
+        assert {model.__name__: stored(engine, model) for model in STORED} == alone
+        engine.dispose()
+
+
+def test_an_author_a_stream_stored_unchanged_is_not_written_again(engine: Engine) -> None:
+    sent: list[int] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.startswith("INSERT INTO authors"):
+            sent.append(len(parameters) if many else 1)
+
+    same = Author("test", "a", "person", followers=5)
+    pages = [Page(items=[Item(platform="test", external_id=f"p{n}", kind="post", role="inbound", author=author,
+                              text="t", created_at=FIXED_NOW)], cursor=f"c{n}")
+             for n, author in enumerate([same, same, same, Author("test", "a", "renamed", followers=5), same])]
+    run(engine, lambda: FIXED_NOW, ScriptedStream("s", pages), group=2)
+    assert sent == [1, 1, 1]  # the first group; the rename in the second; back to "person" in the third
+    assert [(r["handle"], r["followers"]) for r in stored(engine, AuthorRow)] == [("person", 5)]
 
 
 def test_awkward_pages_grouped_on_postgresql_are_the_rows_sqlite_stores_page_by_page(

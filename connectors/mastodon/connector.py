@@ -37,6 +37,7 @@ NOTIFICATIONS_V1, NOTIFICATIONS_V2 = "/api/v1/notifications", "/api/v2/notificat
 MAX_ACCOUNT_PAGE = 80
 MAX_REMEMBERED_AUTHORS = 4096  # accounts seen in a run whose Author is kept for the next status by them
 _PLAIN_VALUES = frozenset({str, int, type(None)})  # account values whose equality says they make the same Author
+MAX_REMEMBERED_COUNTERS = 4096  # counter values seen in a run whose Counters is kept for the next status with them
 
 
 def snowflake_for(moment: datetime) -> str:
@@ -58,6 +59,7 @@ class MastodonApi:
         self.host = urlsplit(settings.base_url).netloc or settings.base_url
         self._brand: dict[str, Any] | None = None
         self._authors: dict[tuple[Any, ...], Author] = {}  # an account's plain values -> its Author, this run
+        self._counters: dict[tuple[Any, ...], Counters] = {}  # likes, shares, replies, quotes -> their Counters
 
     def qualify(self, local_id: str | None) -> str | None:
         """Instance-local id -> our external id (local ids collide across instances)."""
@@ -88,8 +90,21 @@ class MastodonApi:
             author = self._authors[values] = self._new_author(account)
         return author
 
+    def counters(self, status: dict[str, Any]) -> Counters:
+        """A status's counters; statuses with the same counts share one (most statuses have a few likes at most)."""
+        counts = (int(status["favourites_count"]), int(status["reblogs_count"]), int(status["replies_count"]),
+                  status.get("quotes_count"))
+        if not _PLAIN_VALUES.issuperset(map(type, counts)):  # a quotes_count of True or 1.0 is not the int 1
+            return Counters.new(*counts)
+        counters = self._counters.get(counts)
+        if counters is None:
+            if len(self._counters) >= MAX_REMEMBERED_COUNTERS:
+                self._counters.clear()
+            counters = self._counters[counts] = Counters.new(*counts)
+        return counters
+
     def _new_author(self, account: dict[str, Any]) -> Author:
-        return Author(
+        return Author.new(
             platform=PLATFORM, external_id=self.qualify(str(account["id"])) or "",
             handle=str(account["acct"]), display_name=account.get("display_name") or None,
             url=account.get("url"), followers=account.get("followers_count"),
@@ -114,7 +129,7 @@ class MastodonApi:
         mentions_brand = bool(mentions) and any(str(m.get("id")) == brand_id for m in mentions)
         kind: ItemKind = ("share" if reblog else "reply" if parent else "mention" if mentions_brand and not owned
                           else "post")
-        return Item(
+        return Item.new(
             platform=PLATFORM, external_id=self.qualify(str(status["id"])) or "",
             kind=kind, role="owned" if owned else "inbound", author=self.author(account),
             text="" if reblog else html_to_text(status.get("content") or ""),
@@ -122,11 +137,7 @@ class MastodonApi:
             language=status.get("language"),
             parent_external_id=self.qualify(str(reblog["id"]) if reblog else parent),
             root_external_id=self.qualify(root) if parent else None,
-            counters=Counters(
-                likes=int(status["favourites_count"]), shares=int(status["reblogs_count"]),
-                replies=int(status["replies_count"]), quotes=status.get("quotes_count"),
-            ),
-            raw=status,
+            counters=self.counters(status), raw=status,
         )
 
     def page_of_statuses(self, statuses: Any, *, root: str | None = None) -> Page:

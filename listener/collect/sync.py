@@ -19,6 +19,7 @@ from listener.collect.runs import this_owner
 from listener.redaction import redact_optional
 from listener.storage.models import SyncRunRow
 from listener.storage.store import (
+    AuthorRowsWritten,
     ensure_profile,
     load_cursor,
     recent_owned_ids,
@@ -161,6 +162,7 @@ class _PageWriter:
     fails, its pages are stored again one transaction each, so the pages before the failing one
     stay stored (with their cursor) exactly as if every page had had its own transaction, and the
     failing page's error is raised; the pages after it are not stored and the cursor stays before them.
+    An author row the stream's committed pages stored with the same values is not written again.
     """
 
     def __init__(self, engine: Engine, profile_id: int, source: str, stream: str, result: SyncResult,
@@ -168,6 +170,7 @@ class _PageWriter:
         self.engine, self.profile_id, self.source, self.stream = engine, profile_id, source, stream
         self.result, self.on_page, self.group = result, on_page, max(group, 1)
         self.waiting: list[_Fetched] = []
+        self.authors_written = AuthorRowsWritten()
 
     def add(self, screened: Page, fetched: Page, now: datetime) -> None:
         """Queue a page; a full group is stored at once."""
@@ -192,9 +195,14 @@ class _PageWriter:
         self._report(waiting)
 
     def _store(self, entries: list[_Fetched]) -> None:
-        with self.engine.begin() as connection:
-            stored = save_pages(connection, self.profile_id, self.source, self.stream,
-                                [(screened, now) for screened, _, now in entries])
+        try:
+            with self.engine.begin() as connection:
+                stored = save_pages(connection, self.profile_id, self.source, self.stream,
+                                    [(screened, now) for screened, _, now in entries], self.authors_written)
+        except BaseException:
+            self.authors_written.discard()
+            raise
+        self.authors_written.commit()
         for counts in stored:
             log.debug("%s/%s: stored %d items, %d events", self.source, self.stream, counts.items, counts.events)
 

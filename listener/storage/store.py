@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
@@ -81,37 +81,73 @@ def _authors_of(page: Page) -> list[Author]:
 
 def save_authors(connection: Connection, authors: Sequence[Author], now: datetime) -> None:
     """Upsert authors and record today's follower count where the platform gave one."""
-    _save_authors_seen(connection, [(authors, now)])
+    _save_authors_seen(connection, [(authors, now)], AuthorRowsWritten())
 
 
 _AUTHOR_UPDATE = ("handle", "display_name", "url", "followers", "following")
 _FOLLOWER_UPDATE = ("followers", "observed_at")
+MAX_REMEMBERED_AUTHOR_ROWS = 65536  # per table: a stream's memo is emptied when it grows past this
 
 
-def _save_authors_seen(connection: Connection, sightings: Sequence[tuple[Sequence[Author], datetime]]) -> None:
+class AuthorRowsWritten:
+    """The author and follower-count rows a stream's committed transactions stored, as last written.
+
+    A row whose upsert would store what the key's row already holds changes nothing, so it is not sent:
+    an account seen on every page of a backfill is written once, not once per group of pages. Rows a
+    transaction writes are `staged` (each call of `_save_authors_seen` stages afresh) and count only once
+    `commit` is called after it has committed; a failed transaction's are dropped with `discard`.
+    """
+
+    def __init__(self) -> None:
+        self.authors: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (platform, external_id) -> the update values
+        self.counts: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # (platform, external_id, day) -> followers, time
+        self.staged: tuple[dict[tuple[Any, ...], tuple[Any, ...]], dict[tuple[Any, ...], tuple[Any, ...]]] = ({}, {})
+
+    def commit(self) -> None:
+        """The staged rows are stored: remember them."""
+        for remembered, staged in zip((self.authors, self.counts), self.staged, strict=True):
+            if len(remembered) + len(staged) > MAX_REMEMBERED_AUTHOR_ROWS:
+                remembered.clear()
+            remembered.update(staged)
+        self.discard()
+
+    def discard(self) -> None:
+        """The staged rows were not stored (the transaction failed): forget them."""
+        self.staged = ({}, {})
+
+
+def _save_authors_seen(connection: Connection, sightings: Sequence[tuple[Sequence[Author], datetime]],
+                       written: AuthorRowsWritten) -> None:
     """save_authors for several pages' authors, each seen at its page's time, in one upsert per table.
 
     A row whose upsert would change nothing is not sent: the same key and update values as the key's row
-    before it (a page's authors come back on the next page of a backfill). The check is made on the
-    authors, before any row is built.
+    before it, in this group (a page's authors come back on the next page of a backfill) or as `written`
+    remembers it. The check is made on the authors, before any row is built; the rows sent are staged in
+    `written`.
     """
     authors: list[dict[str, Any]] = []
     counts: list[dict[str, Any]] = []
-    last_author: dict[tuple[str, str], tuple[Any, ...]] = {}
-    last_count: dict[tuple[str, str, date], tuple[Any, ...]] = {}
+    last_author: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    last_count: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    written.staged = (last_author, last_count)  # only this transaction's rows: what an earlier one staged is void
+    stored_author, stored_count = written.authors, written.counts
     for seen, now in sightings:
         day = now.date()
         for a in seen:
             key, values = (a.platform, a.external_id), (a.handle, a.display_name, a.url, a.followers, a.following)
-            if last_author.get(key, _NOT_SEEN) != values:
+            before = last_author.get(key, _NOT_SEEN)
+            if before != values and (before is not _NOT_SEEN or stored_author.get(key, _NOT_SEEN) != values):
                 last_author[key] = values
                 authors.append({"platform": a.platform, "external_id": a.external_id, "handle": a.handle,
                                 "display_name": a.display_name, "url": a.url, "followers": a.followers,
                                 "following": a.following, "updated_at": now})
-            if a.followers is not None and last_count.get((*key, day), _NOT_SEEN) != (a.followers, now):
-                last_count[(*key, day)] = (a.followers, now)
-                counts.append({"platform": a.platform, "author_external_id": a.external_id, "observed_on": day,
-                               "observed_at": now, "followers": a.followers})
+            if a.followers is not None:
+                day_key, counted = (*key, day), (a.followers, now)
+                before = last_count.get(day_key, _NOT_SEEN)
+                if before != counted and (before is not _NOT_SEEN or stored_count.get(day_key, _NOT_SEEN) != counted):
+                    last_count[day_key] = counted
+                    counts.append({"platform": a.platform, "author_external_id": a.external_id,
+                                   "observed_on": day, "observed_at": now, "followers": a.followers})
     upsert_rows(connection, AuthorRow, authors, ["platform", "external_id"], _AUTHOR_UPDATE)
     upsert_rows(connection, FollowerCountRow, counts, ["platform", "author_external_id", "observed_on"],
                 _FOLLOWER_UPDATE)
@@ -147,10 +183,18 @@ class _Stored:
     snapshotted: set[tuple[str, str]]  # items with a counter snapshot
 
 
-def _stored_items(connection: Connection, items: Sequence[Item]) -> _Stored:
+def _ids_by_platform(platforms: Sequence[str], ids: Sequence[str]) -> dict[str, Sequence[str]]:
+    """The ids of each platform, in their order (a connector's items are all of one platform: the ids as given)."""
+    if len(set(platforms)) == 1:
+        return {platforms[0]: ids}
     by_platform: dict[str, list[str]] = {}
-    for item in items:
-        by_platform.setdefault(item.platform, []).append(item.external_id)
+    for platform, external_id in zip(platforms, ids, strict=True):
+        by_platform.setdefault(platform, []).append(external_id)
+    return dict(by_platform)
+
+
+def _stored_items(connection: Connection, platforms: Sequence[str], ids: Sequence[str]) -> _Stored:
+    by_platform = _ids_by_platform(platforms, ids)
     query = _stored_items_query(connection.dialect.name)
     stored = _Stored({}, set(), set())
     for platform, ids in by_platform.items():
@@ -201,10 +245,10 @@ def _snapshot_columns(sightings: Sequence[tuple[Sequence[Item], datetime]], keys
     start = 0
     for items, now in sightings:
         end = start + len(items)
-        page = list(zip(keys[start:end], counters[start:end], strict=True))
+        page = [(key, values) for key, values in zip(keys[start:end], counters[start:end], strict=True)
+                if key in owned]  # only an owned item's stored counters are ever compared
         written = [(*key, now, *values) for key, values in page
-                   if values != _NO_COUNTERS and key in owned
-                   and (stored.counters.get(key) != values or key not in stored.snapshotted)]
+                   if values != _NO_COUNTERS and (stored.counters.get(key) != values or key not in stored.snapshotted)]
         stored.counters.update(page)  # as now stored
         stored.snapshotted.update((row[0], row[1]) for row in written)
         rows += written
@@ -233,9 +277,10 @@ def fill_roots(connection: Connection, items: Sequence[Item], roots: list[str | 
                if item.kind in THREADED_KINDS and item.parent_external_id and not roots[n]]
     if not orphans:
         return
+    parents = {items[n].parent_external_id for n in orphans}
     known: dict[tuple[str, str | None], tuple[str | None, str | None]] = {
         (item.platform, item.external_id): (item.parent_external_id, root)
-        for item, root in zip(items, roots, strict=True)}
+        for item, root in zip(items, roots, strict=True) if item.external_id in parents}
     for platform in {items[n].platform for n in orphans}:
         wanted = [items[n].parent_external_id for n in orphans if items[n].platform == platform]
         for found in connection.execute(_parents_query(connection.dialect.name), {"platform": platform, "ids": wanted}):
@@ -295,8 +340,8 @@ def _save_items_seen(connection: Connection, profile_id: int, source: str,
     everything = [item for items, _ in sightings for item in items]
     if not everything:
         return
-    stored = _stored_items(connection, everything)
     columns = _item_columns(everything, [now for items, now in sightings for _ in items])
+    stored = _stored_items(connection, columns["platform"], columns["external_id"])
     keys = list(zip(columns["platform"], columns["external_id"], strict=True))
     snapshots = _snapshot_columns(sightings, keys, list(zip(*(columns[c] for c in COUNTERS), strict=True)), stored)
     roots = columns["root_external_id"]
@@ -347,10 +392,11 @@ def save_page(connection: Connection, profile_id: int, source: str, stream: str,
 
 
 def save_pages(connection: Connection, profile_id: int, source: str, stream: str,
-               pages: Sequence[tuple[Page, datetime]]) -> list[SavedCounts]:
+               pages: Sequence[tuple[Page, datetime]], written: AuthorRowsWritten | None = None) -> list[SavedCounts]:
     """Store pages (each with the time it was fetched) in the caller's transaction: the rows `save_page` stores
-    page after page, written with one statement per table for them all (a backfill stores ten at a time)."""
-    _save_authors_seen(connection, [(_authors_of(page), now) for page, now in pages])
+    page after page, written with one statement per table for them all (a backfill stores ten at a time).
+    `written`: the author rows the stream's earlier transactions stored (this one's are staged in it)."""
+    _save_authors_seen(connection, [(_authors_of(page), now) for page, now in pages], written or AuthorRowsWritten())
     _save_items_seen(connection, profile_id, source, [(page.items, now) for page, now in pages])
     save_owned_accounts(connection, profile_id, source, [a for page, _ in pages for a in _owned_authors(page.items)])
     for page, now in pages:

@@ -50,6 +50,15 @@ def test_a_bad_record_is_quarantined_naming_its_field_and_the_page_is_kept(chang
     assert len(page.bad_records) == 1 and f"{field}:" in page.bad_records[0].error
 
 
+def verdicts_alone_and_screened(items: list[Item]) -> list[str | None]:
+    """Each item's verdict alone, once checked to be the one screening them as a page gives it."""
+    expected = [item_problem(item, FIXED_NOW) for item in items]
+    page = screen_page(Page(items=list(items)), FIXED_NOW)
+    assert page.items == [item for item, problem in zip(items, expected, strict=True) if problem is None]
+    assert [b.error for b in page.bad_records] == [f"refused at the connector boundary: {p}" for p in expected if p]
+    return [str(p) if p else None for p in expected]
+
+
 def test_screening_a_page_gives_each_item_the_verdict_item_problem_gives_it_alone() -> None:
     """One Author shared by items (as connectors share them) is judged once a page; every verdict is unchanged."""
     class LaterDatetime(datetime):
@@ -61,14 +70,24 @@ def test_screening_a_page_gives_each_item_the_verdict_item_problem_gives_it_alon
                  (bad_author, GOOD.created_at), (GOOD.author, GOOD.created_at), (bad_author, GOOD.created_at),
                  (GOOD.author, LaterDatetime(2026, 11, 17, tzinfo=UTC)), (None, FIXED_NOW + timedelta(days=1)),
                  (None, FIXED_NOW + timedelta(days=1, microseconds=1)), (bad_author, datetime(1999, 12, 31))])]
-    expected = [item_problem(item, FIXED_NOW) for item in items]
-    page = screen_page(Page(items=list(items)), FIXED_NOW)
-    assert page.items == [item for item, problem in zip(items, expected, strict=True) if problem is None]
-    assert [b.error for b in page.bad_records] == [f"refused at the connector boundary: {p}" for p in expected if p]
-    assert [str(p) if p else None for p in expected] == [
+    assert verdicts_alone_and_screened(items) == [
         "author.following: -2 is outside 0 .. 2**63 - 1", None, "author.following: -2 is outside 0 .. 2**63 - 1",
         None, None, f"created_at: {items[5].created_at.isoformat()} is outside 2000-01-01 .. now + 1 day",
         "created_at: expected a time with a zone"]
+
+
+def test_counters_shared_by_items_get_the_verdict_each_item_gets_alone() -> None:
+    """One Counters shared by items (the Mastodon connector shares equal ones) is judged once a page."""
+    class Likes(int):
+        """An int subclass in range: it passes, and the counters after it are still checked."""
+
+    shared_bad, shared_good = Counters(likes=1, replies=-1), Counters(likes=2)
+    items = [replace(GOOD, external_id=f"host/{n}", counters=counters)
+             for n, counters in enumerate([shared_bad, shared_good, shared_bad, Counters(likes=Likes(3), views=-4),
+                                           shared_good, Counters(likes=Likes(3))])]
+    assert verdicts_alone_and_screened(items) == [
+        "counters.replies: -1 is outside 0 .. 2**63 - 1", None, "counters.replies: -1 is outside 0 .. 2**63 - 1",
+        "counters.views: -4 is outside 0 .. 2**63 - 1", None, None]
 
 
 def test_ids_are_refused_exactly_as_the_single_regex_refused_them() -> None:
