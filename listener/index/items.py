@@ -237,9 +237,12 @@ DEADLINE_DAY = RESPONSE_COLUMNS.index("deadline_day")
 class ResponseRule:
     """The responses row of one inbound item, if it needs an answer (values in RESPONSE_COLUMNS order)."""
 
-    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]],
+                 day_of: LocalDays | None = None) -> None:
+        """`day_of`: the local days to use, if another pass over the same times has one."""
         self._business, self._sla_hours, self._zone = ctx.business, ctx.index.sla_hours, ctx.zone
-        self._profile_id, self._replies, self._day_of = ctx.profile_id, replies, LocalDays(ctx.zone)
+        self._profile_id, self._replies = ctx.profile_id, replies
+        self._day_of = LocalDays(ctx.zone) if day_of is None else day_of
 
     def row(self, platform: str, external_id: str, kind: str, text: str | None, created_at: datetime,
             author: str | None, compound: float | None, parent_owned: Any) -> tuple[Any, ...] | None:
@@ -282,9 +285,10 @@ def owned_keys(ctx: IndexContext) -> set[Key]:
 class ResponseWriter:
     """Responses rows of inbound items met one by one (a rebuild's walk over them), written in batches."""
 
-    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
-        """`replies`: the first owned reply to each item (`first_owned_replies`)."""
-        self._ctx, self._rule = ctx, ResponseRule(ctx, replies)
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]],
+                 day_of: LocalDays | None = None) -> None:
+        """`replies`: the first owned reply to each item (`first_owned_replies`); `day_of` as `ResponseRule`'s."""
+        self._ctx, self._rule = ctx, ResponseRule(ctx, replies, day_of)
         self._owned = owned_keys(ctx)  # "is the parent owned" looked up here: joined, it cost the read a fifth
         self._rows: list[tuple[Any, ...]] = []
 

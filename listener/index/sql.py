@@ -176,6 +176,23 @@ def stream(ctx: IndexContext, query: Any) -> Any:
     return ctx.connection.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
 
 
+def driver_rows(ctx: IndexContext, query: Any) -> Iterator[Sequence[Any]]:
+    """A query's rows as they come, on SQLite as the driver's own tuples: no SQLAlchemy row, no type processing.
+
+    For a hot read whose columns need no processing but their times, which the caller decodes with
+    `utc_time` (SQLite keeps times as text; elsewhere rows come processed, and `utc_time` returns an equal
+    time). At a rebuild's 17,632 touch rows the rows and processors cost a tenth of the walk over them.
+    """
+    if ctx.connection.dialect.name != "sqlite":
+        yield from stream(ctx, query)
+        return
+    result = ctx.connection.execute(query)  # SQLAlchemy's statement cache still applies; nothing is fetched yet
+    try:
+        yield from iter(result.cursor)  # type: ignore[call-overload]  # the DB-API cursor iterates its rows
+    finally:
+        result.close()
+
+
 class KeyedRows:
     """Rows of one query ordered by their first two columns (a key), taken key by key in that order.
 
