@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, key_chunks, keys_in, stream
+from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, driver_rows, key_chunks, keys_in, stream
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.reader import utc_time
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
@@ -62,8 +63,8 @@ def _snapshot_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
 
 
 def _snapshot_values(rows: Iterable[Sequence[Any]]) -> list[tuple[datetime, dict[str, int]]]:
-    """One item's snapshot rows as (observed at, counters), oldest first."""
-    return [(r[2], {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in rows]
+    """One item's snapshot rows as (observed at, counters), oldest first (rows maybe the driver's: `driver_rows`)."""
+    return [(utc_time(r[2]), {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in rows]
 
 
 def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
@@ -177,13 +178,14 @@ def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
 
 def _build_all_owned(ctx: IndexContext) -> set[date]:
     """Every owned item's rows: the items, their snapshots and their timed events each read once, in step by key."""
-    snapshots = KeyedRows(stream(ctx, _snapshot_query(ctx, None)))
+    snapshots = KeyedRows(driver_rows(ctx, _snapshot_query(ctx, None)))
     timed = KeyedRows(stream(ctx, _timed_query(ctx, None)))
     changed: set[date] = set()
     rows = _OwnedRows()
-    for platform, external_id, kind, created_at in stream(ctx, _owned_query(ctx, None)):
+    for platform, external_id, kind, created_at in driver_rows(ctx, _owned_query(ctx, None)):
         key = (platform, external_id)
-        rows.add(ctx, key, kind, created_at, _snapshot_values(snapshots.take(key)), _timed_values(timed.take(key)))
+        rows.add(ctx, key, kind, utc_time(created_at), _snapshot_values(snapshots.take(key)),
+                 _timed_values(timed.take(key)))
         if len(rows.days) >= FLUSH_ROWS:
             changed |= rows.save(ctx)
             rows = _OwnedRows()
