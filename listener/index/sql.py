@@ -188,9 +188,13 @@ def driver_rows(ctx: IndexContext, query: Any) -> Iterator[Sequence[Any]]:
         return
     result = ctx.connection.execute(query)  # SQLAlchemy's statement cache still applies; nothing is fetched yet
     try:
-        yield from iter(result.cursor)  # type: ignore[call-overload]  # the DB-API cursor iterates its rows
+        # Through a chain, which has no close() for `yield from` to call when the walk is left early: the
+        # cursor is closed below, unless its connection went first.
+        rows: Iterable[Sequence[Any]] = result.cursor  # type: ignore[assignment]  # DB-API cursors iterate rows
+        yield from itertools.chain(rows)
     finally:
-        result.close()
+        if not ctx.connection.closed:  # a walk left by an error ends after its connection, maybe
+            result.close()
 
 
 class KeyedRows:
