@@ -6,12 +6,26 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, KeyedRows, LocalDays, driver_rows, key_chunks, keys_in, stream
+from listener.index.sql import (
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    KeyedRows,
+    LocalDays,
+    driver_rows,
+    key_chunks,
+    key_platforms,
+    keys_in_parameters,
+    profile_keys_parameters,
+    profile_parameter,
+    stream,
+)
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.reader import utc_time
@@ -39,26 +53,30 @@ def _owned_links() -> Any:
     return OWNED_LINK
 
 
-def _owned_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+# The queries below are built once per set of platforms (None: every item), run with `_parameters`.
+@cache
+def _owned_query(platforms: tuple[str, ...] | None) -> Any:
     links, items = _owned_links(), table_of(ItemRow)
     query = (select(items.c.platform, items.c.external_id, items.c.kind, items.c.created_at)
              .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-             .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-                    keys_in(items.c.platform, items.c.external_id, keys)))
-    return query if keys is not None else query.order_by(items.c.platform, items.c.external_id)
+             .where(links.c.profile_id == PROFILE_ID, links.c.role == "owned",
+                    keys_in_parameters(items.c.platform, items.c.external_id, platforms)))
+    return query if platforms is not None else query.order_by(items.c.platform, items.c.external_id)
 
 
 def _owned_items(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, tuple[str, datetime]]:
-    return {(p, e): (kind, created) for p, e, kind, created in ctx.connection.execute(_owned_query(ctx, keys))}
+    rows = ctx.connection.execute(_owned_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
+    return {(p, e): (kind, created) for p, e, kind, created in rows}
 
 
-def _snapshot_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+@cache
+def _snapshot_query(platforms: tuple[str, ...] | None) -> Any:
     links, snaps = _owned_links(), table_of(CounterSnapshotRow)
     return (
         select(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at, *(snaps.c[k] for k in COUNTER_KINDS))
         .join(links, and_(links.c.platform == snaps.c.platform, links.c.external_id == snaps.c.external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-               keys_in(snaps.c.platform, snaps.c.external_id, keys))
+        .where(links.c.profile_id == PROFILE_ID, links.c.role == "owned",
+               keys_in_parameters(snaps.c.platform, snaps.c.external_id, platforms))
         .order_by(snaps.c.platform, snaps.c.external_id, snaps.c.observed_at))
 
 
@@ -68,19 +86,20 @@ def _snapshot_values(rows: Iterable[Sequence[Any]]) -> list[tuple[datetime, dict
 
 
 def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
-    rows = ctx.connection.execute(_snapshot_query(ctx, keys))
+    rows = ctx.connection.execute(_snapshot_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
     return {key: _snapshot_values(group) for key, group in itertools.groupby(rows, key=lambda r: (r[0], r[1]))}
 
 
-def _timed_query(ctx: IndexContext, keys: list[Key] | None) -> Any:
+@cache
+def _timed_query(platforms: tuple[str, ...] | None) -> Any:
     links, events = _owned_links(), table_of(EngagementEventRow)
     query = (select(events.c.platform, events.c.item_external_id, events.c.kind, events.c.occurred_at)
              .join(links, and_(links.c.platform == events.c.platform,
                                links.c.external_id == events.c.item_external_id))
-             .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
+             .where(links.c.profile_id == PROFILE_ID, links.c.role == "owned",
                     events.c.occurred_at.is_not(None),
-                    keys_in(events.c.platform, events.c.item_external_id, keys)))
-    return query if keys is not None else query.order_by(events.c.platform, events.c.item_external_id)
+                    keys_in_parameters(events.c.platform, events.c.item_external_id, platforms)))
+    return query if platforms is not None else query.order_by(events.c.platform, events.c.item_external_id)
 
 
 def _timed_values(rows: Iterable[Sequence[Any]]) -> dict[str, list[datetime]]:
@@ -93,7 +112,7 @@ def _timed_values(rows: Iterable[Sequence[Any]]) -> dict[str, list[datetime]]:
 
 
 def _timed_events(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, dict[str, list[datetime]]]:
-    rows = ctx.connection.execute(_timed_query(ctx, keys))
+    rows = ctx.connection.execute(_timed_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
     return {key: _timed_values(group) for key, group in itertools.groupby(
         sorted(rows, key=lambda r: (r[0], r[1])), key=lambda r: (r[0], r[1]))}
 
@@ -119,19 +138,29 @@ def item_engagement_days(created_at: datetime, snapshots: Sequence[tuple[datetim
     return days
 
 
-def _old_days(ctx: IndexContext, model: Any, day_column: str, keys: list[Key] | None) -> set[date]:
+@cache
+def _old_days_query(model: Any, day_column: str, platforms: tuple[str, ...]) -> Any:
     table = table_of(model)
+    return select(table.c[day_column]).where(table.c.profile_id == PROFILE_ID,
+                                             keys_in_parameters(table.c.platform, table.c.external_id, platforms))
+
+
+def _old_days(ctx: IndexContext, model: Any, day_column: str, keys: list[Key] | None) -> set[date]:
     if keys is None:
         return set()
-    return set(ctx.connection.execute(
-        select(table.c[day_column]).where(table.c.profile_id == ctx.profile_id,
-                                          keys_in(table.c.platform, table.c.external_id, keys))).scalars())
+    query = _old_days_query(model, day_column, key_platforms(keys))
+    return set(ctx.connection.execute(query, profile_keys_parameters(ctx, keys)).scalars())
+
+
+@cache
+def _delete_keys_statement(model: Any, platforms: tuple[str, ...] | None) -> Any:
+    table = table_of(model)
+    return delete(table).where(table.c.profile_id == PROFILE_ID,
+                               keys_in_parameters(table.c.platform, table.c.external_id, platforms))
 
 
 def _delete_keys(ctx: IndexContext, model: Any, keys: list[Key] | None) -> None:
-    table = table_of(model)
-    ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id,
-                                               keys_in(table.c.platform, table.c.external_id, keys)))
+    ctx.connection.execute(_delete_keys_statement(model, key_platforms(keys)), profile_keys_parameters(ctx, keys))
 
 
 class _OwnedRows:
@@ -178,11 +207,12 @@ def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
 
 def _build_all_owned(ctx: IndexContext) -> set[date]:
     """Every owned item's rows: the items, their snapshots and their timed events each read once, in step by key."""
-    snapshots = KeyedRows(driver_rows(ctx, _snapshot_query(ctx, None)))
-    timed = KeyedRows(stream(ctx, _timed_query(ctx, None)))
+    everyone = profile_parameter(ctx)
+    snapshots = KeyedRows(driver_rows(ctx, _snapshot_query(None), everyone))
+    timed = KeyedRows(stream(ctx, _timed_query(None), everyone))
     changed: set[date] = set()
     rows = _OwnedRows()
-    for platform, external_id, kind, created_at in driver_rows(ctx, _owned_query(ctx, None)):
+    for platform, external_id, kind, created_at in driver_rows(ctx, _owned_query(None), everyone):
         key = (platform, external_id)
         rows.add(ctx, key, kind, utc_time(created_at), _snapshot_values(snapshots.take(key)),
                  _timed_values(timed.take(key)))
@@ -199,30 +229,41 @@ def _post_row(ctx: IndexContext, key: Key, created_at: datetime,
             value_at_age(created_at, totals, PER_POST_AGE))
 
 
-def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
+@cache
+def _inbound_items_query(platforms: tuple[str, ...] | None) -> Any:
     links, items, scores = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
     parent_link = PARENT_LINK
-    return ctx.connection.execute(
+    return (
         select(items.c.platform, items.c.external_id, items.c.kind, items.c.text, items.c.created_at,
                items.c.author_external_id, scores.c.compound, parent_link.c.id.is_not(None))
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
-        .outerjoin(parent_link, and_(parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "owned",
+        .outerjoin(parent_link, and_(parent_link.c.profile_id == PROFILE_ID, parent_link.c.role == "owned",
                                      parent_link.c.platform == items.c.platform,
                                      parent_link.c.external_id == items.c.parent_external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-               items.c.kind.not_in(("share", "review")), keys_in(items.c.platform, items.c.external_id, keys)))
+        .where(links.c.profile_id == PROFILE_ID, links.c.role == "inbound", items.c.kind.not_in(("share", "review")),
+               keys_in_parameters(items.c.platform, items.c.external_id, platforms)))
+
+
+def _inbound_items(ctx: IndexContext, keys: list[Key] | None) -> Any:
+    return ctx.connection.execute(_inbound_items_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
+
+
+@cache
+def _first_owned_replies_query(platforms: tuple[str, ...] | None) -> Any:
+    links, items = _owned_links(), table_of(ItemRow)
+    return (
+        select(items.c.platform, items.c.parent_external_id, items.c.created_at, items.c.external_id)
+        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
+        .where(links.c.profile_id == PROFILE_ID, links.c.role == "owned", items.c.parent_external_id.is_not(None),
+               keys_in_parameters(items.c.platform, items.c.parent_external_id, platforms)))
 
 
 def first_owned_replies(ctx: IndexContext, parents: list[Key] | None) -> dict[Key, tuple[datetime, str]]:
     """The earliest owned reply to each parent item: (when, its external id)."""
-    links, items = _owned_links(), table_of(ItemRow)
-    rows = ctx.connection.execute(
-        select(items.c.platform, items.c.parent_external_id, items.c.created_at, items.c.external_id)
-        .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned", items.c.parent_external_id.is_not(None),
-               keys_in(items.c.platform, items.c.parent_external_id, parents)))
+    rows = ctx.connection.execute(_first_owned_replies_query(key_platforms(parents)),
+                                  profile_keys_parameters(ctx, parents))
     first: dict[Key, tuple[datetime, str]] = {}
     for platform, parent, created_at, external_id in rows:
         key = (platform, parent)

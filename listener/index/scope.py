@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 
-from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, days_from, is_owned_item, keys_in
+from listener.index.sql import (
+    KEY_LIST_CHUNK,
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    chunked,
+    days_from,
+    is_owned_item,
+    key_platforms,
+    keys_in_parameters,
+    keys_parameters,
+)
+from listener.ledger.delta import Watermarks
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.sentiment import SCORER_VERSION
@@ -38,29 +51,46 @@ class Scope:
         self.people |= other.people
 
 
+@cache
+def _max_id_queries() -> dict[str, Select[Any]]:
+    return {name: select(func.max(table_of(model).c.id)) for name, model in WATERMARK_TABLES.items()}
+
+
 def current_marks(ctx: IndexContext) -> dict[str, int]:
     """The highest id of every watched table now."""
-    return {name: ctx.connection.execute(select(func.max(table_of(model).c.id))).scalar_one() or 0
-            for name, model in WATERMARK_TABLES.items()}
-
-
-def _between(column: Any, old: dict[str, Any], new: dict[str, int], name: str) -> Any:
-    return and_(column > int(old.get(name, 0)), column <= new[name])
+    return {name: ctx.connection.execute(query).scalar_one() or 0 for name, query in _max_id_queries().items()}
 
 
 PARENT = aliased(table_of(ItemRow), name="parent")  # built once: an alias copies its table's columns
+LINKS, ITEMS, SCORES = table_of(ItemProfileRow), table_of(ItemRow), table_of(SentimentRow)
+SNAPSHOTS, EVENTS = table_of(CounterSnapshotRow), table_of(EngagementEventRow)
 
 
-def _items_of_links(ctx: IndexContext, condition: Any) -> Any:
-    links, items = table_of(ItemProfileRow), table_of(ItemRow)
-    parent = PARENT
-    return ctx.connection.execute(
+def _items_of_links_query(condition: Any) -> Select[Any]:
+    """The profile's links that meet `condition`, with their items' authors and parents (the profile is
+    PROFILE_ID)."""
+    links, items, parent = LINKS, ITEMS, PARENT
+    return (
         select(links.c.platform, links.c.external_id, links.c.role, links.c.created_at, items.c.author_external_id,
                items.c.parent_external_id, parent.c.author_external_id)
         .join(items, and_(items.c.platform == links.c.platform, items.c.external_id == links.c.external_id))
         .outerjoin(parent, and_(parent.c.platform == items.c.platform,
                                 parent.c.external_id == items.c.parent_external_id))
-        .where(links.c.profile_id == ctx.profile_id, condition))
+        .where(links.c.profile_id == PROFILE_ID, condition))
+
+
+def _items_of_links(ctx: IndexContext, query: Select[Any], parameters: dict[str, Any]) -> Any:
+    return ctx.connection.execute(query, {**parameters, "profile_id": ctx.profile_id})
+
+
+@cache
+def _new_links_query() -> Select[Any]:
+    return _items_of_links_query(Watermarks.between(LINKS.c.id, "item_profiles"))
+
+
+@cache
+def _links_of_keys_query(platforms: tuple[str, ...]) -> Select[Any]:
+    return _items_of_links_query(keys_in_parameters(LINKS.c.platform, LINKS.c.external_id, platforms))
 
 
 def _add_items(ctx: IndexContext, scope: Scope, rows: Any) -> set[Key]:
@@ -83,16 +113,22 @@ def _add_items(ctx: IndexContext, scope: Scope, rows: Any) -> set[Key]:
     return owned
 
 
+@cache
+def _around_owned_queries(platforms: tuple[str, ...]) -> tuple[Select[Any], Select[Any]]:
+    """The replies to, and the likes and shares of, the items of the key parameters."""
+    return (select(ITEMS.c.platform, ITEMS.c.external_id)
+            .where(keys_in_parameters(ITEMS.c.platform, ITEMS.c.parent_external_id, platforms)),
+            select(EVENTS.c.platform, EVENTS.c.actor_external_id)
+            .where(keys_in_parameters(EVENTS.c.platform, EVENTS.c.item_external_id, platforms)))
+
+
 def _add_around_new_owned(ctx: IndexContext, scope: Scope, owned: set[Key]) -> None:
     """Items answered by, and people who engaged with, owned items that arrived after them."""
-    items, events = table_of(ItemRow), table_of(EngagementEventRow)
     for chunk in chunked(sorted(owned), KEY_LIST_CHUNK):
-        children = ctx.connection.execute(select(items.c.platform, items.c.external_id)
-                                          .where(keys_in(items.c.platform, items.c.parent_external_id, chunk)))
-        scope.responses |= {(p, e) for p, e in children}
-        actors = ctx.connection.execute(select(events.c.platform, events.c.actor_external_id)
-                                        .where(keys_in(events.c.platform, events.c.item_external_id, chunk)))
-        scope.people |= {(p, a) for p, a in actors}
+        children, actors = _around_owned_queries(key_platforms(chunk))
+        parameters = keys_parameters(chunk)
+        scope.responses |= {(p, e) for p, e in ctx.connection.execute(children, parameters)}
+        scope.people |= {(p, a) for p, a in ctx.connection.execute(actors, parameters)}
 
 
 def _owned_join(table: Any, id_column: str) -> Any:
@@ -101,28 +137,35 @@ def _owned_join(table: Any, id_column: str) -> Any:
                        links.c.role == "owned")
 
 
+@cache
+def _new_row_queries() -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The new scores (this scorer's), the new snapshots of owned items, the new events of owned items."""
+    rescored = select(SCORES.c.platform, SCORES.c.external_id).where(
+        Watermarks.between(SCORES.c.id, "sentiment_scores"), SCORES.c.scorer_version == SCORER_VERSION)
+    link, on = _owned_join(SNAPSHOTS, "external_id")
+    snapshots = (select(SNAPSHOTS.c.platform, SNAPSHOTS.c.external_id).join(link, on)
+                 .where(link.c.profile_id == PROFILE_ID, Watermarks.between(SNAPSHOTS.c.id, "counter_snapshots")))
+    events = (select(EVENTS.c.platform, EVENTS.c.item_external_id, EVENTS.c.actor_external_id)
+              .where(Watermarks.between(EVENTS.c.id, "engagement_events"),
+                     is_owned_item(None, EVENTS.c.platform, EVENTS.c.item_external_id)))
+    return rescored, snapshots, events
+
+
 def changes_since_marks(ctx: IndexContext, old: dict[str, Any], new: dict[str, int]) -> Scope:
     """Everything rows added after the `old` watermarks (up to `new`) touch."""
     scope = Scope()
-    links, scores = table_of(ItemProfileRow), table_of(SentimentRow)
-    linked = list(_items_of_links(ctx, _between(links.c.id, old, new, "item_profiles")))
+    marks = Watermarks(old, new).parameters(ctx)
+    linked = list(_items_of_links(ctx, _new_links_query(), marks))
     owned = _add_items(ctx, scope, linked)
     _add_around_new_owned(ctx, scope, owned)
-    rescored = select(scores.c.platform, scores.c.external_id).where(
-        _between(scores.c.id, old, new, "sentiment_scores"), scores.c.scorer_version == SCORER_VERSION)
+    rescored, snapshots, events = _new_row_queries()
     added = {(row[0], row[1]) for row in linked}  # a new item's first score adds nothing its new link did not
-    keys = [(p, e) for p, e in ctx.connection.execute(rescored) if (p, e) not in added]
+    keys = [(p, e) for p, e in ctx.connection.execute(rescored, marks) if (p, e) not in added]
     for chunk in chunked(keys, KEY_LIST_CHUNK):
-        _add_items(ctx, scope, _items_of_links(ctx, keys_in(links.c.platform, links.c.external_id, chunk)))
-    snaps, events = table_of(CounterSnapshotRow), table_of(EngagementEventRow)
-    link, on = _owned_join(snaps, "external_id")
-    scope.owned |= {(p, e) for p, e in ctx.connection.execute(
-        select(snaps.c.platform, snaps.c.external_id).join(link, on)
-        .where(link.c.profile_id == ctx.profile_id, _between(snaps.c.id, old, new, "counter_snapshots")))}
-    for platform, item, actor in ctx.connection.execute(
-            select(events.c.platform, events.c.item_external_id, events.c.actor_external_id)
-            .where(_between(events.c.id, old, new, "engagement_events"),
-                   is_owned_item(ctx, events.c.platform, events.c.item_external_id))):
+        _add_items(ctx, scope, _items_of_links(ctx, _links_of_keys_query(key_platforms(chunk)),
+                                               keys_parameters(chunk)))
+    scope.owned |= {(p, e) for p, e in ctx.connection.execute(snapshots, marks)}
+    for platform, item, actor in ctx.connection.execute(events, marks):
         scope.owned.add((platform, item))
         scope.people.add((platform, actor))
     return scope
@@ -131,8 +174,7 @@ def changes_since_marks(ctx: IndexContext, old: dict[str, Any], new: dict[str, i
 def changes_since_time(ctx: IndexContext, since: datetime) -> Scope:
     """Everything made, observed or first seen at or after `since` (for `ror recompute --since`)."""
     scope = Scope(days=days_from(ctx.day_of(since), ctx.today))
-    links = table_of(ItemProfileRow)
-    _add_items(ctx, scope, _items_of_links(ctx, links.c.created_at >= since))
+    _add_items(ctx, scope, _items_of_links(ctx, _items_of_links_query(LINKS.c.created_at >= since), {}))
     snaps, events = table_of(CounterSnapshotRow), table_of(EngagementEventRow)
     link, on = _owned_join(snaps, "external_id")
     scope.owned |= {(p, e) for p, e in ctx.connection.execute(

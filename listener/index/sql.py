@@ -11,10 +11,23 @@ from operator import itemgetter
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, and_, cast, exists, false, func, or_, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    true,
+)
 
 from listener.config.settings import IndexConfig
-from listener.storage.id_lists import in_id_list
+from listener.storage.id_lists import in_id_list, in_named_id_list
 from listener.storage.models import ItemProfileRow
 from listener.storage.upsert import table_of
 from scoring.business_time import BusinessHours
@@ -83,22 +96,64 @@ def keys_in(platform: Any, external_id: Any, keys: Sequence[Key] | None) -> Colu
     if not keys:
         return false()
     # Not tuple_(...).in_(...): SQLite would only use the index's first column for a row-value IN.
+    # The ids bound as one value: SQLAlchemy renders (and SQLite prepares) an expanding IN anew for every length.
+    return or_(*(and_(platform == p, in_id_list(external_id, ids)) for p, ids in _ids_by_platform(keys)))
+
+
+def _ids_by_platform(keys: Iterable[Key]) -> list[tuple[str, list[str]]]:
     by_platform: dict[str, list[str]] = defaultdict(list)
     for key_platform, key_id in keys:
         by_platform[key_platform].append(key_id)
-    # The ids bound as one value: SQLAlchemy renders (and SQLite prepares) an expanding IN anew for every length.
-    return or_(*(and_(platform == p, in_id_list(external_id, ids)) for p, ids in sorted(by_platform.items())))
+    return sorted(by_platform.items())
 
 
-def is_owned_item(ctx: IndexContext, platform: Any, external_id: Any) -> ColumnElement[bool]:
+# For statements built once and run with new values: the profile's id as a parameter (see `profile_parameter`).
+PROFILE_ID = bindparam("profile_id", type_=Integer)
+
+
+def profile_parameter(ctx: IndexContext) -> dict[str, int]:
+    """The value of PROFILE_ID in this update."""
+    return {"profile_id": ctx.profile_id}
+
+
+def key_platforms(keys: Sequence[Key] | None) -> tuple[str, ...] | None:
+    """The platforms of these keys, in the order `keys_parameters` numbers them (None: all keys)."""
+    return None if keys is None else tuple(platform for platform, _ in _ids_by_platform(keys))
+
+
+def keys_in_parameters(platform: Any, external_id: Any, platforms: tuple[str, ...] | None,
+                       name: str = "keys") -> ColumnElement[bool]:
+    """`keys_in` for a statement built once per set of platforms: the ids are parameters (`keys_parameters`)."""
+    if platforms is None:
+        return true()
+    if not platforms:
+        return false()
+    return or_(*(and_(platform == p, in_named_id_list(external_id, f"{name}_{i}")) for i, p in enumerate(platforms)))
+
+
+def keys_parameters(keys: Sequence[Key] | None, name: str = "keys") -> dict[str, list[str]]:
+    """The values of `keys_in_parameters(..., key_platforms(keys), name)`: each platform's ids."""
+    if keys is None:
+        return {}
+    return {f"{name}_{i}": ids for i, (_, ids) in enumerate(_ids_by_platform(keys))}
+
+
+def profile_keys_parameters(ctx: IndexContext, keys: Sequence[Key] | None) -> dict[str, Any]:
+    """PROFILE_ID's value and the keys' (`keys_parameters`)."""
+    return {**profile_parameter(ctx), **keys_parameters(keys)}
+
+
+def is_owned_item(ctx: IndexContext | None, platform: Any, external_id: Any) -> ColumnElement[bool]:
     """The item these columns name is one of the profile's own.
 
     An EXISTS, not a join to the links: the query stays driven by its own conditions (a range of new
     event ids, say). Joined, SQLite scanned all the profile's links when the other table had no statistics
-    (it was empty at the last ANALYZE), per update, however few rows were new.
+    (it was empty at the last ANALYZE), per update, however few rows were new. Without `ctx`, the profile is
+    the PROFILE_ID parameter.
     """
     links = table_of(ItemProfileRow)
-    return exists().where(links.c.profile_id == ctx.profile_id, links.c.platform == platform,
+    profile = PROFILE_ID if ctx is None else ctx.profile_id
+    return exists().where(links.c.profile_id == profile, links.c.platform == platform,
                           links.c.external_id == external_id, links.c.role == "owned")
 
 
@@ -169,14 +224,15 @@ def days_from(first: date, last: date) -> set[date]:
 
 
 STREAM_ROWS = 2000
+STREAMED = {"stream_results": True, "yield_per": STREAM_ROWS}
 
 
-def stream(ctx: IndexContext, query: Any) -> Any:
+def stream(ctx: IndexContext, query: Any, parameters: dict[str, Any] | None = None) -> Any:
     """A query's rows as they come (through a server-side cursor where the driver would hold them all)."""
-    return ctx.connection.execute(query.execution_options(stream_results=True, yield_per=STREAM_ROWS))
+    return ctx.connection.execute(query, parameters, execution_options=STREAMED)
 
 
-def driver_rows(ctx: IndexContext, query: Any) -> Iterator[Sequence[Any]]:
+def driver_rows(ctx: IndexContext, query: Any, parameters: dict[str, Any] | None = None) -> Iterator[Sequence[Any]]:
     """A query's rows as they come, on SQLite as the driver's own tuples: no SQLAlchemy row, no type processing.
 
     For a hot read whose columns need no processing but their times, which the caller decodes with
@@ -184,9 +240,9 @@ def driver_rows(ctx: IndexContext, query: Any) -> Iterator[Sequence[Any]]:
     time). At a rebuild's 17,632 touch rows the rows and processors cost a tenth of the walk over them.
     """
     if ctx.connection.dialect.name != "sqlite":
-        yield from stream(ctx, query)
+        yield from stream(ctx, query, parameters)
         return
-    result = ctx.connection.execute(query)  # SQLAlchemy's statement cache still applies; nothing is fetched yet
+    result = ctx.connection.execute(query, parameters)  # SQLAlchemy's statement cache applies; nothing fetched yet
     try:
         # Through a chain, which has no close() for `yield from` to call when the walk is left early: the
         # cursor is closed below, unless its connection went first.

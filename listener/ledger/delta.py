@@ -11,12 +11,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import KEY_LIST_CHUNK, IndexContext, Key, chunked, is_owned_item, keys_in
+from listener.index.sql import (
+    KEY_LIST_CHUNK,
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    chunked,
+    is_owned_item,
+    key_platforms,
+    keys_in_parameters,
+    keys_parameters,
+)
 from listener.storage.models import EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds
@@ -49,9 +60,22 @@ class Watermarks:
     old: dict[str, Any]
     new: dict[str, int]
 
-    def between(self, column: Any, name: str) -> Any:
-        """column in (old, new]."""
-        return and_(column > int(self.old.get(name, 0)), column <= self.new[name])
+    @staticmethod
+    def between(column: Any, name: str) -> Any:
+        """column in (old, new], the marks as parameters (see `parameters`): for statements built once."""
+        return and_(column > bindparam(f"{name}_old", type_=Integer), column <= bindparam(f"{name}_new", type_=Integer))
+
+    @staticmethod
+    def at_most_old(column: Any, name: str) -> Any:
+        """column <= old, the mark as a parameter (see `parameters`)."""
+        return column <= bindparam(f"{name}_old", type_=Integer)
+
+    def parameters(self, ctx: IndexContext) -> dict[str, int]:
+        """The values of `between`'s and `at_most_old`'s parameters, and of PROFILE_ID."""
+        values = {"profile_id": ctx.profile_id}
+        for name, new in self.new.items():
+            values[f"{name}_old"], values[f"{name}_new"] = int(self.old.get(name, 0)), new
+        return values
 
     def is_old(self, row_id: int, name: str) -> bool:
         """Whether the last update saw this row."""
@@ -67,37 +91,49 @@ class PersonDelta:
     foldable: bool = True
 
 
-def _new_item_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
-    rows = ctx.connection.execute(
+@cache
+def _new_item_touches_query() -> Select[Any]:
+    return (
         select(ITEMS.c.platform, ITEMS.c.author_external_id, ITEMS.c.created_at, ITEMS.c.kind,
                func.coalesce(ITEMS.c.root_external_id, ITEMS.c.external_id), SCORES.c.compound)
         .select_from(LINKS)
         .join(ITEMS, and_(ITEMS.c.platform == LINKS.c.platform, ITEMS.c.external_id == LINKS.c.external_id))
         .outerjoin(SCORES, and_(SCORES.c.platform == ITEMS.c.platform, SCORES.c.external_id == ITEMS.c.external_id,
                                 SCORES.c.scorer_version == SCORER_VERSION))
-        .where(marks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == ctx.profile_id,
+        .where(Watermarks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == PROFILE_ID,
                LINKS.c.role == "inbound", ITEMS.c.author_external_id.is_not(None)))
+
+
+def _new_item_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
+    rows = ctx.connection.execute(_new_item_touches_query(), marks.parameters(ctx))
     for platform, author, at, kind, thread, compound in rows:
         deltas[(platform, author)].touches.append(Touch(at, "item", kind, thread, compound))
 
 
-def _new_event_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
+@cache
+def _new_event_queries() -> tuple[Select[Any], Select[Any]]:
+    """New events of owned items, and the events of newly linked owned items."""
     events_of_items = (
         select(EVENTS.c.id, EVENTS.c.platform, EVENTS.c.actor_external_id, EVENTS.c.kind, EVENTS.c.occurred_at,
                EVENTS.c.first_seen_at, ITEMS.c.created_at, ITEMS.c.fetched_at,
                func.coalesce(ITEMS.c.root_external_id, ITEMS.c.external_id))
         .select_from(EVENTS)
         .join(ITEMS, and_(ITEMS.c.platform == EVENTS.c.platform, ITEMS.c.external_id == EVENTS.c.item_external_id)))
-    new_events = events_of_items.where(marks.between(EVENTS.c.id, "engagement_events"),
-                                       is_owned_item(ctx, EVENTS.c.platform, EVENTS.c.item_external_id))
+    new_events = events_of_items.where(Watermarks.between(EVENTS.c.id, "engagement_events"),
+                                       is_owned_item(None, EVENTS.c.platform, EVENTS.c.item_external_id))
     of_new_links = (events_of_items
                     .join(LINKS, and_(LINKS.c.platform == EVENTS.c.platform,
                                       LINKS.c.external_id == EVENTS.c.item_external_id))
-                    .where(marks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == ctx.profile_id,
+                    .where(Watermarks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == PROFILE_ID,
                            LINKS.c.role == "owned"))
+    return new_events, of_new_links
+
+
+def _new_event_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
     seen: set[int] = set()
-    for query in (new_events, of_new_links):
-        rows = ctx.connection.execute(query)
+    parameters = marks.parameters(ctx)
+    for query in _new_event_queries():
+        rows = ctx.connection.execute(query, parameters)
         for event_id, platform, actor, kind, occurred, seen_at, created, fetched, thread in rows:
             if event_id not in seen:
                 seen.add(event_id)
@@ -105,38 +141,51 @@ def _new_event_touches(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, P
                 deltas[(platform, actor)].touches.append(Touch(at, "event", kind, thread))
 
 
-def _rescored_old_items(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
-    """New scores of items the last update already counted: their authors' days change."""
-    rows = ctx.connection.execute(
+@cache
+def _rescored_old_items_query() -> Select[Any]:
+    return (
         select(ITEMS.c.platform, ITEMS.c.author_external_id)
         .select_from(SCORES)
         .join(LINKS, and_(LINKS.c.platform == SCORES.c.platform, LINKS.c.external_id == SCORES.c.external_id))
         .join(ITEMS, and_(ITEMS.c.platform == SCORES.c.platform, ITEMS.c.external_id == SCORES.c.external_id))
-        .where(marks.between(SCORES.c.id, "sentiment_scores"), SCORES.c.scorer_version == SCORER_VERSION,
-               LINKS.c.profile_id == ctx.profile_id, LINKS.c.role == "inbound",
-               LINKS.c.id <= int(marks.old.get("item_profiles", 0)), ITEMS.c.author_external_id.is_not(None)))
+        .where(Watermarks.between(SCORES.c.id, "sentiment_scores"), SCORES.c.scorer_version == SCORER_VERSION,
+               LINKS.c.profile_id == PROFILE_ID, LINKS.c.role == "inbound",
+               Watermarks.at_most_old(LINKS.c.id, "item_profiles"), ITEMS.c.author_external_id.is_not(None)))
+
+
+def _rescored_old_items(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonDelta]) -> None:
+    """New scores of items the last update already counted: their authors' days change."""
+    rows = ctx.connection.execute(_rescored_old_items_query(), marks.parameters(ctx))
     for platform, author in rows:
         deltas[(platform, author)].foldable = False
 
 
-def _replied_items(ctx: IndexContext, marks: Watermarks) -> set[Key]:
-    """Inbound items that may have a new first reply: parents of new owned items, and new inbound items."""
-    parents = ctx.connection.execute(
+@cache
+def _replied_items_queries() -> tuple[Select[Any], Select[Any]]:
+    """The parents of new owned items, and the new inbound items."""
+    parents = (
         select(ITEMS.c.platform, ITEMS.c.parent_external_id).select_from(LINKS)
         .join(ITEMS, and_(ITEMS.c.platform == LINKS.c.platform, ITEMS.c.external_id == LINKS.c.external_id))
-        .where(marks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == ctx.profile_id,
+        .where(Watermarks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == PROFILE_ID,
                LINKS.c.role == "owned", ITEMS.c.parent_external_id.is_not(None)))
-    inbound = ctx.connection.execute(
+    inbound = (
         select(LINKS.c.platform, LINKS.c.external_id)
-        .where(marks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == ctx.profile_id,
+        .where(Watermarks.between(LINKS.c.id, "item_profiles"), LINKS.c.profile_id == PROFILE_ID,
                LINKS.c.role == "inbound"))
+    return parents, inbound
+
+
+def _replied_items(ctx: IndexContext, marks: Watermarks) -> set[Key]:
+    """Inbound items that may have a new first reply: parents of new owned items, and new inbound items."""
+    parameters = marks.parameters(ctx)
+    parents, inbound = (ctx.connection.execute(query, parameters) for query in _replied_items_queries())
     return {(p, e) for p, e in parents} | {(p, e) for p, e in inbound}
 
 
-def _first_replies(ctx: IndexContext, marks: Watermarks, keys: list[Key]) -> Any:
-    """Per item: (platform, author, thread, created_at, link id) and its owned replies (created_at, link id)."""
+@cache
+def _first_replies_query(platforms: tuple[str, ...]) -> Select[Any]:
     parent, parent_link, child_link = PARENT, PARENT_LINK, CHILD_LINK
-    return ctx.connection.execute(
+    return (
         select(parent.c.platform, parent.c.external_id, parent.c.author_external_id,
                func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at, parent_link.c.id,
                ITEMS.c.created_at, child_link.c.id)
@@ -146,9 +195,16 @@ def _first_replies(ctx: IndexContext, marks: Watermarks, keys: list[Key]) -> Any
         .join(ITEMS, and_(ITEMS.c.platform == parent.c.platform, ITEMS.c.parent_external_id == parent.c.external_id))
         .join(child_link, and_(child_link.c.platform == ITEMS.c.platform,
                                child_link.c.external_id == ITEMS.c.external_id))
-        .where(keys_in(parent.c.platform, parent.c.external_id, keys), parent_link.c.profile_id == ctx.profile_id,
-               parent_link.c.role == "inbound", child_link.c.profile_id == ctx.profile_id,
-               child_link.c.role == "owned", parent.c.author_external_id.is_not(None)))
+        .where(keys_in_parameters(parent.c.platform, parent.c.external_id, platforms),
+               parent_link.c.profile_id == PROFILE_ID, parent_link.c.role == "inbound",
+               child_link.c.profile_id == PROFILE_ID, child_link.c.role == "owned",
+               parent.c.author_external_id.is_not(None)))
+
+
+def _first_replies(ctx: IndexContext, keys: list[Key]) -> Any:
+    """Per item: (platform, author, thread, created_at, link id) and its owned replies (created_at, link id)."""
+    return ctx.connection.execute(_first_replies_query(key_platforms(keys)),
+                                  {"profile_id": ctx.profile_id, **keys_parameters(keys)})
 
 
 def _first_reply(item_at: datetime, replies: list[datetime]) -> datetime | None:
@@ -161,7 +217,7 @@ def _new_replies(ctx: IndexContext, marks: Watermarks, deltas: dict[Key, PersonD
     found: dict[tuple[Key, str, str, datetime, bool], list[tuple[datetime, int]]] = defaultdict(list)
     for chunk in chunked(sorted(_replied_items(ctx, marks)), KEY_LIST_CHUNK):
         for platform, external_id, author, thread, item_at, link_id, reply_at, reply_link in \
-                _first_replies(ctx, marks, chunk):
+                _first_replies(ctx, chunk):
             item_seen = marks.is_old(link_id, "item_profiles")
             found[((platform, author), external_id, thread, item_at, item_seen)].append((reply_at, reply_link))
     business = ctx.business

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, keys_in
+from listener.index.sql import (
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    key_platforms,
+    keys_in_parameters,
+    profile_keys_parameters,
+)
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.upsert import table_of
 from scoring.ledger import PersonDay, PersonSummary, Span
@@ -35,8 +43,25 @@ def state_of(document: dict[str, Any]) -> PersonState:
                        tuple(OpenReply(t, datetime.fromisoformat(at)) for t, at in document["open_replies"]))
 
 
-def _person_in(table: Any, keys: list[Key]) -> Any:
-    return keys_in(table.c.platform, table.c.author_external_id, keys)
+def _person_in(table: Any, platforms: tuple[str, ...]) -> Any:
+    return keys_in_parameters(table.c.platform, table.c.author_external_id, platforms)
+
+
+@cache
+def _lines_states_last_days_query(platforms: tuple[str, ...]) -> Select[Any]:
+    people, states, days, other = table_of(EngagerRow), table_of(EngagerStateRow), table_of(EngagerDayRow), OTHER_DAY
+    same_person = (people.c.profile_id, people.c.platform, people.c.author_external_id)
+    latest = (select(func.max(other.c.day))
+              .where(*(c == p for c, p in zip((other.c.profile_id, other.c.platform, other.c.author_external_id),
+                                              same_person, strict=True))).scalar_subquery())
+    return (
+        select(people.c.platform, people.c.author_external_id, states.c.state, *(people.c[c] for c in SUMMARY_COLUMNS),
+               days.c.day, *(days.c[c] for c in DAY_FIELDS))
+        .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
+                           states.c.author_external_id == people.c.author_external_id))
+        .outerjoin(days, and_(days.c.profile_id == people.c.profile_id, days.c.platform == people.c.platform,
+                              days.c.author_external_id == people.c.author_external_id, days.c.day == latest))
+        .where(people.c.profile_id == PROFILE_ID, _person_in(people, platforms)))
 
 
 def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, PersonSummary],
@@ -47,19 +72,8 @@ def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Ke
     (A person whose latest row is another day has no last day, so is not folded but rebuilt.) The latest day
     is looked up per person (the index's last entry), not found by reading every day row of theirs.
     """
-    people, states, days, other = table_of(EngagerRow), table_of(EngagerStateRow), table_of(EngagerDayRow), OTHER_DAY
-    same_person = (people.c.profile_id, people.c.platform, people.c.author_external_id)
-    latest = (select(func.max(other.c.day))
-              .where(*(c == p for c, p in zip((other.c.profile_id, other.c.platform, other.c.author_external_id),
-                                              same_person, strict=True))).scalar_subquery())
-    rows = ctx.connection.execute(
-        select(people.c.platform, people.c.author_external_id, states.c.state, *(people.c[c] for c in SUMMARY_COLUMNS),
-               days.c.day, *(days.c[c] for c in DAY_FIELDS))
-        .join(states, and_(states.c.profile_id == people.c.profile_id, states.c.platform == people.c.platform,
-                           states.c.author_external_id == people.c.author_external_id))
-        .outerjoin(days, and_(days.c.profile_id == people.c.profile_id, days.c.platform == people.c.platform,
-                              days.c.author_external_id == people.c.author_external_id, days.c.day == latest))
-        .where(people.c.profile_id == ctx.profile_id, _person_in(people, keys)))
+    rows = ctx.connection.execute(_lines_states_last_days_query(key_platforms(keys)),
+                                  profile_keys_parameters(ctx, keys))
     summaries: dict[Key, PersonSummary] = {}
     found: dict[Key, PersonState] = {}
     last_days: dict[Key, PersonDay] = {}
@@ -78,16 +92,21 @@ def _lines_states_last_days(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Ke
 SpanRows = dict[tuple[Any, ...], tuple[Any, ...]]  # (platform, author, kind, start_day) -> (id, end_day)
 
 
+@cache
+def _spans_query(platforms: tuple[str, ...]) -> Select[Any]:
+    table = table_of(ReturnSpanRow)
+    return (select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day,
+                   table.c.id)
+            .where(table.c.profile_id == PROFILE_ID, _person_in(table, platforms))
+            .order_by(table.c.kind, table.c.start_day))
+
+
 def _spans(ctx: IndexContext, keys: list[Key]) -> tuple[dict[Key, list[Span]], SpanRows]:
     """These people's spans, and the same rows with their ids (what writing changed spans compares with)."""
-    table = table_of(ReturnSpanRow)
     found: dict[Key, list[Span]] = {key: [] for key in keys}
     rows: SpanRows = {}
     for platform, author, kind, start, end, row_id in ctx.connection.execute(
-            select(table.c.platform, table.c.author_external_id, table.c.kind, table.c.start_day, table.c.end_day,
-                   table.c.id)
-            .where(table.c.profile_id == ctx.profile_id, _person_in(table, keys))
-            .order_by(table.c.kind, table.c.start_day)):
+            _spans_query(key_platforms(keys)), profile_keys_parameters(ctx, keys)):
         found[(platform, author)].append(Span(kind, start, end))
         rows[(platform, author, kind, start)] = (row_id, end)
     return found, rows

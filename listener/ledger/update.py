@@ -15,12 +15,14 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Float,
     Integer,
+    Select,
     String,
     Text,
     and_,
@@ -34,7 +36,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from listener.index.sql import IndexContext, Key, LocalDays, chunked, driver_rows, keys_in, stream
+from listener.index.sql import (
+    PROFILE_ID,
+    IndexContext,
+    Key,
+    LocalDays,
+    chunked,
+    driver_rows,
+    key_platforms,
+    keys_in,
+    keys_in_parameters,
+    profile_keys_parameters,
+    profile_parameter,
+    stream,
+)
 from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_person_deltas
 from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
@@ -59,20 +74,25 @@ def _person_in(table: Any, keys: list[Key] | None) -> Any:
     return keys_in(table.c.platform, table.c.author_external_id, keys)
 
 
+@cache
+def _own_accounts_query() -> Select[Any]:
+    accounts = table_of(AccountRow)
+    return select(accounts.c.platform, accounts.c.external_id).where(accounts.c.profile_id == PROFILE_ID)
+
+
 def own_accounts(ctx: IndexContext) -> set[Key]:
     """The profile's own accounts (never counted as engagers)."""
-    accounts = table_of(AccountRow)
-    rows = ctx.connection.execute(select(accounts.c.platform, accounts.c.external_id)
-                                  .where(accounts.c.profile_id == ctx.profile_id))
-    return {(p, e) for p, e in rows}
+    return {(p, e) for p, e in ctx.connection.execute(_own_accounts_query(), profile_parameter(ctx))}
 
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
 
-def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
-    """These people's inbound items (None: everyone's), as touch rows (see `_touch`).
+@cache
+def _item_touch_query(platforms: tuple[str, ...] | None, answers: bool = False) -> Any:
+    """The inbound items of the people whose ids are the key parameters of `platforms` (None: everyone's), as
+    touch rows (see `_touch`).
 
     With `answers`, also the items without an author, and each row followed by what the responses rule
     reads besides: the item's external id, its text, and its parent's external id.
@@ -86,16 +106,17 @@ def _item_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool =
         .join(links, and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id))
         .outerjoin(scores, and_(scores.c.platform == items.c.platform, scores.c.external_id == items.c.external_id,
                                 scores.c.scorer_version == SCORER_VERSION))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "inbound",
-               keys_in(items.c.platform, items.c.author_external_id, keys)))
+        .where(links.c.profile_id == PROFILE_ID, links.c.role == "inbound",
+               keys_in_parameters(items.c.platform, items.c.author_external_id, platforms)))
     if not answers:
         return query.where(items.c.author_external_id.is_not(None))
     return query.add_columns(items.c.external_id, items.c.text, items.c.parent_external_id)
 
 
-def _event_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool = False) -> Any:
-    """These people's likes and shares of owned items (None: everyone's), as touch rows (see `_touch`); with
-    `answers`, followed by empty columns in place of an item's answer columns."""
+@cache
+def _event_touch_query(platforms: tuple[str, ...] | None, answers: bool = False) -> Any:
+    """The likes and shares of owned items by the people of `platforms`' key parameters (None: everyone's), as
+    touch rows (see `_touch`); with `answers`, followed by empty columns in place of an item's answer columns."""
     links, items, events = table_of(ItemProfileRow), table_of(ItemRow), table_of(EngagementEventRow)
     nothing = (cast(null(), String), cast(null(), Text), cast(null(), String)) if answers else ()
     return (
@@ -104,8 +125,8 @@ def _event_touch_query(ctx: IndexContext, keys: list[Key] | None, answers: bool 
                cast(null(), Float), events.c.occurred_at, events.c.first_seen_at, items.c.fetched_at, *nothing)
         .join(links, and_(links.c.platform == events.c.platform, links.c.external_id == events.c.item_external_id))
         .join(items, and_(items.c.platform == events.c.platform, items.c.external_id == events.c.item_external_id))
-        .where(links.c.profile_id == ctx.profile_id, links.c.role == "owned",
-               keys_in(events.c.platform, events.c.actor_external_id, keys)))
+        .where(links.c.profile_id == PROFILE_ID, links.c.role == "owned",
+               keys_in_parameters(events.c.platform, events.c.actor_external_id, platforms)))
 
 
 def _touch(row: Sequence[Any], at: datetime) -> Touch:
@@ -122,8 +143,9 @@ def _touch(row: Sequence[Any], at: datetime) -> Touch:
 
 def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
     """(platform, person, touch) of these people's items, likes and shares."""
-    for query in (_item_touch_query(ctx, keys), _event_touch_query(ctx, keys)):
-        for row in stream(ctx, query):
+    platforms, parameters = key_platforms(keys), profile_keys_parameters(ctx, keys)
+    for query in (_item_touch_query(platforms), _event_touch_query(platforms)):
+        for row in stream(ctx, query, parameters):
             yield row[0], row[1], _touch(row, row[3])
 
 
@@ -141,7 +163,8 @@ def _everyone_by_person(ctx: IndexContext, owned_replies: OwnedReplies,
     inbound item (its author's or not) as (platform, external id, kind, text, created at, author, compound,
     parent's external id), in the same read.
     """
-    touches = union_all(_item_touch_query(ctx, None, answers=True), _event_touch_query(ctx, None, answers=True))
+    touches = union_all(_item_touch_query(None, answers=True),
+                        _event_touch_query(None, answers=True)).params(profile_parameter(ctx))  # once a rebuild
     columns = touches.selected_columns
     rows = driver_rows(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
     business = ctx.business
@@ -162,17 +185,18 @@ def _everyone_by_person(ctx: IndexContext, owned_replies: OwnedReplies,
             yield key, history, answered
 
 
-def _first_reply_query(ctx: IndexContext, keys: list[Key]) -> Any:
-    """(platform, author, item, thread, item's time, first owned reply's time) of these people's inbound items
-    that have an owned reply."""
+@cache
+def _first_reply_query(platforms: tuple[str, ...]) -> Any:
+    """(platform, author, item, thread, item's time, first owned reply's time) of the inbound items that have an
+    owned reply, of the people of `platforms`' key parameters."""
     items, links = table_of(ItemRow), table_of(ItemProfileRow)
     parent, parent_link = PARENT, PARENT_LINK
     person = (parent.c.platform, parent.c.author_external_id, parent.c.external_id,
               func.coalesce(parent.c.root_external_id, parent.c.external_id), parent.c.created_at)
     owned_replies = and_(links.c.platform == items.c.platform, links.c.external_id == items.c.external_id,
-                         links.c.profile_id == ctx.profile_id, links.c.role == "owned")
+                         links.c.profile_id == PROFILE_ID, links.c.role == "owned")
     their_items = and_(parent_link.c.platform == parent.c.platform, parent_link.c.external_id == parent.c.external_id,
-                       parent_link.c.profile_id == ctx.profile_id, parent_link.c.role == "inbound",
+                       parent_link.c.profile_id == PROFILE_ID, parent_link.c.role == "inbound",
                        parent.c.author_external_id.is_not(None))
     # From the people's items, each one's replies looked up by parent: joined the other way round, SQLite
     # scanned every link of the profile (it cannot tell how few people a key list holds).
@@ -180,7 +204,7 @@ def _first_reply_query(ctx: IndexContext, keys: list[Key]) -> Any:
              .where(items.c.platform == parent.c.platform, items.c.parent_external_id == parent.c.external_id)
              .scalar_subquery())
     replied = (select(*person, first.label("first_reply")).join(parent_link, their_items)
-               .where(keys_in(parent.c.platform, parent.c.author_external_id, keys)).subquery())
+               .where(keys_in_parameters(parent.c.platform, parent.c.author_external_id, platforms)).subquery())
     return select(replied).where(replied.c.first_reply.is_not(None))
 
 
@@ -189,7 +213,8 @@ def _brand_reply_rows(ctx: IndexContext, keys: list[Key]) -> Any:
     business = ctx.business
     return ((platform, author, BrandReply(thread, item_at, reply_at,
                                           elapsed_seconds(item_at, reply_at, ctx.zone, business)))
-            for platform, author, _item, thread, item_at, reply_at in stream(ctx, _first_reply_query(ctx, keys))
+            for platform, author, _item, thread, item_at, reply_at in
+            stream(ctx, _first_reply_query(key_platforms(keys)), profile_keys_parameters(ctx, keys))
             if reply_at >= item_at)
 
 
@@ -209,12 +234,18 @@ SPAN_ROW = ("profile_id", *WHO, *SPAN_KEY, *SPAN_VALUES)  # the columns of a Spa
 Stored = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
+@cache
+def _stored_query(model: Any, key: tuple[str, ...], values: tuple[str, ...], platforms: tuple[str, ...]) -> Select[Any]:
+    table = table_of(model)
+    return (select(*(table.c[c] for c in (*WHO, *key)), table.c.id, *(table.c[c] for c in values))
+            .where(table.c.profile_id == PROFILE_ID,
+                   keys_in_parameters(table.c.platform, table.c.author_external_id, platforms)))
+
+
 def _stored(ctx: IndexContext, model: Any, key: tuple[str, ...], values: tuple[str, ...], people: list[Key]) -> Stored:
     """Stored rows of these people: (who + key) -> (id, *values)."""
-    table = table_of(model)
-    rows = ctx.connection.execute(
-        select(*(table.c[c] for c in (*WHO, *key)), table.c.id, *(table.c[c] for c in values))
-        .where(table.c.profile_id == ctx.profile_id, _person_in(table, people)))
+    rows = ctx.connection.execute(_stored_query(model, key, values, key_platforms(people)),
+                                  profile_keys_parameters(ctx, people))
     width = len(WHO) + len(key)
     return {tuple(r[:width]): tuple(r[width:]) for r in rows}
 
@@ -287,7 +318,7 @@ def _write(ctx: IndexContext, people: list[Key], rows: _PersonRows) -> tuple[set
     """Write one chunk's rows where they changed; returns the loyalty and return-rate days touched."""
     kept = rows.people()
     gone = [k for k in people if k not in kept]
-    for model in (EngagerRow, EngagerStateRow):
+    for model in (EngagerRow, EngagerStateRow) if gone else ():
         table = table_of(model)
         ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id, _person_in(table, gone)))
     _upsert_people(ctx, rows)

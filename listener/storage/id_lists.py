@@ -61,6 +61,11 @@ def in_id_list(column: ColumnElement[Any], ids: Sequence[str]) -> ColumnElement[
     return IdListIn(column, bindparam(None, list(ids), type_=IdList(), unique=True))
 
 
+def in_named_id_list(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`in_id_list` with the list bound to the parameter `name`: for statements built once and run with new ids."""
+    return IdListIn(column, bindparam(name, type_=IdList()))
+
+
 @compiles(IdListIn)
 def _in_json_array(element: IdListIn, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = element.clauses
