@@ -194,7 +194,7 @@ def daemon_caption(source: Any) -> str:
     if not found:
         return "daemon: never run on this database (start it with `ror run`)"
     pid, hostname, started_at, heartbeat_at, stopped_at, health_url = found[0]
-    started = utc_time(started_at).strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[union-attr]
+    started = utc_time(started_at).strftime("%Y-%m-%d %H:%M UTC")
     if stopped_at is not None:
         return (f"daemon: stopped {utc_time(stopped_at):%Y-%m-%d %H:%M UTC} "
                 f"(pid {pid} on {hostname}, started {started})")

@@ -37,11 +37,11 @@ API_CURSORS = ("SELECT source, stream, cursor, updated_at FROM sync_cursors WHER
 
 def import_statuses(source: Any) -> list[ImportStatus]:
     """Per profile, kind and file or API source: the latest import run (`source`: an engine or a Reader)."""
-    return [ImportStatus(profile, kind, name, utc_time(at), rows, new, quarantined)  # type: ignore[arg-type]
+    return [ImportStatus(profile, kind, name, utc_time(at), rows, new, quarantined)
             for profile, kind, name, at, rows, new, quarantined in reader_of(source).rows(LATEST_IMPORTS)]
 
 
 def api_cursors(source: Any) -> list[tuple[str, str, str, datetime]]:
     """(source, stream, cursor, moved at) of the API sources beyond social (cursors are times or tokens)."""
     found = reader_of(source).rows(API_CURSORS, {name: f"{name}:%" for name in API_SOURCES})
-    return [(name, stream, cursor, utc_time(moved)) for name, stream, cursor, moved in found]  # type: ignore[misc]
+    return [(name, stream, cursor, utc_time(moved)) for name, stream, cursor, moved in found]

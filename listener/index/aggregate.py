@@ -24,7 +24,7 @@ from listener.index.formula import formula_parameters, formula_version
 from listener.index.items import ResponseWriter, first_owned_replies, refresh_owned, refresh_responses
 from listener.index.scope import Scope, changes_since_marks, changes_since_time, current_marks
 from listener.index.series import load_facts, write_series
-from listener.index.sql import IndexContext, days_from
+from listener.index.sql import IndexContext, LocalDays, days_from
 from listener.ledger.delta import Watermarks
 from listener.ledger.update import rebuild_people, refresh_people
 from listener.storage.index_models import (
@@ -116,8 +116,9 @@ def _rebuild_facts(ctx: IndexContext) -> None:
         ctx.connection.execute(delete(table).where(table.c.profile_id == ctx.profile_id))
     refresh_owned(ctx, None)
     replies = first_owned_replies(ctx, None)  # the brand's answers, for the responses and the ledger alike
-    responses = ResponseWriter(ctx, replies)  # fed by the ledger's read of the inbound items: they are read once
-    rebuild_people(ctx, replies, responses.add)
+    day_of = LocalDays(ctx.zone)  # one for both: each local day's span found once
+    responses = ResponseWriter(ctx, replies, day_of)  # fed by the ledger's read of the inbound items: read once
+    rebuild_people(ctx, replies, responses.add, day_of)
     responses.flush()
     facts = GatheredFacts()
     for refresh in FACT_GROUPS.values():

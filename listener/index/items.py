@@ -18,6 +18,7 @@ from listener.index.sql import (
     Key,
     KeyedRows,
     LocalDays,
+    driver_rows,
     key_chunks,
     key_platforms,
     keys_in_parameters,
@@ -27,6 +28,7 @@ from listener.index.sql import (
 )
 from listener.storage.index_models import EngagementDayRow, OwnedPostRow, ResponseRow
 from listener.storage.models import CounterSnapshotRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.reader import utc_time
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.upsert import table_of
 from scoring.business_time import elapsed_seconds, sla_deadline
@@ -79,8 +81,8 @@ def _snapshot_query(platforms: tuple[str, ...] | None) -> Any:
 
 
 def _snapshot_values(rows: Iterable[Sequence[Any]]) -> list[tuple[datetime, dict[str, int]]]:
-    """One item's snapshot rows as (observed at, counters), oldest first."""
-    return [(r[2], {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in rows]
+    """One item's snapshot rows as (observed at, counters), oldest first (rows maybe the driver's: `driver_rows`)."""
+    return [(utc_time(r[2]), {k: r[3 + i] or 0 for i, k in enumerate(COUNTER_KINDS)}) for r in rows]
 
 
 def _snapshots(ctx: IndexContext, keys: list[Key] | None) -> dict[Key, list[tuple[datetime, dict[str, int]]]]:
@@ -206,13 +208,14 @@ def refresh_owned(ctx: IndexContext, keys: Iterable[Key] | None) -> set[date]:
 def _build_all_owned(ctx: IndexContext) -> set[date]:
     """Every owned item's rows: the items, their snapshots and their timed events each read once, in step by key."""
     everyone = profile_parameter(ctx)
-    snapshots = KeyedRows(stream(ctx, _snapshot_query(None), everyone))
+    snapshots = KeyedRows(driver_rows(ctx, _snapshot_query(None), everyone))
     timed = KeyedRows(stream(ctx, _timed_query(None), everyone))
     changed: set[date] = set()
     rows = _OwnedRows()
-    for platform, external_id, kind, created_at in stream(ctx, _owned_query(None), everyone):
+    for platform, external_id, kind, created_at in driver_rows(ctx, _owned_query(None), everyone):
         key = (platform, external_id)
-        rows.add(ctx, key, kind, created_at, _snapshot_values(snapshots.take(key)), _timed_values(timed.take(key)))
+        rows.add(ctx, key, kind, utc_time(created_at), _snapshot_values(snapshots.take(key)),
+                 _timed_values(timed.take(key)))
         if len(rows.days) >= FLUSH_ROWS:
             changed |= rows.save(ctx)
             rows = _OwnedRows()
@@ -277,9 +280,12 @@ DEADLINE_DAY = RESPONSE_COLUMNS.index("deadline_day")
 class ResponseRule:
     """The responses row of one inbound item, if it needs an answer (values in RESPONSE_COLUMNS order)."""
 
-    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]],
+                 day_of: LocalDays | None = None) -> None:
+        """`day_of`: the local days to use, if another pass over the same times has one."""
         self._business, self._sla_hours, self._zone = ctx.business, ctx.index.sla_hours, ctx.zone
-        self._profile_id, self._replies, self._day_of = ctx.profile_id, replies, LocalDays(ctx.zone)
+        self._profile_id, self._replies = ctx.profile_id, replies
+        self._day_of = LocalDays(ctx.zone) if day_of is None else day_of
 
     def row(self, platform: str, external_id: str, kind: str, text: str | None, created_at: datetime,
             author: str | None, compound: float | None, parent_owned: Any) -> tuple[Any, ...] | None:
@@ -322,9 +328,10 @@ def owned_keys(ctx: IndexContext) -> set[Key]:
 class ResponseWriter:
     """Responses rows of inbound items met one by one (a rebuild's walk over them), written in batches."""
 
-    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]]) -> None:
-        """`replies`: the first owned reply to each item (`first_owned_replies`)."""
-        self._ctx, self._rule = ctx, ResponseRule(ctx, replies)
+    def __init__(self, ctx: IndexContext, replies: dict[Key, tuple[datetime, str]],
+                 day_of: LocalDays | None = None) -> None:
+        """`replies`: the first owned reply to each item (`first_owned_replies`); `day_of` as `ResponseRule`'s."""
+        self._ctx, self._rule = ctx, ResponseRule(ctx, replies, day_of)
         self._owned = owned_keys(ctx)  # "is the parent owned" looked up here: joined, it cost the read a fifth
         self._rows: list[tuple[Any, ...]] = []
 

@@ -232,6 +232,27 @@ def stream(ctx: IndexContext, query: Any, parameters: dict[str, Any] | None = No
     return ctx.connection.execute(query, parameters, execution_options=STREAMED)
 
 
+def driver_rows(ctx: IndexContext, query: Any, parameters: dict[str, Any] | None = None) -> Iterator[Sequence[Any]]:
+    """A query's rows as they come, on SQLite as the driver's own tuples: no SQLAlchemy row, no type processing.
+
+    For a hot read whose columns need no processing but their times, which the caller decodes with
+    `utc_time` (SQLite keeps times as text; elsewhere rows come processed, and `utc_time` returns an equal
+    time). At a rebuild's 17,632 touch rows the rows and processors cost a tenth of the walk over them.
+    """
+    if ctx.connection.dialect.name != "sqlite":
+        yield from stream(ctx, query, parameters)
+        return
+    result = ctx.connection.execute(query, parameters)  # SQLAlchemy's statement cache applies; nothing fetched yet
+    try:
+        # Through a chain, which has no close() for `yield from` to call when the walk is left early: the
+        # cursor is closed below, unless its connection went first.
+        rows: Iterable[Sequence[Any]] = result.cursor  # type: ignore[assignment]  # DB-API cursors iterate rows
+        yield from itertools.chain(rows)
+    finally:
+        if not ctx.connection.closed:  # a walk left by an error ends after its connection, maybe
+            result.close()
+
+
 class KeyedRows:
     """Rows of one query ordered by their first two columns (a key), taken key by key in that order.
 

@@ -42,6 +42,7 @@ from listener.index.sql import (
     Key,
     LocalDays,
     chunked,
+    driver_rows,
     key_platforms,
     keys_in,
     keys_in_parameters,
@@ -53,6 +54,7 @@ from listener.ledger.delta import PersonDelta, Watermarks, event_time, fetch_per
 from listener.ledger.state import SUMMARY_COLUMNS, SUMMARY_FIELDS, fetch_stored_people, state_document
 from listener.storage.index_models import EngagerDayRow, EngagerRow, EngagerStateRow, ReturnSpanRow
 from listener.storage.models import AccountRow, EngagementEventRow, ItemProfileRow, ItemRow, SentimentRow
+from listener.storage.reader import utc_time
 from listener.storage.tuple_upsert import upsert_tuples
 from listener.storage.types import UTCDateTime
 from listener.storage.upsert import table_of
@@ -84,9 +86,6 @@ def own_accounts(ctx: IndexContext) -> set[Key]:
 
 
 ITEM_TOUCH, EVENT_TOUCH = 0, 1  # a touch row's source: within a person, items come first
-# An item's touch row with its answer columns, as `on_item` takes it: (platform, external id, kind, text,
-# created at, author, compound, parent's external id)
-ANSWER_VALUES = itemgetter(0, 10, 4, 11, 3, 1, 6, 12)
 NO_TIME = cast(null(), UTCDateTime())  # typed NULLs: PostgreSQL would send an untyped one as text
 
 
@@ -130,15 +129,16 @@ def _event_touch_query(platforms: tuple[str, ...] | None, answers: bool = False)
                keys_in_parameters(events.c.platform, events.c.actor_external_id, platforms)))
 
 
-def _touch(row: Sequence[Any]) -> Touch:
+def _touch(row: Sequence[Any], at: datetime) -> Touch:
     """The touch of a touch row: an item (its time, sentiment) or an event (its estimated time).
 
     A row is (platform, person, source, at, kind, thread, compound, occurred at, first seen at, fetched at),
-    maybe followed by more columns.
+    maybe followed by more columns; `at` is its time decoded (`utc_time`), and so are the others here: the
+    row may come from the driver (`driver_rows`).
     """
     if row[2] == ITEM_TOUCH:
-        return Touch(row[3], "item", row[4], row[5], row[6])
-    return Touch(event_time(row[7], row[8], row[3], row[9]), "event", row[4], row[5])
+        return Touch(at, "item", row[4], row[5], row[6])
+    return Touch(event_time(utc_time(row[7]), utc_time(row[8]), at, utc_time(row[9])), "event", row[4], row[5])
 
 
 def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, Touch]]:
@@ -146,7 +146,7 @@ def _touch_rows(ctx: IndexContext, keys: list[Key]) -> Iterator[tuple[str, str, 
     platforms, parameters = key_platforms(keys), profile_keys_parameters(ctx, keys)
     for query in (_item_touch_query(platforms), _event_touch_query(platforms)):
         for row in stream(ctx, query, parameters):
-            yield row[0], row[1], _touch(row)
+            yield row[0], row[1], _touch(row, row[3])
 
 
 OwnedReplies = Mapping[Key, tuple[datetime, str]]  # an item -> its first owned reply's time and external id
@@ -166,21 +166,21 @@ def _everyone_by_person(ctx: IndexContext, owned_replies: OwnedReplies,
     touches = union_all(_item_touch_query(None, answers=True),
                         _event_touch_query(None, answers=True)).params(profile_parameter(ctx))  # once a rebuild
     columns = touches.selected_columns
-    rows = stream(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
+    rows = driver_rows(ctx, touches.order_by(columns.platform, columns.person, columns.source, columns.at))
     business = ctx.business
     for key, group in itertools.groupby(rows, key=itemgetter(0, 1)):
         history, answered = [], []
         for row in group:
+            at = utc_time(row[3])
             if row[2] == ITEM_TOUCH:
                 if on_item is not None:
-                    on_item(ANSWER_VALUES(row))
+                    on_item((row[0], row[10], row[4], row[11], at, row[1], row[6], row[12]))
                 if row[1] is None:  # an item without an author is no one's touch
                     continue
                 reply = owned_replies.get((row[0], row[10]))
-                if reply is not None and reply[0] >= row[3]:
-                    answered.append(BrandReply(row[5], row[3], reply[0],
-                                               elapsed_seconds(row[3], reply[0], ctx.zone, business)))
-            history.append(_touch(row))
+                if reply is not None and reply[0] >= at:
+                    answered.append(BrandReply(row[5], at, reply[0], elapsed_seconds(at, reply[0], ctx.zone, business)))
+            history.append(_touch(row, at))
         if history:
             yield key, history, answered
 
@@ -356,15 +356,16 @@ def _rebuild(ctx: IndexContext, people: list[Key]) -> tuple[set[date], set[date]
 
 
 def rebuild_people(ctx: IndexContext, owned_replies: OwnedReplies,
-                   on_item: Callable[[Sequence[Any]], None] | None = None) -> None:
+                   on_item: Callable[[Sequence[Any]], None] | None = None, day_of: LocalDays | None = None) -> None:
     """Build everyone's rows into empty tables: each source read once, in the database's order of people.
 
     Reading chunks of people by key lists made SQLite scan all the profile's links per chunk. `owned_replies`
     are the first owned reply to each item (`first_owned_replies`). `on_item`, if given, is handed every
-    inbound item in the same read (see `_everyone_by_person`).
+    inbound item in the same read (see `_everyone_by_person`). `day_of`: the local days to use, if `on_item`'s
+    consumer has one.
     """
     own = own_accounts(ctx)
-    day_of = LocalDays(ctx.zone)
+    day_of = LocalDays(ctx.zone) if day_of is None else day_of
     for chunk in chunked(_everyone_by_person(ctx, owned_replies, on_item), PERSON_CHUNK):
         rows = _PersonRows()
         for key, history, answered in chunk:

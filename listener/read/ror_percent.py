@@ -60,7 +60,7 @@ Answer = tuple[str, str, datetime, str | None]  # platform, author id, when the 
 
 def _answers(reader: Reader, sql: str, profile_id: int) -> list[Answer]:
     """(platform, author id, when answered, handle) rows of one of the answer queries."""
-    return [(p, a, utc_time(at), h) for p, a, at, h in reader.rows(sql, {"profile_id": profile_id})]  # type: ignore[misc]
+    return [(p, a, utc_time(at), h) for p, a, at, h in reader.rows(sql, {"profile_id": profile_id})]
 
 
 def person_finder(social: dict[SocialKey, int]) -> Callable[[str, str, str | None], int | None]:
@@ -83,7 +83,7 @@ def load_helps(source: Any, profile_id: int) -> tuple[list[Help], list[Answer]]:
         helps += [Help(p, at, "review")
                   for platform, author, at, handle in _answers(reader, REPLIED_REVIEWS, profile_id)
                   if (p := person_of(platform, author, handle))]
-    helps += [Help(p, utc_time(at), "ticket")  # type: ignore[arg-type]
+    helps += [Help(p, utc_time(at), "ticket")
               for p, at in reader.rows(RESOLVED_TICKETS, {"profile_id": profile_id})]
     return helps, answered
 
@@ -104,7 +104,7 @@ def has_linked_people(source: Any, profile: ProfileConfig) -> bool:
 def load_comebacks(source: Any, profile_id: int) -> tuple[list[Comeback], int]:
     """Orders and referrals of linked people; and how many referrals have no date to place them."""
     reader, by_profile = reader_of(source), {"profile_id": profile_id}
-    comebacks = [Comeback(p, utc_time(at), "order")  # type: ignore[arg-type]
+    comebacks = [Comeback(p, utc_time(at), "order")
                  for p, at in reader.rows(PEOPLE_ORDERS, by_profile)]
     first_order = {key: utc_time(at) for key, at in reader.rows(FIRST_ORDERS, by_profile)}
     people = {key: person for key, person in reader.rows(CUSTOMER_PEOPLE, by_profile)}

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 if TYPE_CHECKING:
     import psycopg
@@ -171,6 +171,14 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: store times as timezone-aware UTC")
     return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+@overload
+def utc_time(value: None) -> None: ...
+
+
+@overload
+def utc_time(value: str | datetime) -> datetime: ...
 
 
 def utc_time(value: Any) -> datetime | None:
