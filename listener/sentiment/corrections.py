@@ -52,6 +52,14 @@ def parse_item(reference: str) -> tuple[str, str]:
     return platform, external_id
 
 
+def any_corrections(connection: Connection) -> bool:
+    """Whether any item has a correction (most databases have none: then no item needs looking up)."""
+    return connection.execute(_ANY_CORRECTION).first() is not None
+
+
+_ANY_CORRECTION = select(CORRECTIONS.c.id).limit(1)
+
+
 def corrections_for(connection: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """The correction labels of the given (platform, external_id) keys that have one."""
     by_platform: dict[str, list[str]] = {}

@@ -1,5 +1,5 @@
 """Scoring in worker processes: a worker reads a batch of unscored items from the database itself, scores it with
-the profile's scorer (built once per process) and returns the score records, so only ids and records cross over."""
+the profile's scorer (built once per process) and returns the score rows, so only ids and rows cross over."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine
 
-from listener.sentiment.records import ScoreRecord, score_records
+from listener.sentiment.records import ScoreColumns, score_rows
 from listener.sentiment.unscored import unscored_query
 from listener.storage.engine import make_engine, shown_url
 from scoring.calibration import Calibration
@@ -43,15 +43,12 @@ def recipe_of(scorer: Scorer) -> ScorerRecipe:
     return scorer.settings, scorer.calibration
 
 
-def score_batch_in_worker(task: BatchTask) -> list[ScoreRecord]:
-    """Read the task's batch, score it and return its score records in id order (corrections are the caller's)."""
+def score_batch_in_worker(task: BatchTask) -> ScoreColumns:
+    """Read the task's batch, score it and return its score rows in id order (corrections are the caller's)."""
     with _engine(task.url).connect() as connection:
         rows = connection.execute(unscored_query(task.version, task.after_id, None, task.profile_id,
                                                  upto_id=task.upto_id)).all()
-    recent = _recent_scores(task.run, task.recipe)
-    scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
-    keys = [(platform, external_id) for _id, platform, external_id, _text, _language in rows]
-    return score_records(keys, scores, task.now, task.identity)
+    return score_rows(rows, _recent_scores(task.run, task.recipe), task.now, task.identity)
 
 
 def _engine(url: str) -> Engine:

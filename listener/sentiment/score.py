@@ -12,15 +12,20 @@ from sqlalchemy import Connection, Engine, Select, delete, exists, func, select
 
 from connectors.clock import Clock, utc_now
 from listener.config.settings import ProfileConfig
-from listener.sentiment.corrections import CORRECTION_BACKEND, correction_compound, corrections_for
+from listener.sentiment.corrections import (
+    CORRECTION_BACKEND,
+    any_corrections,
+    correction_compound,
+    corrections_for,
+)
 from listener.sentiment.pooled import BatchTask, recipe_of, score_batch_in_worker
-from listener.sentiment.records import SCORE_COLUMNS, SCORE_KEY, ScoreRecord, score_records
+from listener.sentiment.records import SCORE_KEY, ScoreColumns, row_count, score_rows
 from listener.sentiment.scorers import profile_scorer
-from listener.sentiment.unscored import ITEMS, LINKS, SCORES, batch_end, unscored_query
+from listener.sentiment.unscored import ITEMS, LINKS, SCORES, batch_end, batch_query, unscored_query
 from listener.storage.models import ProfileRow, SentimentRow
-from listener.storage.tuple_upsert import upsert_tuples
+from listener.storage.tuple_upsert import upsert_columns
 from listener.storage.upsert import table_of
-from scoring.sentiment import SCORER_VERSION, RecentScores, Scorer, SentimentScore, default_scorer
+from scoring.sentiment import SCORER_VERSION, RecentScores, Scorer, default_scorer
 
 DEFAULT_BATCH = 1000
 POOL_BATCHES_AHEAD = 4  # batches read and handed to the pool before the oldest one is written
@@ -125,11 +130,11 @@ def _score_all(engine: Engine, scorer: Scorer, profile_id: int | None, clock: Cl
     done, recent = 0, RecentScores(scorer)  # a text met again in a later batch is not scored again
     while True:
         with engine.begin() as connection:
-            rows = connection.execute(unscored_query(SCORER_VERSION, after, batch, profile_id)).all()
+            rows = connection.execute(batch_query(SCORER_VERSION, profile_id, after is None),
+                                      {"limit": batch} if after is None else {"after": after, "limit": batch}).all()
             if not rows:
                 return done
-            scores = recent.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
-            save_scores(connection, score_rows(connection, scorer, rows, clock(), scores))
+            save_scores(connection, with_corrections(connection, score_rows(rows, recent, clock(), scorer.identity)))
         done += len(rows)
         after = rows[-1].id
         if progress:
@@ -159,7 +164,7 @@ class PoolFeed:
         self.clock, self.batch, self.progress = clock, batch, progress
         self.done, self.unread = 0, 0
         self.after = after  # the items up to this id have scores (see unscored_floor)
-        self.pending: deque[Future[list[ScoreRecord]]] = deque()
+        self.pending: deque[Future[ScoreColumns]] = deque()
         # what every batch's task shares; the run names this feed to the workers (their memory of texts met)
         self.url = engine.url.render_as_string(hide_password=False)
         self.recipe, self.identity, self.run = recipe_of(scorer), scorer.identity, uuid.uuid4().hex
@@ -195,46 +200,37 @@ class PoolFeed:
         return upto is not None
 
     def _write_oldest(self) -> None:
-        records = self.pending.popleft().result()
-        if not records:
+        columns = self.pending.popleft().result()
+        count = row_count(columns)
+        if not count:
             return
         with self.engine.begin() as connection:
-            save_scores(connection, with_corrections(connection, records, [(r[0], r[1]) for r in records]))
-        self.done += len(records)
+            save_scores(connection, with_corrections(connection, columns))
+        self.done += count
         if self.progress:
-            self.progress(len(records))
+            self.progress(count)
 
 
-def score_rows(connection: Connection, scorer: Scorer, rows: Sequence[Any], now: Any,
-               scores: Sequence[SentimentScore] | None = None) -> list[ScoreRecord]:
-    """Score rows for storage (or take their `scores` made elsewhere); an item with a correction stores that.
-
-    `rows` are (id, platform, external_id, text, language), as `unscored_query` selects them; the
-    records are tuples in SCORE_COLUMNS order (a dict per row cost more than writing it).
-    """
-    keys = [(platform, external_id) for _id, platform, external_id, _text, _language in rows]
-    if scores is None:
-        scores = scorer.score_many([(text, language) for _id, _platform, _external_id, text, language in rows])
-    return with_corrections(connection, score_records(keys, scores, now, scorer.identity), keys)
-
-
-def with_corrections(connection: Connection, records: list[ScoreRecord],
-                     keys: Sequence[tuple[str, str]]) -> list[ScoreRecord]:
-    """The records (of the items `keys`, in order) with a correction's verdict where an item has one."""
+def with_corrections(connection: Connection, columns: ScoreColumns) -> ScoreColumns:
+    """The score rows with a correction's verdict where an item has one (the columns are changed in place)."""
+    if not any_corrections(connection):  # the usual case: no item list is sent to the database
+        return columns
+    keys = list(zip(columns["platform"], columns["external_id"], strict=True))
     corrected = corrections_for(connection, keys)
-    if corrected:
-        return [_corrected(record, corrected.get((record[0], record[1]))) for record in records]
-    return records
+    for row, key in enumerate(keys):
+        label = corrected.get(key)
+        if label is not None:
+            _correct(columns, row, label)
+    return columns
 
 
-def _corrected(record: ScoreRecord, label: str | None) -> ScoreRecord:
-    """The record with a correction's verdict in place of the scorer's, if there is one."""
-    if label is None:
-        return record
-    return (*record[:3], "scored", correction_compound(label), None, None, None, *record[8:11], CORRECTION_BACKEND,
-            record[12])
+def _correct(columns: ScoreColumns, row: int, label: str) -> None:
+    """Put a correction's verdict in place of the scorer's in one row (its language, time and scorer stay)."""
+    for name, value in (("status", "scored"), ("compound", correction_compound(label)), ("pos", None), ("neu", None),
+                        ("neg", None), ("backend", CORRECTION_BACKEND)):
+        columns[name][row] = value
 
 
-def save_scores(connection: Connection, records: list[ScoreRecord]) -> None:
-    """Insert score records (a stored score for the same item and version is kept)."""
-    upsert_tuples(connection, SentimentRow, SCORE_COLUMNS, records, SCORE_KEY)
+def save_scores(connection: Connection, columns: ScoreColumns) -> None:
+    """Insert score rows (a stored score for the same item and version is kept)."""
+    upsert_columns(connection, SentimentRow, columns, SCORE_KEY)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, select
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, exists, select
 
 from listener.storage.models import ItemProfileRow, ItemRow, SentimentRow
 from listener.storage.upsert import table_of
@@ -18,9 +19,10 @@ def linked(profile_id: Any) -> Any:
                           LINKS.c.profile_id == profile_id)
 
 
-def unscored_query(version: str, after_id: int | None, limit: int | None, profile_id: int | None, *,
+def unscored_query(version: str, after_id: Any, limit: Any, profile_id: int | None, *,
                    upto_id: int | None = None, columns: tuple[Any, ...] | None = None) -> Select[Any]:
-    """(id, platform, external_id, text, language) of the unscored items past `after_id` (and up to `upto_id`)."""
+    """(id, platform, external_id, text, language) of the unscored items past `after_id` (and up to `upto_id`), at
+    most `limit` (each a value, a bound parameter or None for no bound)."""
     query = (
         select(*(columns or (ITEMS.c.id, ITEMS.c.platform, ITEMS.c.external_id, ITEMS.c.text, ITEMS.c.language)))
         .select_from(ITEMS)
@@ -36,7 +38,15 @@ def unscored_query(version: str, after_id: int | None, limit: int | None, profil
         query = query.where(ITEMS.c.id > after_id)
     if upto_id is not None:
         query = query.where(ITEMS.c.id <= upto_id)
-    return query.limit(limit) if limit else query
+    return query.limit(limit) if limit is not None else query
+
+
+@lru_cache(maxsize=64)
+def batch_query(version: str, profile_id: int | None, first: bool) -> Select[Any]:
+    """`unscored_query` of one batch, built once: the first `:limit` unscored items (past the id `:after` unless
+    `first`); SQLAlchemy builds a statement in more time than SQLite runs this one."""
+    after = None if first else bindparam("after", type_=Integer)
+    return unscored_query(version, after, bindparam("limit"), profile_id)
 
 
 def batch_end(connection: Connection, version: str, after_id: int | None, batch: int,
